@@ -1,0 +1,101 @@
+// Finds the WebGPU adapter and device. In Node the `webgpu` package (Dawn) provides them; in a
+// browser, navigator.gpu. The object returned by Dawn's create() must stay referenced for the
+// life of the process: if it is garbage-collected the process dies at random.
+
+export interface Gpu {
+  readonly device: GPUDevice;
+  readonly adapterDescription: string;
+  readonly limits: GPUSupportedLimits;
+}
+
+export class NoAdapterError extends Error {
+  constructor(detail: string) {
+    super(
+      `No WebGPU adapter found (${detail}). On Debian 12 install a software Vulkan driver: ` +
+        `run 'npm run setup' as root, or 'apt-get install libvulkan1 mesa-vulkan-drivers/bookworm-backports' ` +
+        `(Dawn needs Mesa >= 24; the stock Debian 12 Mesa 22.3 is rejected). On other systems install a Vulkan driver for your GPU.`,
+    );
+    this.name = 'NoAdapterError';
+  }
+}
+
+const gpuErrors: string[] = [];
+
+/** Throws the first WebGPU validation error reported since the last check (errors arrive asynchronously). */
+export function throwPendingGpuError(): void {
+  if (gpuErrors.length === 0) return;
+  const messages = gpuErrors.splice(0);
+  throw new Error(`WebGPU error: ${messages[0]}${messages.length > 1 ? ` (and ${messages.length - 1} more)` : ''}`);
+}
+
+let keptDawnGpu: GPU | undefined;
+let current: Promise<Gpu> | undefined;
+let resolved: Gpu | undefined;
+
+async function dawnGpu(): Promise<GPU> {
+  const browserGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (browserGpu) return browserGpu;
+  if (!process.env.XDG_RUNTIME_DIR) {
+    // Dawn's Vulkan loader warns on every start without it.
+    const { mkdirSync } = await import('node:fs');
+    const dir = `/tmp/gradscope-xdg-${process.getuid?.() ?? 0}`;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
+  const webgpu = await import('webgpu');
+  Object.assign(globalThis, webgpu.globals);
+  keptDawnGpu = webgpu.create([]);
+  return keptDawnGpu;
+}
+
+async function acquire(): Promise<Gpu> {
+  const gpuApi = await dawnGpu();
+  const adapter = await gpuApi.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new NoAdapterError('requestAdapter returned null');
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+    },
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    gpuErrors.push((event as GPUUncapturedErrorEvent).error.message);
+  });
+  const info = adapter.info;
+  const adapterDescription = [info.vendor, info.architecture, info.device, info.description]
+    .filter((s) => s && s.length > 0)
+    .join(' ') || 'unknown adapter';
+  return { device, adapterDescription, limits: device.limits };
+}
+
+/** Starts (once) and returns the shared GPU device. */
+export function initGpu(): Promise<Gpu> {
+  if (!current) {
+    current = acquire().then((g) => {
+      resolved = g;
+      return g;
+    });
+    current.catch(() => {
+      current = undefined;
+    });
+  }
+  return current;
+}
+
+/** The device, once initGpu() has resolved. Synchronous so ops can be plain functions. */
+export function gpu(): Gpu {
+  if (!resolved) throw new Error('GPU not initialised: await initGpu() before creating tensors');
+  return resolved;
+}
+
+/** Destroys the device so Node can exit; a later initGpu() starts a new one. */
+export function releaseGpu(): void {
+  resolved?.device.destroy();
+  resolved = undefined;
+  current = undefined;
+}
