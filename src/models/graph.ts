@@ -1,0 +1,222 @@
+// A model graph: a JSON-serialisable list of named nodes in topological order. Every node's output
+// is addressable by its name (hooks, summaries, weights), so Keras layer names map 1:1 to nodes:
+// a Keras Conv2D or Dense layer with activation='relu' is ONE node with `activation: 'relu'`, whose
+// output is the post-ReLU tensor (VGG16's `block5_conv3`), while separate Keras BatchNormalization
+// and Activation layers are separate nodes (`batch_normalization_94`, `activation_94`). The graph's
+// output is its last node and holds logits: a final softmax is not part of a native graph.
+import type { Padding } from '../ops/padding.js';
+
+/**
+ * What a 4-D node carries (DESIGN.md, "Node roles"): the full signal (`feature-map`), a node inside
+ * a residual branch before its Add (`residual-branch`), a node on a residual shortcut (`skip`), or a
+ * node inside one branch of an Inception-style fork-then-concat (`branch`).
+ */
+export type Role = 'feature-map' | 'residual-branch' | 'skip' | 'branch';
+export const ROLES: readonly Role[] = ['feature-map', 'residual-branch', 'skip', 'branch'];
+
+/** A fused activation applied to the node's result (Keras' `activation=` argument). */
+export type Activation = 'relu';
+
+/** Explicit per-side padding, or TF's rules: 'valid' = none, 'same' = odd pixel bottom/right. */
+export type PaddingSpec = Padding | 'valid' | 'same';
+
+export type Pair = [number, number];
+
+interface NodeBase {
+  name: string;
+  /** Names of the nodes whose outputs this node reads, in argument order. */
+  inputs: string[];
+  role?: Role;
+}
+
+export interface InputNode extends NodeBase {
+  op: 'input';
+  /** The model's native input size; shape inference and run() accept other sizes. */
+  attrs: { height: number; width: number; channels: number };
+}
+
+export interface Conv2dNode extends NodeBase {
+  op: 'conv2d';
+  attrs: { filters: number; kernel: Pair; strides: Pair; dilations: Pair; padding: PaddingSpec; useBias: boolean; activation?: Activation };
+}
+
+export interface BatchNormNode extends NodeBase {
+  op: 'batchnorm';
+  /** center: has beta; scale: has gamma (Keras InceptionV3 uses scale=False). */
+  attrs: { epsilon: number; center: boolean; scale: boolean; activation?: Activation };
+}
+
+export interface DenseNode extends NodeBase {
+  op: 'dense';
+  attrs: { units: number; useBias: boolean; activation?: Activation };
+}
+
+export interface MaxPoolNode extends NodeBase {
+  op: 'maxpool';
+  attrs: { kernel: Pair; strides: Pair; padding: PaddingSpec; ceilMode?: boolean };
+}
+
+export interface AvgPoolNode extends NodeBase {
+  op: 'avgpool';
+  attrs: { kernel: Pair; strides: Pair; padding: PaddingSpec; ceilMode?: boolean; countIncludePad: boolean };
+}
+
+export interface ConcatNode extends NodeBase {
+  op: 'concat';
+  /** Axis of the NHWC tensor, batch included; -1 (channels) for Keras' Concatenate. */
+  attrs: { axis: number };
+}
+
+export interface PadNode extends NodeBase {
+  op: 'pad';
+  attrs: { padding: Padding; value?: number };
+}
+
+export interface FlattenNode extends NodeBase {
+  op: 'flatten';
+  /** 'nchw' reproduces the element order of a flatten in a channels-first source (ONNX, PyTorch). */
+  attrs: { order: 'nhwc' | 'nchw' };
+}
+
+export interface ReshapeNode extends NodeBase {
+  op: 'reshape';
+  /** Per-sample target shape (batch excluded); one entry may be -1. */
+  attrs: { shape: number[] };
+}
+
+export interface IdentityNode extends NodeBase {
+  op: 'identity';
+  /** What the source layer was (e.g. 'dropout', which is the identity at inference). */
+  attrs: { was?: string };
+}
+
+export interface PlainNode extends NodeBase {
+  op: 'relu' | 'add' | 'globalavgpool' | 'globalmaxpool' | 'softmax';
+  attrs: Record<string, never>;
+}
+
+export type GraphNode =
+  | InputNode
+  | Conv2dNode
+  | BatchNormNode
+  | DenseNode
+  | MaxPoolNode
+  | AvgPoolNode
+  | ConcatNode
+  | PadNode
+  | FlattenNode
+  | ReshapeNode
+  | IdentityNode
+  | PlainNode;
+
+export type OpKind = GraphNode['op'];
+
+export const OP_KINDS: readonly OpKind[] = [
+  'input', 'conv2d', 'batchnorm', 'relu', 'add', 'maxpool', 'avgpool', 'globalavgpool', 'globalmaxpool',
+  'dense', 'concat', 'pad', 'flatten', 'reshape', 'softmax', 'identity',
+];
+
+export interface Graph {
+  /** Topological order; the first node is the only 'input', the last is the output (logits). */
+  nodes: GraphNode[];
+}
+
+/** Number of inputs each op takes (min, max). */
+const ARITY: Record<OpKind, [number, number]> = {
+  input: [0, 0],
+  conv2d: [1, 1],
+  batchnorm: [1, 1],
+  relu: [1, 1],
+  add: [2, 2],
+  maxpool: [1, 1],
+  avgpool: [1, 1],
+  globalavgpool: [1, 1],
+  globalmaxpool: [1, 1],
+  dense: [1, 1],
+  concat: [1, Infinity],
+  pad: [1, 1],
+  flatten: [1, 1],
+  reshape: [1, 1],
+  softmax: [1, 1],
+  identity: [1, 1],
+};
+
+export class GraphError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GraphError';
+  }
+}
+
+/**
+ * Checks the structure: unique names, one input node first, every input named before use, arity
+ * per op, known ops and roles. Attribute values are checked by shape inference.
+ */
+export function validateGraph(graph: Graph): void {
+  const { nodes } = graph;
+  if (nodes.length < 2) throw new GraphError(`a graph needs an input node and at least one more node, given ${nodes.length} node(s)`);
+  const seen = new Set<string>();
+  nodes.forEach((node, i) => {
+    if (typeof node.name !== 'string' || node.name.length === 0) throw new GraphError(`node ${i} has no name`);
+    if (seen.has(node.name)) throw new GraphError(`duplicate node name '${node.name}'`);
+    if (!OP_KINDS.includes(node.op)) throw new GraphError(`node '${node.name}': unknown op '${String(node.op)}' (known: ${OP_KINDS.join(', ')})`);
+    if ((i === 0) !== (node.op === 'input')) {
+      throw new GraphError(i === 0 ? `the first node must be the input, given '${node.name}' (${node.op})` : `node '${node.name}': only the first node may be an input`);
+    }
+    const [lo, hi] = ARITY[node.op];
+    if (!Array.isArray(node.inputs) || node.inputs.length < lo || node.inputs.length > hi) {
+      const want = hi === Infinity ? `at least ${lo}` : lo === hi ? `${lo}` : `${lo}–${hi}`;
+      throw new GraphError(`node '${node.name}' (${node.op}) takes ${want} input(s), given ${JSON.stringify(node.inputs)}`);
+    }
+    for (const input of node.inputs) {
+      if (!seen.has(input)) throw new GraphError(`node '${node.name}' reads '${input}', which is not an earlier node`);
+    }
+    if (node.role !== undefined && !ROLES.includes(node.role)) throw new GraphError(`node '${node.name}': unknown role '${String(node.role)}'`);
+    seen.add(node.name);
+  });
+}
+
+/** Index of node names, with the consumers of each node. */
+export class GraphIndex {
+  readonly byName = new Map<string, GraphNode>();
+  readonly position = new Map<string, number>();
+  readonly consumers = new Map<string, string[]>();
+
+  constructor(readonly graph: Graph) {
+    graph.nodes.forEach((node, i) => {
+      this.byName.set(node.name, node);
+      this.position.set(node.name, i);
+      this.consumers.set(node.name, []);
+    });
+    for (const node of graph.nodes) for (const input of node.inputs) this.consumers.get(input)?.push(node.name);
+  }
+
+  get names(): string[] {
+    return this.graph.nodes.map((n) => n.name);
+  }
+
+  get output(): GraphNode {
+    return this.graph.nodes[this.graph.nodes.length - 1];
+  }
+
+  node(name: string): GraphNode {
+    const n = this.byName.get(name);
+    if (!n) throw new GraphError(`no node named '${name}'`);
+    return n;
+  }
+
+  /**
+   * The node whose tensor `name` outputs: identity nodes pass their input through unchanged, so
+   * hooking one means hooking the tensor of the node it reads.
+   */
+  source(name: string): string {
+    let node = this.node(name);
+    while (node.op === 'identity') node = this.node(node.inputs[0]);
+    return node.name;
+  }
+}
+
+/** A deep copy through JSON: graphs are plain data. */
+export function cloneGraph(graph: Graph): Graph {
+  return JSON.parse(JSON.stringify(graph)) as Graph;
+}

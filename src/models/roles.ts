@@ -1,0 +1,184 @@
+// Node roles and the automatic Grad-CAM target. Roles come from the native definitions or, for
+// imported graphs, from the structure: nodes strictly between a fork and the Add that joins it are
+// 'residual-branch' (longer side) or 'skip' (shorter side); nodes strictly inside a fork-then-concat
+// are 'branch'; every other 4-D node is a 'feature-map'.
+import type { Shape } from '../tensor/index.js';
+import { GraphError, GraphIndex, type Graph, type GraphNode, type OpKind, type Role } from './graph.js';
+import { inferShapes } from './shapes.js';
+
+/** Bitset of ancestors (node itself included) per node position. */
+function ancestorSets(graph: Graph, index: GraphIndex): Uint32Array[] {
+  const words = Math.ceil(graph.nodes.length / 32);
+  const sets: Uint32Array[] = [];
+  graph.nodes.forEach((node, i) => {
+    const set = new Uint32Array(words);
+    for (const input of node.inputs) {
+      const other = sets[index.position.get(input) as number];
+      for (let w = 0; w < words; w++) set[w] |= other[w];
+    }
+    set[i >>> 5] |= 1 << (i & 31);
+    sets.push(set);
+  });
+  return sets;
+}
+
+function members(set: Uint32Array): number[] {
+  const out: number[] = [];
+  set.forEach((word, w) => {
+    for (let b = 0; b < 32; b++) if (word & (1 << b)) out.push(w * 32 + b);
+  });
+  return out;
+}
+
+const PRIORITY: Record<Role, number> = { 'feature-map': 0, branch: 1, skip: 2, 'residual-branch': 3 };
+const WEIGHTED: ReadonlySet<OpKind> = new Set(['conv2d', 'dense']);
+
+/**
+ * Structural roles for every 4-D node (other nodes get none). A node in several structures takes
+ * the strongest role: residual-branch > skip > branch (an Inception module inside a residual
+ * branch is residual-branch). When both sides of an Add are equally long, the side with more
+ * conv/dense nodes is the residual branch, then the second input (Keras' Add([shortcut, x])).
+ */
+export function inferRoles(graph: Graph, shapes: Map<string, Shape> = inferShapes(graph)): Map<string, Role> {
+  const index = new GraphIndex(graph);
+  const anc = ancestorSets(graph, index);
+  const words = anc[0]?.length ?? 0;
+  const roles = new Map<number, Role>();
+  const assign = (positions: number[], role: Role) => {
+    for (const p of positions) {
+      const current = roles.get(p);
+      if (!current || PRIORITY[role] > PRIORITY[current]) roles.set(p, role);
+    }
+  };
+  const pos = (name: string) => index.position.get(name) as number;
+
+  for (const node of graph.nodes) {
+    if (node.op === 'add') {
+      const [a, b] = node.inputs.map((n) => anc[pos(n)]);
+      const onlyA = new Uint32Array(words), onlyB = new Uint32Array(words);
+      for (let w = 0; w < words; w++) {
+        onlyA[w] = a[w] & ~b[w];
+        onlyB[w] = b[w] & ~a[w];
+      }
+      const sideA = members(onlyA), sideB = members(onlyB);
+      const weighted = (side: number[]) => side.filter((p) => WEIGHTED.has(graph.nodes[p].op)).length;
+      const aIsBranch = sideA.length !== sideB.length ? sideA.length > sideB.length : weighted(sideA) > weighted(sideB);
+      assign(aIsBranch ? sideA : sideB, 'residual-branch');
+      assign(aIsBranch ? sideB : sideA, 'skip');
+    } else if (node.op === 'concat' && node.inputs.length > 1) {
+      const union = new Uint32Array(words), common = new Uint32Array(words).fill(0xffffffff);
+      for (const input of node.inputs) {
+        const s = anc[pos(input)];
+        for (let w = 0; w < words; w++) {
+          union[w] |= s[w];
+          common[w] &= s[w];
+        }
+      }
+      for (let w = 0; w < words; w++) union[w] &= ~common[w];
+      assign(members(union), 'branch');
+    }
+  }
+
+  const out = new Map<string, Role>();
+  graph.nodes.forEach((node, i) => {
+    if ((shapes.get(node.name)?.length ?? 0) === 4) out.set(node.name, roles.get(i) ?? 'feature-map');
+  });
+  return out;
+}
+
+/** A copy of the graph with structural roles on every 4-D node that has none. */
+export function withInferredRoles(graph: Graph, shapes?: Map<string, Shape>): Graph {
+  const roles = inferRoles(graph, shapes);
+  return { nodes: graph.nodes.map((n) => (n.role === undefined && roles.has(n.name) ? ({ ...n, role: roles.get(n.name) } as GraphNode) : n)) };
+}
+
+/** Each 4-D node's role: the one it carries, else the structural one. */
+export function rolesOf(graph: Graph, shapes: Map<string, Shape> = inferShapes(graph)): Map<string, Role> {
+  const inferred = graph.nodes.some((n) => n.role === undefined && shapes.get(n.name)?.length === 4) ? inferRoles(graph, shapes) : undefined;
+  const out = new Map<string, Role>();
+  for (const n of graph.nodes) {
+    if (shapes.get(n.name)?.length !== 4) continue;
+    const role = n.role ?? inferred?.get(n.name);
+    if (role) out.set(n.name, role);
+  }
+  return out;
+}
+
+/** Ops that carry a feature map to the classifier without mixing it further. */
+const PASS_THROUGH: ReadonlySet<OpKind> = new Set(['maxpool', 'avgpool', 'globalavgpool', 'globalmaxpool', 'flatten', 'reshape', 'identity', 'softmax']);
+/** Ops whose output is worth explaining (a pad or pool of a feature map is not a new one). */
+const COMPUTING: ReadonlySet<OpKind> = new Set(['conv2d', 'batchnorm', 'relu', 'add', 'concat']);
+
+export interface AutomaticTarget {
+  node: string;
+  /** One sentence saying why. */
+  reason: string;
+}
+
+function describe(node: GraphNode): string {
+  return node.op === node.name ? node.name : `${node.name} (${node.op})`;
+}
+
+/**
+ * The last 'feature-map' node whose spatial size is still > 1 and that reaches the output only
+ * through pooling/flatten/dense/identity: `post_relu` in ResNet50V2, `mixed10` in InceptionV3,
+ * `block5_conv3` in VGG16. Shapes are taken at the model's own input size unless given.
+ */
+export function automaticTarget(graph: Graph, shapes: Map<string, Shape> = inferShapes(graph)): AutomaticTarget {
+  const index = new GraphIndex(graph);
+  const roles = rolesOf(graph, shapes);
+  // clean(n): everything downstream of n is pass-through while still 4-D (anything goes once pooled/flattened).
+  const clean = new Map<string, boolean>();
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i];
+    const consumersClean = (index.consumers.get(node.name) ?? []).every((c) => clean.get(c));
+    const fourD = shapes.get(node.name)?.length === 4;
+    clean.set(node.name, consumersClean && (!fourD || PASS_THROUGH.has(node.op)));
+  }
+  const candidates = graph.nodes.filter((n) => {
+    const s = shapes.get(n.name);
+    return s?.length === 4 && s[1] * s[2] > 1 && COMPUTING.has(n.op) && roles.get(n.name) === 'feature-map';
+  });
+  if (candidates.length === 0) throw new GraphError('no feature-map node with spatial size > 1: the graph has nothing for Grad-CAM to look at');
+  const shapeText = (name: string) => (shapes.get(name) as Shape).slice(1).join('×');
+  const strict = candidates.filter((n) => (index.consumers.get(n.name) ?? []).every((c) => clean.get(c)));
+  if (strict.length > 0) {
+    const target = strict[strict.length - 1];
+    const path: string[] = [];
+    let next = index.consumers.get(target.name)?.[0];
+    while (next !== undefined && path.length < 8) {
+      path.push(describe(index.node(next)));
+      next = index.consumers.get(next)?.[0];
+    }
+    if (next !== undefined) path.push('…');
+    const route = path.length > 0 ? ` only through ${path.join(' → ')}` : ' directly';
+    return {
+      node: target.name,
+      reason: `${target.name} (${shapeText(target.name)}) is the last feature map with spatial size > 1, and it reaches the output${route}.`,
+    };
+  }
+  const target = candidates[candidates.length - 1];
+  return {
+    node: target.name,
+    reason: `${target.name} (${shapeText(target.name)}) is the last feature map with spatial size > 1; no feature map reaches the output only through pooling, flatten or dense layers, so later layers still mix it.`,
+  };
+}
+
+/**
+ * For a node that is not a feature map (inside a residual branch, a skip or an Inception branch),
+ * the first feature-map node downstream of it: the Add or concat that completes the signal.
+ */
+export function featureMapAfter(graph: Graph, name: string, shapes: Map<string, Shape> = inferShapes(graph)): string | undefined {
+  const index = new GraphIndex(graph);
+  const roles = rolesOf(graph, shapes);
+  const start = index.position.get(name);
+  if (start === undefined) return undefined;
+  const reachable = new Set([name]);
+  for (let i = start + 1; i < graph.nodes.length; i++) {
+    const node = graph.nodes[i];
+    if (!node.inputs.some((n) => reachable.has(n))) continue;
+    if (roles.get(node.name) === 'feature-map') return node.name;
+    reachable.add(node.name);
+  }
+  return undefined;
+}
