@@ -1,0 +1,164 @@
+// 2-D max and average pooling over NHWC, and their global forms, with backward.
+//
+// Conventions (where frameworks differ):
+// - padding is per side; 'same' is TF's (odd pixel bottom/right); each side must be smaller than
+//   the kernel (onnxruntime's rule), which guarantees every window holds a real input cell.
+// - ceil mode: a last, partial window is added only if it starts inside the input or its leading
+//   padding (PyTorch/ONNX), see windowOutputSize.
+// - max pool: padded cells never win (as −∞). Gradient goes to the first maximum in row-major
+//   window order; equal maxima after it get nothing.
+// - avg pool, countIncludePad = false: divide by the real cells in the window (TF/Keras 'same',
+//   InceptionV3). countIncludePad = true: divide by the window clipped to the padded input, i.e.
+//   the full kernel area except, in ceil mode, the overhang past the trailing padding — what
+//   PyTorch's avg_pool2d and onnx.reference's AveragePool do (older onnxruntime divided by the
+//   full kernel there, microsoft/onnxruntime#16203).
+import { assertPositiveInts, dispatch, empty, fmt, groupsFor, recordOp, ShapeError, type Tensor } from '../tensor/index.js';
+import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
+import * as k from './wgsl/pool.js';
+
+export interface Pool2dOptions {
+  kernel: [number, number];
+  /** Default: the kernel size (non-overlapping windows). */
+  strides?: [number, number];
+  /** Default 'valid' (no padding). */
+  padding?: Padding | 'valid' | 'same';
+  ceilMode?: boolean;
+}
+
+export interface AvgPool2dOptions extends Pool2dOptions {
+  countIncludePad: boolean;
+}
+
+/** A resolved pooling window over an [N, H, W, C] input. */
+interface Window {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  pad: Padding;
+  oh: number;
+  ow: number;
+}
+
+function checkPair(op: string, what: string, v: unknown): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2) throw new ShapeError(op, `${what} as [height, width]`, `${JSON.stringify(v)}`);
+  const pair: [number, number] = [v[0], v[1]];
+  assertPositiveInts(op, what, pair);
+  return pair;
+}
+
+function checkInput(op: string, x: Tensor): void {
+  if (x.rank !== 4) throw new ShapeError(op, 'x of rank 4 [N, H, W, C]', `x of shape ${fmt(x.shape)}`);
+  if (x.shape[1] === 0 || x.shape[2] === 0) throw new ShapeError(op, 'x with non-empty spatial dimensions', `x of shape ${fmt(x.shape)}`);
+}
+
+function resolvePadding(op: string, padding: Pool2dOptions['padding'], x: Tensor, kh: number, kw: number, sh: number, sw: number): Padding {
+  if (padding === undefined || padding === 'valid') return NO_PADDING;
+  if (padding === 'same') return samePadding(x.shape[1], x.shape[2], kh, kw, sh, sw);
+  if (typeof padding !== 'object' || padding === null) {
+    throw new ShapeError(op, `padding 'valid', 'same' or {top, bottom, left, right}`, `${JSON.stringify(padding)}`);
+  }
+  checkPadding(op, padding);
+  // A copy: the backward runs later and must not see later edits to the caller's object.
+  return { top: padding.top, bottom: padding.bottom, left: padding.left, right: padding.right };
+}
+
+function resolveWindow(op: string, x: Tensor, opts: Pool2dOptions): Window {
+  checkInput(op, x);
+  const [n, h, w, c] = x.shape;
+  const [kh, kw] = checkPair(op, 'kernel', opts.kernel);
+  const [sh, sw] = checkPair(op, 'strides', opts.strides ?? opts.kernel);
+  const pad = resolvePadding(op, opts.padding, x, kh, kw, sh, sw);
+  if (pad.top >= kh || pad.bottom >= kh || pad.left >= kw || pad.right >= kw) {
+    throw new ShapeError(op, `padding smaller than the kernel ${fmt([kh, kw])} on every side`, `padding ${JSON.stringify(pad)}`);
+  }
+  const ceil = opts.ceilMode ?? false;
+  const oh = windowOutputSize(op, h, pad.top, pad.bottom, kh, sh, 1, ceil);
+  const ow = windowOutputSize(op, w, pad.left, pad.right, kw, sw, 1, ceil);
+  return { n, h, w, c, kh, kw, sh, sw, pad, oh, ow };
+}
+
+/** The whole image as one window: global pooling is pooling with kernel = strides = [H, W]. */
+function globalWindow(op: string, x: Tensor): Window {
+  checkInput(op, x);
+  const [n, h, w, c] = x.shape;
+  return { n, h, w, c, kh: h, kw: w, sh: h, sw: w, pad: NO_PADDING, oh: 1, ow: 1 };
+}
+
+function variant(kernel: k.PoolKernel, g: Window): { wgsl: string; lanes: number } {
+  return g.c % 4 === 0 ? { wgsl: kernel.vec4, lanes: 4 } : { wgsl: kernel.scalar, lanes: 1 };
+}
+
+/**
+ * Runs one pooling kernel. `over` = 'output' for kernels with one invocation per output value
+ * (forward, arg-max), 'input' for the backward gathers (one per input value).
+ */
+function launch(kernel: k.PoolKernel, g: Window, over: 'output' | 'input', bindings: Tensor[], includePad = false): void {
+  const { wgsl, lanes } = variant(kernel, g);
+  const values = over === 'output' ? g.n * g.oh * g.ow * g.c : g.n * g.h * g.w * g.c;
+  const total = values / lanes;
+  if (total === 0) return;
+  const ints = [total, g.h, g.w, g.c / lanes, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pad.top, g.pad.left, g.h + g.pad.bottom, g.w + g.pad.right, includePad ? 1 : 0];
+  const windowsPerCell = Math.ceil(g.kh / g.sh) * Math.ceil(g.kw / g.sw);
+  const flops = over === 'output' ? values * g.kh * g.kw : values * windowsPerCell;
+  dispatch({ wgsl, bindings: bindings.map((t) => t.buffer), ints, workgroups: groupsFor(total, k.POOL_WORKGROUP), flops });
+}
+
+function poolOutput(x: Tensor, g: Window, shape: readonly number[], kernel: k.PoolKernel, includePad = false): Tensor {
+  const y = empty(shape);
+  launch(kernel, g, 'output', [x, y], includePad);
+  return y;
+}
+
+function maxPoolGradient(x: Tensor, gy: Tensor, g: Window): Tensor {
+  // Positions, not values, are what the gather compares: an i32 per output value, kept in a
+  // tensor's storage only for the lifetime of this backward.
+  const arg = empty([g.n, g.oh, g.ow, g.c]);
+  launch(k.maxPoolArgmax, g, 'output', [x, arg]);
+  const gx = empty(x.shape);
+  launch(k.maxPoolBackward, g, 'input', [gy, arg, gx]);
+  arg.dispose();
+  return gx;
+}
+
+function avgPoolGradient(x: Tensor, gy: Tensor, g: Window, includePad: boolean): Tensor {
+  const gx = empty(x.shape);
+  launch(k.avgPoolBackward, g, 'input', [gy, gx], includePad);
+  return gx;
+}
+
+export function maxPool(x: Tensor, opts: Pool2dOptions): Tensor {
+  const g = resolveWindow('maxPool', x, opts);
+  const y = poolOutput(x, g, [g.n, g.oh, g.ow, g.c], k.maxPoolForward);
+  recordOp({ kind: 'maxpool', inputs: [x], output: y, saved: [x], backward: (gy, { needs }) => [needs[0] ? maxPoolGradient(x, gy, g) : null] });
+  return y;
+}
+
+export function avgPool(x: Tensor, opts: AvgPool2dOptions): Tensor {
+  if (typeof opts.countIncludePad !== 'boolean') throw new ShapeError('avgPool', 'countIncludePad true or false', `${JSON.stringify(opts.countIncludePad)}`);
+  const g = resolveWindow('avgPool', x, opts);
+  const include = opts.countIncludePad;
+  const y = poolOutput(x, g, [g.n, g.oh, g.ow, g.c], k.avgPoolForward, include);
+  recordOp({ kind: 'avgpool', inputs: [x], output: y, backward: (gy, { needs }) => [needs[0] ? avgPoolGradient(x, gy, g, include) : null] });
+  return y;
+}
+
+/** Mean over H and W: [N, H, W, C] → [N, C]. */
+export function globalAvgPool(x: Tensor): Tensor {
+  const g = globalWindow('globalAvgPool', x);
+  const y = poolOutput(x, g, [g.n, g.c], k.avgPoolForward);
+  recordOp({ kind: 'globalavgpool', inputs: [x], output: y, backward: (gy, { needs }) => [needs[0] ? avgPoolGradient(x, gy, g, false) : null] });
+  return y;
+}
+
+/** Max over H and W: [N, H, W, C] → [N, C]; the gradient goes to the first maximum in row-major order. */
+export function globalMaxPool(x: Tensor): Tensor {
+  const g = globalWindow('globalMaxPool', x);
+  const y = poolOutput(x, g, [g.n, g.c], k.maxPoolForward);
+  recordOp({ kind: 'globalmaxpool', inputs: [x], output: y, saved: [x], backward: (gy, { needs }) => [needs[0] ? maxPoolGradient(x, gy, g) : null] });
+  return y;
+}
