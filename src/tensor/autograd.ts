@@ -122,7 +122,8 @@ export class Tape {
         const gxs = entry.backward(gy, { needs, override });
         // Backward functions may pass gy through unchanged (add), so a gradient is released only
         // once nothing refers to it any more.
-        const isLive = (t: Tensor) => t === seed || result.has(t) || [...pending.values()].includes(t);
+        // A gradient already delivered for a watched tensor (a value of result) must survive too.
+        const isLive = (t: Tensor) => t === seed || [...result.values()].includes(t) || [...pending.values()].includes(t);
         entry.inputs.forEach((input, k) => {
           const gx = gxs[k];
           if (!gx || !needs[k]) return;
