@@ -6,13 +6,14 @@
 // - ceil mode: a last, partial window is added only if it starts inside the input or its leading
 //   padding (PyTorch/ONNX), see windowOutputSize.
 // - max pool: padded cells never win (as −∞). Gradient goes to the first maximum in row-major
-//   window order; equal maxima after it get nothing.
+//   window order; equal maxima after it get nothing. Backward passes scatter window by window in
+//   phases of non-overlapping windows (wgsl/pool.ts): deterministic, no atomics.
 // - avg pool, countIncludePad = false: divide by the real cells in the window (TF/Keras 'same',
 //   InceptionV3). countIncludePad = true: divide by the window clipped to the padded input, i.e.
 //   the full kernel area except, in ceil mode, the overhang past the trailing padding — what
 //   PyTorch's avg_pool2d and onnx.reference's AveragePool do (older onnxruntime divided by the
 //   full kernel there, microsoft/onnxruntime#16203).
-import { assertPositiveInts, dispatch, empty, fmt, groupsFor, recordOp, ShapeError, type Tensor } from '../tensor/index.js';
+import { assertPositiveInts, dispatch, empty, fmt, groupsFor, recordOp, ShapeError, zeros, type Tensor } from '../tensor/index.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
 import * as k from './wgsl/pool.js';
 
@@ -93,41 +94,56 @@ function variant(kernel: k.PoolKernel, g: Window): { wgsl: string; lanes: number
   return g.c % 4 === 0 ? { wgsl: kernel.vec4, lanes: 4 } : { wgsl: kernel.scalar, lanes: 1 };
 }
 
-/**
- * Runs one pooling kernel. `over` = 'output' for kernels with one invocation per output value
- * (forward, arg-max), 'input' for the backward gathers (one per input value).
- */
-function launch(kernel: k.PoolKernel, g: Window, over: 'output' | 'input', bindings: Tensor[], includePad = false): void {
+/** Outputs (oh, ow) = (ah + ph·i, aw + pw·j): the set one dispatch covers (see wgsl/pool.ts). */
+interface Phase {
+  ah: number;
+  aw: number;
+  ph: number;
+  pw: number;
+}
+
+const EVERY_OUTPUT: Phase = { ah: 0, aw: 0, ph: 1, pw: 1 };
+
+/** Phases whose windows never overlap within a phase: the backward scatters one per dispatch. */
+function disjointPhases(g: Window): Phase[] {
+  const ph = Math.ceil(g.kh / g.sh);
+  const pw = Math.ceil(g.kw / g.sw);
+  const phases: Phase[] = [];
+  for (let ah = 0; ah < Math.min(ph, g.oh); ah++) for (let aw = 0; aw < Math.min(pw, g.ow); aw++) phases.push({ ah, aw, ph, pw });
+  return phases;
+}
+
+/** Runs one pooling kernel with one invocation per output value (per lane of channels) of a phase. */
+function launch(kernel: k.PoolKernel, g: Window, phase: Phase, bindings: Tensor[], includePad = false): void {
   const { wgsl, lanes } = variant(kernel, g);
-  const values = over === 'output' ? g.n * g.oh * g.ow * g.c : g.n * g.h * g.w * g.c;
+  const ohN = Math.ceil((g.oh - phase.ah) / phase.ph);
+  const owN = Math.ceil((g.ow - phase.aw) / phase.pw);
+  const values = g.n * ohN * owN * g.c;
   const total = values / lanes;
   if (total === 0) return;
-  const ints = [total, g.h, g.w, g.c / lanes, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pad.top, g.pad.left, g.h + g.pad.bottom, g.w + g.pad.right, includePad ? 1 : 0];
-  const windowsPerCell = Math.ceil(g.kh / g.sh) * Math.ceil(g.kw / g.sw);
-  const flops = over === 'output' ? values * g.kh * g.kw : values * windowsPerCell;
-  dispatch({ wgsl, bindings: bindings.map((t) => t.buffer), ints, workgroups: groupsFor(total, k.POOL_WORKGROUP), flops });
+  const ints = [
+    total, g.h, g.w, g.c / lanes, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pad.top, g.pad.left,
+    g.h + g.pad.bottom, g.w + g.pad.right, includePad ? 1 : 0,
+    phase.ah, phase.aw, phase.ph, phase.pw, ohN, owN,
+  ];
+  dispatch({ wgsl, bindings: bindings.map((t) => t.buffer), ints, workgroups: groupsFor(total, k.POOL_WORKGROUP), flops: values * g.kh * g.kw });
 }
 
 function poolOutput(x: Tensor, g: Window, shape: readonly number[], kernel: k.PoolKernel, includePad = false): Tensor {
   const y = empty(shape);
-  launch(kernel, g, 'output', [x, y], includePad);
+  launch(kernel, g, EVERY_OUTPUT, [x, y], includePad);
   return y;
 }
 
 function maxPoolGradient(x: Tensor, gy: Tensor, g: Window): Tensor {
-  // Positions, not values, are what the gather compares: an i32 per output value, kept in a
-  // tensor's storage only for the lifetime of this backward.
-  const arg = empty([g.n, g.oh, g.ow, g.c]);
-  launch(k.maxPoolArgmax, g, 'output', [x, arg]);
-  const gx = empty(x.shape);
-  launch(k.maxPoolBackward, g, 'input', [gy, arg, gx]);
-  arg.dispose();
+  const gx = zeros(x.shape);
+  for (const phase of disjointPhases(g)) launch(k.maxPoolBackward, g, phase, [x, gy, gx]);
   return gx;
 }
 
 function avgPoolGradient(x: Tensor, gy: Tensor, g: Window, includePad: boolean): Tensor {
-  const gx = empty(x.shape);
-  launch(k.avgPoolBackward, g, 'input', [gy, gx], includePad);
+  const gx = zeros(x.shape);
+  for (const phase of disjointPhases(g)) launch(k.avgPoolBackward, g, phase, [gy, gx], includePad);
   return gx;
 }
 
