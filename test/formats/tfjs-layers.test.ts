@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { io } from '@tensorflow/tfjs-core';
-import { readTfjsLayers, type TfjsWeightGroup } from '../../tools/convert-weights/tfjs-layers.js';
+import { decodeTfjsWeight, readTfjsLayers, type TfjsWeightGroup, type TfjsWeightSpec } from '../../tools/convert-weights/tfjs-layers.js';
 import { toParameterMap } from '../../tools/convert-weights/layer-weights.js';
 import { WeightFileError } from '../../src/models/safetensors.js';
 import { tfjs } from '../tfjs.js';
@@ -141,6 +141,28 @@ describe('TF.js layers reader on small hand-made models (expected values compute
     expect(p.get('dense_2/kernel')!.data).toEqual(Float32Array.from([0, 1234, 65535], (q) => q * 0.001 + 2.5));
     expect(p.get('dense_2/kernel')!.shape).toEqual([3, 1]);
     expect(p.get('dense_2/bias')!.data).toEqual(Float32Array.of(-0.75));
+  });
+
+  it('every float16 bit pattern and every uint8/uint16 code decode exactly as tf.io.decodeWeights does (bitwise; NaN = NaN)', async () => {
+    const tf = await tfjs();
+    const all16 = Uint16Array.from({ length: 65536 }, (_, i) => i);
+    const all8 = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const specs: TfjsWeightSpec[] = [
+      { name: 'h', shape: [65536], dtype: 'float32', quantization: { dtype: 'float16' } },
+      { name: 'q8', shape: [256], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.0123456789, min: -1.7 } },
+      { name: 'q16', shape: [65536], dtype: 'float32', quantization: { dtype: 'uint16', scale: 3.3e-5, min: 0.37 } },
+    ];
+    const parts = [new Uint8Array(all16.buffer), all8, new Uint8Array(all16.buffer)];
+    const theirs = tf.io.decodeWeights(Buffer.concat(parts).buffer.slice(0) as ArrayBuffer, specs as io.WeightsManifestEntry[]);
+    specs.forEach((spec, i) => {
+      const mine = decodeTfjsWeight('mem', spec, parts[i]);
+      const ref = theirs[spec.name].dataSync() as Float32Array;
+      const a = new Uint32Array(mine.buffer, mine.byteOffset, mine.length);
+      const b = new Uint32Array(ref.buffer, ref.byteOffset, ref.length);
+      let mismatches = 0;
+      for (let k = 0; k < a.length; k++) if (a[k] !== b[k] && !(Number.isNaN(mine[k]) && Number.isNaN(ref[k]))) mismatches++;
+      expect(mismatches, spec.name).toBe(0);
+    });
   });
 
   it('missing shard → error naming the shard file', () => {
