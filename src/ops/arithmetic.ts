@@ -1,8 +1,9 @@
 // Addition (same shape, or a per-channel vector broadcast along the last axis) and
 // multiplication by a scalar, a same-shape tensor or a per-channel vector.
-import { dispatch, empty, groupsFor, recordOp, ShapeError, fmt, sameShape, type Tensor } from '../tensor/index.js';
-import { launchBinary } from './launch.js';
+import { recordOp, ShapeError, fmt, sameShape, type Tensor } from '../tensor/index.js';
+import { launchBinary, launchUnary } from './launch.js';
 import * as k from './wgsl/elementwise.js';
+import { sumAxes } from './reduce.js';
 
 function broadcastKind(op: string, a: Tensor, b: Tensor): 'same' | 'channel' {
   if (sameShape(a.shape, b.shape)) return 'same';
@@ -14,14 +15,12 @@ function broadcastKind(op: string, a: Tensor, b: Tensor): 'same' | 'channel' {
 /** Sums a gradient over all but the last axis: the gradient of a per-channel broadcast. */
 export function sumToChannels(g: Tensor): Tensor {
   const c = g.shape[g.rank - 1];
-  const y = empty([c]);
-  dispatch({ wgsl: k.sumOverRows, bindings: [g.buffer, y.buffer], ints: [g.size / c, c], workgroups: [Math.ceil(c / 64)], flops: g.size });
-  return y;
+  return sumAxes(g, g.shape.slice(0, -1).map((_, i) => i), 1, [c]);
 }
 
 export function add(a: Tensor, b: Tensor): Tensor {
   const kind = broadcastKind('add', a, b);
-  const c = a.shape[a.rank - 1] ?? 1;
+  const c = kind === 'same' ? 4 : a.shape[a.rank - 1];
   const y = launchBinary(kind === 'same' ? k.add : k.addChannel, a, b, c);
   recordOp({
     kind: 'add',
@@ -33,26 +32,14 @@ export function add(a: Tensor, b: Tensor): Tensor {
 }
 
 export function mulScalar(x: Tensor, s: number): Tensor {
-  const y = empty(x.shape);
-  const run = (t: Tensor, out: Tensor) =>
-    dispatch({ wgsl: k.scale, bindings: [t.buffer, out.buffer], ints: [t.size, 1], floats: [s], workgroups: groupsFor(t.size, 256), flops: t.size });
-  run(x, y);
-  recordOp({
-    kind: 'mul',
-    inputs: [x],
-    output: y,
-    backward: (gy) => {
-      const gx = empty(gy.shape);
-      run(gy, gx);
-      return [gx];
-    },
-  });
+  const y = launchUnary(k.scale, x, [s]);
+  recordOp({ kind: 'mul', inputs: [x], output: y, backward: (gy) => [launchUnary(k.scale, gy, [s])] });
   return y;
 }
 
 export function mul(a: Tensor, b: Tensor): Tensor {
   const kind = broadcastKind('mul', a, b);
-  const c = a.shape[a.rank - 1] ?? 1;
+  const c = kind === 'same' ? 4 : a.shape[a.rank - 1];
   const kernel = kind === 'same' ? k.mul : k.mulChannel;
   const y = launchBinary(kernel, a, b, c);
   recordOp({

@@ -4,7 +4,7 @@ import { recordOp, type Tensor } from '../tensor/index.js';
 import { launchBinary, launchUnary } from './launch.js';
 import * as k from './wgsl/elementwise.js';
 
-const backwardKernels: Record<string, string> = {
+const backwardKernels: Record<string, k.KernelPair> = {
   guided: k.reluBackwardGuided,
   deconvnet: k.reluBackwardDeconvnet,
 };

@@ -1,5 +1,11 @@
-// Elementwise kernels over flat arrays. Large tensors fold the workgroup grid into 2-D, so the
-// linear index is x + y·(groups in x)·256.
+// Elementwise kernels over flat arrays, each in a scalar and a vec4 variant (vec4 is ~2.3× faster
+// on lavapipe; used when the length — and for channel broadcasts the channel count — is a
+// multiple of 4). Large tensors fold the grid into 2-D: index = x + y·(groups in x)·256.
+
+export interface KernelPair {
+  scalar: string;
+  vec4: string;
+}
 
 const header = (bindings: string) => /* wgsl */ `
 struct Params { n: i32, c: i32 }
@@ -8,9 +14,7 @@ ${bindings}
 fn linearIndex(gid: vec3<u32>, nwg: vec3<u32>) -> i32 { return i32(gid.x + gid.y * nwg.x * 256u); }
 `;
 
-const unary = (body: string) => /* wgsl */ `${header(`
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;`)}
+const main = (body: string) => /* wgsl */ `
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(gid, nwg);
@@ -18,55 +22,46 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   ${body}
 }`;
 
-const binary = (body: string) => /* wgsl */ `${header(`
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;`)}
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(gid, nwg);
-  if (i >= p.n) { return; }
-  ${body}
-}`;
+/** In vec4 kernels p.n and p.c count vec4 elements; `T` is f32 or vec4<f32>, `zero` its 0. */
+function pair(bindings: (t: string) => string, body: (t: string, zero: string) => string): KernelPair {
+  return {
+    scalar: header(bindings('f32')) + main(body('f32', '0.0')),
+    vec4: header(bindings('vec4<f32>')) + main(body('vec4<f32>', 'vec4<f32>(0.0)')),
+  };
+}
 
-export const reluForward = unary('y[i] = max(x[i], 0.0);');
+const unaryBindings = (t: string) => `
+@group(0) @binding(1) var<storage, read> x: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${t}>;`;
+
+const binaryBindings = (t: string) => `
+@group(0) @binding(1) var<storage, read> a: array<${t}>;
+@group(0) @binding(2) var<storage, read> b: array<${t}>;
+@group(0) @binding(3) var<storage, read_write> y: array<${t}>;`;
+
+export const reluForward = pair(unaryBindings, (_t, zero) => `y[i] = max(x[i], ${zero});`);
 
 /** a = forward input x, b = upstream gradient. */
-export const reluBackward = binary('y[i] = select(0.0, b[i], a[i] > 0.0);');
+export const reluBackward = pair(binaryBindings, (t, zero) => `y[i] = select(${zero}, b[i], a[i] > ${zero});`);
 /** Guided backprop: positive gradient only where the input was positive. */
-export const reluBackwardGuided = binary('y[i] = select(0.0, max(b[i], 0.0), a[i] > 0.0);');
-/** Deconvnet: the ReLU applied to the gradient, ignoring the forward input. */
-export const reluBackwardDeconvnet = binary('y[i] = max(b[i], 0.0);');
+export const reluBackwardGuided = pair(binaryBindings, (t, zero) => `y[i] = select(${zero}, max(b[i], ${zero}), a[i] > ${zero});`);
+/** Deconvnet: the ReLU applied to the gradient; the forward input is bound but unused. */
+export const reluBackwardDeconvnet = pair(binaryBindings, (_t, zero) => `y[i] = max(b[i], ${zero});`);
 
-export const add = binary('y[i] = a[i] + b[i];');
+export const add = pair(binaryBindings, () => 'y[i] = a[i] + b[i];');
 /** b has p.c values broadcast along the last (channel) axis. */
-export const addChannel = binary('y[i] = a[i] + b[i % p.c];');
-export const mul = binary('y[i] = a[i] * b[i];');
-export const mulChannel = binary('y[i] = a[i] * b[i % p.c];');
+export const addChannel = pair(binaryBindings, () => 'y[i] = a[i] + b[i % p.c];');
+export const mul = pair(binaryBindings, () => 'y[i] = a[i] * b[i];');
+export const mulChannel = pair(binaryBindings, () => 'y[i] = a[i] * b[i % p.c];');
 
-export const scale = /* wgsl */ `
+const scaleHeader = (t: string) => /* wgsl */ `
 struct Params { n: i32, c: i32, s: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = i32(gid.x + gid.y * nwg.x * 256u);
-  if (i >= p.n) { return; }
-  y[i] = x[i] * p.s;
-}`;
-
-/** Sums rows of an (rows, c) array into c values: the gradient of a channel broadcast. */
-export const sumOverRows = /* wgsl */ `
-struct Params { rows: i32, c: i32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let ch = i32(gid.x);
-  if (ch >= p.c) { return; }
-  var s = 0.0;
-  for (var r = 0; r < p.rows; r++) { s += x[r * p.c + ch]; }
-  y[ch] = s;
-}`;
+@group(0) @binding(1) var<storage, read> x: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${t}>;
+fn linearIndex(gid: vec3<u32>, nwg: vec3<u32>) -> i32 { return i32(gid.x + gid.y * nwg.x * 256u); }
+`;
+export const scale: KernelPair = {
+  scalar: scaleHeader('f32') + main('y[i] = x[i] * p.s;'),
+  vec4: scaleHeader('vec4<f32>') + main('y[i] = x[i] * p.s;'),
+};
