@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-// test/tfjs.ts loads tfjs-core without gradient definitions; the @tensorflow/tfjs bundle registers
-// them (into tfjs' global registry, shared with tfjs-core) so tf.grad works on MaxPool/AvgPool.
-import '@tensorflow/tfjs';
+// tf.grad needs tfjs-core's gradient definitions (MaxPool, Pad, DepthwiseConv2d, Max, Mean), registered only by this module.
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { memoryStats, ShapeError, Tape, tensor, tidy, watch, type Tensor } from '../../src/tensor/index.js';
 import { avgPool, globalAvgPool, globalMaxPool, maxPool, type Pool2dOptions } from '../../src/ops/pool.js';
 import type { Padding } from '../../src/ops/padding.js';
@@ -67,21 +66,22 @@ function tfMaxPool(tf: Tf, x: Tensor4D, c: Case) {
 }
 
 /**
- * tfjs average pool for any divisor rule: 'valid' sums of the zero-padded input divided by
- * 'valid' counts of a mask of the cells the rule counts (real cells, or real + explicit padding).
- * Only 'valid' pooling is used, whose tfjs gradient is right (tfjs' avgPool gradient divides by
- * the full kernel area even where its forward excluded padding).
+ * tfjs average pool for any divisor rule: window sums of the zero-padded input divided by window
+ * counts of a mask of the cells the rule counts (real cells, or real + explicit padding). Sums are
+ * a depthwise convolution with a ones filter, 'valid': tf.avgPool is checked directly in the
+ * forward tests, but its gradient is unusable here (it divides by the full kernel area where the
+ * forward excluded padding, and with tfjs-core's ESM gradient registration it throws).
  */
 function tfAvgPool(tf: Tf, x: Tensor4D, c: Case, countIncludePad: boolean) {
-  const [n, H, W] = c.shape;
+  const [n, H, W, C] = c.shape;
   const [eh, ew] = overhang(c);
   const all: [number, number][] = [[0, 0], [c.pad.top, c.pad.bottom + eh], [c.pad.left, c.pad.right + ew], [0, 0]];
-  const xp = tf.pad(x, all);
   const ones = tf.ones([n, H, W, 1]) as Tensor4D;
   const counted = countIncludePad
     ? tf.pad(tf.pad(ones, [[0, 0], [c.pad.top, c.pad.bottom], [c.pad.left, c.pad.right], [0, 0]], 1), [[0, 0], [0, eh], [0, ew], [0, 0]])
     : tf.pad(ones, all);
-  return tf.div(tf.avgPool(xp, c.kernel, c.strides, 'valid'), tf.avgPool(counted, c.kernel, c.strides, 'valid'));
+  const windowSum = (t: Tensor4D, channels: number) => tf.depthwiseConv2d(t, tf.ones([c.kernel[0], c.kernel[1], channels, 1]) as Tensor4D, c.strides, 'valid');
+  return tf.div(windowSum(tf.pad(x, all), C), windowSum(counted, 1));
 }
 
 async function forward(op: (x: Tensor) => Tensor, xv: Float32Array, shape: readonly number[]): Promise<{ y: Float32Array; shape: readonly number[] }> {
@@ -234,7 +234,7 @@ describe('maxPool backward', () => {
     expectClose(ours, numeric, 1e-5, 1e-6, 'vs central differences');
     const theirs = tf.tidy(() => {
       const dy = tf.tensor1d(seed);
-      const g = tf.grad((x: TfTensor) => tf.sum(tf.mul(tfMaxPool(tf, x as Tensor4D, c).reshape([-1]), dy)));
+      const g = tf.grad((x: TfTensor) => tf.sum(tf.mul(tf.reshape(tfMaxPool(tf, x as Tensor4D, c), [-1]), dy)));
       return g(tf.tensor4d(xv, c.shape)).dataSync();
     });
     expectClose(ours, theirs, 1e-5, 1e-6, 'vs tf.grad');
@@ -269,7 +269,7 @@ describe('avgPool backward', () => {
       expectClose(ours, numeric, 1e-5, 1e-6, 'vs central differences');
       const theirs = tf.tidy(() => {
         const dy = tf.tensor1d(seed);
-        const g = tf.grad((x: TfTensor) => tf.sum(tf.mul(tfAvgPool(tf, x as Tensor4D, c, include).reshape([-1]), dy)));
+        const g = tf.grad((x: TfTensor) => tf.sum(tf.mul(tf.reshape(tfAvgPool(tf, x as Tensor4D, c, include), [-1]), dy)));
         return g(tf.tensor4d(xv, c.shape)).dataSync();
       });
       expectClose(ours, theirs, 1e-5, 1e-6, 'vs tf.grad');
