@@ -6,7 +6,7 @@ import { vgg16 } from './vgg16.js';
 
 export * from './graph.js';
 export { inferShapes, inputShape, inputNode, parameterSpecs, parameterCounts, totalParameters, type InputSize, type ParameterSpec, type ParameterKind } from './shapes.js';
-export { inferRoles, withInferredRoles, rolesOf, automaticTarget, featureMapAfter, type AutomaticTarget } from './roles.js';
+export { inferRoles, withInferredRoles, rolesOf, automaticTarget, featureMapAfter, roleWarning, type AutomaticTarget } from './roles.js';
 export { resolveTarget, nearestNames, editDistance, UnknownNodeError, type ResolvedTarget } from './targets.js';
 export { validateWeightShapes, bindWeights, weightMap, WeightError, type WeightSet } from './parameters.js';
 export { runGraph, type RunHooks, type RunOptions, type RunResult, type BatchStatistics } from './execute.js';

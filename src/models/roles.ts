@@ -182,3 +182,21 @@ export function featureMapAfter(graph: Graph, name: string, shapes: Map<string, 
   }
   return undefined;
 }
+
+const ROLE_PHRASES: Record<Exclude<Role, 'feature-map'>, string> = {
+  'residual-branch': 'inside a residual branch, before the Add that completes it',
+  skip: 'on a residual shortcut, before the Add that joins it',
+  branch: 'inside one branch of a multi-branch module, before its concat',
+};
+
+/**
+ * The warning to show when a user hooks a node that is not a full feature map (hooking it is
+ * allowed), naming the node to use instead; undefined for feature maps and non-4-D nodes.
+ */
+export function roleWarning(graph: Graph, name: string, shapes: Map<string, Shape> = inferShapes(graph)): string | undefined {
+  const role = rolesOf(graph, shapes).get(name);
+  if (role === undefined || role === 'feature-map') return undefined;
+  const better = featureMapAfter(graph, name, shapes);
+  const advice = better ? `; the full feature map there is '${better}'` : '';
+  return `'${name}' is ${ROLE_PHRASES[role]}, so it carries only part of the signal${advice}.`;
+}

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/models/builder.js';
 import type { Graph } from '../../src/models/graph.js';
-import { automaticTarget, featureMapAfter, inferRoles, rolesOf, withInferredRoles } from '../../src/models/roles.js';
+import { automaticTarget, featureMapAfter, inferRoles, roleWarning, rolesOf, withInferredRoles } from '../../src/models/roles.js';
 import { GraphError } from '../../src/models/graph.js';
 
 /** A torchvision-style ResNet v1 in miniature: Add(branch, identity) then a separate ReLU. */
@@ -115,6 +115,14 @@ describe('structural roles', () => {
     expect(featureMapAfter(miniResnetV1(), 'layer1.0.conv2')).toBe('layer1.0.add');
     expect(featureMapAfter(miniResnetV1(), 'layer2.0.downsample.0')).toBe('layer2.0.add');
     expect(featureMapAfter(miniInceptionVgg(), 'b_conv1')).toBe('module_out');
+  });
+
+  it('roleWarning explains a non-feature-map hook and names the node to use; none for feature maps', () => {
+    expect(roleWarning(miniResnetV1(), 'layer1.0.conv2')).toBe("'layer1.0.conv2' is inside a residual branch, before the Add that completes it, so it carries only part of the signal; the full feature map there is 'layer1.0.add'.");
+    expect(roleWarning(miniResnetV1(), 'layer2.0.downsample.1')).toMatch(/on a residual shortcut.*'layer2.0.add'/);
+    expect(roleWarning(miniInceptionVgg(), 'b_relu2')).toMatch(/inside one branch of a multi-branch module.*'module_out'/);
+    expect(roleWarning(miniResnetV1(), 'layer1.0.relu_1')).toBeUndefined();
+    expect(roleWarning(miniResnetV1(), 'fc')).toBeUndefined();
   });
 });
 
