@@ -1,0 +1,213 @@
+// 2-D convolution over NHWC activations with HWIO filters, as implicit GEMM (kernels in
+// wgsl/conv2d.ts): the forward, the input gradient (by stride phases) and the filter gradient
+// each run one register-blocked kernel; a 1×1 stride-1 unpadded convolution is a plain GEMM.
+// Batches whose activations exceed one storage binding run in chunks of whole images.
+import { dispatch, empty, fmt, groupsFor, recordOp, ShapeError, assertPositiveInts, type Tensor } from '../tensor/index.js';
+import { sumToChannels } from './arithmetic.js';
+import { gemm, gemmWidth, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
+import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
+import { convFilterGradKernel, convForwardKernel, convInputGradKernel, type ConvVariant } from './wgsl/conv2d.js';
+
+export interface Conv2dOptions {
+  strides?: [number, number];
+  dilations?: [number, number];
+  /** Explicit per-side padding, 'valid' (none) or 'same' (TensorFlow: the odd pixel at the bottom/right). */
+  padding?: Padding | 'valid' | 'same';
+  /** [Cout], added in the kernel's store. */
+  bias?: Tensor;
+}
+
+export interface ConvGeometry {
+  batch: number;
+  H: number;
+  W: number;
+  Cin: number;
+  KH: number;
+  KW: number;
+  Cout: number;
+  OH: number;
+  OW: number;
+  strides: [number, number];
+  dilations: [number, number];
+  pad: Padding;
+}
+
+const OP = 'conv2d';
+const ROWS = 8;
+
+export function convGeometry(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): ConvGeometry {
+  if (xShape.length !== 4) throw new ShapeError(OP, 'x of rank 4 [batch, height, width, channels] (NHWC)', `x ${fmt(xShape)}`);
+  if (wShape.length !== 4) throw new ShapeError(OP, 'filter of rank 4 [kh, kw, in, out] (HWIO)', `filter ${fmt(wShape)}`);
+  const [batch, H, W, Cin] = xShape;
+  const [KH, KW, fin, Cout] = wShape;
+  if (fin !== Cin) throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin}, out] for x ${fmt(xShape)} (filter in-channels = x channels)`, `x ${fmt(xShape)}, filter ${fmt(wShape)}`);
+  assertPositiveInts(OP, 'filter dimensions', wShape);
+  const strides = opts.strides ?? [1, 1];
+  const dilations = opts.dilations ?? [1, 1];
+  if (strides.length !== 2) throw new ShapeError(OP, 'strides [h, w]', `[${strides.join(', ')}]`);
+  if (dilations.length !== 2) throw new ShapeError(OP, 'dilations [h, w]', `[${dilations.join(', ')}]`);
+  assertPositiveInts(OP, 'strides', strides);
+  assertPositiveInts(OP, 'dilations', dilations);
+  const padding = opts.padding ?? 'valid';
+  const pad =
+    padding === 'valid' ? NO_PADDING : padding === 'same' ? samePadding(H, W, KH, KW, strides[0], strides[1], dilations[0], dilations[1]) : padding;
+  if (typeof padding === 'string' && padding !== 'valid' && padding !== 'same') throw new ShapeError(OP, "padding 'valid', 'same' or per side", `'${padding}'`);
+  checkPadding(OP, pad);
+  const OH = windowOutputSize(OP, H, pad.top, pad.bottom, KH, strides[0], dilations[0]);
+  const OW = windowOutputSize(OP, W, pad.left, pad.right, KW, strides[1], dilations[1]);
+  if (opts.bias && (opts.bias.rank !== 1 || opts.bias.shape[0] !== Cout)) {
+    throw new ShapeError(OP, `bias [${Cout}]`, `bias ${fmt(opts.bias.shape)} with filter ${fmt(wShape)}`);
+  }
+  return { batch, H, W, Cin, KH, KW, Cout, OH, OW, strides, dilations, pad };
+}
+
+/** A 1×1, stride-1, unpadded convolution is [pixels, Cin]·[Cin, Cout]. */
+function isPointwise(g: ConvGeometry): boolean {
+  const { pad } = g;
+  return g.KH === 1 && g.KW === 1 && g.strides[0] === 1 && g.strides[1] === 1 && pad.top + pad.bottom + pad.left + pad.right === 0;
+}
+
+/** Whole images per dispatch so that every per-image operand fits one storage binding. */
+function imageChunks(g: ConvGeometry, perImageFloats: number[]): [number, number][] {
+  const largest = Math.max(...perImageFloats);
+  const perChunk = Math.floor((maxBindingBytes() / 4 - 64) / largest);
+  if (perChunk < 1) {
+    throw new ShapeError(OP, `one image's activations within a storage binding (${maxBindingBytes()} bytes)`, `${largest * 4} bytes per image`);
+  }
+  const out: [number, number][] = [];
+  for (let n = 0; n < g.batch; n += perChunk) out.push([n, Math.min(g.batch, n + perChunk)]);
+  return out;
+}
+
+interface DispatchPart {
+  /** GEMM rows of this dispatch and the images they cover. */
+  m: number;
+  images: number;
+  /** Float offsets of the gathered operand, the B operand and Y inside their bindings. */
+  xBase: number;
+  bBase: number;
+  yBase: number;
+  yStride: number;
+  accumulate: boolean;
+  colBlocks: number;
+}
+
+/** Params in the order of the kernels' struct. The filter (or dY) B operand has rows of Cout floats. */
+function convParams(g: ConvGeometry, d: DispatchPart): number[] {
+  return [
+    d.m, d.images, g.H, g.W, g.Cin, g.OH, g.OW, g.Cout,
+    g.KH, g.KW, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pad.top, g.pad.left,
+    d.xBase, d.bBase, g.Cout, d.yBase, d.yStride, 0, d.accumulate ? 1 : 0, d.colBlocks,
+  ];
+}
+
+const whole = (b: GPUBuffer) => ({ buffer: b, offset: 0, size: b.size });
+
+function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+  const y = empty([g.batch, g.OH, g.OW, g.Cout]);
+  if (isPointwise(g)) {
+    const pixels = g.batch * g.H * g.W;
+    gemm({ a: { buffer: x.buffer, rows: pixels, cols: g.Cin }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: false, y: { buffer: y.buffer, rows: pixels, cols: g.Cout }, bias: bias?.buffer });
+    return y;
+  }
+  const v: ConvVariant = { rows: ROWS, width: gemmWidth(g.Cout), aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: bias !== undefined };
+  const wgsl = convForwardKernel(v);
+  const xPer = g.H * g.W * g.Cin, yPer = g.OH * g.OW * g.Cout;
+  const colBlocks = Math.ceil(g.Cout / 4 / v.width);
+  for (const [n0, n1] of imageChunks(g, [xPer, yPer])) {
+    const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
+    const yw = windowOf(y.buffer, n0 * yPer, n1 * yPer);
+    const m = (n1 - n0) * g.OH * g.OW;
+    const bindings = [xw.binding, whole(w.buffer), yw.binding];
+    if (bias) bindings.push(whole(bias.buffer));
+    dispatch({
+      wgsl,
+      bindings,
+      ints: convParams(g, { m, images: n1 - n0, xBase: xw.base, bBase: 0, yBase: yw.base, yStride: g.Cout, accumulate: false, colBlocks }),
+      workgroups: groupsFor(Math.ceil(m / ROWS) * colBlocks, 1),
+      flops: 2 * m * g.Cout * g.KH * g.KW * g.Cin,
+    });
+  }
+  return y;
+}
+
+function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
+  const dx = empty([g.batch, g.H, g.W, g.Cin]);
+  if (isPointwise(g)) {
+    const pixels = g.batch * g.H * g.W;
+    gemm({ a: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: true, y: { buffer: dx.buffer, rows: pixels, cols: g.Cin } });
+    return dx;
+  }
+  const v: ConvVariant = { rows: ROWS, width: gemmWidth(g.Cin), aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false };
+  const wgsl = convInputGradKernel(v);
+  const [sh, sw] = g.strides;
+  const dyPer = g.OH * g.OW * g.Cout, dxPer = g.H * g.W * g.Cin;
+  const colBlocks = Math.ceil(g.Cin / 4 / v.width);
+  for (const [n0, n1] of imageChunks(g, [dyPer, dxPer])) {
+    const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);
+    const dxw = windowOf(dx.buffer, n0 * dxPer, n1 * dxPer);
+    // Rows of the largest stride phase (phase 0); the others stop early.
+    const m = (n1 - n0) * Math.ceil(g.H / sh) * Math.ceil(g.W / sw);
+    const [gx, gyCount] = groupsFor(Math.ceil(m / ROWS) * colBlocks, 1);
+    dispatch({
+      wgsl,
+      bindings: [dyw.binding, whole(w.buffer), dxw.binding],
+      ints: convParams(g, { m, images: n1 - n0, xBase: dyw.base, bBase: 0, yBase: dxw.base, yStride: g.Cin, accumulate: false, colBlocks }),
+      workgroups: [gx, gyCount, sh * sw],
+      flops: 2 * (n1 - n0) * g.OH * g.OW * g.Cout * g.KH * g.KW * g.Cin,
+    });
+  }
+  return dx;
+}
+
+function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
+  const dw = empty([g.KH, g.KW, g.Cin, g.Cout]);
+  if (isPointwise(g)) {
+    const pixels = g.batch * g.H * g.W;
+    const xm: Matrix = { buffer: x.buffer, rows: pixels, cols: g.Cin };
+    gemm({ a: xm, transposeA: true, b: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeB: false, y: { buffer: dw.buffer, rows: g.Cin, cols: g.Cout } });
+    return dw;
+  }
+  const v: ConvVariant = { rows: ROWS, width: gemmWidth(g.Cout), aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: false };
+  const wgsl = convFilterGradKernel(v);
+  const xPer = g.H * g.W * g.Cin, dyPer = g.OH * g.OW * g.Cout;
+  const m = g.KH * g.KW * g.Cin;
+  const colBlocks = Math.ceil(g.Cout / 4 / v.width);
+  imageChunks(g, [xPer, dyPer]).forEach(([n0, n1], i) => {
+    const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
+    const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);
+    // Image chunks after the first add their share of the sum over pixels.
+    const ints = convParams(g, { m, images: n1 - n0, xBase: xw.base, bBase: dyw.base, yBase: 0, yStride: g.Cout, accumulate: i > 0, colBlocks });
+    dispatch({
+      wgsl,
+      bindings: [xw.binding, dyw.binding, whole(dw.buffer)],
+      ints,
+      workgroups: groupsFor(Math.ceil(m / ROWS) * colBlocks, 1),
+      flops: 2 * (n1 - n0) * g.OH * g.OW * g.Cout * m,
+    });
+  });
+  return dw;
+}
+
+/**
+ * conv2d(x [N, H, W, Cin], w [KH, KW, Cin, Cout]) → [N, OH, OW, Cout]. Gradients: input, filter
+ * and bias, each computed only when asked for.
+ */
+export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  const g = convGeometry(x.shape, w.shape, opts);
+  const bias = opts.bias;
+  const y = forward(g, x, w, bias);
+  recordOp({
+    kind: 'conv2d',
+    inputs: bias ? [x, w, bias] : [x, w],
+    output: y,
+    // The input gradient reads the filter, the filter gradient reads the input.
+    saved: [...(w.requiresGrad ? [x] : []), ...(x.requiresGrad ? [w] : [])],
+    backward: (gy, { needs }) => [
+      needs[0] ? inputGradient(g, gy, w) : null,
+      needs[1] ? filterGradient(g, x, gy) : null,
+      ...(bias ? [needs[2] ? sumToChannels(gy) : null] : []),
+    ],
+  });
+  return y;
+}

@@ -1,0 +1,198 @@
+// Matrix product [M,K]·[K,N] (either operand optionally stored transposed), and the GEMM runner
+// that dense and 1×1 convolutions share. Operands bigger than one storage binding (VGG16's fc1
+// weight is 392 MiB, a binding at most 128 MiB) are processed in chunks whose every operand
+// fits one binding: chunks along K accumulate into Y, chunks along M or N write their own part.
+import { dispatch, fmt, gpu, groupsFor, recordOp, ShapeError, empty, type Tensor } from '../tensor/index.js';
+import { matmulKernel, type MatmulVariant } from './wgsl/matmul.js';
+
+/** A row-major matrix in (part of) a GPU buffer: `rows × cols` floats from float offset `offset`. */
+export interface Matrix {
+  buffer: GPUBuffer;
+  rows: number;
+  cols: number;
+  offset?: number;
+}
+
+export interface GemmArgs {
+  a: Matrix;
+  /** a holds Aᵀ ([K, M]). */
+  transposeA: boolean;
+  b: Matrix;
+  /** b holds Bᵀ ([N, K]). */
+  transposeB: boolean;
+  /** Receives [M, N]. */
+  y: Matrix;
+  /** Per-column bias of length N. */
+  bias?: GPUBuffer;
+  /** Adds to what y holds instead of overwriting it (bias is then not added). */
+  accumulate?: boolean;
+}
+
+const WEBGPU_BINDING_LIMIT = 128 * 1024 * 1024;
+let bindingLimitOverride: number | undefined;
+
+/** The largest storage binding we use, in bytes. */
+export function maxBindingBytes(): number {
+  return bindingLimitOverride ?? Math.min(WEBGPU_BINDING_LIMIT, gpu().limits.maxStorageBufferBindingSize);
+}
+
+/** Test hook: pretend bindings are at most `bytes` (undefined restores the device limit). */
+export function setMaxBindingBytesForTests(bytes: number | undefined): void {
+  bindingLimitOverride = bytes;
+}
+
+/** Binding offsets must be multiples of 256 bytes = 64 floats. */
+const ALIGN_FLOATS = 64;
+
+export interface Window {
+  binding: { buffer: GPUBuffer; offset: number; size: number };
+  /** Float index of `first` inside the binding. */
+  base: number;
+}
+
+/** Binds the floats [first, end) of a buffer through an aligned window. */
+export function windowOf(buffer: GPUBuffer, first: number, end: number): Window {
+  const start = Math.floor(first / ALIGN_FLOATS) * ALIGN_FLOATS;
+  const size = Math.min(Math.ceil((end - start) / 4) * 16, buffer.size - start * 4);
+  return { binding: { buffer, offset: start * 4, size }, base: first - start };
+}
+
+/** Rows of `rowLength` floats that fit one binding with room for alignment, a multiple of 8. */
+export function rowsPerBinding(rowLength: number, what: string): number {
+  const rows = Math.floor((maxBindingBytes() / 4 - ALIGN_FLOATS) / rowLength / 8) * 8;
+  if (rows < 8) throw new ShapeError(what, `rows of at most ${Math.floor(maxBindingBytes() / 32)} floats (8 rows per storage binding)`, `rows of ${rowLength} floats`);
+  return rows;
+}
+
+function chunks(total: number, size: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < total; s += size) out.push([s, Math.min(total, s + size)]);
+  return out.length ? out : [[0, 0]];
+}
+
+export function gemmRowsPerInvocation(m: number): number {
+  return m >= 8 ? 8 : m >= 4 ? 4 : m >= 2 ? 2 : 1;
+}
+
+/** 16 invocations × 4 columns per workgroup; 8 when N is small so fewer invocations idle. */
+export function gemmWidth(n: number): number {
+  return n <= 32 ? 8 : 16;
+}
+
+/** Records Y = op(A)·op(B) (+ bias) into the current step. */
+export function gemm(args: GemmArgs): void {
+  const { a, b, y, transposeA, transposeB } = args;
+  const M = transposeA ? a.cols : a.rows;
+  const K = transposeA ? a.rows : a.cols;
+  const N = transposeB ? b.rows : b.cols;
+  if ((transposeB ? b.cols : b.rows) !== K || y.rows !== M || y.cols !== N) {
+    throw new Error(`gemm: inconsistent operands A ${a.rows}×${a.cols}, B ${b.rows}×${b.cols}, Y ${y.rows}×${y.cols}`);
+  }
+  if (M === 0 || N === 0) return;
+  const rows = gemmRowsPerInvocation(M);
+  const variant: MatmulVariant = {
+    rows,
+    width: gemmWidth(N),
+    a: { transposed: transposeA, vec4: (transposeA ? M % 4 === 0 && rows % 4 === 0 : K % 4 === 0) && (a.offset ?? 0) % 4 === 0 },
+    b: { transposed: transposeB, vec4: (transposeB ? K % 4 === 0 : N % 4 === 0) && (b.offset ?? 0) % 4 === 0 },
+    yVec4: N % 4 === 0 && (y.offset ?? 0) % 4 === 0,
+    bias: args.bias !== undefined,
+  };
+  const wgsl = matmulKernel(variant);
+
+  // Chunk sizes: each operand's stored rows are contiguous, so a chunk along an operand's row
+  // axis is a binding window; a chunk along its column axis is just a base offset.
+  const limit = maxBindingBytes() / 4;
+  let mChunk = M, nChunk = N, kChunk = K;
+  if (a.rows * a.cols > limit) {
+    if (transposeA) kChunk = Math.min(kChunk, rowsPerBinding(a.cols, 'matmul'));
+    else mChunk = Math.min(mChunk, rowsPerBinding(a.cols, 'matmul'));
+  }
+  if (b.rows * b.cols > limit) {
+    if (transposeB) nChunk = Math.min(nChunk, rowsPerBinding(b.cols, 'matmul'));
+    else kChunk = Math.min(kChunk, rowsPerBinding(b.cols, 'matmul'));
+  }
+  if (y.rows * y.cols > limit) mChunk = Math.min(mChunk, rowsPerBinding(y.cols, 'matmul'));
+
+  const at = (m: Matrix, r: number, c: number) => (m.offset ?? 0) + r * m.cols + c;
+  for (const [m0, m1] of chunks(M, mChunk)) {
+    for (const [n0, n1] of chunks(N, nChunk)) {
+      const yw = windowOf(y.buffer, at(y, m0, n0), at(y, m1 - 1, n1));
+      chunks(K, kChunk).forEach(([k0, k1], kIndex) => {
+        const aw = transposeA ? windowOf(a.buffer, at(a, k0, m0), at(a, k1 - 1, m1)) : windowOf(a.buffer, at(a, m0, k0), at(a, m1 - 1, k1));
+        const bw = transposeB ? windowOf(b.buffer, at(b, n0, k0), at(b, n1 - 1, k1)) : windowOf(b.buffer, at(b, k0, n0), at(b, k1 - 1, n1));
+        const mc = m1 - m0, nc = n1 - n0, kc = k1 - k0;
+        const colBlocks = Math.ceil(nc / 4 / variant.width);
+        const accumulate = args.accumulate || kIndex > 0 ? 1 : 0;
+        const bindings = [aw.binding, bw.binding, yw.binding];
+        if (args.bias) bindings.push({ buffer: args.bias, offset: 0, size: args.bias.size });
+        dispatch({
+          wgsl,
+          bindings,
+          ints: [mc, nc, kc, a.cols, b.cols, y.cols, aw.base, bw.base, yw.base, n0, accumulate, colBlocks],
+          workgroups: groupsFor(Math.ceil(mc / rows) * colBlocks, 1),
+          flops: 2 * mc * nc * kc,
+        });
+      });
+    }
+  }
+}
+
+export const asMatrix = (t: Tensor, rows: number, cols: number): Matrix => ({ buffer: t.buffer, rows, cols });
+
+/** Y = op(a)·op(b) into a new [M, N] tensor, not recorded for autodiff. */
+export function gemmTensor(a: Tensor, transposeA: boolean, b: Tensor, transposeB: boolean, bias?: Tensor): Tensor {
+  const M = transposeA ? a.shape[1] : a.shape[0];
+  const N = transposeB ? b.shape[0] : b.shape[1];
+  const y = empty([M, N]);
+  gemm({
+    a: asMatrix(a, a.shape[0], a.shape[1]),
+    transposeA,
+    b: asMatrix(b, b.shape[0], b.shape[1]),
+    transposeB,
+    y: asMatrix(y, M, N),
+    bias: bias?.buffer,
+  });
+  return y;
+}
+
+export interface MatmulOptions {
+  /** a is given as Aᵀ ([K, M]). */
+  transposeA?: boolean;
+  /** b is given as Bᵀ ([N, K]). */
+  transposeB?: boolean;
+}
+
+export function checkMatmulShapes(op: string, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): void {
+  if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(op, 'two matrices (rank 2)', `a ${fmt(a.shape)}, b ${fmt(b.shape)}`);
+  const ka = transposeA ? a.shape[0] : a.shape[1];
+  const kb = transposeB ? b.shape[1] : b.shape[0];
+  if (ka !== kb) {
+    const names = `${transposeA ? 'aᵀ' : 'a'} · ${transposeB ? 'bᵀ' : 'b'}`;
+    throw new ShapeError(op, `matching inner dimensions for ${names} (${ka} in a)`, `a ${fmt(a.shape)}, b ${fmt(b.shape)}`);
+  }
+}
+
+/**
+ * [M, K]·[K, N] → [M, N]. transposeA / transposeB say an operand is stored transposed (a is
+ * [K, M], b is [N, K]), which costs nothing: the kernel reads it in that layout.
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const transposeA = opts.transposeA ?? false;
+  const transposeB = opts.transposeB ?? false;
+  checkMatmulShapes('matmul', a, b, transposeA, transposeB);
+  const y = gemmTensor(a, transposeA, b, transposeB);
+  recordOp({
+    kind: 'matmul',
+    inputs: [a, b],
+    output: y,
+    saved: [...(b.requiresGrad ? [a] : []), ...(a.requiresGrad ? [b] : [])],
+    backward: (gy, { needs }) => {
+      // Y = op(A)·op(B): d op(A) = dY·op(B)ᵀ and d op(B) = op(A)ᵀ·dY, transposed back to storage.
+      const ga = !needs[0] ? null : transposeA ? gemmTensor(b, transposeB, gy, true) : gemmTensor(gy, false, b, !transposeB);
+      const gb = !needs[1] ? null : transposeB ? gemmTensor(gy, true, a, transposeA) : gemmTensor(a, !transposeA, gy, false);
+      return [ga, gb];
+    },
+  });
+  return y;
+}

@@ -1,0 +1,261 @@
+// Convolution as implicit GEMM over NHWC activations and HWIO filters, with the register-blocked
+// tiles of matmul.ts. Only the gathering of the A operand is specific to convolution:
+//   forward  Y[pixel, co]      = Σ_(tap, ci)  X[pixel·stride + tap·dilation − pad, ci] · W[tap, ci, co]
+//   dX       dX[pixel, ci]     = Σ_(tap, co)  dY[(pixel + pad − tap·dilation) / stride, co] · W[tap, ci, co]
+//   dW       dW[(tap, ci), co] = Σ_pixel      X[pixel·stride + tap·dilation − pad, ci] · dY[pixel, co]
+// The HWIO filter is already the [taps·Cin, Cout] B matrix of the forward pass; the input gradient
+// reads it as "nk" (transposed per tap) instead of copying a flipped, transposed filter.
+//
+// The input gradient is computed by stride phases (sub-pixel decomposition): input pixels
+// with the same (y mod strideH, x mod strideW) see the same set of taps, and those taps read dY
+// densely, so no work is spent on the zeros a zero-inserted transposed convolution would
+// multiply. workgroup z selects the phase.
+import {
+  accumulators,
+  bBinding,
+  bBlockLoad,
+  blockIndex,
+  bSetup,
+  bSingleLoad,
+  columnSetup,
+  entryPoint,
+  finish,
+  fmaBlock,
+  fmaSingle,
+  store,
+  storeBindings,
+  type BOperand,
+  type GemmTile,
+  type StoreVariant,
+} from './matmul.js';
+
+export interface ConvVariant extends GemmTile, StoreVariant {
+  /** The gathered operand (X, or dY for the input gradient) is read as vec4 along its channels. */
+  aVec4: boolean;
+  /** The filter is read as vec4 along its contiguous (Cout) axis. */
+  bVec4: boolean;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const lanes = ['x', 'y', 'z', 'w'];
+
+/**
+ * Geometry shared by the three kernels, in this order in Params: images in this dispatch, input
+ * H, W, Cin, output OH, OW, Cout, filter KH, KW, stride, dilation, padding top/left, then the
+ * float offsets of the X (or dY) window, and the GEMM store fields.
+ */
+const params = /* wgsl */ `
+struct Params {
+  M: i32, nImages: i32, H: i32, W: i32, Cin: i32, OH: i32, OW: i32, Cout: i32,
+  KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32,
+  xBase: i32, bBase: i32, bStride: i32, yBase: i32, yStride: i32, biasBase: i32, accumulate: i32, colBlocks: i32
+}
+@group(0) @binding(0) var<uniform> p: Params;`;
+
+const inBounds = (v: string, n: string) => `u32(${v}) < u32(${n})`;
+
+/** Per tap: A rows a0..a(R-1) for channels c..c+3 (vec4 along K) from per-row starts `s_r`. */
+function gatherBlock(rows: number, vec4: boolean, src: string): string {
+  return range(rows)
+    .map((r) =>
+      vec4
+        ? `      let a${r} = select(vec4<f32>(0.0), ${src}[s${r} + c / 4], ok${r});`
+        : `      let a${r} = select(vec4<f32>(0.0), vec4<f32>(${src}[s${r} + c], ${src}[s${r} + c + 1], ${src}[s${r} + c + 2], ${src}[s${r} + c + 3]), ok${r});`,
+    )
+    .join('\n');
+}
+
+function gatherSingle(rows: number, src: string): string {
+  return range(rows).map((r) => `      let a${r} = select(0.0, ${src}[s${r} + c], ok${r});`).join('\n');
+}
+
+/** Channel loop over `count` channels of one tap: 4-deep steps, then single steps when not vec4. */
+function channelLoop(v: ConvVariant, b: BOperand, count: string, src: string, bK: (c: string) => string, bOff: string): string {
+  const tail = v.aVec4
+    ? ''
+    : `
+    for (var c = c4; c < ${count}; c++) {
+${gatherSingle(v.rows, src)}
+${bSingleLoad(b, bK('c'), bOff)}
+${fmaSingle(v.rows)}
+    }`;
+  return `    let c4 = ${count} & ~3;
+    for (var c = 0; c < c4; c += 4) {
+${gatherBlock(v.rows, v.aVec4, src)}
+${bBlockLoad(b, bK('c'), bOff)}
+${fmaBlock(v.rows)}
+    }${tail}`;
+}
+
+/**
+ * Forward: bindings x, w (HWIO = [taps·Cin, Cout], "kn"), y[, bias]. M = nImages·OH·OW.
+ */
+export function convForwardKernel(v: ConvVariant): string {
+  const bOp = { transposed: false, vec4: v.bVec4 };
+  const R = v.rows;
+  const src = /* wgsl */ `${params}
+@group(0) @binding(1) var<storage, read> x: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
+${bBinding(2, bOp)}
+${storeBindings(3, v)}
+${entryPoint}
+${blockIndex}
+  let row0 = rowBlock * ROWS;
+  if (row0 >= p.M) { return; }
+${columnSetup('p.Cout')}
+${bSetup(bOp, 'p.bBase', 'p.bStride')}
+${range(R)
+  .map(
+    (r) => `  let m${r} = min(row0 + ${r}, p.M - 1);
+  let ox${r} = m${r} % p.OW;
+  let t${r} = m${r} / p.OW;
+  let iy${r}0 = (t${r} % p.OH) * p.sh - p.pt;
+  let ix${r}0 = ox${r} * p.sw - p.pl;
+  let img${r} = p.xBase + (t${r} / p.OH) * p.H * p.W * p.Cin;`,
+  )
+  .join('\n')}
+${accumulators(R)}
+  for (var ky = 0; ky < p.KH; ky++) {
+${range(R)
+  .map((r) => `    let iy${r} = iy${r}0 + ky * p.dh;\n    let vy${r} = ${inBounds(`iy${r}`, 'p.H')};`)
+  .join('\n')}
+    for (var kx = 0; kx < p.KW; kx++) {
+${range(R)
+  .map(
+    (r) => `    let ix${r} = ix${r}0 + kx * p.dw;
+    let ok${r} = vy${r} && ${inBounds(`ix${r}`, 'p.W')};
+    let s${r} = select(0, (img${r} + (iy${r} * p.W + ix${r}) * p.Cin)${v.aVec4 ? ' / 4' : ''}, ok${r});`,
+  )
+  .join('\n')}
+    let wk = (ky * p.KW + kx) * p.Cin;
+${channelLoop(v, bOp, 'p.Cin', 'x', (c) => `wk + ${c}`, '0')}
+    }
+  }
+${store(R, v, 'p.M', 'p.Cout')}
+}`;
+  return finish(src, v);
+}
+
+/**
+ * Input gradient: bindings dy, w (read "nk" per tap: element (co, ci) of tap t at
+ * (t·Cin + ci)·Cout + co), dx. Workgroup z is the stride phase; M is the row count of the
+ * largest phase (phase 0), smaller phases stop early.
+ */
+export function convInputGradKernel(v: ConvVariant): string {
+  const bOp = { transposed: true, vec4: v.bVec4 };
+  const R = v.rows;
+  const src = /* wgsl */ `${params}
+@group(0) @binding(1) var<storage, read> dy: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
+${bBinding(2, bOp)}
+${storeBindings(3, v)}
+${entryPoint}
+${blockIndex}
+  let phase = i32(wg.z);
+  let py = phase / p.sw;
+  let px = phase % p.sw;
+  let PH = (p.H - py + p.sh - 1) / p.sh;
+  let PW = (p.W - px + p.sw - 1) / p.sw;
+  let MP = p.nImages * PH * PW;
+  let row0 = rowBlock * ROWS;
+  if (row0 >= MP) { return; }
+${columnSetup('p.Cin')}
+${bSetup(bOp, 'p.bBase', 'p.bStride')}
+${range(R)
+  .map(
+    (r) => `  let m${r} = min(row0 + ${r}, MP - 1);
+  let i${r} = m${r} % PW;
+  let t${r} = m${r} / PW;
+  let j${r} = t${r} % PH;
+  let n${r} = t${r} / PH;
+  let yrow${r} = (n${r} * p.H + py + p.sh * j${r}) * p.W + px + p.sw * i${r};
+  let img${r} = p.xBase + n${r} * p.OH * p.OW * p.Cout;`,
+  )
+  .join('\n')}
+${accumulators(R)}
+  for (var ky = 0; ky < p.KH; ky++) {
+    let ty = py + p.pt - ky * p.dh;
+    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
+    let oyOff = ty / p.sh;
+${range(R)
+  .map((r) => `    let oy${r} = j${r} + oyOff;\n    let vy${r} = ${inBounds(`oy${r}`, 'p.OH')};`)
+  .join('\n')}
+    for (var kx = 0; kx < p.KW; kx++) {
+      let tx = px + p.pl - kx * p.dw;
+      if (((tx % p.sw) + p.sw) % p.sw != 0) { continue; }
+      let oxOff = tx / p.sw;
+${range(R)
+  .map(
+    (r) => `    let ox${r} = i${r} + oxOff;
+    let ok${r} = vy${r} && ${inBounds(`ox${r}`, 'p.OW')};
+    let s${r} = select(0, (img${r} + (oy${r} * p.OW + ox${r}) * p.Cout)${v.aVec4 ? ' / 4' : ''}, ok${r});`,
+  )
+  .join('\n')}
+    let tapOff = (ky * p.KW + kx) * p.Cin * p.Cout;
+${channelLoop(v, bOp, 'p.Cout', 'dy', (c) => c, 'tapOff')}
+    }
+  }
+${store(R, v, 'MP', 'p.Cin', (r) => `yrow${r}`)}
+}`;
+  return finish(src, v);
+}
+
+/**
+ * Filter gradient: bindings x, dy ("kn" B: [pixels, Cout]), dw ([taps·Cin, Cout]). M = taps·Cin
+ * rows, K = the pixels of this dispatch's images. With aVec4 (Cin ≡ 0 mod 4) each group of 4
+ * rows is 4 channels of one tap and loads as one vec4.
+ */
+export function convFilterGradKernel(v: ConvVariant): string {
+  if (v.aVec4 && v.rows % 4 !== 0) throw new Error('vec4 filter-gradient kernel needs rows % 4 == 0');
+  const bOp = { transposed: false, vec4: v.bVec4 };
+  const R = v.rows;
+  const groups = v.aVec4 ? R / 4 : R;
+  // Row set-up: a "group" is 4 rows (vec4) or 1 row (scalar) sharing one tap.
+  const setup = range(groups)
+    .map((g) => {
+      const first = v.aVec4 ? `min(row0 + ${4 * g}, p.M - 4)` : `min(row0 + ${g}, p.M - 1)`;
+      return `  let m${g} = ${first};
+  let ci${g} = m${g} % p.Cin;
+  let tap${g} = m${g} / p.Cin;
+  let oyOff${g} = (tap${g} / p.KW) * p.dh - p.pt;
+  let oxOff${g} = (tap${g} % p.KW) * p.dw - p.pl;`;
+    })
+    .join('\n');
+  const perRow = range(groups)
+    .map(
+      (g) => `        let iy${g} = oy * p.sh + oyOff${g};
+        let ix${g} = ox * p.sw + oxOff${g};
+        let ok${g} = ${inBounds(`iy${g}`, 'p.H')} && ${inBounds(`ix${g}`, 'p.W')};
+        let xi${g} = select(0, img + (iy${g} * p.W + ix${g}) * p.Cin + ci${g}, ok${g});
+        let g${g} = select(${v.aVec4 ? 'vec4<f32>(0.0)' : '0.0'}, x[xi${g}${v.aVec4 ? ' / 4' : ''}], ok${g});`,
+    )
+    .join('\n');
+  const fma = range(R)
+    .map((r) => `        acc${r} = fma(vec4<f32>(${v.aVec4 ? `g${r >> 2}.${lanes[r & 3]}` : `g${r}`}), b0, acc${r});`)
+    .join('\n');
+  const src = /* wgsl */ `${params}
+@group(0) @binding(1) var<storage, read> x: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
+${bBinding(2, bOp)}
+${storeBindings(3, v)}
+${entryPoint}
+${blockIndex}
+  let row0 = rowBlock * ROWS;
+  if (row0 >= p.M) { return; }
+${columnSetup('p.Cout')}
+${bSetup(bOp, 'p.bBase', 'p.bStride')}
+${setup}
+${accumulators(R)}
+  var pixel = 0;
+  for (var n = 0; n < p.nImages; n++) {
+    let img = p.xBase + n * p.H * p.W * p.Cin;
+    for (var oy = 0; oy < p.OH; oy++) {
+      for (var ox = 0; ox < p.OW; ox++) {
+${perRow}
+${bSingleLoad(bOp, 'pixel')}
+${fma}
+        pixel++;
+      }
+    }
+  }
+${store(R, v, 'p.M', 'p.Cout')}
+}`;
+  return finish(src, v);
+}
