@@ -3,6 +3,8 @@
 // life of the process: if it is garbage-collected the process dies at random.
 
 export interface Gpu {
+  /** The navigator.gpu-like entry point the device came from (shared with peers in benchmarks). */
+  readonly api: GPU;
   readonly device: GPUDevice;
   readonly adapterDescription: string;
   readonly limits: GPUSupportedLimits;
@@ -67,10 +69,10 @@ async function acquire(): Promise<Gpu> {
     gpuErrors.push((event as GPUUncapturedErrorEvent).error.message);
   });
   const info = adapter.info;
-  const adapterDescription = [info.vendor, info.architecture, info.device, info.description]
+  const adapterDescription = [info.description || info.device, info.vendor && `(${info.vendor})`]
     .filter((s) => s && s.length > 0)
     .join(' ') || 'unknown adapter';
-  return { device, adapterDescription, limits: device.limits };
+  return { api: gpuApi, device, adapterDescription, limits: device.limits };
 }
 
 /** Starts (once) and returns the shared GPU device. */
