@@ -4,9 +4,9 @@
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 import { dispatch, empty, fmt, groupsFor, recordOp, ShapeError, assertPositiveInts, type Tensor } from '../tensor/index.js';
 import { sumToChannels } from './arithmetic.js';
-import { gemm, gemmWidth, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
+import { gemm, gemmGrid, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
-import { convFilterGradKernel, convForwardKernel, convInputGradKernel, type ConvVariant } from './wgsl/conv2d.js';
+import { CONV_ROWS, convFilterGradKernel, convForwardKernel, convInputGradKernel, padChannelsKernel } from './wgsl/conv2d.js';
 
 export interface Conv2dOptions {
   strides?: [number, number];
@@ -33,7 +33,6 @@ export interface ConvGeometry {
 }
 
 const OP = 'conv2d';
-const ROWS = 8;
 
 export function convGeometry(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): ConvGeometry {
   if (xShape.length !== 4) throw new ShapeError(OP, 'x of rank 4 [batch, height, width, channels] (NHWC)', `x ${fmt(xShape)}`);
@@ -89,42 +88,64 @@ interface DispatchPart {
   yBase: number;
   yStride: number;
   accumulate: boolean;
-  colBlocks: number;
+  /** GEMM columns (Cout, or Cin for the input gradient): sets the workgroup grid. */
+  n: number;
 }
 
-/** Params in the order of the kernels' struct. The filter (or dY) B operand has rows of Cout floats. */
-function convParams(g: ConvGeometry, d: DispatchPart): number[] {
-  return [
+/** Params in the order of the kernels' struct, and the workgroup count for `d`. */
+function convLaunch(g: ConvGeometry, d: DispatchPart): { ints: number[]; workgroups: number } {
+  const grid = gemmGrid(d.m, d.n, CONV_ROWS);
+  const ints = [
     d.m, d.images, g.H, g.W, g.Cin, g.OH, g.OW, g.Cout,
     g.KH, g.KW, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pad.top, g.pad.left,
-    d.xBase, d.bBase, g.Cout, d.yBase, d.yStride, 0, d.accumulate ? 1 : 0, d.colBlocks,
+    d.xBase, d.bBase, d.yBase, d.yStride, 0, d.accumulate ? 1 : 0, grid.colBlocks, grid.colGroups,
   ];
+  return { ints, workgroups: grid.workgroups };
 }
 
-const whole = (b: GPUBuffer) => ({ buffer: b, offset: 0, size: b.size });
+const whole = (t: Tensor) => ({ buffer: t.buffer, offset: 0, size: t.size * 4 });
+
+/** [outer, C, inner] → [outer, Cp, inner], zero-filled. */
+function padChannels(t: Tensor, outer: number, c: number, cp: number, inner: number, shape: number[]): Tensor {
+  const y = empty(shape);
+  dispatch({ wgsl: padChannelsKernel, bindings: [t.buffer, y.buffer], ints: [y.size, c, cp, inner], workgroups: groupsFor(y.size, 256), flops: y.size });
+  return y;
+}
+
+/**
+ * Few input channels (an RGB first layer) would take the slow scalar gather; padding image and
+ * filter to a multiple of 4 channels with zeros costs one small copy each and runs the vec4 path.
+ */
+function withPaddedChannels(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+  const cp = Math.ceil(g.Cin / 4) * 4;
+  const xp = padChannels(x, g.batch * g.H * g.W, g.Cin, cp, 1, [g.batch, g.H, g.W, cp]);
+  const wp = padChannels(w, g.KH * g.KW, g.Cin, cp, g.Cout, [g.KH, g.KW, cp, g.Cout]);
+  const y = forward({ ...g, Cin: cp }, xp, wp, bias);
+  xp.dispose();
+  wp.dispose();
+  return y;
+}
 
 function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+  if (g.Cin % 4 !== 0 && g.Cin >= 3) return withPaddedChannels(g, x, w, bias);
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
   if (isPointwise(g)) {
     const pixels = g.batch * g.H * g.W;
     gemm({ a: { buffer: x.buffer, rows: pixels, cols: g.Cin }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: false, y: { buffer: y.buffer, rows: pixels, cols: g.Cout }, bias: bias?.buffer });
     return y;
   }
-  const v: ConvVariant = { rows: ROWS, width: gemmWidth(g.Cout), aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: bias !== undefined };
-  const wgsl = convForwardKernel(v);
+  const wgsl = convForwardKernel({ aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: bias !== undefined });
   const xPer = g.H * g.W * g.Cin, yPer = g.OH * g.OW * g.Cout;
-  const colBlocks = Math.ceil(g.Cout / 4 / v.width);
   for (const [n0, n1] of imageChunks(g, [xPer, yPer])) {
     const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
     const yw = windowOf(y.buffer, n0 * yPer, n1 * yPer);
     const m = (n1 - n0) * g.OH * g.OW;
-    const bindings = [xw.binding, whole(w.buffer), yw.binding];
-    if (bias) bindings.push(whole(bias.buffer));
+    const launch = convLaunch(g, { m, images: n1 - n0, xBase: xw.base, bBase: 0, yBase: yw.base, yStride: g.Cout, accumulate: false, n: g.Cout });
     dispatch({
       wgsl,
-      bindings,
-      ints: convParams(g, { m, images: n1 - n0, xBase: xw.base, bBase: 0, yBase: yw.base, yStride: g.Cout, accumulate: false, colBlocks }),
-      workgroups: groupsFor(Math.ceil(m / ROWS) * colBlocks, 1),
+      bindings: [xw.binding, whole(w), yw.binding, ...(bias ? [whole(bias)] : [])],
+      ints: launch.ints,
+      workgroups: groupsFor(launch.workgroups, 1),
       flops: 2 * m * g.Cout * g.KH * g.KW * g.Cin,
     });
   }
@@ -138,21 +159,20 @@ function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
     gemm({ a: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: true, y: { buffer: dx.buffer, rows: pixels, cols: g.Cin } });
     return dx;
   }
-  const v: ConvVariant = { rows: ROWS, width: gemmWidth(g.Cin), aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false };
-  const wgsl = convInputGradKernel(v);
+  const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false });
   const [sh, sw] = g.strides;
   const dyPer = g.OH * g.OW * g.Cout, dxPer = g.H * g.W * g.Cin;
-  const colBlocks = Math.ceil(g.Cin / 4 / v.width);
   for (const [n0, n1] of imageChunks(g, [dyPer, dxPer])) {
     const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);
     const dxw = windowOf(dx.buffer, n0 * dxPer, n1 * dxPer);
     // Rows of the largest stride phase (phase 0); the others stop early.
     const m = (n1 - n0) * Math.ceil(g.H / sh) * Math.ceil(g.W / sw);
-    const [gx, gyCount] = groupsFor(Math.ceil(m / ROWS) * colBlocks, 1);
+    const launch = convLaunch(g, { m, images: n1 - n0, xBase: dyw.base, bBase: 0, yBase: dxw.base, yStride: g.Cin, accumulate: false, n: g.Cin });
+    const [gx, gyCount] = groupsFor(launch.workgroups, 1);
     dispatch({
       wgsl,
-      bindings: [dyw.binding, whole(w.buffer), dxw.binding],
-      ints: convParams(g, { m, images: n1 - n0, xBase: dyw.base, bBase: 0, yBase: dxw.base, yStride: g.Cin, accumulate: false, colBlocks }),
+      bindings: [dyw.binding, whole(w), dxw.binding],
+      ints: launch.ints,
       workgroups: [gx, gyCount, sh * sw],
       flops: 2 * (n1 - n0) * g.OH * g.OW * g.Cout * g.KH * g.KW * g.Cin,
     });
@@ -168,21 +188,19 @@ function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
     gemm({ a: xm, transposeA: true, b: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeB: false, y: { buffer: dw.buffer, rows: g.Cin, cols: g.Cout } });
     return dw;
   }
-  const v: ConvVariant = { rows: ROWS, width: gemmWidth(g.Cout), aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: false };
-  const wgsl = convFilterGradKernel(v);
+  const wgsl = convFilterGradKernel({ aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: false });
   const xPer = g.H * g.W * g.Cin, dyPer = g.OH * g.OW * g.Cout;
   const m = g.KH * g.KW * g.Cin;
-  const colBlocks = Math.ceil(g.Cout / 4 / v.width);
   imageChunks(g, [xPer, dyPer]).forEach(([n0, n1], i) => {
     const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
     const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);
     // Image chunks after the first add their share of the sum over pixels.
-    const ints = convParams(g, { m, images: n1 - n0, xBase: xw.base, bBase: dyw.base, yBase: 0, yStride: g.Cout, accumulate: i > 0, colBlocks });
+    const launch = convLaunch(g, { m, images: n1 - n0, xBase: xw.base, bBase: dyw.base, yBase: 0, yStride: g.Cout, accumulate: i > 0, n: g.Cout });
     dispatch({
       wgsl,
-      bindings: [xw.binding, dyw.binding, whole(dw.buffer)],
-      ints,
-      workgroups: groupsFor(Math.ceil(m / ROWS) * colBlocks, 1),
+      bindings: [xw.binding, dyw.binding, whole(dw)],
+      ints: launch.ints,
+      workgroups: groupsFor(launch.workgroups, 1),
       flops: 2 * (n1 - n0) * g.OH * g.OW * g.Cout * m,
     });
   });

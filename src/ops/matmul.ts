@@ -3,7 +3,7 @@
 // weight is 392 MiB, a binding at most 128 MiB) are processed in chunks whose every operand
 // fits one binding: chunks along K accumulate into Y, chunks along M or N write their own part.
 import { dispatch, fmt, gpu, groupsFor, recordOp, ShapeError, empty, type Tensor } from '../tensor/index.js';
-import { matmulKernel, type MatmulVariant } from './wgsl/matmul.js';
+import { colGroupsFor, matmulKernel, WIDTH, type ALoad, type BLoad, type MatmulVariant } from './wgsl/matmul.js';
 
 /** A row-major matrix in (part of) a GPU buffer: `rows × cols` floats from float offset `offset`. */
 export interface Matrix {
@@ -70,13 +70,17 @@ function chunks(total: number, size: number): [number, number][] {
   return out.length ? out : [[0, 0]];
 }
 
+/** Rows per invocation: 8, or fewer for short matrices (a batch-1 dense layer is one row). */
 export function gemmRowsPerInvocation(m: number): number {
-  return m >= 8 ? 8 : m >= 4 ? 4 : m >= 2 ? 2 : 1;
+  return m === 1 ? 1 : m <= 4 ? 4 : 8;
 }
 
-/** 16 invocations × 4 columns per workgroup; 8 when N is small so fewer invocations idle. */
-export function gemmWidth(n: number): number {
-  return n <= 32 ? 8 : 16;
+/** Workgroups for `m` rows × `n` columns at `rows` per invocation, and the Params that go with them. */
+export function gemmGrid(m: number, n: number, rows: number): { colBlocks: number; colGroups: number; workgroups: number } {
+  const colGroups = colGroupsFor(n);
+  const colBlocks = Math.ceil(Math.ceil(n / 4) / colGroups);
+  const rowsPerGroup = rows * (WIDTH / colGroups);
+  return { colBlocks, colGroups, workgroups: Math.ceil(m / rowsPerGroup) * colBlocks };
 }
 
 /** Records Y = op(A)·op(B) (+ bias) into the current step. */
@@ -90,14 +94,13 @@ export function gemm(args: GemmArgs): void {
   }
   if (M === 0 || N === 0) return;
   const rows = gemmRowsPerInvocation(M);
-  const variant: MatmulVariant = {
-    rows,
-    width: gemmWidth(N),
-    a: { transposed: transposeA, vec4: (transposeA ? M % 4 === 0 && rows % 4 === 0 : K % 4 === 0) && (a.offset ?? 0) % 4 === 0 },
-    b: { transposed: transposeB, vec4: (transposeB ? K % 4 === 0 : N % 4 === 0) && (b.offset ?? 0) % 4 === 0 },
-    yVec4: N % 4 === 0 && (y.offset ?? 0) % 4 === 0,
-    bias: args.bias !== undefined,
-  };
+  const aligned = (m: Matrix) => (m.offset ?? 0) % 4 === 0;
+  const aLoad: ALoad = !aligned(a) ? 'strided' : !transposeA ? (K % 4 === 0 ? 'mk4' : 'strided') : M % 4 === 0 && rows % 4 === 0 ? 'km4' : 'strided';
+  const bLoad: BLoad = !aligned(b) ? 'strided' : !transposeB ? (N % 4 === 0 ? 'kn4' : 'strided') : K % 4 === 0 ? 'nk4' : 'strided';
+  const variant: MatmulVariant = { rows, a: aLoad, b: bLoad, yVec4: N % 4 === 0 && aligned(y), bias: args.bias !== undefined };
+  // Element (i, j) of a stored matrix is at i·cols + j; a transposed operand swaps the roles.
+  const [aRowStride, aColStride] = transposeA ? [1, a.cols] : [a.cols, 1];
+  const [bRowStride, bColStride] = transposeB ? [1, b.cols] : [b.cols, 1];
   const wgsl = matmulKernel(variant);
 
   // Chunk sizes: each operand's stored rows are contiguous, so a chunk along an operand's row
@@ -122,15 +125,15 @@ export function gemm(args: GemmArgs): void {
         const aw = transposeA ? windowOf(a.buffer, at(a, k0, m0), at(a, k1 - 1, m1)) : windowOf(a.buffer, at(a, m0, k0), at(a, m1 - 1, k1));
         const bw = transposeB ? windowOf(b.buffer, at(b, n0, k0), at(b, n1 - 1, k1)) : windowOf(b.buffer, at(b, k0, n0), at(b, k1 - 1, n1));
         const mc = m1 - m0, nc = n1 - n0, kc = k1 - k0;
-        const colBlocks = Math.ceil(nc / 4 / variant.width);
+        const grid = gemmGrid(mc, nc, rows);
         const accumulate = args.accumulate || kIndex > 0 ? 1 : 0;
         const bindings = [aw.binding, bw.binding, yw.binding];
         if (args.bias) bindings.push({ buffer: args.bias, offset: 0, size: args.bias.size });
         dispatch({
           wgsl,
           bindings,
-          ints: [mc, nc, kc, a.cols, b.cols, y.cols, aw.base, bw.base, yw.base, n0, accumulate, colBlocks],
-          workgroups: groupsFor(Math.ceil(mc / rows) * colBlocks, 1),
+          ints: [mc, nc, kc, aRowStride, aColStride, bRowStride, bColStride, y.cols, aw.base, bw.base, yw.base, n0, accumulate, grid.colBlocks, grid.colGroups],
+          workgroups: groupsFor(grid.workgroups, 1),
           flops: 2 * mc * nc * kc,
         });
       });

@@ -1,29 +1,23 @@
 // Register-blocked GEMM kernels, the fastest shape measured on lavapipe (see DESIGN.md "Speed"):
-// no shared memory and no barriers; each invocation accumulates `rows` output rows × 4 columns
-// in vec4 registers, the rows being shared by the whole workgroup (so their loads hit the same
-// cache lines), and the K loop advances 4 at a time with fma.
+// no shared memory and no barriers; each invocation accumulates ROWS output rows × 4 columns
+// in vec4 registers and the K loop advances 4 at a time with fma. Invocations next to each other
+// in a workgroup take adjacent column groups of the same rows, so one SIMD batch of lavapipe
+// lanes reads the same A values; when N is small (fewer than 16 column groups) the remaining
+// lanes take further rows instead of idling (`colGroups` in Params, a runtime value).
 //
 // The pieces below (B-operand loads, accumulators, the store) are shared with the implicit-GEMM
 // convolution kernels in conv2d.ts, which differ only in how they gather the A operand.
 //
-// Conventions every kernel here follows:
-//   Y[M, N] = A[M, K] · B[K, N]; the A operand is "mk" (row-major [M, K]) or "km" (stored [K, M]),
-//   B is "kn" ([K, N]) or "nk" (stored [N, K]). Strides and bases arrive in floats through Params;
-//   a base is where this dispatch's (0, 0) element sits inside the bound slice of the buffer.
+// Conventions: Y[M, N] = A[M, K] · B[K, N]. An operand is loaded as vec4 along its contiguous
+// axis when that axis allows ("mk4"/"km4" for A stored [M, K] / [K, M]; "kn4"/"nk4" for B
+// stored [K, N] / [N, K]), otherwise element by element with runtime row and column strides
+// ("strided", any layout). Strides and bases are in floats; a base is where this dispatch's
+// (0, 0) element sits inside the bound slice of the buffer.
 
-export interface GemmTile {
-  /** Output rows per invocation, shared by the whole workgroup: 1, 2, 4 or 8. */
-  rows: number;
-  /** Invocations per workgroup, each computing 4 adjacent output columns. */
-  width: number;
-}
+export const WIDTH = 16;
 
-export interface BOperand {
-  /** Stored as [N, K] rather than [K, N]. */
-  transposed: boolean;
-  /** Loads four floats at once along the contiguous axis (needs that axis, stride and base ≡ 0 mod 4). */
-  vec4: boolean;
-}
+export type ALoad = 'mk4' | 'km4' | 'strided';
+export type BLoad = 'kn4' | 'nk4' | 'strided';
 
 export interface StoreVariant {
   /** Output columns N ≡ 0 (mod 4): whole vec4 stores. */
@@ -32,17 +26,18 @@ export interface StoreVariant {
   bias: boolean;
 }
 
-export interface MatmulVariant extends GemmTile, StoreVariant {
-  a: { transposed: boolean; vec4: boolean };
-  b: BOperand;
+export interface MatmulVariant extends StoreVariant {
+  /** Output rows per invocation: 1, 4 or 8. */
+  rows: number;
+  a: ALoad;
+  b: BLoad;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const lanes = ['x', 'y', 'z', 'w'];
+export const lanes = ['x', 'y', 'z', 'w'];
 
-/** Declarations of binding `b` (the B operand) for the variant. */
-export function bBinding(slot: number, b: BOperand): string {
-  return `@group(0) @binding(${slot}) var<storage, read> b: array<${b.vec4 ? 'vec4<f32>' : 'f32'}>;`;
+export function bBinding(slot: number, b: BLoad): string {
+  return `@group(0) @binding(${slot}) var<storage, read> b: array<${b === 'strided' ? 'f32' : 'vec4<f32>'}>;`;
 }
 
 export function storeBindings(firstSlot: number, s: StoreVariant): string {
@@ -51,65 +46,70 @@ export function storeBindings(firstSlot: number, s: StoreVariant): string {
   return lines.join('\n');
 }
 
+export const entryPoint = `@compute @workgroup_size(${WIDTH})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {`;
+
 /**
- * Column set-up for an invocation: `col4` is its output column group (4 columns), `cv` that
- * group clamped in range (vec4 B), `c0..c3` the single columns clamped (scalar B or store).
- * Clamping keeps every load in bounds without branches; only the store is guarded.
+ * This invocation's first output row `row0` and column group `col4` (4 columns), from the
+ * (possibly 2-D folded) workgroup id. Params fields: colBlocks, colGroups.
+ */
+export const tileIndex = (rows: number) => /* wgsl */ `
+  let wgId = i32(wg.x + wg.y * nwg.x);
+  let lane = i32(lid.x);
+  let col4 = (wgId % p.colBlocks) * p.colGroups + lane % p.colGroups;
+  let row0 = ((wgId / p.colBlocks) * (${WIDTH} / p.colGroups) + lane / p.colGroups) * ${rows};`;
+
+/**
+ * Column set-up: `cv` is the column group clamped in range (vec4 B), `c0..c3` the single
+ * columns clamped. Clamping keeps every load in bounds without branches; only stores are guarded.
  */
 export function columnSetup(nExpr: string): string {
-  return /* wgsl */ `
-  let col4 = colBlock * WIDTH + i32(lid.x);
-  let cv = min(col4, (${nExpr}) / 4 - 1);
-${range(4).map((j) => `  let c${j} = min(col4 * 4 + ${j}, (${nExpr}) - 1);`).join('\n')}`;
+  return [`  let cv = min(col4, max((${nExpr}) / 4 - 1, 0));`, ...range(4).map((j) => `  let c${j} = min(col4 * 4 + ${j}, (${nExpr}) - 1);`)].join('\n');
 }
 
-/**
- * Per-invocation B set-up; `bBaseExpr` and `bStrideExpr` are in floats. For "nk" B the four
- * column starts are precomputed; for "kn" B the row stride.
- */
-export function bSetup(b: BOperand, bBaseExpr: string, bStrideExpr: string): string {
-  if (b.transposed) {
-    return b.vec4
-      ? range(4).map((j) => `  let bc${j} = (${bBaseExpr} + c${j} * ${bStrideExpr}) / 4;`).join('\n')
-      : range(4).map((j) => `  let bc${j} = ${bBaseExpr} + c${j} * ${bStrideExpr};`).join('\n');
+/** Per-invocation B set-up. Expressions are in floats; the strides say where B(k, n) is: base + k·rowStride + n·colStride. */
+export function bSetup(b: BLoad, base: string, rowStride: string, colStride: string): string {
+  switch (b) {
+    case 'kn4':
+      return `  let bs4 = (${rowStride}) / 4;\n  let bc = (${base}) / 4 + cv;`;
+    case 'nk4':
+      return range(4).map((j) => `  let bc${j} = ((${base}) + c${j} * (${colStride})) / 4;`).join('\n');
+    case 'strided':
+      return [`  let bsr = ${rowStride};`, ...range(4).map((j) => `  let bc${j} = (${base}) + c${j} * (${colStride});`)].join('\n');
   }
-  return b.vec4
-    ? `  let bs4 = ${bStrideExpr} / 4;\n  let bc = ${bBaseExpr} / 4 + cv;`
-    : `  let bs = ${bStrideExpr};\n  let bc = ${bBaseExpr};`;
 }
 
 /**
- * Loads B rows k..k+3 as b0..b3 (vec4 along n). `k` is an i32 expression relative to the B
- * base; `off` an extra offset in floats added to the base (a convolution tap; "0" otherwise).
+ * Loads B rows k..k+3 as b0..b3 (vec4 along n). `k` is an i32 expression relative to the base;
+ * `off` an extra offset in floats (a convolution tap; "0" otherwise).
  */
-export function bBlockLoad(b: BOperand, k: string, off = '0'): string {
-  if (b.transposed) {
-    if (b.vec4) {
+export function bBlockLoad(b: BLoad, k: string, off = '0'): string {
+  switch (b) {
+    case 'kn4':
+      return [`    let br = bc + (${off}) / 4 + (${k}) * bs4;`, ...range(4).map((i) => `    let b${i} = b[br + ${i} * bs4];`)].join('\n');
+    case 'nk4': {
       const u = range(4).map((j) => `    let u${j} = b[bc${j} + (${off} + ${k}) / 4];`);
       const t = range(4).map((i) => `    let b${i} = vec4<f32>(u0.${lanes[i]}, u1.${lanes[i]}, u2.${lanes[i]}, u3.${lanes[i]});`);
       return [...u, ...t].join('\n');
     }
-    return range(4)
-      .map((i) => `    let b${i} = vec4<f32>(${range(4).map((j) => `b[bc${j} + ${off} + ${k} + ${i}]`).join(', ')});`)
-      .join('\n');
+    case 'strided':
+      return [
+        `    let br = ${off} + (${k}) * bsr;`,
+        ...range(4).map((i) => `    let b${i} = vec4<f32>(${range(4).map((j) => `b[bc${j} + br + ${i} * bsr]`).join(', ')});`),
+      ].join('\n');
   }
-  if (b.vec4) {
-    return [`    let br = bc + (${off}) / 4 + (${k}) * bs4;`, ...range(4).map((i) => `    let b${i} = b[br + ${i} * bs4];`)].join('\n');
-  }
-  return [
-    `    let br = bc + ${off} + (${k}) * bs;`,
-    ...range(4).map((i) => `    let b${i} = vec4<f32>(${range(4).map((j) => `b[br + ${i} * bs + c${j}]`).join(', ')});`),
-  ].join('\n');
 }
 
-/** Loads the single B row k as `b0` (vec4 along n); for K tails. Not available for vec4 "nk" B. */
-export function bSingleLoad(b: BOperand, k: string, off = '0'): string {
-  if (b.transposed) {
-    if (b.vec4) throw new Error('vec4 nk B operand has no K tail');
-    return `    let b0 = vec4<f32>(${range(4).map((j) => `b[bc${j} + ${off} + ${k}]`).join(', ')});`;
+/** Loads the single B row k as `b0`; for K tails (never needed with "nk4", whose K ≡ 0 mod 4). */
+export function bSingleLoad(b: BLoad, k: string, off = '0'): string {
+  switch (b) {
+    case 'kn4':
+      return `    let b0 = b[bc + (${off}) / 4 + (${k}) * bs4];`;
+    case 'nk4':
+      throw new Error('an nk4 B operand has no K tail');
+    case 'strided':
+      return `    let b0 = vec4<f32>(${range(4).map((j) => `b[bc${j} + ${off} + (${k}) * bsr]`).join(', ')});`;
   }
-  if (b.vec4) return `    let b0 = b[bc + (${off}) / 4 + (${k}) * bs4];`;
-  return `    let b0 = vec4<f32>(${range(4).map((j) => `b[bc + ${off} + (${k}) * bs + c${j}]`).join(', ')});`;
 }
 
 export function accumulators(rows: number): string {
@@ -129,114 +129,98 @@ export function fmaSingle(rows: number): string {
 }
 
 /**
- * Writes acc_r to Y[row0 + r, col4*4 ..] (+ bias unless accumulating, + old Y when accumulating).
- * Params fields used: M or the given mExpr, N, yStride, yBase, biasBase, accumulate.
+ * Writes acc_r to Y[row, col4·4 ..] for rows row0 + r below mExpr (+ bias unless accumulating,
+ * + the old Y when accumulating). `rowIndex(r)` gives Y's row for tile row r. Params fields:
+ * yStride, yBase, biasBase, accumulate.
  */
 export function store(rows: number, s: StoreVariant, mExpr: string, nExpr: string, rowIndex: (r: number) => string = (r) => `row0 + ${r}`): string {
   const biasVec = s.bias
     ? `  var bv = vec4<f32>(0.0);
   if (p.accumulate == 0) { bv = vec4<f32>(${range(4).map((j) => `bias[p.biasBase + c${j}]`).join(', ')}); }`
     : '  let bv = vec4<f32>(0.0);';
+  const columnsOk = s.yVec4 ? `col4 < (${nExpr}) / 4` : `col4 * 4 < ${nExpr}`;
   const body = range(rows).map((r) => {
     const m = rowIndex(r);
     if (s.yVec4) {
-      return `  if (row0 + ${r} < ${mExpr} && col4 < (${nExpr}) / 4) {
-    let yi = (p.yBase + (${m}) * p.yStride) / 4 + col4;
-    var v = acc${r} + bv;
-    if (p.accumulate != 0) { v += y[yi]; }
-    y[yi] = v;
-  }`;
+      return `    if (row0 + ${r} < ${mExpr}) {
+      let yi = (p.yBase + (${m}) * p.yStride) / 4 + col4;
+      var v = acc${r} + bv;
+      if (p.accumulate != 0) { v += y[yi]; }
+      y[yi] = v;
+    }`;
     }
-    return `  if (row0 + ${r} < ${mExpr}) {
-    let yr = p.yBase + (${m}) * p.yStride + col4 * 4;
-    let v = acc${r} + bv;
+    return `    if (row0 + ${r} < ${mExpr}) {
+      let yr = p.yBase + (${m}) * p.yStride + col4 * 4;
+      var v = acc${r} + bv;
 ${range(4)
-  .map((j) => `    if (col4 * 4 + ${j} < ${nExpr}) { if (p.accumulate != 0) { y[yr + ${j}] += v.${lanes[j]}; } else { y[yr + ${j}] = v.${lanes[j]}; } }`)
+  .map((j) => `      if (col4 * 4 + ${j} < ${nExpr}) { if (p.accumulate != 0) { v.${lanes[j]} += y[yr + ${j}]; } y[yr + ${j}] = v.${lanes[j]}; }`)
   .join('\n')}
-  }`;
+    }`;
   });
-  return [biasVec, ...body].join('\n');
-}
-
-/** Maps the (possibly 2-D folded) workgroup id to a row block and a column block. */
-export const blockIndex = /* wgsl */ `
-  let wgId = i32(wg.x + wg.y * nwg.x);
-  let colBlock = wgId % p.colBlocks;
-  let rowBlock = wgId / p.colBlocks;`;
-
-export const entryPoint = `@compute @workgroup_size(WIDTH)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {`;
-
-/** Replaces the WIDTH and ROWS placeholders (fixed per variant, never per call). */
-export function finish(src: string, tile: GemmTile): string {
-  return src.replaceAll('WIDTH', String(tile.width)).replaceAll('ROWS', String(tile.rows));
+  return [biasVec, `  if (${columnsOk}) {`, ...body, '  }'].join('\n');
 }
 
 function aSetup(v: MatmulVariant): string {
   const R = v.rows;
-  if (!v.a.transposed) {
-    return range(R)
-      .map((r) => (v.a.vec4 ? `  let ar${r} = (p.aBase + min(row0 + ${r}, p.M - 1) * p.aStride) / 4;` : `  let ar${r} = p.aBase + min(row0 + ${r}, p.M - 1) * p.aStride;`))
-      .join('\n');
+  switch (v.a) {
+    case 'mk4':
+      return range(R).map((r) => `  let ar${r} = (p.aBase + min(row0 + ${r}, p.M - 1) * p.aRowStride) / 4;`).join('\n');
+    case 'km4':
+      return [`  let as4 = p.aColStride / 4;`, ...range(R / 4).map((g) => `  let ag${g} = p.aBase / 4 + min(row0 / 4 + ${g}, p.M / 4 - 1);`)].join('\n');
+    case 'strided':
+      return [`  let asc = p.aColStride;`, ...range(R).map((r) => `  let ar${r} = p.aBase + min(row0 + ${r}, p.M - 1) * p.aRowStride;`)].join('\n');
   }
-  if (v.a.vec4) {
-    return [`  let as4 = p.aStride / 4;`, ...range(R / 4).map((g) => `  let ag${g} = p.aBase / 4 + min(row0 / 4 + ${g}, p.M / 4 - 1);`)].join('\n');
-  }
-  return range(R).map((r) => `  let ar${r} = p.aBase + min(row0 + ${r}, p.M - 1);`).join('\n');
 }
 
 function aBlockLoad(v: MatmulVariant): string {
   const R = v.rows;
-  if (!v.a.transposed) {
-    return range(R)
-      .map((r) => (v.a.vec4 ? `    let a${r} = a[ar${r} + k / 4];` : `    let a${r} = vec4<f32>(a[ar${r} + k], a[ar${r} + k + 1], a[ar${r} + k + 2], a[ar${r} + k + 3]);`))
-      .join('\n');
+  switch (v.a) {
+    case 'mk4':
+      return range(R).map((r) => `    let a${r} = a[ar${r} + k / 4];`).join('\n');
+    case 'km4': {
+      const t = range(4).flatMap((i) => range(R / 4).map((g) => `    let t${i}_${g} = a[ag${g} + (k + ${i}) * as4];`));
+      const a = range(R).map((r) => `    let a${r} = vec4<f32>(${range(4).map((i) => `t${i}_${r >> 2}.${lanes[r & 3]}`).join(', ')});`);
+      return [...t, ...a].join('\n');
+    }
+    case 'strided':
+      return range(R).map((r) => `    let a${r} = vec4<f32>(${range(4).map((i) => `a[ar${r} + (k + ${i}) * asc]`).join(', ')});`).join('\n');
   }
-  if (v.a.vec4) {
-    const t = range(4).flatMap((i) => range(R / 4).map((g) => `    let t${i}_${g} = a[ag${g} + (k + ${i}) * as4];`));
-    const a = range(R).map((r) => `    let a${r} = vec4<f32>(${range(4).map((i) => `t${i}_${r >> 2}.${lanes[r & 3]}`).join(', ')});`);
-    return [...t, ...a].join('\n');
-  }
-  return range(R)
-    .map((r) => `    let a${r} = vec4<f32>(${range(4).map((i) => `a[ar${r} + (k + ${i}) * p.aStride]`).join(', ')});`)
-    .join('\n');
 }
 
 function aSingleLoad(v: MatmulVariant): string {
   const R = v.rows;
-  if (!v.a.transposed) {
-    if (v.a.vec4) throw new Error('vec4 mk A operand has no K tail');
-    return range(R).map((r) => `    let a${r} = a[ar${r} + k];`).join('\n');
+  switch (v.a) {
+    case 'mk4':
+      throw new Error('an mk4 A operand has no K tail');
+    case 'km4':
+      return [...range(R / 4).map((g) => `    let t_${g} = a[ag${g} + k * as4];`), ...range(R).map((r) => `    let a${r} = t_${r >> 2}.${lanes[r & 3]};`)].join('\n');
+    case 'strided':
+      return range(R).map((r) => `    let a${r} = a[ar${r} + k * asc];`).join('\n');
   }
-  if (v.a.vec4) {
-    return [
-      ...range(R / 4).map((g) => `    let t_${g} = a[ag${g} + k * as4];`),
-      ...range(R).map((r) => `    let a${r} = t_${r >> 2}.${lanes[r & 3]};`),
-    ].join('\n');
-  }
-  return range(R).map((r) => `    let a${r} = a[ar${r} + k * p.aStride];`).join('\n');
 }
 
 /**
- * Params (i32, in order): M, N, K, aStride, bStride, yStride, aBase, bBase, yBase, biasBase,
- * accumulate, colBlocks. Bindings: a, b, y[, bias].
+ * Params (i32, in order): M, N, K, aRowStride, aColStride, bRowStride, bColStride, yStride,
+ * aBase, bBase, yBase, biasBase, accumulate, colBlocks, colGroups. Bindings: a, b, y[, bias].
  */
 export function matmulKernel(v: MatmulVariant): string {
-  if (v.a.transposed && v.a.vec4 && v.rows % 4 !== 0) throw new Error('vec4 km A operand needs rows % 4 == 0');
-  const kTail = !(v.a.vec4 && !v.a.transposed) && !(v.b.vec4 && v.b.transposed);
-  const src = /* wgsl */ `
-struct Params { M: i32, N: i32, K: i32, aStride: i32, bStride: i32, yStride: i32, aBase: i32, bBase: i32, yBase: i32, biasBase: i32, accumulate: i32, colBlocks: i32 }
+  if (v.a === 'km4' && v.rows % 4 !== 0) throw new Error('a km4 A operand needs rows % 4 == 0');
+  const kTail = v.a !== 'mk4' && v.b !== 'nk4';
+  return /* wgsl */ `
+struct Params {
+  M: i32, N: i32, K: i32, aRowStride: i32, aColStride: i32, bRowStride: i32, bColStride: i32, yStride: i32,
+  aBase: i32, bBase: i32, yBase: i32, biasBase: i32, accumulate: i32, colBlocks: i32, colGroups: i32
+}
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<${v.a.vec4 ? 'vec4<f32>' : 'f32'}>;
+@group(0) @binding(1) var<storage, read> a: array<${v.a === 'strided' ? 'f32' : 'vec4<f32>'}>;
 ${bBinding(2, v.b)}
 ${storeBindings(3, v)}
 ${entryPoint}
-${blockIndex}
-  let row0 = rowBlock * ROWS;
+${tileIndex(v.rows)}
   if (row0 >= p.M) { return; }
 ${columnSetup('p.N')}
 ${aSetup(v)}
-${bSetup(v.b, 'p.bBase', 'p.bStride')}
+${bSetup(v.b, 'p.bBase', 'p.bRowStride', 'p.bColStride')}
 ${accumulators(v.rows)}
   let k4 = p.K & ~3;
   for (var k = 0; k < k4; k += 4) {
@@ -253,5 +237,12 @@ ${fmaSingle(v.rows)}
   : ''}
 ${store(v.rows, v, 'p.M', 'p.N')}
 }`;
-  return finish(src, v);
+}
+
+/** Column groups (of 4) per workgroup: all 16 lanes on columns unless N is narrower. */
+export function colGroupsFor(n: number): number {
+  const groups = Math.ceil(n / 4);
+  let g = WIDTH;
+  while (g > 1 && g / 2 >= groups) g /= 2;
+  return g;
 }
