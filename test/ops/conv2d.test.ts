@@ -25,14 +25,15 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { what: '3×3 same, batch 2, odd sizes, Cin 5 / Cout 6 (scalar paths)', x: [2, 7, 6, 5], k: [3, 3], cout: 6, padding: 'same', bias: true, numeric: true },
+  { what: '3×3 same, batch 2, odd sizes, Cin 5 / Cout 6 (channel-padded forward, scalar gradients)', x: [2, 7, 6, 5], k: [3, 3], cout: 6, padding: 'same', bias: true, numeric: true },
   { what: '3×3 stride 2, asymmetric padding, Cin 8 / Cout 12 (vec4 paths)', x: [1, 9, 8, 8], k: [3, 3], cout: 12, strides: [2, 2], padding: { top: 0, bottom: 2, left: 1, right: 0 }, bias: false, numeric: true },
   { what: '3×3 dilation 2 same, Cin 4 / Cout 3 (vec4 input, scalar output)', x: [1, 9, 7, 4], k: [3, 3], cout: 3, dilations: [2, 2], padding: 'same', bias: true, numeric: true, noTfGrads: true },
   { what: '1×1 stride 1 unpadded, batch 2 (the GEMM path), Cin 8 / Cout 4', x: [2, 5, 3, 8], k: [1, 1], cout: 4, padding: 'valid', bias: true, numeric: true },
   { what: '1×1 stride 1 unpadded, odd channels Cin 3 / Cout 5 (scalar GEMM)', x: [1, 3, 5, 3], k: [1, 1], cout: 5, padding: 'valid', bias: false },
   { what: '1×1 stride 2 (implicit GEMM), Cin 12 / Cout 8', x: [2, 7, 7, 12], k: [1, 1], cout: 8, strides: [2, 2], padding: 'valid', bias: true },
-  { what: '5×5 stride 2 same on 11×11, Cin 3 / Cout 8 (a first layer)', x: [1, 11, 11, 3], k: [5, 5], cout: 8, strides: [2, 2], padding: 'same', bias: true },
-  { what: '3×2 kernel, stride [2, 1], Cin 6 / Cout 8 (channel tail)', x: [2, 8, 5, 6], k: [3, 2], cout: 8, strides: [2, 1], padding: { top: 1, bottom: 1, left: 0, right: 1 }, bias: false },
+  { what: '3×3 stride 2 same, Cin 2 / Cout 5 (scalar gather and output, narrow N)', x: [2, 7, 8, 2], k: [3, 3], cout: 5, strides: [2, 2], padding: 'same', bias: true, numeric: true },
+  { what: '5×5 stride 2 same on 11×11, Cin 3 / Cout 8 (an RGB first layer, channel-padded)', x: [1, 11, 11, 3], k: [5, 5], cout: 8, strides: [2, 2], padding: 'same', bias: true },
+  { what: '3×2 kernel, stride [2, 1], Cin 6 / Cout 8 (channel tail in the filter gradient)', x: [2, 8, 5, 6], k: [3, 2], cout: 8, strides: [2, 1], padding: { top: 1, bottom: 1, left: 0, right: 1 }, bias: false },
   { what: '2×2 stride 3 valid, Cin 4 / Cout 20 (phases without taps)', x: [1, 10, 8, 4], k: [2, 2], cout: 20, strides: [3, 3], padding: 'valid', bias: true },
   { what: '3×3 same, Cout 72 (more than one column block)', x: [1, 5, 4, 8], k: [3, 3], cout: 72, padding: 'same', bias: true },
 ];
