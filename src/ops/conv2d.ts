@@ -41,6 +41,9 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
   const [KH, KW, fin, Cout] = wShape;
   if (fin !== Cin) throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin}, out] for x ${fmt(xShape)} (filter in-channels = x channels)`, `x ${fmt(xShape)}, filter ${fmt(wShape)}`);
   assertPositiveInts(OP, 'filter dimensions', wShape);
+  if (KH * KW * Cin * Cout * 4 > maxBindingBytes()) {
+    throw new ShapeError(OP, `a filter within one storage binding (${maxBindingBytes()} bytes)`, `filter ${fmt(wShape)}`);
+  }
   const strides = opts.strides ?? [1, 1];
   const dilations = opts.dilations ?? [1, 1];
   if (strides.length !== 2) throw new ShapeError(OP, 'strides [h, w]', `[${strides.join(', ')}]`);

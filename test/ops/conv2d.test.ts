@@ -197,4 +197,16 @@ describe('conv2d geometry and bad inputs', () => {
     expect(() => conv2d(x, w3, { padding: { top: -1, bottom: 0, left: 0, right: 0 } })).toThrow(ShapeError);
     expect(() => conv2d(tensor(randomArray(12, 1), [1, 2, 2, 3]), w3)).toThrow(ShapeError);
   });
+
+  it('rejects a filter or a single image larger than one storage binding', () => {
+    setMaxBindingBytesForTests(1024);
+    try {
+      const x = tensor(randomArray(4 * 4 * 4, 1), [1, 4, 4, 4]);
+      expect(() => conv2d(x, tensor(randomArray(9 * 4 * 8, 2), [3, 3, 4, 8]))).toThrow(/filter within one storage binding/);
+      const big = tensor(randomArray(12 * 12 * 4, 3), [1, 12, 12, 4]);
+      expect(() => conv2d(big, tensor(randomArray(9 * 4 * 2, 2), [3, 3, 4, 2]), { padding: 'same' })).toThrow(/one image's activations/);
+    } finally {
+      setMaxBindingBytesForTests(undefined);
+    }
+  });
 });
