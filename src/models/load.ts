@@ -1,0 +1,70 @@
+// Loading a runnable model from a native weights file: by zoo name (weights/<name>.safetensors in the
+// repository) or by path. The definition comes from the file's metadata, shapes are checked before
+// anything reaches the GPU, and every problem is one line that names the file.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initGpu, tensor, type Tensor } from '../tensor/index.js';
+import { checkWeightShapes, definitionFromMetadata } from './load-definition.js';
+import { NATIVE_MODELS } from './index.js';
+import { Model } from './model.js';
+import { WeightFileError } from './safetensors.js';
+import { readWeightsFile } from './weights-file.js';
+
+/** `weights/` at the repository root (this file is src/models/load.ts). */
+export const WEIGHTS_DIR = fileURLToPath(new URL('../../weights/', import.meta.url));
+
+/** Zoo weights were not converted yet: says how to get them. */
+export class MissingWeightsError extends Error {
+  constructor(
+    readonly model: string,
+    readonly path: string,
+  ) {
+    const fetchable = ['resnet50v2', 'vgg16', 'inceptionv3'].includes(model);
+    const fetch = fetchable ? `download and convert them with 'npx tsx tools/convert-weights/index.ts fetch ${model}', or ` : '';
+    super(`no weights for '${model}' at ${path}: ${fetch}convert a file you have with 'npx tsx tools/convert-weights/index.ts <file> --arch ${model} --out weights/${model}.safetensors'`);
+    this.name = 'MissingWeightsError';
+  }
+}
+
+/** The weights file a spec names: a zoo name → weights/<name>.safetensors, anything else is a path. */
+export function resolveWeightsPath(spec: string, weightsDir = WEIGHTS_DIR): string {
+  if (Object.hasOwn(NATIVE_MODELS, spec)) {
+    const path = join(weightsDir, `${spec}.safetensors`);
+    if (!existsSync(path)) throw new MissingWeightsError(spec, path);
+    return path;
+  }
+  if (!existsSync(spec)) {
+    const looksLikeName = !/[/\\.]/.test(spec);
+    const hint = looksLikeName ? ` (not a zoo name either: ${Object.keys(NATIVE_MODELS).join(', ')})` : '';
+    throw new WeightFileError(spec, `cannot read (ENOENT)${hint}`);
+  }
+  return spec;
+}
+
+export interface LoadOptions {
+  /** Where zoo names are looked up (default: weights/ at the repository root). */
+  readonly weightsDir?: string;
+}
+
+/**
+ * A model from a zoo name ('vgg16') or a .safetensors path. Throws MissingWeightsError for a zoo
+ * model without weights, WeightFileError (one line, naming the file) for a missing, corrupt or
+ * foreign file and for weights that do not match the architecture.
+ */
+export async function loadModel(spec: string, options: LoadOptions = {}): Promise<Model> {
+  const path = resolveWeightsPath(spec, options.weightsDir);
+  const file = readWeightsFile(path);
+  const name = Object.hasOwn(NATIVE_MODELS, spec) ? spec : undefined;
+  const definition = definitionFromMetadata(path, file.metadata, name);
+  checkWeightShapes(path, definition, new Map([...file.params].map(([k, t]) => [k, t.shape])));
+  await initGpu();
+  const weights = new Map<string, Tensor>();
+  try {
+    for (const [k, t] of file.params) weights.set(k, tensor(t.data, [...t.shape]));
+    return new Model(definition, weights);
+  } catch (e) {
+    for (const t of weights.values()) t.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,174 @@
+// One Keras layer → one graph node with the same name (Keras semantics made explicit: TF 'same'
+// padding, average pools that divide by the cells inside the image, channels-last only). A layer
+// this importer cannot express returns an `unsupported` reason instead of a node; the caller groups
+// the reasons so one error lists every problem at once.
+import type { Activation, GraphNode, Pair, PaddingSpec } from '../../src/models/graph.js';
+import type { Padding } from '../../src/ops/padding.js';
+import { type Json, type JsonObject, type KerasLayerRecord } from './keras-topology-config.js';
+
+/** A node, or why not: `unsupported` is '' when the layer class itself is unknown here. */
+export type LayerResult =
+  | { readonly node: GraphNode; readonly droppedSoftmax?: boolean }
+  | { readonly unsupported: string };
+
+/** Context a layer needs beyond its own config. */
+export interface LayerContext {
+  /** True for the model's output layer: a softmax there is dropped (the graph outputs logits). */
+  readonly isOutput: boolean;
+  /** [height, width, channels] of the InputLayer, when this is one. */
+  readonly inputShape?: Json;
+}
+
+const ok = (node: GraphNode, droppedSoftmax = false): LayerResult => (droppedSoftmax ? { node, droppedSoftmax } : { node });
+const no = (unsupported: string): LayerResult => ({ unsupported });
+
+function pair(v: Json | undefined, fallback?: Pair): Pair | undefined {
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0) return [v, v];
+  if (Array.isArray(v) && v.length === 2 && v.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)) return [v[0] as number, v[1] as number];
+  if ((v === undefined || v === null) && fallback) return fallback;
+  return undefined;
+}
+
+function tfPadding(v: Json | undefined): PaddingSpec | undefined {
+  if (v === undefined || v === 'valid') return 'valid';
+  if (v === 'same') return 'same';
+  return undefined;
+}
+
+function channelsLast(config: JsonObject): boolean {
+  return config.data_format === undefined || config.data_format === null || config.data_format === 'channels_last';
+}
+
+/** 'linear' → none, 'relu' → relu, 'softmax' → dropped when the layer is the output; else unsupported. */
+function activationOf(config: JsonObject, ctx: LayerContext): { activation?: Activation; droppedSoftmax?: boolean } | string {
+  const a = config.activation ?? 'linear';
+  if (a === 'linear' || a === null) return {};
+  if (a === 'relu') return { activation: 'relu' };
+  if (a === 'softmax' && ctx.isOutput) return { droppedSoftmax: true };
+  return `activation=${JSON.stringify(a)}${a === 'softmax' ? ' before the output' : ''}`;
+}
+
+/** ZeroPadding2D: 1, [h, w] or [[top, bottom], [left, right]]. */
+function zeroPadding(v: Json | undefined): Padding | undefined {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return { top: v, bottom: v, left: v, right: v };
+  if (Array.isArray(v) && v.length === 2) {
+    const [h, w] = v;
+    if (typeof h === 'number' && typeof w === 'number') return { top: h, bottom: h, left: w, right: w };
+    if (Array.isArray(h) && Array.isArray(w) && h.length === 2 && w.length === 2 && [...h, ...w].every((d) => typeof d === 'number' && d >= 0)) {
+      return { top: h[0] as number, bottom: h[1] as number, left: w[0] as number, right: w[1] as number };
+    }
+  }
+  return undefined;
+}
+
+/** [null, H, W, C] → the input node's attrs. */
+function inputAttrs(shape: Json | undefined): { height: number; width: number; channels: number } | string {
+  if (!Array.isArray(shape) || shape.length !== 4) return `input shape ${JSON.stringify(shape ?? null)} (an image input [batch, height, width, channels] is needed)`;
+  const [, h, w, c] = shape;
+  if (typeof h !== 'number' || typeof w !== 'number' || typeof c !== 'number') {
+    return `input shape ${JSON.stringify(shape)} (height, width and channels must be fixed numbers)`;
+  }
+  return { height: h, width: w, channels: c };
+}
+
+function perSample(shape: Json | undefined): number[] | undefined {
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && (d > 0 || d === -1))) return undefined;
+  return shape as number[];
+}
+
+export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult {
+  const { name, config: c, inputs } = layer;
+  switch (layer.className) {
+    case 'InputLayer': {
+      const attrs = inputAttrs(c.batch_input_shape ?? c.batch_shape ?? ctx.inputShape);
+      return typeof attrs === 'string' ? no(attrs) : ok({ name, op: 'input', inputs: [], attrs });
+    }
+    case 'Conv2D': {
+      const kernel = pair(c.kernel_size), strides = pair(c.strides, [1, 1]), dilations = pair(c.dilation_rate, [1, 1]);
+      const padding = tfPadding(c.padding);
+      const act = activationOf(c, ctx);
+      if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
+      if (typeof act === 'string') return no(act);
+      if (act.droppedSoftmax) return no('activation="softmax" on a convolution');
+      if (!kernel || !strides || !dilations) return no(`kernel_size/strides/dilation_rate ${JSON.stringify([c.kernel_size, c.strides, c.dilation_rate])}`);
+      if (!padding) return no(`padding=${JSON.stringify(c.padding)}`);
+      if (c.groups !== undefined && c.groups !== 1) return no(`groups=${JSON.stringify(c.groups)}`);
+      if (typeof c.filters !== 'number') return no('no filters');
+      const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = { filters: c.filters, kernel, strides, dilations, padding, useBias: c.use_bias !== false };
+      if (act.activation) attrs.activation = act.activation;
+      return ok({ name, op: 'conv2d', inputs, attrs });
+    }
+    case 'Dense': {
+      const act = activationOf(c, ctx);
+      if (typeof act === 'string') return no(act);
+      if (typeof c.units !== 'number') return no('no units');
+      const attrs: Extract<GraphNode, { op: 'dense' }>['attrs'] = { units: c.units, useBias: c.use_bias !== false };
+      if (act.activation) attrs.activation = act.activation;
+      return ok({ name, op: 'dense', inputs, attrs }, act.droppedSoftmax);
+    }
+    case 'BatchNormalization': {
+      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
+      if (axis !== -1 && axis !== 3) return no(`axis=${JSON.stringify(c.axis)} (only the channel axis, 3 or -1)`);
+      const epsilon = typeof c.epsilon === 'number' ? c.epsilon : 1e-3;
+      return ok({ name, op: 'batchnorm', inputs, attrs: { epsilon, center: c.center !== false, scale: c.scale !== false } });
+    }
+    case 'Activation': {
+      const a = c.activation;
+      if (a === 'relu') return ok({ name, op: 'relu', inputs, attrs: {} });
+      if (a === 'linear') return ok({ name, op: 'identity', inputs, attrs: { was: 'linear activation' } });
+      if (a === 'softmax') return softmaxLayer(name, inputs, ctx);
+      return no(`activation=${JSON.stringify(a)}`);
+    }
+    case 'ReLU': {
+      const plain = (c.max_value === undefined || c.max_value === null) && !c.negative_slope && !c.threshold;
+      return plain ? ok({ name, op: 'relu', inputs, attrs: {} }) : no(`max_value/negative_slope/threshold ${JSON.stringify([c.max_value ?? null, c.negative_slope ?? 0, c.threshold ?? 0])}`);
+    }
+    case 'Softmax':
+      return c.axis === undefined || c.axis === -1 ? softmaxLayer(name, inputs, ctx) : no(`axis=${JSON.stringify(c.axis)}`);
+    case 'Add':
+      return inputs.length === 2 ? ok({ name, op: 'add', inputs, attrs: {} }) : no(`${inputs.length} inputs (2 are supported)`);
+    case 'Concatenate':
+      return typeof c.axis === 'number' || c.axis === undefined ? ok({ name, op: 'concat', inputs, attrs: { axis: (c.axis as number | undefined) ?? -1 } }) : no(`axis=${JSON.stringify(c.axis)}`);
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const kernel = pair(c.pool_size, [2, 2]);
+      const strides = pair(c.strides, kernel);
+      const padding = tfPadding(c.padding);
+      if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
+      if (!kernel || !strides) return no(`pool_size/strides ${JSON.stringify([c.pool_size, c.strides])}`);
+      if (!padding) return no(`padding=${JSON.stringify(c.padding)}`);
+      // TF's average pool divides by the number of cells inside the image ('same' padding excluded).
+      return layer.className === 'MaxPooling2D'
+        ? ok({ name, op: 'maxpool', inputs, attrs: { kernel, strides, padding } })
+        : ok({ name, op: 'avgpool', inputs, attrs: { kernel, strides, padding, countIncludePad: false } });
+    }
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D':
+      if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
+      if (c.keepdims === true) return no('keepdims=true');
+      return ok({ name, op: layer.className === 'GlobalMaxPooling2D' ? 'globalmaxpool' : 'globalavgpool', inputs, attrs: {} });
+    case 'Flatten':
+      return channelsLast(c) ? ok({ name, op: 'flatten', inputs, attrs: { order: 'nhwc' } }) : no(`data_format=${JSON.stringify(c.data_format)}`);
+    case 'ZeroPadding2D': {
+      const padding = zeroPadding(c.padding);
+      if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
+      return padding ? ok({ name, op: 'pad', inputs, attrs: { padding } }) : no(`padding=${JSON.stringify(c.padding)}`);
+    }
+    case 'Dropout':
+    case 'SpatialDropout2D':
+      return ok({ name, op: 'identity', inputs, attrs: { was: 'dropout' } });
+    case 'Reshape': {
+      // Keras reshapes the channels-last row-major order, which is the NHWC order the graph holds.
+      const shape = perSample(c.target_shape);
+      return shape ? ok({ name, op: 'reshape', inputs, attrs: { shape } }) : no(`target_shape=${JSON.stringify(c.target_shape)}`);
+    }
+    default:
+      return no('');
+  }
+}
+
+function softmaxLayer(name: string, inputs: string[], ctx: LayerContext): LayerResult {
+  if (ctx.isOutput) return ok({ name, op: 'identity', inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }, true);
+  return ok({ name, op: 'softmax', inputs, attrs: {} });
+}
+

@@ -1,0 +1,256 @@
+// A third-party weight file → a native gradscope weights file. With an architecture name the file's
+// layer weights are mapped onto that native definition; without one the file's own topology (Keras
+// model config of a TF.js layers model or a full-model .h5, or an ONNX graph) is imported as a graph
+// and stored, as JSON, in the file's metadata. Every problem with the input is a WeightFileError: one
+// line that names the file. Nothing is written unless everything checked out (and then atomically).
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Graph } from '../../src/models/graph.js';
+import { NATIVE_MODELS, nativeModel } from '../../src/models/index.js';
+import { PREPROCESSING_MODES, type PreprocessingMode } from '../../src/models/preprocess.js';
+import { inferShapes } from '../../src/models/shapes.js';
+import { WeightFileError, type NamedTensor } from '../../src/models/safetensors.js';
+import { sha256OfFile, writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
+import { KERAS_IMAGENET_WEIGHTS, md5OfFile, type KerasZooName } from './fetch.js';
+import { importKerasTopology } from './keras-topology.js';
+import type { OnnxModel } from './onnx.js';
+import { readWeightSource, type WeightSource } from './read-source.js';
+import { guessArchitecture, mapLayerWeights } from './to-native-map.js';
+import { knownSource, placeholderLabels, readLabelsFile, UNKNOWN_LICENCE, weightsFingerprint, ZOO_LICENCES, type KnownSource } from './to-native-metadata.js';
+
+export interface ConvertOptions {
+  /** A Keras .h5, a TF.js model.json (or its directory), or an .onnx file. */
+  readonly input: string;
+  /** The .safetensors file to write. */
+  readonly out: string;
+  /** A native definition name (resnet50v2, vgg16, inceptionv3, nsfwjs-inceptionv3). */
+  readonly arch?: string;
+  readonly preprocess?: string;
+  /** A labels file: one label per line, or a JSON array. */
+  readonly labels?: string;
+  /** Licence text to record instead of the documented or unknown one. */
+  readonly licence?: string;
+  /** ONNX files with a symbolic height and width: the size to import them at. */
+  readonly inputSize?: { height: number; width: number };
+}
+
+export interface ConversionResult {
+  readonly out: string;
+  readonly metadata: WeightsMetadata;
+  /** 'vgg16', or 'imported graph' for a topology taken from the file. */
+  readonly architecture: string;
+  readonly graph: Graph;
+  readonly parameterCount: number;
+  /** Lines for the user: where preprocessing, labels and licence came from, what was dropped. */
+  readonly notes: string[];
+}
+
+/** A problem with the command line rather than with a file. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+interface Mapped {
+  readonly architecture: string;
+  readonly graph: Graph;
+  readonly params: Map<string, NamedTensor>;
+  readonly preprocessing?: PreprocessingMode;
+  readonly preprocessingWhy?: string;
+  readonly labels?: readonly string[];
+  readonly licence?: string;
+  readonly extra: Record<string, string>;
+  readonly notes: string[];
+}
+
+function checkOptions(o: ConvertOptions): void {
+  if (o.arch !== undefined && !Object.hasOwn(NATIVE_MODELS, o.arch)) {
+    throw new UsageError(`unknown --arch '${o.arch}' (known: ${Object.keys(NATIVE_MODELS).join(', ')})`);
+  }
+  if (o.preprocess !== undefined && !(PREPROCESSING_MODES as readonly string[]).includes(o.preprocess)) {
+    throw new UsageError(`unknown --preprocess '${o.preprocess}' (known: ${PREPROCESSING_MODES.join(', ')})`);
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Onto a native definition, by Keras layer name. */
+function ontoNative(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>, arch: string): Mapped {
+  const def = nativeModel(arch);
+  const params = mapLayerWeights(input, source.contents.layers, def.graph, { arch, what: arch });
+  const official = Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
+  const known = knownSource(weightsFingerprint(params));
+  const notes: string[] = [];
+  let licence: string | undefined;
+  if (official) {
+    licence = ZOO_LICENCES[arch];
+    notes.push(`the input is the official Keras ${arch} file (md5 ${KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5})`);
+  } else if (known) {
+    licence = known.licence;
+    notes.push(`recognised the weights of ${known.description}`);
+  }
+  return {
+    architecture: arch,
+    graph: def.graph,
+    params,
+    preprocessing: def.preprocessing,
+    preprocessingWhy: `the ${arch} definition's default`,
+    labels: def.labels,
+    licence,
+    extra: known ? { knownSource: known.description } : {},
+    notes,
+  };
+}
+
+/** The graph output's unit count (labels must match it). */
+function outputUnits(graph: Graph): number {
+  const shapes = inferShapes(graph);
+  const out = shapes.get(graph.nodes[graph.nodes.length - 1].name) ?? [];
+  return out.length === 2 ? out[1] : out.slice(1).reduce((a, b) => a * b, 1);
+}
+
+function fromKnown(known: KnownSource | undefined, graph: Graph, params: Map<string, NamedTensor>, extra: Record<string, string>, notes: string[]): Mapped {
+  if (known) notes.push(`recognised the weights of ${known.description}`);
+  return {
+    architecture: JSON.stringify(graph),
+    graph,
+    params,
+    preprocessing: known?.preprocessing,
+    preprocessingWhy: known ? `known source: ${known.preprocessingEvidence}` : undefined,
+    labels: known?.labels,
+    licence: known?.licence,
+    extra: known ? { ...extra, knownSource: known.description } : extra,
+    notes,
+  };
+}
+
+/** The file's own Keras topology, imported as a graph. */
+function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>): Mapped {
+  const config = source.contents.modelConfig;
+  if (config === undefined) {
+    const names = source.contents.layers.filter((l) => l.weights.length > 0).map((l) => l.layer);
+    throw new WeightFileError(input, `a weights-only Keras file holds no topology: pass --arch (${Object.keys(NATIVE_MODELS).join(', ')}); ${guessArchitecture(names)}`);
+  }
+  let imported: ReturnType<typeof importKerasTopology>;
+  try {
+    imported = importKerasTopology(config);
+  } catch (e) {
+    throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
+  }
+  const params = mapLayerWeights(input, source.contents.layers, imported.graph, { what: 'the imported topology' });
+  const notes: string[] = [];
+  const extra: Record<string, string> = { modelName: imported.modelName };
+  if (imported.droppedSoftmax) {
+    extra.outputActivation = `the softmax of layer '${imported.droppedSoftmax}' was dropped: the output is logits`;
+    notes.push(`dropped the final softmax of '${imported.droppedSoftmax}': the graph outputs logits`);
+  }
+  if (imported.unusedLayers.length > 0) notes.push(`left out ${imported.unusedLayers.length} layer(s) that do not lead to the output: ${imported.unusedLayers.slice(0, 5).join(', ')}`);
+  return fromKnown(knownSource(weightsFingerprint(params)), imported.graph, params, extra, notes);
+}
+
+/** An ONNX graph (importer in onnx-graph.ts, loaded only for ONNX inputs). */
+async function importedOnnx(input: string, model: OnnxModel, inputSize: ConvertOptions['inputSize']): Promise<Mapped> {
+  let onnxGraph: typeof import('./onnx-graph.js');
+  try {
+    onnxGraph = await import('./onnx-graph.js');
+  } catch {
+    throw new WeightFileError(input, 'ONNX models are not yet supported by the converter (the ONNX graph importer is missing)');
+  }
+  let imported: ReturnType<typeof onnxGraph.importOnnxGraph>;
+  try {
+    imported = onnxGraph.importOnnxGraph(model, inputSize ? { inputSize } : {});
+  } catch (e) {
+    if (e instanceof onnxGraph.OnnxImportError) {
+      const list = e.problems.map((p) => `${p.opType} (${p.nodes.slice(0, 4).join(', ')}${p.nodes.length > 4 ? `, … ${p.nodes.length} nodes` : ''})${p.reason ? `: ${p.reason}` : ''}`);
+      throw new WeightFileError(input, `cannot import the ONNX graph: unsupported ${list.join('; ')}`);
+    }
+    throw new WeightFileError(input, `cannot import the ONNX graph: ${message(e).replace(`${input}: `, '')}`);
+  }
+  let graph = imported.graph;
+  const extra: Record<string, string> = { onnxInput: imported.input.name, onnxOutput: imported.output.name };
+  const notes: string[] = [];
+  const last = graph.nodes[graph.nodes.length - 1];
+  if (last.op === 'softmax') {
+    graph = { nodes: [...graph.nodes.slice(0, -1), { name: last.name, op: 'identity', inputs: last.inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }] };
+    extra.outputActivation = `the softmax of node '${last.name}' was dropped: the output is logits`;
+    notes.push(`dropped the final softmax '${last.name}': the graph outputs logits`);
+  }
+  const params = new Map<string, NamedTensor>([...imported.params].map(([k, p]) => [k, { shape: p.shape, data: p.data }]));
+  return fromKnown(knownSource(weightsFingerprint(params)), graph, params, extra, notes);
+}
+
+/** The file whose bytes identify the source: model.json for a TF.js directory. */
+function identifyingFile(input: string): string {
+  return existsSync(input) && statSync(input).isDirectory() ? join(input, 'model.json') : input;
+}
+
+export async function convertWeights(options: ConvertOptions): Promise<ConversionResult> {
+  checkOptions(options);
+  const { input } = options;
+  const source = await readWeightSource(input);
+  let mapped: Mapped;
+  if (source.kind === 'onnx') {
+    if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; an ONNX file is imported with its own graph (leave --arch out)`);
+    mapped = await importedOnnx(input, source.contents, options.inputSize);
+  } else {
+    mapped = options.arch !== undefined ? ontoNative(input, source, options.arch) : importedKeras(input, source);
+  }
+
+  const notes = [...mapped.notes];
+  const extra: Record<string, string> = { converter: 'gradscope tools/convert-weights', sourceFormat: source.kind, ...mapped.extra };
+  let preprocessing: PreprocessingMode;
+  if (options.preprocess !== undefined) {
+    preprocessing = options.preprocess as PreprocessingMode;
+    extra.preprocessingSource = '--preprocess';
+  } else if (mapped.preprocessing !== undefined) {
+    preprocessing = mapped.preprocessing;
+    extra.preprocessingSource = mapped.preprocessingWhy ?? '';
+  } else {
+    throw new WeightFileError(input, `the file does not say how its inputs were scaled: pass --preprocess (${PREPROCESSING_MODES.join(', ')})`);
+  }
+  notes.push(`preprocessing '${preprocessing}' (from ${extra.preprocessingSource})`);
+
+  const units = outputUnits(mapped.graph);
+  let labels: readonly string[];
+  if (options.labels !== undefined) {
+    labels = readLabelsFile(options.labels);
+    if (labels.length !== units) throw new WeightFileError(options.labels, `has ${labels.length} labels but the model has ${units} outputs`);
+    extra.labelsSource = basename(options.labels);
+  } else if (mapped.labels !== undefined && mapped.labels.length === units) {
+    labels = mapped.labels;
+    extra.labelsSource = mapped.architecture === JSON.stringify(mapped.graph) ? 'known source' : `the ${mapped.architecture} definition`;
+  } else {
+    labels = placeholderLabels(units);
+    extra.labelsSource = 'none given: placeholders "class N"';
+    notes.push(`no labels: the ${units} outputs are called "class 0" … "class ${units - 1}" (pass --labels to name them)`);
+  }
+
+  const licence = options.licence ?? mapped.licence ?? UNKNOWN_LICENCE;
+  notes.push(`licence: ${licence}`);
+  const sourceFile = identifyingFile(input);
+  const metadata: WeightsMetadata = {
+    architecture: mapped.architecture,
+    source: basename(input) === 'model.json' || sourceFile !== input ? `${basename(dirname(sourceFile))}/model.json` : basename(input),
+    sourceSha256: sha256OfFile(sourceFile),
+    preprocessing,
+    labels,
+    licence,
+    extra,
+  };
+  mkdirSync(dirname(options.out) || '.', { recursive: true });
+  writeWeightsFile(options.out, mapped.params, metadata);
+  let parameterCount = 0;
+  for (const p of mapped.params.values()) parameterCount += p.data.length;
+  return {
+    out: options.out,
+    metadata,
+    architecture: mapped.architecture === JSON.stringify(mapped.graph) ? 'imported graph' : mapped.architecture,
+    graph: mapped.graph,
+    parameterCount,
+    notes,
+  };
+}
