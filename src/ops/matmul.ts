@@ -50,8 +50,9 @@ export interface Window {
   base: number;
 }
 
-/** Binds the floats [first, end) of a buffer through an aligned window. */
+/** Binds the floats [first, end) of a buffer through an aligned window (never empty: K may be 0). */
 export function windowOf(buffer: GPUBuffer, first: number, end: number): Window {
+  end = Math.max(end, first + 1);
   const start = Math.floor(first / ALIGN_FLOATS) * ALIGN_FLOATS;
   const size = Math.min(Math.ceil((end - start) / 4) * 16, buffer.size - start * 4);
   return { binding: { buffer, offset: start * 4, size }, base: first - start };

@@ -145,6 +145,13 @@ describe('matmul bad inputs', () => {
   });
 });
 
+describe('matmul empty inner dimension', () => {
+  it('[2×0]·[0×3] is all zeros (the empty sum; exact)', async () => {
+    const y = matmul(tensor([], [2, 0]), tensor([], [0, 3]));
+    expect(Array.from(await y.read())).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
 describe('matmul scale', () => {
   it('keeps float32 accuracy over K = 1000 (vs float64, rtol 1e-4, atol 1e-4·max|y|)', async () => {
     const c: Case = { M: 9, K: 1000, N: 20, transposeA: false, transposeB: false };
