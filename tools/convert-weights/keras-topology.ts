@@ -96,9 +96,15 @@ export function importKerasTopology(topology: unknown): ImportedTopology {
     const list = [...problems].map(([what, names]) => `${what} (${listNames(names)})`);
     throw new KerasConfigError(`unsupported Keras layers: ${list.join('; ')}`);
   }
-  const graph = { nodes };
   // Shape inference checks every attribute against the shapes it meets (a Dense on a 4-D tensor, …).
-  const shapes = inferShapes(graph);
+  const shapes = inferShapes({ nodes });
+  // Keras writes the channel axis of a Concatenate as 3 or -1; the graph says -1 for channels.
+  const graph = {
+    nodes: nodes.map((n): GraphNode => {
+      const rank = shapes.get(n.name)?.length ?? 0;
+      return n.op === 'concat' && n.attrs.axis === rank - 1 ? { ...n, attrs: { axis: -1 } } : n;
+    }),
+  };
   const kept = new Set(order);
   return {
     graph: withInferredRoles(graph, shapes),
