@@ -1,8 +1,10 @@
 // The independent reference: TensorFlow.js on its plain-JavaScript CPU backend.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// tf.grad needs the gradient definitions, which tfjs-core only registers through this module.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// tf.grad needs the gradient definitions, which tfjs-core leaves to the union package to register.
+// Its CommonJS build registers them in the same tfjs-core instance as above; tfjs-core's own ESM
+// register_all_gradients module would load a second, separate copy of tfjs-core.
+import '@tensorflow/tfjs';
 
 let ready: Promise<typeof tf> | undefined;
 

@@ -4,8 +4,6 @@ import { batchNorm, batchNormBindingLimit, batchNormTraining, updateRunningStati
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { tfjs, type Tf } from '../tfjs.js';
-// tfjs-core registers its gradient functions only on request (after tfjs-core itself has loaded).
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { numericGradient } from '../reference/grad.js';
 import { batchNormInferenceRef, batchNormTrainingRef, momentsRef } from '../reference/batchnorm.js';
 

@@ -3,8 +3,6 @@ import { ShapeError, Tape, tensor, watch, type Tensor } from '../../src/tensor/i
 import { concat } from '../../src/ops/concat.js';
 import { randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
-// test/tfjs.ts does not register tfjs' gradient functions; tf.grads needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { concatRef } from '../reference/shape.js';
 import { numericGradient } from '../reference/grad.js';
 

@@ -4,7 +4,6 @@ import { conv2d, convGeometry, type Conv2dOptions } from '../../src/ops/conv2d.j
 import { setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { samePadding, type Padding } from '../../src/ops/padding.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { tfjs, type Tf } from '../tfjs.js';
 import { conv2dRef, convOutputSize, type ConvRefGeometry } from '../reference/conv.js';
 import { numericGradient } from '../reference/grad.js';

@@ -3,7 +3,6 @@ import { ShapeError, Tape, tensor, watch, type Tensor } from '../../src/tensor/i
 import { dense } from '../../src/ops/dense.js';
 import { setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { tfjs, type Tf } from '../tfjs.js';
 import { denseRef } from '../reference/matmul.js';
 import { numericGradient } from '../reference/grad.js';

@@ -4,8 +4,6 @@ import { ShapeError, Tape, tensor, watch } from '../../src/tensor/index.js';
 import { softmaxCrossEntropy } from '../../src/ops/loss.js';
 import { expectClose, randomArray, rng } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
-// test/tfjs.ts does not register tfjs' gradient functions; tf.grad needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { softmaxCrossEntropyRef } from '../reference/softmax.js';
 import { numericGradient } from '../reference/grad.js';
 

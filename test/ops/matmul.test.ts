@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ShapeError, Tape, tensor, watch } from '../../src/tensor/index.js';
 import { matmul, setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { tfjs } from '../tfjs.js';
 import { matmulRef } from '../reference/matmul.js';
 import { numericGradient } from '../reference/grad.js';

@@ -4,8 +4,6 @@ import { ShapeError, Tape, tensor, watch } from '../../src/tensor/index.js';
 import { pad } from '../../src/ops/pad.js';
 import { randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
-// test/tfjs.ts does not register tfjs' gradient functions; tf.grad needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { padRef } from '../reference/shape.js';
 import { numericGradient } from '../reference/grad.js';
 

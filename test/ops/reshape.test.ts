@@ -4,8 +4,6 @@ import { memoryStats, ShapeError, Tape, tensor, tidy, watch, type Tensor } from 
 import { flatten, reshape } from '../../src/ops/reshape.js';
 import { randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
-// test/tfjs.ts does not register tfjs' gradient functions; tf.grad needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { flattenNchwRef } from '../reference/shape.js';
 import { numericGradient } from '../reference/grad.js';
 

@@ -4,8 +4,6 @@ import { ShapeError, Tape, tensor, watch, type Tensor } from '../../src/tensor/i
 import { logSoftmax, softmax } from '../../src/ops/softmax.js';
 import { expectClose, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
-// test/tfjs.ts does not register tfjs' gradient functions; tf.grad needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { logSoftmaxRef, softmaxRef } from '../reference/softmax.js';
 import { numericGradient } from '../reference/grad.js';
 
