@@ -100,7 +100,11 @@ function fetchCommand(): Command {
 /** Runs the command line; resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = argv[0] === 'fetch' ? fetchCommand() : convertCommand();
-  program.exitOverride().showHelpAfterError(false);
+  // Through console so that callers embedding main() (the tests) see everything it prints.
+  program.exitOverride().configureOutput({
+    writeOut: (text) => console.log(text.replace(/\n$/, '')),
+    writeErr: (text) => console.error(text.replace(/\n$/, '')),
+  });
   try {
     await program.parseAsync(argv[0] === 'fetch' ? argv.slice(1) : [...argv], { from: 'user' });
     return 0;

@@ -1,0 +1,239 @@
+// Importing Keras topologies as graphs. Small TF.js layers models built and saved by tfjs-layers
+// itself (so the config is a genuine Keras-format serialisation) go through the converter's command
+// line WITHOUT --arch, then loadModel, then our forward at odd sizes with batch 2, against tfjs-layers
+// predict() on the same weights (CPU backend). Their last Dense has a softmax, which the importer drops:
+// reference logits = the penultimate output × kernel + bias in float64; softmax(ours) is also compared
+// with predict(). Tolerances: logits 1e-4 · max|ref|, probabilities 1e-5 absolute.
+// The config reader and the error paths are checked on hand-written configs (no GPU).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { io, Tensor as TfTensor } from '@tensorflow/tfjs-core';
+import { tensor, tidy } from '../../src/tensor/index.js';
+import { loadModel } from '../../src/models/load.js';
+import { automaticTarget } from '../../src/models/roles.js';
+import { importKerasTopology } from '../../tools/convert-weights/keras-topology.js';
+import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { tfjs } from '../tfjs.js';
+import { runConverter } from '../fixtures/keras-zoo-check.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-topology-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Sym = tfl.SymbolicTensor;
+const L = tfl.layers;
+const call = (layer: tfl.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as Sym;
+
+/** Every layer class the importer handles, at odd sizes: 13×11×3 input, stride 2 'same', asymmetric padding. */
+function everyLayerModel(): tfl.LayersModel {
+  const input = tfl.input({ shape: [13, 11, 3], name: 'image' });
+  const z = call(L.zeroPadding2d({ padding: [[1, 2], [0, 1]], name: 'pad' }), input);
+  const c1 = call(L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv_a' }), z);
+  const a1 = call(L.activation({ activation: 'relu', name: 'act_a' }), call(L.batchNormalization({ epsilon: 1e-3, name: 'bn_a' }), c1));
+  const c2 = call(L.conv2d({ filters: 6, kernelSize: 1, useBias: false, name: 'conv_b' }), a1);
+  const s = call(L.add({ name: 'sum' }), [c1, c2]);
+  const ap = call(L.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: 'avg' }), s);
+  const b2 = call(L.batchNormalization({ epsilon: 1.001e-5, scale: false, name: 'bn_b' }), ap);
+  const r = call(L.reLU({ name: 'relu_layer' }), b2);
+  const lin = call(L.activation({ activation: 'linear', name: 'linear' }), r);
+  const cat = call(L.concatenate({ name: 'cat' }), [s, lin]);
+  const mp = call(L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'maxpool' }), cat);
+  const gap = call(L.globalAveragePooling2d({ name: 'gap' }), mp);
+  const gmp = call(L.globalMaxPooling2d({ name: 'gmp' }), mp);
+  const pooled = call(L.concatenate({ name: 'pooled' }), [gap, gmp]);
+  const shaped = call(L.reshape({ targetShape: [2, 3, 4], name: 'shaped' }), pooled);
+  const f = call(L.flatten({ name: 'flat' }), shaped);
+  const d1 = call(L.dense({ units: 7, activation: 'relu', name: 'hidden' }), f);
+  const dr = call(L.dropout({ rate: 0.5, name: 'drop' }), d1);
+  const out = call(L.dense({ units: 4, activation: 'softmax', name: 'probs' }), dr);
+  return tfl.model({ inputs: input, outputs: out, name: 'every_layer' });
+}
+
+/** A Sequential model (no InputLayer in its config: Keras names it '<first layer>_input'). */
+function sequentialModel(): tfl.LayersModel {
+  const m = tfl.sequential({ name: 'seq' });
+  m.add(L.conv2d({ inputShape: [9, 7, 3], filters: 5, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu', name: 'first' }));
+  m.add(L.maxPooling2d({ poolSize: 2, strides: 1, name: 'pool' }));
+  m.add(L.flatten({ name: 'flat' }));
+  m.add(L.dense({ units: 3, activation: 'softmax', name: 'out' }));
+  return m;
+}
+
+/** Seeded weights (BN variances positive) set on the model; returns kernel and bias of the output layer. */
+function randomise(tf: typeof import('@tensorflow/tfjs-core'), model: tfl.LayersModel, seed: number): void {
+  let k = 0;
+  for (const layer of model.layers) {
+    const ws = layer.weights.map((w) => {
+      const n = w.shape.reduce((a, b) => (a as number) * (b as number), 1) as number;
+      const variance = w.originalName.endsWith('moving_variance');
+      return tf.tensor(variance ? randomArray(n, seed + k++, 0.5, 1.5) : randomArray(n, seed + k++, -0.5, 0.5), w.shape as number[]);
+    });
+    if (ws.length > 0) layer.setWeights(ws);
+  }
+}
+
+/** Saves as a TF.js layers model (model.json + one shard) the way tfjs' own save handlers lay it out. */
+async function saveTfjs(tf: typeof import('@tensorflow/tfjs-core'), model: tfl.LayersModel, into: string): Promise<string> {
+  mkdirSync(into, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (artifacts: io.ModelArtifacts) => {
+    const data = artifacts.weightData as ArrayBuffer;
+    writeFileSync(join(into, 'group1-shard1of1.bin'), new Uint8Array(data));
+    writeFileSync(join(into, 'model.json'), JSON.stringify({
+      format: 'layers-model',
+      modelTopology: artifacts.modelTopology,
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }],
+    }));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return join(into, 'model.json');
+}
+
+function softmax(z: ArrayLike<number>, rows: number): number[] {
+  const cols = z.length / rows;
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from({ length: cols }, (_, j) => z[r * cols + j]);
+    const m = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    out.push(...e.map((v) => v / s));
+  }
+  return out;
+}
+
+async function checkAgainstTfjs(model: tfl.LayersModel, name: string, penultimate: string, outputLayer: string): Promise<{ nodes: string[]; target: string }> {
+  const tf = await tfjs();
+  randomise(tf, model, name.length * 101);
+  const modelJson = await saveTfjs(tf, model, join(dir, name));
+  const out = join(dir, `${name}.safetensors`);
+  const cli = runConverter([modelJson, '--out', out, '--preprocess', 'unit']);
+  expect(cli.stderr).toBe('');
+  expect(cli.status).toBe(0);
+  expect(cli.stdout).toContain(`dropped the final softmax of '${outputLayer}'`);
+  expect(cli.stdout).toContain('no labels: the');
+
+  const ours = await loadModel(out);
+  expect(ours.name).toBe(name);
+  expect(ours.definition.labels[0]).toBe('class 0');
+  const [, h, w, c] = model.inputs[0].shape as number[];
+  const x = randomArray(2 * h * w * c, 7, 0, 1);
+  const logits = await tidy(() => ours.run(tensor(x, [2, h, w, c])).logits).read();
+
+  const xt = tf.tensor4d(x, [2, h, w, c]);
+  const probe = tfl.model({ inputs: model.inputs, outputs: [model.getLayer(penultimate).output as Sym, model.outputs[0]] });
+  const [features, probabilities] = (probe.predict(xt) as TfTensor[]).map((t) => Float32Array.from(t.dataSync()));
+  const [kernel, bias] = model.getLayer(outputLayer).getWeights().map((t) => t.dataSync());
+  const units = bias.length, inner = features.length / 2;
+  const reference = Array.from({ length: 2 * units }, (_, i) => {
+    const [row, j] = [Math.floor(i / units), i % units];
+    let s = bias[j];
+    for (let k = 0; k < inner; k++) s += features[row * inner + k] * kernel[k * units + j];
+    return s;
+  });
+  expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), `${name} logits`);
+  expectClose(softmax(logits, 2), probabilities, 0, 1e-5, `${name} softmax(logits) vs predict()`);
+  const nodes = ours.graph.nodes.map((n) => n.name);
+  const target = ours.definition.defaultTarget;
+  ours.dispose();
+  xt.dispose();
+  return { nodes, target };
+}
+
+describe('Keras topology import through the converter, against tfjs-layers (1e-4 · max|ref|)', () => {
+  it('a functional model with every supported layer class, batch 2', async () => {
+    const { nodes, target } = await checkAgainstTfjs(everyLayerModel(), 'every_layer', 'drop', 'probs');
+    expect(nodes[0]).toBe('image');
+    expect(nodes).toContain('relu_layer');
+    expect(nodes[nodes.length - 1]).toBe('probs');
+    expect(target).toBe('cat');
+  });
+
+  it('a Sequential model', async () => {
+    const { nodes, target } = await checkAgainstTfjs(sequentialModel(), 'seq', 'flat', 'out');
+    expect(nodes).toEqual(['first_input', 'first', 'pool', 'flat', 'out']);
+    expect(target).toBe('first');
+  });
+});
+
+const layer = (name: string, className: string, config: Record<string, unknown>, inputs: string[] = []) => ({
+  name,
+  class_name: className,
+  config: { name, ...config },
+  inbound_nodes: inputs.length > 0 ? [[...inputs.map((i) => [i, 0, 0, {}])]] : [],
+});
+const functional = (layers: unknown[], output: string) => ({
+  class_name: 'Model',
+  config: { name: 'm', layers, input_layers: [['x', 0, 0]], output_layers: [[output, 0, 0]] },
+});
+const input = layer('x', 'InputLayer', { batch_input_shape: [null, 8, 8, 3] });
+
+describe('Keras config reading and its errors (no GPU)', () => {
+  it('lists every unsupported class and attribute once, with its layer names', () => {
+    const config = functional([
+      input,
+      layer('dw1', 'DepthwiseConv2D', {}, ['x']),
+      layer('dw2', 'DepthwiseConv2D', {}, ['dw1']),
+      layer('swish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'swish' }, ['dw2']),
+      layer('mul', 'Multiply', {}, ['swish', 'dw2']),
+      layer('gap', 'GlobalAveragePooling2D', {}, ['mul']),
+      layer('out', 'Dense', { units: 2, activation: 'sigmoid' }, ['gap']),
+    ], 'out');
+    expect(() => importKerasTopology(config)).toThrow(
+      'unsupported Keras layers: DepthwiseConv2D (dw1, dw2); Conv2D with activation="swish" (swish); Multiply (mul); Dense with activation="sigmoid" (out)',
+    );
+  });
+
+  it('reads Keras 3 call records (keras_history), drops layers that do not lead to the output, keeps a mid-graph softmax', () => {
+    const tensorArg = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 8, 8, 3], keras_history: [name, 0, 0] } });
+    const k3 = (name: string, className: string, config: Record<string, unknown>, args: unknown[]) => ({
+      name, class_name: className, config: { name, ...config }, inbound_nodes: [{ args, kwargs: {} }],
+    });
+    const config = {
+      class_name: 'Functional',
+      config: {
+        name: 'k3',
+        layers: [
+          { name: 'x', class_name: 'InputLayer', config: { name: 'x', batch_shape: [null, 8, 8, 3] }, inbound_nodes: [] },
+          k3('conv', 'Conv2D', { filters: 3, kernel_size: [3, 3], strides: [1, 1], padding: 'same', activation: 'linear', use_bias: true }, [tensorArg('x')]),
+          k3('unused', 'Conv2D', { filters: 2, kernel_size: [1, 1], activation: 'linear' }, [tensorArg('x')]),
+          k3('both', 'Add', {}, [[tensorArg('conv'), tensorArg('x')]]),
+          k3('sm', 'Softmax', { axis: -1 }, [tensorArg('both')]),
+          k3('gap', 'GlobalAveragePooling2D', {}, [tensorArg('sm')]),
+          k3('out', 'Dense', { units: 3, activation: 'softmax' }, [tensorArg('gap')]),
+        ],
+        input_layers: ['x', 0, 0],
+        output_layers: ['out', 0, 0],
+      },
+    };
+    const imported = importKerasTopology(config);
+    expect(imported.graph.nodes.map((n) => [n.name, n.op, n.inputs])).toEqual([
+      ['x', 'input', []],
+      ['conv', 'conv2d', ['x']],
+      ['both', 'add', ['conv', 'x']],
+      ['sm', 'softmax', ['both']],
+      ['gap', 'globalavgpool', ['sm']],
+      ['out', 'dense', ['gap']],
+    ]);
+    expect(imported.droppedSoftmax).toBe('out');
+    expect(imported.unusedLayers).toEqual(['unused']);
+    expect(automaticTarget(imported.graph).node).toBe('both');
+  });
+
+  it('rejects shared layers, several outputs, unknown inputs and a non-image input', () => {
+    const shared = functional([input, { ...layer('c', 'Conv2D', { filters: 3, kernel_size: 1 }, ['x']), inbound_nodes: [[['x', 0, 0, {}]], [['x', 0, 0, {}]]] }], 'c');
+    expect(() => importKerasTopology(shared)).toThrow('Conv2D called 2 times (shared layers) (c)');
+    const two = { class_name: 'Model', config: { name: 'm', layers: [input], input_layers: [['x', 0, 0]], output_layers: [['x', 0, 0], ['x', 0, 0]] } };
+    expect(() => importKerasTopology(two)).toThrow('2 outputs');
+    expect(() => importKerasTopology(functional([input, layer('r', 'ReLU', {}, ['ghost'])], 'r'))).toThrow("reads 'ghost'");
+    const vector = functional([layer('x', 'InputLayer', { batch_input_shape: [null, 10] }), layer('d', 'Dense', { units: 2 }, ['x'])], 'd');
+    expect(() => importKerasTopology(vector)).toThrow('InputLayer with input shape [null,10]');
+    expect(() => importKerasTopology({ nothing: true })).toThrow('not a Keras model topology');
+  });
+
+  it('a Dense on a feature map fails at shape inference, naming the layer', () => {
+    const config = functional([input, layer('d', 'Dense', { units: 2 }, ['x'])], 'd');
+    expect(() => importKerasTopology(config)).toThrow(/dense 'd'/);
+  });
+});
