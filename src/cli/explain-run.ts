@@ -136,6 +136,7 @@ export async function runExplain(job: ExplainJob): Promise<number> {
   const interrupted = (signal: NodeJS.Signals) => {
     removePendingOutputs();
     console.stopProgress();
+    process.stderr.write(`interrupted (${signal}): nothing was written for the image in progress\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.on('SIGINT', interrupted);
@@ -146,6 +147,11 @@ export async function runExplain(job: ExplainJob): Promise<number> {
     markGpuReady();
     const ctx: Context = { job, model, weights: weightsRecord(source.path), classIndex: preflight(model, job), console };
     for (const warning of job.ignoredOptions) console.err(`warning: ${warning}`);
+    if (!job.json) {
+      const { height, width } = model.definition.inputSize;
+      const which = source.isDefault ? ' (the default)' : '';
+      console.out(`model: '${model.name}'${which} from ${source.path}, input ${height}×${width}, ${model.definition.labels.length} classes`);
+    }
 
     const docs: Record<string, unknown>[] = [];
     let failures = 0;

@@ -94,7 +94,7 @@ export function layersCommand(): Command {
       if (shown.length > 0) out.push(...table(shown, choice.node));
       if (flags.filter !== undefined) {
         const nearest = nearestNames(flags.filter, rows.map((r) => r.node), 3).join(', ');
-        out.push(shown.length > 0 ? `(${shown.length} of ${rows.length} nodes contain '${flags.filter}')` : `no node name, op or role contains '${flags.filter}'; nearest node names: ${nearest}`);
+        out.push(shown.length > 0 ? `(${shown.length} of ${rows.length} nodes match '${flags.filter}')` : `no node name, op or role contains '${flags.filter}'; nearest node names: ${nearest}`);
       }
       out.push('', `* automatic target (explain --layer auto): ${choice.node}, ${choice.layerChoice.reason}`);
       if (shown.some((r) => r.role !== undefined && r.role !== 'feature-map')) {

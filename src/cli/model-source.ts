@@ -22,8 +22,8 @@ export interface ModelSource {
   loadSpec: string;
   /** The weights file. */
   path: string;
-  /** How the user named it ('scenes-resnet (default)', 'vgg16', 'my/net.safetensors'). */
-  named: string;
+  /** No --model was given: this is the bundled default. */
+  isDefault: boolean;
 }
 
 function looksLikePath(spec: string): boolean {
@@ -52,20 +52,20 @@ export function resolveModelSource(spec: string | undefined, dir = weightsDir())
   if (spec === undefined) {
     const path = join(dir, `${DEFAULT_MODEL}.safetensors`);
     if (!existsSync(path)) throw missingDefault(path);
-    return { loadSpec: path, path, named: `${DEFAULT_MODEL} (default)` };
+    return { loadSpec: path, path, isDefault: true };
   }
   if (spec.trim() === '') throw new UsageError(`--model is empty: give a zoo name (${zooNames(dir).join(', ')}) or a .safetensors file`);
-  if (looksLikePath(spec)) return { loadSpec: spec, path: spec, named: spec };
+  if (looksLikePath(spec)) return { loadSpec: spec, path: spec, isDefault: false };
   const path = join(dir, `${spec}.safetensors`);
-  if (Object.hasOwn(NATIVE_MODELS, spec)) {
-    if (!existsSync(path)) throw new MissingWeightsError(spec, path);
-    return { loadSpec: spec, path, named: spec };
-  }
-  if (existsSync(path)) return { loadSpec: path, path, named: spec };
-  if (existsSync(spec)) return { loadSpec: spec, path: spec, named: spec };
-  if (spec === DEFAULT_MODEL) {
+  if (spec === DEFAULT_MODEL && !existsSync(path)) {
     throw new UsageError(`no weights for '${DEFAULT_MODEL}' at ${path}: train them with 'npm run train-demo'`);
   }
+  if (Object.hasOwn(NATIVE_MODELS, spec)) {
+    if (!existsSync(path)) throw new MissingWeightsError(spec, path);
+    return { loadSpec: spec, path, isDefault: false };
+  }
+  if (existsSync(path)) return { loadSpec: path, path, isDefault: false };
+  if (existsSync(spec)) return { loadSpec: spec, path: spec, isDefault: false };
   const known = zooNames(dir);
   throw new UsageError(
     `unknown model '${spec}': not a zoo name (nearest: ${nearestNames(spec, known, 3).join(', ')}) and no such file; ` +

@@ -108,6 +108,7 @@ describe.concurrent('explain', () => {
     const r = await runCli(['explain', CHELSEA, '--model', model, '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(lines(r.stdout)[0]).toBe(`model: 'fixture' from ${model}, input 24×24, 4 classes`);
     expect(r.stdout).toContain("gradcam for 'cat' (class 0, top-1)");
     expect(r.stdout).toMatch(/top-4: cat \(0\) [\d.]+, /);
     expect(r.stdout).toContain('node: c3 (feature-map, 12×12×6); automatic choice: c3 (12×12×6) is the last feature map');
