@@ -52,7 +52,7 @@ export function resolveModelSource(spec: string | undefined, dir = weightsDir())
   if (spec === undefined) {
     const path = join(dir, `${DEFAULT_MODEL}.safetensors`);
     if (!existsSync(path)) throw missingDefault(path);
-    return { loadSpec: path, path, isDefault: true };
+    return { loadSpec: Object.hasOwn(NATIVE_MODELS, DEFAULT_MODEL) ? DEFAULT_MODEL : path, path, isDefault: true };
   }
   if (spec.trim() === '') throw new UsageError(`--model is empty: give a zoo name (${zooNames(dir).join(', ')}) or a .safetensors file`);
   if (looksLikePath(spec)) return { loadSpec: spec, path: spec, isDefault: false };
