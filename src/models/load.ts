@@ -55,8 +55,12 @@ export interface LoadOptions {
 export async function loadModel(spec: string, options: LoadOptions = {}): Promise<Model> {
   const path = resolveWeightsPath(spec, options.weightsDir);
   const file = readWeightsFile(path);
-  const name = Object.hasOwn(NATIVE_MODELS, spec) ? spec : undefined;
-  const definition = definitionFromMetadata(path, file.metadata, name);
+  const zoo = Object.hasOwn(NATIVE_MODELS, spec);
+  if (zoo && file.metadata.architecture !== spec) {
+    const held = Object.hasOwn(NATIVE_MODELS, file.metadata.architecture) ? `'${file.metadata.architecture}'` : 'an imported graph';
+    throw new WeightFileError(path, `holds ${held}, not '${spec}': reconvert it, or load it by its path`);
+  }
+  const definition = definitionFromMetadata(path, file.metadata);
   checkWeightShapes(path, definition, new Map([...file.params].map(([k, t]) => [k, t.shape])));
   await initGpu();
   const weights = new Map<string, Tensor>();

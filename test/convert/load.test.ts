@@ -102,6 +102,10 @@ describe('loadModel', () => {
     // The native VGG16 has 32 parameters; this file holds one of the wrong size.
     const e = await failure(loadModel('vgg16', { weightsDir: dir }));
     expect(e.message).toBe(`${path}: weights do not match the architecture 'vgg16': block1_conv1/kernel: missing (expected shape [3, 3, 3, 64]) (and 32 more)`);
+    // A zoo name must find that architecture in its file.
+    writeWeightsFile(join(dir, 'resnet50v2.safetensors'), graphParams, metadata({ architecture: 'vgg16' }));
+    const other = await failure(loadModel('resnet50v2', { weightsDir: dir }));
+    expect(other.message).toBe(`${join(dir, 'resnet50v2.safetensors')}: holds 'vgg16', not 'resnet50v2': reconvert it, or load it by its path`);
   });
 
   it('missing, corrupt, truncated and foreign files fail in one line naming the file', async () => {
