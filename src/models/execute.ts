@@ -88,11 +88,13 @@ function evaluate(node: GraphNode, xs: Tensor[], params: ReadonlyMap<string, Ten
       return relu(x);
     case 'add':
       return add(xs[0], xs[1]);
-    case 'maxpool':
-      return maxPool(x, { kernel: node.attrs.kernel, strides: node.attrs.strides, padding: node.attrs.padding, ceilMode: node.attrs.ceilMode });
+    case 'maxpool': {
+      const a = node.attrs;
+      return maxPool(x, { kernel: a.kernel, strides: a.strides, padding: a.padding, ceilMode: a.ceilMode, dilations: a.dilations });
+    }
     case 'avgpool': {
       const a = node.attrs;
-      return avgPool(x, { kernel: a.kernel, strides: a.strides, padding: a.padding, ceilMode: a.ceilMode, countIncludePad: a.countIncludePad });
+      return avgPool(x, { kernel: a.kernel, strides: a.strides, padding: a.padding, ceilMode: a.ceilMode, countIncludePad: a.countIncludePad, dilations: a.dilations });
     }
     case 'globalavgpool':
       return globalAvgPool(x);
@@ -110,6 +112,9 @@ function evaluate(node: GraphNode, xs: Tensor[], params: ReadonlyMap<string, Ten
       return softmax(x);
     case 'identity':
       return x;
+    case 'constant':
+      // A copy: the node's output is released like any intermediate, the parameter must outlive the run.
+      return reshape(p('value'), [...node.attrs.shape]);
   }
 }
 

@@ -53,12 +53,13 @@ export interface DenseNode extends NodeBase {
 
 export interface MaxPoolNode extends NodeBase {
   op: 'maxpool';
-  attrs: { kernel: Pair; strides: Pair; padding: PaddingSpec; ceilMode?: boolean };
+  /** dilations: taps that many cells apart (ONNX); absent = [1, 1]. */
+  attrs: { kernel: Pair; strides: Pair; padding: PaddingSpec; ceilMode?: boolean; dilations?: Pair };
 }
 
 export interface AvgPoolNode extends NodeBase {
   op: 'avgpool';
-  attrs: { kernel: Pair; strides: Pair; padding: PaddingSpec; ceilMode?: boolean; countIncludePad: boolean };
+  attrs: { kernel: Pair; strides: Pair; padding: PaddingSpec; ceilMode?: boolean; countIncludePad: boolean; dilations?: Pair };
 }
 
 export interface ConcatNode extends NodeBase {
@@ -90,6 +91,16 @@ export interface IdentityNode extends NodeBase {
   attrs: { was?: string };
 }
 
+/**
+ * A fixed tensor read by other nodes (an ONNX initializer used as an operand of Add, Sum or
+ * Concat), held as the parameter `<name>/value`. Its shape is fixed, first axis included, so a
+ * graph using one as a full-size operand runs at that batch size only.
+ */
+export interface ConstantNode extends NodeBase {
+  op: 'constant';
+  attrs: { shape: number[] };
+}
+
 export interface PlainNode extends NodeBase {
   op: 'relu' | 'add' | 'globalavgpool' | 'globalmaxpool' | 'softmax';
   attrs: Record<string, never>;
@@ -107,13 +118,14 @@ export type GraphNode =
   | FlattenNode
   | ReshapeNode
   | IdentityNode
+  | ConstantNode
   | PlainNode;
 
 export type OpKind = GraphNode['op'];
 
 export const OP_KINDS: readonly OpKind[] = [
   'input', 'conv2d', 'batchnorm', 'relu', 'add', 'maxpool', 'avgpool', 'globalavgpool', 'globalmaxpool',
-  'dense', 'concat', 'pad', 'flatten', 'reshape', 'softmax', 'identity',
+  'dense', 'concat', 'pad', 'flatten', 'reshape', 'softmax', 'identity', 'constant',
 ];
 
 export interface Graph {
@@ -139,6 +151,7 @@ const ARITY: Record<OpKind, [number, number]> = {
   reshape: [1, 1],
   softmax: [1, 1],
   identity: [1, 1],
+  constant: [0, 0],
 };
 
 export class GraphError extends Error {

@@ -74,7 +74,8 @@ function outputShape(node: GraphNode, xs: Shape[]): Shape {
     case 'avgpool': {
       expectRank(node, x, 4, 'NHWC');
       const a = node.attrs;
-      const [oh, ow] = windowed(node, x, checkPair(node, 'kernel', a.kernel), checkPair(node, 'strides', a.strides), a.padding, [1, 1], a.ceilMode ?? false);
+      const dilations = a.dilations === undefined ? [1, 1] as Pair : checkPair(node, 'dilations', a.dilations);
+      const [oh, ow] = windowed(node, x, checkPair(node, 'kernel', a.kernel), checkPair(node, 'strides', a.strides), a.padding, dilations, a.ceilMode ?? false);
       return [x[0], oh, ow, x[3]];
     }
     case 'pad': {
@@ -89,8 +90,17 @@ function outputShape(node: GraphNode, xs: Shape[]): Shape {
       return x;
     case 'add': {
       const [a, b] = xs;
-      if (a.length !== b.length || !a.every((d, i) => d === b[i])) throw new ShapeError(opLabel(node), 'inputs of equal shape', `${fmt(a)} and ${fmt(b)}`);
+      // The add op also takes a per-channel [C] second input (a constant bias from an imported file).
+      const perChannel = b.length === 1 && b[0] === a[a.length - 1];
+      if (!perChannel && (a.length !== b.length || !a.every((d, i) => d === b[i]))) throw new ShapeError(opLabel(node), 'inputs of equal shape', `${fmt(a)} and ${fmt(b)}`);
       return a;
+    }
+    case 'constant': {
+      const s = node.attrs.shape;
+      if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0)) {
+        throw new ShapeError(opLabel(node), 'shape a non-empty list of positive integers', JSON.stringify(s));
+      }
+      return s;
     }
     case 'globalavgpool':
     case 'globalmaxpool':
@@ -139,7 +149,8 @@ export function inferShapes(graph: Graph, size: InputSize = {}): Map<string, Sha
   return shapes;
 }
 
-export type ParameterKind = 'kernel' | 'bias' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance';
+/** Keras' weight kinds, and `value`: a constant node's tensor. */
+export type ParameterKind = 'kernel' | 'bias' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance' | 'value';
 
 export interface ParameterSpec {
   /** `<node>/<kind>`: Keras' weight name without ':0'. */
@@ -172,6 +183,8 @@ function nodeParameters(node: GraphNode, inputShapeOfNode: Shape | undefined): P
       out.push(spec('moving_mean', [channels]), spec('moving_variance', [channels]));
       return out;
     }
+    case 'constant':
+      return [spec('value', node.attrs.shape)];
     default:
       return [];
   }

@@ -3,6 +3,9 @@
 // Conventions (where frameworks differ):
 // - padding is per side; 'same' is TF's (odd pixel bottom/right); each side must be smaller than
 //   the kernel (onnxruntime's rule), which guarantees every window holds a real input cell.
+// - dilations (ONNX MaxPool/AveragePool): window taps are `dilation` cells apart, so a window spans
+//   (kernel − 1)·dilation + 1 cells. Padding must then be smaller than that span, and since taps can
+//   step over the whole input, every window is checked to hold a real cell.
 // - ceil mode: a last, partial window is added only if it starts inside the input or its leading
 //   padding (PyTorch/ONNX), see windowOutputSize.
 // - max pool: padded cells never win (as −∞). Gradient goes to the first maximum in row-major
@@ -24,6 +27,8 @@ export interface Pool2dOptions {
   /** Default 'valid' (no padding). */
   padding?: Padding | 'valid' | 'same';
   ceilMode?: boolean;
+  /** Default [1, 1]: taps `dilation` cells apart ('same' padding accounts for the dilated span). */
+  dilations?: [number, number];
 }
 
 export interface AvgPool2dOptions extends Pool2dOptions {
@@ -40,6 +45,8 @@ interface Window {
   kw: number;
   sh: number;
   sw: number;
+  dh: number;
+  dw: number;
   pad: Padding;
   oh: number;
   ow: number;
@@ -57,9 +64,9 @@ function checkInput(op: string, x: Tensor): void {
   if (x.shape[1] === 0 || x.shape[2] === 0) throw new ShapeError(op, 'x with non-empty spatial dimensions', `x of shape ${fmt(x.shape)}`);
 }
 
-function resolvePadding(op: string, padding: Pool2dOptions['padding'], x: Tensor, kh: number, kw: number, sh: number, sw: number): Padding {
+function resolvePadding(op: string, padding: Pool2dOptions['padding'], x: Tensor, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): Padding {
   if (padding === undefined || padding === 'valid') return NO_PADDING;
-  if (padding === 'same') return samePadding(x.shape[1], x.shape[2], kh, kw, sh, sw);
+  if (padding === 'same') return samePadding(x.shape[1], x.shape[2], kh, kw, sh, sw, dh, dw);
   if (typeof padding !== 'object' || padding === null) {
     throw new ShapeError(op, `padding 'valid', 'same' or {top, bottom, left, right}`, `${JSON.stringify(padding)}`);
   }
@@ -68,26 +75,49 @@ function resolvePadding(op: string, padding: Pool2dOptions['padding'], x: Tensor
   return { top: padding.top, bottom: padding.bottom, left: padding.left, right: padding.right };
 }
 
+/** Span of a dilated window along one axis, in input cells. */
+const span = (k: number, d: number) => (k - 1) * d + 1;
+
+/**
+ * Whether each of `count` windows along an axis of `size` cells (leading padding `before`) has a tap
+ * inside the input. Always true without dilation (padding < kernel); a dilated window can step over it.
+ */
+export function windowsHitInput(size: number, before: number, kernel: number, stride: number, dilation: number, count: number): boolean {
+  for (let o = 0; o < count; o++) {
+    const start = o * stride - before;
+    const first = start < 0 ? Math.ceil(-start / dilation) : 0;
+    const end = Math.min(kernel, Math.floor((size - 1 - start) / dilation) + 1);
+    if (first >= end) return false;
+  }
+  return true;
+}
+
 function resolveWindow(op: string, x: Tensor, opts: Pool2dOptions): Window {
   checkInput(op, x);
   const [n, h, w, c] = x.shape;
   const [kh, kw] = checkPair(op, 'kernel', opts.kernel);
   const [sh, sw] = checkPair(op, 'strides', opts.strides ?? opts.kernel);
-  const pad = resolvePadding(op, opts.padding, x, kh, kw, sh, sw);
-  if (pad.top >= kh || pad.bottom >= kh || pad.left >= kw || pad.right >= kw) {
-    throw new ShapeError(op, `padding smaller than the kernel ${fmt([kh, kw])} on every side`, `padding ${JSON.stringify(pad)}`);
+  const [dh, dw] = checkPair(op, 'dilations', opts.dilations ?? [1, 1]);
+  const pad = resolvePadding(op, opts.padding, x, kh, kw, sh, sw, dh, dw);
+  const eh = span(kh, dh), ew = span(kw, dw);
+  if (pad.top >= eh || pad.bottom >= eh || pad.left >= ew || pad.right >= ew) {
+    const what = dh === 1 && dw === 1 ? `the kernel ${fmt([kh, kw])}` : `the dilated kernel span ${fmt([eh, ew])}`;
+    throw new ShapeError(op, `padding smaller than ${what} on every side`, `padding ${JSON.stringify(pad)}`);
   }
   const ceil = opts.ceilMode ?? false;
-  const oh = windowOutputSize(op, h, pad.top, pad.bottom, kh, sh, 1, ceil);
-  const ow = windowOutputSize(op, w, pad.left, pad.right, kw, sw, 1, ceil);
-  return { n, h, w, c, kh, kw, sh, sw, pad, oh, ow };
+  const oh = windowOutputSize(op, h, pad.top, pad.bottom, kh, sh, dh, ceil);
+  const ow = windowOutputSize(op, w, pad.left, pad.right, kw, sw, dw, ceil);
+  if (!windowsHitInput(h, pad.top, kh, sh, dh, oh) || !windowsHitInput(w, pad.left, kw, sw, dw, ow)) {
+    throw new ShapeError(op, 'every window to hold at least one input cell', `kernel ${fmt([kh, kw])}, dilations ${fmt([dh, dw])}, padding ${JSON.stringify(pad)} over ${fmt([h, w])}`);
+  }
+  return { n, h, w, c, kh, kw, sh, sw, dh, dw, pad, oh, ow };
 }
 
 /** The whole image as one window: global pooling is pooling with kernel = strides = [H, W]. */
 function globalWindow(op: string, x: Tensor): Window {
   checkInput(op, x);
   const [n, h, w, c] = x.shape;
-  return { n, h, w, c, kh: h, kw: w, sh: h, sw: w, pad: NO_PADDING, oh: 1, ow: 1 };
+  return { n, h, w, c, kh: h, kw: w, sh: h, sw: w, dh: 1, dw: 1, pad: NO_PADDING, oh: 1, ow: 1 };
 }
 
 function variant(kernel: k.PoolKernel, g: Window): { wgsl: string; lanes: number } {
@@ -104,10 +134,14 @@ interface Phase {
 
 const EVERY_OUTPUT: Phase = { ah: 0, aw: 0, ph: 1, pw: 1 };
 
-/** Phases whose windows never overlap within a phase: the backward scatters one per dispatch. */
+/**
+ * Phases whose windows never overlap within a phase: the backward scatters one per dispatch. A
+ * dilated window's taps interleave with its neighbours', so phases are spaced by the full span
+ * ((k − 1)·d + 1), not the kernel: more phases, but still disjoint and atomic-free.
+ */
 function disjointPhases(g: Window): Phase[] {
-  const ph = Math.ceil(g.kh / g.sh);
-  const pw = Math.ceil(g.kw / g.sw);
+  const ph = Math.ceil(span(g.kh, g.dh) / g.sh);
+  const pw = Math.ceil(span(g.kw, g.dw) / g.sw);
   const phases: Phase[] = [];
   for (let ah = 0; ah < Math.min(ph, g.oh); ah++) for (let aw = 0; aw < Math.min(pw, g.ow); aw++) phases.push({ ah, aw, ph, pw });
   return phases;
@@ -124,7 +158,7 @@ function launch(kernel: k.PoolKernel, g: Window, phase: Phase, bindings: Tensor[
   const ints = [
     total, g.h, g.w, g.c / lanes, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pad.top, g.pad.left,
     g.h + g.pad.bottom, g.w + g.pad.right, includePad ? 1 : 0,
-    phase.ah, phase.aw, phase.ph, phase.pw, ohN, owN,
+    phase.ah, phase.aw, phase.ph, phase.pw, ohN, owN, g.dh, g.dw,
   ];
   dispatch({ wgsl, bindings: bindings.map((t) => t.buffer), ints, workgroups: groupsFor(total, k.POOL_WORKGROUP), flops: values * g.kh * g.kw });
 }

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-// tf.grad needs tfjs-core's gradient definitions (MaxPool, Pad, DepthwiseConv2d, Max, Mean), registered only by this module.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { memoryStats, ShapeError, Tape, tensor, tidy, watch, type Tensor } from '../../src/tensor/index.js';
 import { avgPool, globalAvgPool, globalMaxPool, maxPool, type Pool2dOptions } from '../../src/ops/pool.js';
 import type { Padding } from '../../src/ops/padding.js';
@@ -31,6 +29,8 @@ interface Case {
   /** The same padding per side, worked out by hand for the references. */
   pad: Padding;
   ceilMode: boolean;
+  /** Taps this many cells apart (default [1, 1]). */
+  dilations?: [number, number];
 }
 
 const cases: Case[] = [
@@ -42,27 +42,84 @@ const cases: Case[] = [
   { name: 'k3 s2 pad 1 ceil mode on 8×6, C=4 (vec4)', shape: [1, 8, 6, 4], kernel: [3, 3], strides: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 }, pad: { top: 1, bottom: 1, left: 1, right: 1 }, ceilMode: true },
   { name: 'k2×3 s1×2 asymmetric pad ceil mode on 7×5, batch 2, C=3', shape: [2, 7, 5, 3], kernel: [2, 3], strides: [1, 2], padding: { top: 0, bottom: 1, left: 1, right: 0 }, pad: { top: 0, bottom: 1, left: 1, right: 0 }, ceilMode: true },
   { name: 'k2 s3 valid on 7×7 (cells outside every window), C=2', shape: [1, 7, 7, 2], kernel: [2, 2], strides: [3, 3], padding: 'valid', pad: { top: 0, bottom: 0, left: 0, right: 0 }, ceilMode: false },
+  // Dilated windows (ONNX `dilations`): taps d cells apart, a window spans (k − 1)·d + 1 cells.
+  { name: 'k2 d2 s1 valid on 4×4 (ONNX test_maxpool_2d_dilations geometry), batch 2, C=3', shape: [2, 4, 4, 3], kernel: [2, 2], strides: [1, 1], dilations: [2, 2], padding: 'valid', pad: { top: 0, bottom: 0, left: 0, right: 0 }, ceilMode: false },
+  // TF 'same' over the dilated span 5: total padding 4 per axis.
+  { name: "k3 d2 s1 TF 'same' on 9×7, C=5", shape: [1, 9, 7, 5], kernel: [3, 3], strides: [1, 1], dilations: [2, 2], padding: 'same', pad: { top: 2, bottom: 2, left: 2, right: 2 }, ceilMode: false },
+  { name: 'k2×3 d2×3 s2×1 asymmetric pad on 9×11, batch 2, C=8 (vec4)', shape: [2, 9, 11, 8], kernel: [2, 3], strides: [2, 1], dilations: [2, 3], padding: { top: 1, bottom: 2, left: 0, right: 3 }, pad: { top: 1, bottom: 2, left: 0, right: 3 }, ceilMode: false },
+  // The last windows' last taps fall past the trailing padding (rows 9, cols 7).
+  { name: 'k3 d2 s2 pad 1 ceil mode on 8×6, C=4 (vec4)', shape: [1, 8, 6, 4], kernel: [3, 3], strides: [2, 2], dilations: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 }, pad: { top: 1, bottom: 1, left: 1, right: 1 }, ceilMode: true },
+  // Span 4: 'same' pads 1 before and 2 after, as wide as the kernel but every window still holds a real tap.
+  { name: "k2 d3 s1 'same' on 7×5 (trailing padding = kernel < span), C=2", shape: [1, 7, 5, 2], kernel: [2, 2], strides: [1, 1], dilations: [3, 3], padding: 'same', pad: { top: 1, bottom: 2, left: 1, right: 2 }, ceilMode: false },
 ];
 
-const refOptions = (c: Case): PoolRefOptions => ({ kernel: c.kernel, strides: c.strides, pad: c.pad, ceilMode: c.ceilMode });
-const opOptions = (c: Case): Pool2dOptions => ({ kernel: c.kernel, strides: c.strides, padding: c.padding, ceilMode: c.ceilMode });
+const withDilations = (c: Case) => (c.dilations ? { dilations: c.dilations } : {});
+const refOptions = (c: Case): PoolRefOptions => ({ kernel: c.kernel, strides: c.strides, pad: c.pad, ceilMode: c.ceilMode, ...withDilations(c) });
+const opOptions = (c: Case): Pool2dOptions => ({ kernel: c.kernel, strides: c.strides, padding: c.padding, ceilMode: c.ceilMode, ...withDilations(c) });
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const isDilated = (c: Case) => (c.dilations ?? [1, 1]).some((d) => d !== 1);
+
+/** Output [height, width] by the float64 reference's formula. */
+function outputSize(c: Case): [number, number] {
+  const [, H, W] = c.shape;
+  const [dh, dw] = c.dilations ?? [1, 1];
+  return [
+    refOutputSize(H, c.pad.top, c.pad.bottom, c.kernel[0], c.strides[0], c.ceilMode, dh),
+    refOutputSize(W, c.pad.left, c.pad.right, c.kernel[1], c.strides[1], c.ceilMode, dw),
+  ];
+}
 
 /** Bottom/right cells past the explicit padding that ceil-mode windows reach. */
 function overhang(c: Case): [number, number] {
   const [, H, W] = c.shape;
-  const OH = refOutputSize(H, c.pad.top, c.pad.bottom, c.kernel[0], c.strides[0], c.ceilMode);
-  const OW = refOutputSize(W, c.pad.left, c.pad.right, c.kernel[1], c.strides[1], c.ceilMode);
-  const eh = (OH - 1) * c.strides[0] + c.kernel[0] - (H + c.pad.top + c.pad.bottom);
-  const ew = (OW - 1) * c.strides[1] + c.kernel[1] - (W + c.pad.left + c.pad.right);
+  const [OH, OW] = outputSize(c);
+  const [dh, dw] = c.dilations ?? [1, 1];
+  const eh = (OH - 1) * c.strides[0] + (c.kernel[0] - 1) * dh + 1 - (H + c.pad.top + c.pad.bottom);
+  const ew = (OW - 1) * c.strides[1] + (c.kernel[1] - 1) * dw + 1 - (W + c.pad.left + c.pad.right);
   return [Math.max(eh, 0), Math.max(ew, 0)];
+}
+
+/** Every stride-th row and column of a stride-1 result (tf.gather has a gradient, tf.stridedSlice none). */
+function tfSubsample(tf: Tf, dense: Tensor4D, c: Case) {
+  const [OH, OW] = outputSize(c);
+  const rows = tf.tensor1d(Array.from({ length: OH }, (_, i) => i * c.strides[0]), 'int32');
+  const cols = tf.tensor1d(Array.from({ length: OW }, (_, j) => j * c.strides[1]), 'int32');
+  return tf.gather(tf.gather(dense, rows, 1), cols, 2) as Tensor4D;
+}
+
+/**
+ * Dilated 'valid' max pooling of an already padded input: tf.maxPool takes no dilations, tf.pool
+ * (spaceToBatchND → maxPool → batchToSpaceND) takes them only with stride 1, so it pools at stride 1
+ * and every stride-th window is kept.
+ */
+function tfDilatedMax(tf: Tf, xp: Tensor4D, c: Case) {
+  return tfSubsample(tf, tf.pool(xp, c.kernel, 'max', 'valid', c.dilations, 1) as Tensor4D, c);
+}
+
+/**
+ * Dilated 'valid' window sums of an already padded input, as the sum of kh·kw shifted slices (one per
+ * tap): tf.avgPool takes no dilations, tfjs has no gradient for a dilated depthwise convolution, and
+ * tf.grad throws through tf.pool's average path and through tf.addN here (dy null in Cast/AddN).
+ */
+function tfDilatedSum(tf: Tf, xp: Tensor4D, c: Case) {
+  const [n, hp, wp, ch] = xp.shape;
+  const [dh, dw] = c.dilations ?? [1, 1];
+  const rows = hp - (c.kernel[0] - 1) * dh, cols = wp - (c.kernel[1] - 1) * dw;
+  let sum: Tensor4D | undefined;
+  for (let i = 0; i < c.kernel[0]; i++) {
+    for (let j = 0; j < c.kernel[1]; j++) {
+      const tap = tf.slice(xp, [0, i * dh, j * dw, 0], [n, rows, cols, ch]);
+      sum = sum ? tf.add(sum, tap) : tap;
+    }
+  }
+  return tfSubsample(tf, sum as Tensor4D, c);
 }
 
 /** tfjs max pool: −∞ padding (explicit pads and the ceil-mode overhang), then 'valid'. */
 function tfMaxPool(tf: Tf, x: Tensor4D, c: Case) {
   const [eh, ew] = overhang(c);
   const xp = tf.pad(x, [[0, 0], [c.pad.top, c.pad.bottom + eh], [c.pad.left, c.pad.right + ew], [0, 0]], -Infinity);
-  return tf.maxPool(xp, c.kernel, c.strides, 'valid');
+  return isDilated(c) ? tfDilatedMax(tf, xp, c) : tf.maxPool(xp, c.kernel, c.strides, 'valid');
 }
 
 /**
@@ -80,7 +137,9 @@ function tfAvgPool(tf: Tf, x: Tensor4D, c: Case, countIncludePad: boolean) {
   const counted = countIncludePad
     ? tf.pad(tf.pad(ones, [[0, 0], [c.pad.top, c.pad.bottom], [c.pad.left, c.pad.right], [0, 0]], 1), [[0, 0], [0, eh], [0, ew], [0, 0]])
     : tf.pad(ones, all);
-  const windowSum = (t: Tensor4D, channels: number) => tf.depthwiseConv2d(t, tf.ones([c.kernel[0], c.kernel[1], channels, 1]) as Tensor4D, c.strides, 'valid');
+  const windowSum = (t: Tensor4D, channels: number) => isDilated(c)
+    ? tfDilatedSum(tf, t, c)
+    : tf.depthwiseConv2d(t, tf.ones([c.kernel[0], c.kernel[1], channels, 1]) as Tensor4D, c.strides, 'valid');
   return tf.div(windowSum(tf.pad(x, all), C), windowSum(counted, 1));
 }
 
@@ -373,6 +432,16 @@ describe('pooling errors', () => {
     expect(() => maxPool(x(), { kernel: [3, 3], padding: { top: 0, bottom: 0.5, left: 0, right: 0 } })).toThrow(ShapeError);
     // A side as wide as the kernel would let a window hold only padding.
     expect(() => maxPool(x(), { kernel: [3, 3], padding: { top: 0, bottom: 0, left: 3, right: 0 } })).toThrow(/maxPool: expected padding smaller than the kernel \[3, 3\]/);
+  });
+
+  it('dilated windows: padding must be smaller than the dilated span, and every window must reach the input', () => {
+    // Span (2 − 1)·2 + 1 = 3: a left padding of 3 is too wide, 2 is fine.
+    expect(() => maxPool(x(), { kernel: [2, 2], dilations: [2, 2], padding: { top: 0, bottom: 0, left: 3, right: 0 } })).toThrow(/maxPool: expected padding smaller than the dilated kernel span \[3, 3\] on every side/);
+    expect(() => maxPool(x(), { kernel: [2, 2], dilations: [2, 2], padding: { top: 0, bottom: 0, left: 2, right: 0 } })).not.toThrow();
+    // 2×2 input, taps 5 apart, padding 3 (< span 6): the first window's taps are rows −3 and 2, both outside.
+    const small = tensor(new Float32Array(4), [1, 2, 2, 1]);
+    expect(() => avgPool(small, { kernel: [2, 2], dilations: [5, 5], padding: { top: 3, bottom: 3, left: 3, right: 3 }, countIncludePad: true })).toThrow(/avgPool: expected every window to hold at least one input cell/);
+    expect(() => maxPool(x(), { kernel: [2, 2], dilations: [0, 1] })).toThrow(/maxPool: expected dilations of positive integers/);
   });
 
   it('rejects bad kernels, strides and attributes', () => {

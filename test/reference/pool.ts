@@ -1,5 +1,6 @@
 // Plain float64 pooling over NHWC, written from the definitions for the tests: every window is
 // walked over the padded input cell by cell. Padded cells are −∞ for max and 0 for average.
+// Dilation d puts a window's taps d cells apart (ONNX MaxPool/AveragePool `dilations`).
 
 export type Shape4 = [number, number, number, number];
 
@@ -8,11 +9,13 @@ export interface PoolRefOptions {
   strides: [number, number];
   pad: { top: number; bottom: number; left: number; right: number };
   ceilMode: boolean;
+  /** Default [1, 1]. */
+  dilations?: [number, number];
 }
 
-/** PyTorch's pooling_output_shape (dilation 1), including the ceil-mode start rule. */
-export function refOutputSize(size: number, before: number, after: number, k: number, s: number, ceilMode: boolean): number {
-  let out = Math.floor((size + before + after - k + (ceilMode ? s - 1 : 0)) / s) + 1;
+/** PyTorch's pooling_output_shape, including the ceil-mode start rule. */
+export function refOutputSize(size: number, before: number, after: number, k: number, s: number, ceilMode: boolean, d = 1): number {
+  let out = Math.floor((size + before + after - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0)) / s) + 1;
   if (ceilMode && (out - 1) * s >= size + before) out--;
   return out;
 }
@@ -31,16 +34,17 @@ function forEachWindow(shape: Shape4, o: PoolRefOptions, visit: (n: number, oh: 
   const [N, H, W, C] = shape;
   const [kh, kw] = o.kernel;
   const [sh, sw] = o.strides;
-  const OH = refOutputSize(H, o.pad.top, o.pad.bottom, kh, sh, o.ceilMode);
-  const OW = refOutputSize(W, o.pad.left, o.pad.right, kw, sw, o.ceilMode);
+  const [dh, dw] = o.dilations ?? [1, 1];
+  const OH = refOutputSize(H, o.pad.top, o.pad.bottom, kh, sh, o.ceilMode, dh);
+  const OW = refOutputSize(W, o.pad.left, o.pad.right, kw, sw, o.ceilMode, dw);
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
         const cells: Cell[] = [];
         for (let i = 0; i < kh; i++) {
           for (let j = 0; j < kw; j++) {
-            const r = oh * sh - o.pad.top + i;
-            const q = ow * sw - o.pad.left + j;
+            const r = oh * sh - o.pad.top + i * dh;
+            const q = ow * sw - o.pad.left + j * dw;
             const real = r >= 0 && r < H && q >= 0 && q < W;
             const inPadded = r >= -o.pad.top && r < H + o.pad.bottom && q >= -o.pad.left && q < W + o.pad.right;
             cells.push({ r, q, real, inPadded });

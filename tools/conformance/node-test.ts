@@ -1,6 +1,9 @@
 // One ONNX backend node test through the graph importer: the test's first input feeds the graph;
 // its other inputs (weights, pads, shapes, a second operand) become constants, as they are in a real
-// model file. Each test_data_set_* runs the imported graph on the GPU and compares with output_0.pb.
+// model file. A constant operand of Add, Sum or Concat becomes a constant node: its values are
+// uploaded as they are and combined with the input by the same GPU add/concat kernels, so those
+// tests still check our kernels on the test's data. Each test_data_set_* runs the imported graph
+// on the GPU and compares with output_0.pb.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor, tidy, type Tensor } from '../../src/tensor/index.js';

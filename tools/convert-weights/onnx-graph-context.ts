@@ -1,5 +1,6 @@
 // What a converter sees of the node it converts: its inputs as graph values or as constants
-// (initializers, Constant nodes), which of its outputs the rest of the file reads, and the emitter.
+// (initializers, Constant nodes) — or, for operands, either one as a graph value — which of its
+// outputs the rest of the file reads, and the emitter.
 import { tensorToFloat32, type OnnxNode, type OnnxTensor } from './onnx.js';
 import { unsupported } from './onnx-graph-error.js';
 import { fmtDims, type GraphEmitter, type Value } from './onnx-graph-values.js';
@@ -38,6 +39,23 @@ export class NodeContext {
       unsupported(`input '${name}' is a constant tensor; ${this.node.opType} is supported on computed tensors only (the graph has no constant node)`);
     }
     throw new Error(`${this.node.opType} '${this.name}': input '${name}' is produced by no earlier node and is no initializer`);
+  }
+
+  /** Whether input i is a constant (an initializer or a Constant node's output). */
+  isConstant(i: number): boolean {
+    const name = this.inputName(i);
+    return name !== '' && !this.values.has(name) && this.constants.has(name);
+  }
+
+  /**
+   * Input i as an operand of an elementwise op or a concat: the computed value, or for a constant a
+   * 'constant' graph node holding it (one per ONNX name, however often it is read).
+   */
+  operand(i: number): Value {
+    if (!this.isConstant(i)) return this.value(i);
+    const t = this.constants.get(this.inputName(i)) as OnnxTensor;
+    if (t.dims.length === 0) unsupported(`input '${t.name}' is a scalar constant (only constants with a shape)`);
+    return this.emit.constant(this.inputName(i), t.dims, floats(t, 'operand'));
   }
 
   /** Input i, a constant; undefined when the optional input is omitted. */

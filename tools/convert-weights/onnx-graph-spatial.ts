@@ -1,6 +1,7 @@
 // Converters for the ops over NCHW feature maps: Conv, BatchNormalization, MaxPool, AveragePool,
 // GlobalAveragePool, GlobalMaxPool and Pad. Filters go from OIHW to HWIO here, once.
 import type { Padding } from '../../src/ops/padding.js';
+import { windowsHitInput } from '../../src/ops/pool.js';
 import { attrFloat, attrInt, attrInts, attrString, windowGeometry, windowOutput, type WindowGeometry } from './onnx-graph-attrs.js';
 import { floats, ints, type NodeContext } from './onnx-graph-context.js';
 import { unsupported } from './onnx-graph-error.js';
@@ -73,14 +74,29 @@ function poolGeometry(c: NodeContext, xh: Value): { g: WindowGeometry; out: numb
   if (!ks || ks.length !== 2 || !ks.every((k) => Number.isInteger(k) && k > 0)) throw new Error(`${c.node.opType} '${c.name}': kernel_shape [${ks?.join(', ') ?? ''}] is not a 2-D kernel`);
   const [n, channels, h, w] = xh.onnx;
   const g = windowGeometry(c.node, [ks[0], ks[1]], h, w);
-  if (g.dilations.some((d) => d !== 1)) unsupported(`dilations [${g.dilations.join(', ')}] (the pool op has no dilation)`);
   const p = g.resolved;
-  if (p.top >= ks[0] || p.bottom >= ks[0] || p.left >= ks[1] || p.right >= ks[1]) {
-    unsupported(`pads ${JSON.stringify(p)} not smaller than the kernel [${ks.join(', ')}] (windows of padding only)`);
+  // The pool op's rules: padding narrower than the (dilated) window span, and no window of padding only.
+  const [spanH, spanW] = g.dilations.map((d, i) => (ks[i] - 1) * d + 1);
+  if (p.top >= spanH || p.bottom >= spanH || p.left >= spanW || p.right >= spanW) {
+    unsupported(`pads ${JSON.stringify(p)} not smaller than the window span [${spanH}, ${spanW}] (windows of padding only)`);
   }
   const ceilMode = attrInt(c.node, 'ceil_mode', 0) === 1;
   const [oh, ow] = windowOutput(`${c.node.opType} '${c.name}'`, g, h, w, ceilMode);
+  if (!windowsHitInput(h, p.top, ks[0], g.strides[0], g.dilations[0], oh) || !windowsHitInput(w, p.left, ks[1], g.strides[1], g.dilations[1], ow)) {
+    unsupported(`dilations [${g.dilations.join(', ')}] with pads ${JSON.stringify(p)} leave a window with padding only`);
+  }
   return { g, out: [n, channels, oh, ow], ceilMode };
+}
+
+/** The window attributes a pool node carries (dilations only when not [1, 1], ceilMode only when set). */
+function poolAttrs(g: WindowGeometry, ceilMode: boolean) {
+  return {
+    kernel: g.kernel,
+    strides: g.strides,
+    padding: g.padding,
+    ...(ceilMode ? { ceilMode } : {}),
+    ...(g.dilations.some((d) => d !== 1) ? { dilations: g.dilations } : {}),
+  };
 }
 
 function poolInput(c: NodeContext): Value {
@@ -94,8 +110,7 @@ function poolInput(c: NodeContext): Value {
 export function convertMaxPool(c: NodeContext): Value {
   const xh = poolInput(c);
   const { g, out, ceilMode } = poolGeometry(c, xh);
-  const attrs = { kernel: g.kernel, strides: g.strides, padding: g.padding, ...(ceilMode ? { ceilMode } : {}) };
-  c.emit.push({ name: c.name, op: 'maxpool', inputs: [xh.node], attrs });
+  c.emit.push({ name: c.name, op: 'maxpool', inputs: [xh.node], attrs: poolAttrs(g, ceilMode) });
   return nhwcResult(c.name, out);
 }
 
@@ -103,8 +118,7 @@ export function convertAveragePool(c: NodeContext): Value {
   const xh = poolInput(c);
   const { g, out, ceilMode } = poolGeometry(c, xh);
   const countIncludePad = attrInt(c.node, 'count_include_pad', 0) === 1;
-  const attrs = { kernel: g.kernel, strides: g.strides, padding: g.padding, countIncludePad, ...(ceilMode ? { ceilMode } : {}) };
-  c.emit.push({ name: c.name, op: 'avgpool', inputs: [xh.node], attrs });
+  c.emit.push({ name: c.name, op: 'avgpool', inputs: [xh.node], attrs: { ...poolAttrs(g, ceilMode), countIncludePad } });
   return nhwcResult(c.name, out);
 }
 

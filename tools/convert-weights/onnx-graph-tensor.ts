@@ -35,25 +35,69 @@ function unify(c: NodeContext, xs: Value[], keepShapes = false): Value[] {
   return rows.map((v) => c.emit.reshaped(v, keepShapes ? v.onnx : rows[0].ours, c.name));
 }
 
-export function convertAdd(c: NodeContext): Value {
-  const xs = Array.from({ length: c.node.opType === 'Sum' ? c.inputCount : 2 }, (_, i) => c.value(i));
-  if (xs.length === 0) throw new Error(`Sum '${c.name}' has no inputs`);
-  const first = xs[0].onnx;
-  const other = xs.find((v) => !sameDims(v.onnx, first));
-  if (other) unsupported(`broadcasting ${fmtDims(first)} with ${fmtDims(other.onnx)} (only inputs of equal shape)`);
-  if (xs.length === 1) return convertIdentity(c);
-  const ys = unify(c, xs);
-  let acc = ys[0];
-  for (let k = 1; k < ys.length; k++) {
-    const name = k === ys.length - 1 ? c.name : c.emit.fresh(`${c.name}_partial${k}`);
-    c.emit.push({ name, op: 'add', inputs: [acc.node, ys[k].node], attrs: {} });
-    acc = { ...acc, node: name };
+/** ONNX (numpy) broadcasting of several shapes; undefined when they are incompatible. */
+function broadcastDims(shapes: readonly (readonly number[])[]): number[] | undefined {
+  const rank = Math.max(...shapes.map((d) => d.length));
+  const out: number[] = [];
+  for (let k = 0; k < rank; k++) {
+    let size = 1;
+    for (const d of shapes) {
+      const v = d[d.length - rank + k] ?? 1;
+      if (v === 1) continue;
+      if (size !== 1 && size !== v) return undefined;
+      size = v;
+    }
+    out.push(size);
   }
+  return out;
+}
+
+/**
+ * Whether an operand of shape `dims` broadcast to `out` is one value per channel of `full` (the
+ * add op's per-channel form): the channel axis of an NHWC value is ONNX axis 1, that of a row-major
+ * value its last axis, which must also be the graph tensor's last axis.
+ */
+function isChannelVector(dims: readonly number[], out: readonly number[], full: Value): boolean {
+  const padded = [...new Array<number>(out.length - dims.length).fill(1), ...dims];
+  const axis = full.layout === 'nhwc' ? 1 : out.length - 1;
+  if (full.layout === 'rowmajor' && (out.length < 2 || full.ours[full.ours.length - 1] !== out[axis])) return false;
+  return padded.every((d, k) => (k === axis ? d === out[axis] : d === 1));
+}
+
+/**
+ * Add (two operands) and Sum (any number): operands of the output's shape are added elementwise,
+ * computed or constant; a constant that broadcasts as one value per channel becomes a [C] vector
+ * added by the add op's per-channel form. Other broadcasting is unsupported.
+ */
+export function convertAdd(c: NodeContext): Value {
+  const count = c.node.opType === 'Sum' ? c.inputCount : 2;
+  if (count === 0) throw new Error(`Sum '${c.name}' has no inputs`);
+  const dims = Array.from({ length: count }, (_, i) => (c.isConstant(i) ? c.constant(i, 'operand').dims : c.value(i).onnx));
+  const out = broadcastDims(dims);
+  if (!out) throw new Error(`${c.node.opType} '${c.name}': shapes ${dims.map(fmtDims).join(', ')} do not broadcast`);
+  const fullAt = dims.flatMap((d, i) => (sameDims(d, out) ? [i] : []));
+  const narrow = dims.flatMap((d, i) => (sameDims(d, out) ? [] : [i]));
+  const computedNarrow = narrow.find((i) => !c.isConstant(i));
+  if (computedNarrow !== undefined) unsupported(`broadcasting the computed ${fmtDims(dims[computedNarrow])} to ${fmtDims(out)} (only a constant per-channel operand broadcasts)`);
+  if (fullAt.length === 0) unsupported(`broadcasting ${dims.map(fmtDims).join(' with ')} (no operand of the output shape ${fmtDims(out)})`);
+  if (count === 1) return convertIdentity(c);
+  const ys = unify(c, fullAt.map((i) => c.operand(i)));
+  const vectors = narrow.map((i) => {
+    if (!isChannelVector(dims[i], out, ys[0])) unsupported(`broadcasting ${fmtDims(dims[i])} to ${fmtDims(out)} (only equal shapes or one value per channel)`);
+    return floats(c.constant(i, 'operand'), 'operand');
+  });
+  const operands = [...ys.slice(1).map((v) => v.node), ...vectors.map((v) => c.emit.derivedConstant(`${c.name}_channels`, [v.length], v))];
+  let acc = ys[0];
+  operands.forEach((node, k) => {
+    const name = k === operands.length - 1 ? c.name : c.emit.fresh(`${c.name}_partial${k + 1}`);
+    c.emit.push({ name, op: 'add', inputs: [acc.node, node], attrs: {} });
+    acc = { ...acc, node: name };
+  });
   return acc;
 }
 
 export function convertConcat(c: NodeContext): Value {
-  const xs = Array.from({ length: c.inputCount }, (_, i) => c.value(i));
+  const xs = Array.from({ length: c.inputCount }, (_, i) => c.operand(i));
   const r = xs[0].onnx.length;
   let axis = attrInt(c.node, 'axis', c.opset < 4 ? 1 : Number.NaN);
   if (Number.isNaN(axis)) throw new Error(`Concat '${c.name}' has no axis`);
@@ -151,12 +195,12 @@ function matrixInput(c: NodeContext): Value {
   return c.emit.reshaped(c.emit.asRowmajor(a, c.name), a.onnx, c.name);
 }
 
-function denseResult(c: NodeContext, a: Value, kernel: Float32Array, k: number, n: number, bias?: Float32Array): Value {
-  c.emit.push({ name: c.name, op: 'dense', inputs: [a.node], attrs: { units: n, useBias: bias !== undefined } });
-  c.emit.param(c.name, 'kernel', [k, n], kernel);
-  if (bias) c.emit.param(c.name, 'bias', [n], bias);
+function denseResult(c: NodeContext, a: Value, kernel: Float32Array, k: number, n: number, bias?: Float32Array, name = c.name): Value {
+  c.emit.push({ name, op: 'dense', inputs: [a.node], attrs: { units: n, useBias: bias !== undefined } });
+  c.emit.param(name, 'kernel', [k, n], kernel);
+  if (bias) c.emit.param(name, 'bias', [n], bias);
   const out = [a.onnx[0], n];
-  return { node: c.name, onnx: out, ours: out, layout: 'rowmajor' };
+  return { node: name, onnx: out, ours: out, layout: 'rowmajor' };
 }
 
 /** [rows, cols] → [cols, rows], in tiles so that both sides stay in cache (VGG16's fc1 is 103 M values). */
@@ -192,13 +236,25 @@ export function convertGemm(c: NodeContext): Value {
     const d = cT.dims;
     const rows = d.length === 2 ? d[0] : 1;
     const cols = d.length >= 1 ? d[d.length - 1] : 1;
-    if (d.length > 2 || rows !== 1 || (cols !== 1 && cols !== n)) {
-      unsupported(`C of shape ${fmtDims(d)} varies per row (only a bias per output column)`);
-    }
+    const m = a.onnx[0];
+    if (d.length > 2 || (cols !== 1 && cols !== n)) throw new Error(`Gemm '${c.name}': C of shape ${fmtDims(d)} does not broadcast to [M, ${n}]`);
+    if (rows !== 1 && rows !== m) unsupported(`C of shape ${fmtDims(d)} has ${rows} rows for a batch of ${m}`);
     const cv = floats(cT, 'C');
+    if (rows !== 1) return gemmWithMatrixC(c, a, kernel, k, n, Float32Array.from({ length: m * n }, (_, i) => beta * cv[cols === 1 ? Math.floor(i / n) : i]));
     bias = Float32Array.from({ length: n }, (_, j) => beta * cv[cols === 1 ? 0 : j]);
   }
   return denseResult(c, a, kernel, k, n, bias);
+}
+
+/**
+ * A C that differs per row: the product (a dense node without bias) plus beta·C as a constant
+ * [M, N] node. Its rows are the batch, so the graph runs at the file's batch size only.
+ */
+function gemmWithMatrixC(c: NodeContext, a: Value, kernel: Float32Array, k: number, n: number, scaledC: Float32Array): Value {
+  const product = denseResult(c, a, kernel, k, n, undefined, c.emit.fresh(`${c.name}_product`));
+  const matrix = c.emit.derivedConstant(`${c.name}_C`, product.ours, scaledC);
+  c.emit.push({ name: c.name, op: 'add', inputs: [product.node, matrix], attrs: {} });
+  return { ...product, node: c.name };
 }
 
 export function convertMatMul(c: NodeContext): Value {

@@ -44,10 +44,23 @@ export function layoutFree(onnx: readonly number[]): boolean {
   return onnx.length === 4 && (onnx[1] === 1 || onnx[2] * onnx[3] === 1);
 }
 
+/** [N, C, H, W] values in NHWC order. */
+function nchwToNhwc(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let i = 0; i < h * w; i++) y[(b * h * w + i) * c + ch] = x[(b * c + ch) * h * w + i];
+    }
+  }
+  return y;
+}
+
 export class GraphEmitter {
   readonly nodes: GraphNode[] = [];
   readonly params = new Map<string, Parameter>();
   private readonly taken = new Set<string>();
+  /** Constant nodes already emitted, by ONNX value name. */
+  private readonly constants = new Map<string, Value>();
 
   /** Names to keep free for the file's own nodes, so helper nodes never take them. */
   constructor(reserved: Iterable<string>) {
@@ -71,6 +84,29 @@ export class GraphEmitter {
   param(node: string, kind: string, shape: number[], data: Float32Array): void {
     if (data.length !== product(shape)) throw new Error(`${node}/${kind}: ${data.length} values for shape ${fmtDims(shape)}`);
     this.params.set(`${node}/${kind}`, { shape, data });
+  }
+
+  /**
+   * A 'constant' node holding an ONNX constant (emitted once per name): rank 4 as an NHWC feature
+   * map like any other [N, C, H, W] value, other ranks row-major with their ONNX shape.
+   */
+  constant(onnxName: string, dims: readonly number[], data: Float32Array): Value {
+    const known = this.constants.get(onnxName);
+    if (known) return known;
+    const nhwc = dims.length === 4;
+    const ours = nhwc ? nhwcOf(dims) : [...dims];
+    const name = this.push({ name: this.fresh(onnxName), op: 'constant', inputs: [], attrs: { shape: ours } });
+    this.param(name, 'value', ours, nhwc ? nchwToNhwc(data, dims) : Float32Array.from(data));
+    const v: Value = { node: name, onnx: [...dims], ours, layout: nhwc ? 'nhwc' : 'rowmajor' };
+    this.constants.set(onnxName, v);
+    return v;
+  }
+
+  /** A 'constant' node of exactly this graph shape, made by the importer (not read from the file). */
+  derivedConstant(base: string, shape: number[], data: Float32Array): string {
+    const name = this.push({ name: this.fresh(base), op: 'constant', inputs: [], attrs: { shape: [...shape] } });
+    this.param(name, 'value', [...shape], Float32Array.from(data));
+    return name;
   }
 
   /** The value with the ONNX row-major memory order; a channel-major flatten when it is NHWC. */

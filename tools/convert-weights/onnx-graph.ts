@@ -12,7 +12,8 @@
 // case of a known op (grouped convolution, broadcasting, a transpose, …).
 import { GraphIndex, validateGraph, type Graph, type GraphNode } from '../../src/models/graph.js';
 import { inferShapes } from '../../src/models/shapes.js';
-import { withInferredRoles } from '../../src/models/roles.js';
+import { inferRoles } from '../../src/models/roles.js';
+import type { Shape } from '../../src/tensor/index.js';
 import { validateWeightShapes } from '../../src/models/parameters.js';
 import type { OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnx.js';
 import { attrFloat, attrInt, attrInts, attrTensor } from './onnx-graph-attrs.js';
@@ -133,6 +134,27 @@ function inputNode(info: OnnxValueInfo, name: string, options: OnnxImportOptions
     value: { node: name, onnx: dims, ours: [dims[0], 1, width, channels], layout: 'rowmajor' },
     node: { name, op: 'input', inputs: [], attrs: { height: 1, width, channels } },
   };
+}
+
+/**
+ * The graph with structural roles (inferRoles), where a constant operand joins nothing: an Add of
+ * a constant (a bias) does not make its other input a residual branch, and a Concat with a
+ * constant does not make the computed input a branch. Roles are inferred on a view of the graph
+ * with constant operands dropped from add/concat, then set on the real nodes.
+ */
+function withStructuralRoles(graph: Graph, shapes: Map<string, Shape>): Graph {
+  const constants = new Set(graph.nodes.filter((n) => n.op === 'constant').map((n) => n.name));
+  const view: Graph = {
+    nodes: graph.nodes.map((n): GraphNode => {
+      const computed = n.inputs.filter((i) => !constants.has(i));
+      if (computed.length === 0 || computed.length === n.inputs.length) return n;
+      if (n.op === 'concat') return { ...n, inputs: computed };
+      if (n.op === 'add') return { name: n.name, op: 'identity', inputs: computed, attrs: {} };
+      return n;
+    }),
+  };
+  const roles = inferRoles(view, shapes);
+  return { nodes: graph.nodes.map((n) => (n.role === undefined && roles.has(n.name) ? ({ ...n, role: roles.get(n.name) } as GraphNode) : n)) };
 }
 
 /** Nodes the output depends on, in file order (unused branches are dropped). */
@@ -260,7 +282,7 @@ export function importOnnxGraph(model: OnnxModel, options: OnnxImportOptions = {
   const params = new Map([...emit.params].filter(([key]) => kept.byName.has(key.slice(0, key.lastIndexOf('/')))));
   validateWeightShapes(graph, new Map([...params].map(([k, p]) => [k, p.shape])), model.file, { batch });
   return {
-    graph: withInferredRoles(graph, shapes),
+    graph: withStructuralRoles(graph, shapes),
     params,
     input: { name: inputInfo.name, onnxShape: input.value.onnx, ourShape: input.value.ours, layout: input.value.layout },
     output: { name: outputInfo.name, onnxShape: out.onnx, ourShape: out.ours, layout: out.layout },
