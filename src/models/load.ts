@@ -14,6 +14,9 @@ import { readWeightsFile } from './weights-file.js';
 /** `weights/` at the repository root (this file is src/models/load.ts). */
 export const WEIGHTS_DIR = fileURLToPath(new URL('../../weights/', import.meta.url));
 
+/** Native models whose weights are made here rather than converted from a published file. */
+const MADE_HERE: Readonly<Record<string, string>> = { 'scenes-resnet': "train them with 'npm run train-demo'" };
+
 /** Zoo weights were not converted yet: says how to get them. */
 export class MissingWeightsError extends Error {
   constructor(
@@ -22,7 +25,8 @@ export class MissingWeightsError extends Error {
   ) {
     const fetchable = ['resnet50v2', 'vgg16', 'inceptionv3'].includes(model);
     const fetch = fetchable ? `download and convert them with 'npx tsx tools/convert-weights/index.ts fetch ${model}', or ` : '';
-    super(`no weights for '${model}' at ${path}: ${fetch}convert a file you have with 'npx tsx tools/convert-weights/index.ts <file> --arch ${model} --out weights/${model}.safetensors'`);
+    const how = MADE_HERE[model] ?? `${fetch}convert a file you have with 'npx tsx tools/convert-weights/index.ts <file> --arch ${model} --out weights/${model}.safetensors'`;
+    super(`no weights for '${model}' at ${path}: ${how}`);
     this.name = 'MissingWeightsError';
   }
 }

@@ -12,6 +12,10 @@ import { main } from '../../tools/convert-weights/index.js';
 import { writeFullModelH5, writeWeightsOnlyH5, type FixtureLayer } from '../fixtures/keras-h5.js';
 import { ensureNsfwjsInception } from '../fixtures/nsfwjs-inception.js';
 import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
+import { NATIVE_MODELS } from '../../src/models/index.js';
+
+/** The native definitions' names, as messages list them. */
+const KNOWN = Object.keys(NATIVE_MODELS).join(', ');
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-bad-inputs-'));
 const outDir = join(dir, 'out');
@@ -86,11 +90,11 @@ describe('converter: bad inputs exit 2 with one line and write nothing', () => {
   });
 
   it('a weights-only file without --arch: no topology to import, and which architecture it looks like', async () => {
-    expectRejected(await converter([vggNames, '--out', out]), `${vggNames}: a weights-only Keras file holds no topology: pass --arch (resnet50v2, vgg16, inceptionv3, nsfwjs-inceptionv3); the file looks like vgg16 weights (use --arch vgg16)`);
+    expectRejected(await converter([vggNames, '--out', out]), `${vggNames}: a weights-only Keras file holds no topology: pass --arch (${KNOWN}); the file looks like vgg16 weights (use --arch vgg16)`);
   });
 
   it('wrong --arch and --preprocess values, missing arguments', async () => {
-    expectRejected(await converter([vggNames, '--arch', 'resnet50', '--out', out]), "unknown --arch 'resnet50' (known: resnet50v2, vgg16, inceptionv3, nsfwjs-inceptionv3)");
+    expectRejected(await converter([vggNames, '--arch', 'resnet50', '--out', out]), `unknown --arch 'resnet50' (known: ${KNOWN})`);
     expectRejected(await converter([vggNames, '--arch', 'vgg16', '--preprocess', 'imagenet', '--out', out]), "unknown --preprocess 'imagenet' (known: tf, caffe, torch, unit)");
     expectRejected(await converter([vggNames]), "required option '--out <file>' not specified");
     expectRejected(runConverter(['--out', out]), "missing required argument 'input'");

@@ -13,6 +13,10 @@ import { WeightFileError, writeSafetensors } from '../../src/models/safetensors.
 import { writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
 import { expectClose } from '../helpers.js';
 import { REPO } from '../fixtures/keras-zoo-check.js';
+import { NATIVE_MODELS } from '../../src/models/index.js';
+
+/** The native definitions' names, as messages list them. */
+const KNOWN = Object.keys(NATIVE_MODELS).join(', ');
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,6 +90,9 @@ describe('loadModel', () => {
     const n = await failure(loadModel('nsfwjs-inceptionv3', { weightsDir: dir }));
     expect(n.message).not.toContain(' fetch ');
     expect(n.message).toContain('--arch nsfwjs-inceptionv3 --out weights/nsfwjs-inceptionv3.safetensors');
+    if (Object.hasOwn(NATIVE_MODELS, 'scenes-resnet')) {
+      expect((await failure(loadModel('scenes-resnet', { weightsDir: dir }))).message).toContain("train them with 'npm run train-demo'");
+    }
   });
 
   it('zoo names resolve to weights/<name>.safetensors at the repository root', () => {
@@ -111,7 +118,7 @@ describe('loadModel', () => {
   it('missing, corrupt, truncated and foreign files fail in one line naming the file', async () => {
     await fileFailure(join(dir, 'absent.safetensors'), 'cannot read (ENOENT)');
     const e = await failure(loadModel('resnet51'));
-    expect(e.message).toBe('resnet51: cannot read (ENOENT) (not a zoo name either: resnet50v2, vgg16, inceptionv3, nsfwjs-inceptionv3)');
+    expect(e.message).toBe(`resnet51: cannot read (ENOENT) (not a zoo name either: ${KNOWN})`);
 
     const garbage = join(dir, 'garbage.safetensors');
     writeFileSync(garbage, Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 255));
@@ -128,7 +135,7 @@ describe('loadModel', () => {
   });
 
   it('metadata that does not describe a runnable model', async () => {
-    await fileFailure(write('arch.safetensors', { architecture: 'resnet34' }), "metadata 'architecture' is neither a known model (resnet50v2, vgg16, inceptionv3, nsfwjs-inceptionv3) nor a graph in JSON");
+    await fileFailure(write('arch.safetensors', { architecture: 'resnet34' }), `metadata 'architecture' is neither a known model (${KNOWN}) nor a graph in JSON`);
     await fileFailure(write('nodes.safetensors', { architecture: '{"layers": []}' }), "metadata 'architecture' is JSON but not a graph (no 'nodes' array)");
     const broken = tinyGraph();
     broken.nodes[3].inputs = ['nowhere'];
