@@ -1,7 +1,6 @@
 // An image and a model in, an explanation out: resize and preprocess as the model expects, choose
 // the target, run the method, and gather everything the picture and its JSON sidecar report.
-import type { RgbImage } from '../image/index.js';
-import { modelInputPixels } from '../image/index.js';
+import { modelInputPixels, type RgbImage } from '../image/index.js';
 import type { Model } from '../models/model.js';
 import { inferShapes } from '../models/shapes.js';
 import { labelOf, resolveClass, softmax, topClasses } from './classes.js';
