@@ -221,12 +221,15 @@ describe('Keras config reading and its errors (no GPU)', () => {
     expect(automaticTarget(imported.graph).node).toBe('both');
   });
 
-  it('rejects shared layers, several outputs, unknown inputs and a non-image input', () => {
+  it('rejects shared layers, several outputs, unknown inputs, an open input size without --input-size, a non-image input', () => {
     const shared = functional([input, { ...layer('c', 'Conv2D', { filters: 3, kernel_size: 1 }, ['x']), inbound_nodes: [[['x', 0, 0, {}]], [['x', 0, 0, {}]]] }], 'c');
     expect(() => importKerasTopology(shared)).toThrow('Conv2D called 2 times (shared layers) (c)');
     const two = { class_name: 'Model', config: { name: 'm', layers: [input], input_layers: [['x', 0, 0]], output_layers: [['x', 0, 0], ['x', 0, 0]] } };
     expect(() => importKerasTopology(two)).toThrow('2 outputs');
     expect(() => importKerasTopology(functional([input, layer('r', 'ReLU', {}, ['ghost'])], 'r'))).toThrow("reads 'ghost'");
+    const open = functional([layer('x', 'InputLayer', { batch_input_shape: [null, null, null, 3] }), layer('r', 'ReLU', {}, ['x'])], 'r');
+    expect(() => importKerasTopology(open)).toThrow('InputLayer with input shape [null,null,null,3] (height and width must be fixed: pass --input-size HxW');
+    expect(importKerasTopology(open, { inputSize: { height: 5, width: 7 } }).graph.nodes[0].attrs).toEqual({ height: 5, width: 7, channels: 3 });
     const vector = functional([layer('x', 'InputLayer', { batch_input_shape: [null, 10] }), layer('d', 'Dense', { units: 2 }, ['x'])], 'd');
     expect(() => importKerasTopology(vector)).toThrow('InputLayer with input shape [null,10]');
     expect(() => importKerasTopology({ nothing: true })).toThrow('not a Keras model topology');

@@ -50,7 +50,7 @@ function convertCommand(): Command {
     .option('--preprocess <mode>', `input convention (${PREPROCESSING_MODES.join(', ')}); default: the architecture's, or a known source's`)
     .option('--labels <file>', 'class names: one per line, or a JSON array')
     .option('--licence <text>', 'licence to record (default: the documented one for known files, else "unknown")')
-    .option('--input-size <HxW>', 'import size for ONNX models whose height and width are symbolic')
+    .option('--input-size <HxW>', 'import size for a model whose height and width are left open (ONNX symbolic dims, Keras None)')
     .action(async (input: string, flags: ConvertFlags) => {
       const result = await convertWeights({
         input,

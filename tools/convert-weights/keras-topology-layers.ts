@@ -15,8 +15,10 @@ export type LayerResult =
 export interface LayerContext {
   /** True for the model's output layer: a softmax there is dropped (the graph outputs logits). */
   readonly isOutput: boolean;
-  /** [height, width, channels] of the InputLayer, when this is one. */
+  /** A Sequential model's input shape, taken from its first layer. */
   readonly inputShape?: Json;
+  /** Height and width for an input whose spatial size the config leaves open (None). */
+  readonly inputSize?: { readonly height: number; readonly width: number };
 }
 
 const ok = (node: GraphNode, droppedSoftmax = false): LayerResult => (droppedSoftmax ? { node, droppedSoftmax } : { node });
@@ -61,12 +63,14 @@ function zeroPadding(v: Json | undefined): Padding | undefined {
   return undefined;
 }
 
-/** [null, H, W, C] → the input node's attrs. */
-function inputAttrs(shape: Json | undefined): { height: number; width: number; channels: number } | string {
+/** [null, H, W, C] → the input node's attrs; open H and W (null) are taken from `size`. */
+function inputAttrs(shape: Json | undefined, size: LayerContext['inputSize']): { height: number; width: number; channels: number } | string {
   if (!Array.isArray(shape) || shape.length !== 4) return `input shape ${JSON.stringify(shape ?? null)} (an image input [batch, height, width, channels] is needed)`;
-  const [, h, w, c] = shape;
+  const [, h0, w0, c] = shape;
+  const h = h0 === null && size ? size.height : h0;
+  const w = w0 === null && size ? size.width : w0;
   if (typeof h !== 'number' || typeof w !== 'number' || typeof c !== 'number') {
-    return `input shape ${JSON.stringify(shape)} (height, width and channels must be fixed numbers)`;
+    return `input shape ${JSON.stringify(shape)} (height and width must be fixed: pass --input-size HxW; channels must be a number)`;
   }
   return { height: h, width: w, channels: c };
 }
@@ -80,7 +84,7 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
   const { name, config: c, inputs } = layer;
   switch (layer.className) {
     case 'InputLayer': {
-      const attrs = inputAttrs(c.batch_input_shape ?? c.batch_shape ?? ctx.inputShape);
+      const attrs = inputAttrs(c.batch_input_shape ?? c.batch_shape ?? ctx.inputShape, ctx.inputSize);
       return typeof attrs === 'string' ? no(attrs) : ok({ name, op: 'input', inputs: [], attrs });
     }
     case 'Conv2D': {

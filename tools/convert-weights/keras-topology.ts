@@ -57,7 +57,7 @@ function orderedAncestors(layers: Map<string, KerasLayerRecord>, configOrder: st
  * inputs/outputs or shared layers, and for unsupported layers — listing each unsupported class
  * (or attribute) with its layer names.
  */
-export function importKerasTopology(topology: unknown): ImportedTopology {
+export function importKerasTopology(topology: unknown, options: { inputSize?: { height: number; width: number } } = {}): ImportedTopology {
   const model = readKerasModelConfig(topology);
   if (model.inputLayers.length !== 1) throw new KerasConfigError(`the model has ${model.inputLayers.length} inputs (${model.inputLayers.join(', ') || 'none'}); one image input is supported`);
   if (model.outputLayers.length !== 1) throw new KerasConfigError(`the model has ${model.outputLayers.length} outputs (${model.outputLayers.join(', ') || 'none'}); one output is supported`);
@@ -84,7 +84,7 @@ export function importKerasTopology(topology: unknown): ImportedTopology {
       note(`${layer.className} reading a second call or output of a layer`, name);
       continue;
     }
-    const result = convertLayer(layer, { isOutput: name === output, inputShape: model.inputShapeFromFirstLayer });
+    const result = convertLayer(layer, { isOutput: name === output, inputShape: model.inputShapeFromFirstLayer, inputSize: options.inputSize });
     if ('unsupported' in result) {
       note(result.unsupported === '' ? layer.className : `${layer.className} with ${result.unsupported}`, name);
       continue;

@@ -30,7 +30,7 @@ export interface ConvertOptions {
   readonly labels?: string;
   /** Licence text to record instead of the documented or unknown one. */
   readonly licence?: string;
-  /** ONNX files with a symbolic height and width: the size to import them at. */
+  /** Imported models whose height and width are left open (ONNX symbolic dims, Keras None): the size to import them at. */
   readonly inputSize?: { height: number; width: number };
 }
 
@@ -129,7 +129,7 @@ function fromKnown(known: KnownSource | undefined, graph: Graph, params: Map<str
 }
 
 /** The file's own Keras topology, imported as a graph. */
-function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>): Mapped {
+function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>, inputSize: ConvertOptions['inputSize']): Mapped {
   const config = source.contents.modelConfig;
   if (config === undefined) {
     const names = source.contents.layers.filter((l) => l.weights.length > 0).map((l) => l.layer);
@@ -137,7 +137,7 @@ function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onn
   }
   let imported: ReturnType<typeof importKerasTopology>;
   try {
-    imported = importKerasTopology(config);
+    imported = importKerasTopology(config, { inputSize });
   } catch (e) {
     throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
   }
@@ -197,7 +197,7 @@ export async function convertWeights(options: ConvertOptions): Promise<Conversio
     if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; an ONNX file is imported with its own graph (leave --arch out)`);
     mapped = await importedOnnx(input, source.contents, options.inputSize);
   } else {
-    mapped = options.arch !== undefined ? ontoNative(input, source, options.arch) : importedKeras(input, source);
+    mapped = options.arch !== undefined ? ontoNative(input, source, options.arch) : importedKeras(input, source, options.inputSize);
   }
 
   const notes = [...mapped.notes];
