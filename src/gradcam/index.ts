@@ -7,7 +7,7 @@ export { computeLowres, assertMethod, COMPLETENESS_TOLERANCE } from './lowres.js
 export { gradientCams, type NodeMap, type GradientCamResult } from './gradient-cams.js';
 export { chooseTarget, usesLayer, type TargetChoice } from './layer-choice.js';
 export { renderExplanation, gradientImage, DEFAULT_ALPHA, DEFAULT_COLORMAP } from './render.js';
-export { sidecarJson, SIDECAR_MAP_LIMIT } from './sidecar.js';
+export { sidecarJson } from './sidecar.js';
 export { resolveClass, topClasses, softmax, UnknownClassError } from './classes.js';
 export { conventionsFor } from './conventions.js';
 export { negativeValuesPossible, negativeActivationNote } from './activation-sign.js';

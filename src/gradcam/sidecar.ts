@@ -2,18 +2,13 @@
 import { DEFAULT_ALPHA, DEFAULT_COLORMAP } from './render.js';
 import type { Explanation, RenderOptions } from './types.js';
 
-/** Maps up to this many values are written into the sidecar in full (CAM maps); larger ones (input-resolution maps) are not. */
-export const SIDECAR_MAP_LIMIT = 4096;
-
 const round = (v: number) => Number(v.toPrecision(7));
 
 /** Pretty-printed JSON of the explanation; the rendering options, when given, join the conventions. */
 export function sidecarJson(expl: Explanation, rendering?: RenderOptions): string {
   const { lowres } = expl;
-  const values = lowres.height * lowres.width;
-  const map = values <= SIDECAR_MAP_LIMIT
-    ? { height: lowres.height, width: lowres.width, data: Array.from(lowres.data, round) }
-    : { height: lowres.height, width: lowres.width, data: null, omitted: `${values} values (more than ${SIDECAR_MAP_LIMIT}); see the picture` };
+  // Always in full, input-resolution maps (saliency, IG, …) included: the numbers are the result.
+  const map = { height: lowres.height, width: lowres.width, data: Array.from(lowres.data, round) };
   const conventions = rendering
     ? { ...expl.conventions, colormap: rendering.colormap ?? DEFAULT_COLORMAP, overlayAlpha: rendering.alpha ?? DEFAULT_ALPHA }
     : expl.conventions;
