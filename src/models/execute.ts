@@ -4,7 +4,7 @@
 // the shallowest watched node, and backward stops below it. Intermediates are released as soon as
 // their last reader has run (the tape keeps what backward needs).
 import { fmt, ShapeError, watch, type Tensor } from '../tensor/index.js';
-import { add } from '../ops/arithmetic.js';
+import { add, mulScalar } from '../ops/arithmetic.js';
 import { batchNorm, batchNormTraining } from '../ops/batchnorm.js';
 import { concat } from '../ops/concat.js';
 import { conv2d } from '../ops/conv2d.js';
@@ -30,6 +30,17 @@ export interface RunHooks {
 export interface RunOptions {
   /** Batchnorm uses the batch's statistics (and returns them) instead of the running ones. */
   training?: boolean;
+  /**
+   * Input `input` of node `node` is multiplied by `scale` before the node reads it (recorded for
+   * autodiff like any op): gradient-flow analysis scales residual shortcuts with it.
+   */
+  inputScales?: readonly InputScale[];
+}
+
+export interface InputScale {
+  node: string;
+  input: number;
+  scale: number;
 }
 
 export interface BatchStatistics {
@@ -118,6 +129,20 @@ function evaluate(node: GraphNode, xs: Tensor[], params: ReadonlyMap<string, Ten
   }
 }
 
+/** Input scales by node name, checked against the graph. */
+function scalesByNode(index: GraphIndex, scales: readonly InputScale[]): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  for (const { node, input, scale } of scales) {
+    const n = index.node(node);
+    if (n.op === 'identity' || !Number.isInteger(input) || input < 0 || input >= n.inputs.length) {
+      throw new ShapeError('inputScales', `an input index below ${n.inputs.length} of a node that computes`, `input ${input} of '${node}' (${n.op})`);
+    }
+    if (!Number.isFinite(scale)) throw new RangeError(`inputScales: scale of '${node}' input ${input} must be finite, given ${scale}`);
+    out.set(node, [...(out.get(node) ?? []), [input, scale]]);
+  }
+  return out;
+}
+
 /**
  * Runs the graph on an NHWC input. Call inside `tidy` (and `Tape.record` for gradients); the
  * returned tensors belong to the caller. Hook targets are checked before any work is queued.
@@ -143,9 +168,18 @@ export function runGraph(graph: Graph, params: ReadonlyMap<string, Tensor>, inpu
   const tensors = new Map<string, Tensor>();
   const stats = new Map<string, BatchStatistics>();
   const training = options.training ?? false;
+  const scales = scalesByNode(index, options.inputScales ?? []);
   graph.nodes.forEach((node, i) => {
     if (node.op === 'identity') return;
-    const y = node.op === 'input' ? input : evaluate(node, node.inputs.map((n) => tensors.get(index.source(n)) as Tensor), params, training, stats);
+    let y: Tensor;
+    if (node.op === 'input') {
+      y = input;
+    } else {
+      const xs = node.inputs.map((n) => tensors.get(index.source(n)) as Tensor);
+      const scaled = (scales.get(node.name) ?? []).map(([k, s]) => (xs[k] = mulScalar(xs[k], s)));
+      y = evaluate(node, xs, params, training, stats);
+      for (const t of scaled) t.dispose();
+    }
     if (watched.has(node.name)) watch(y);
     tensors.set(node.name, y);
     for (const name of [...node.inputs.map((n) => index.source(n)), node.name]) {
