@@ -30,10 +30,13 @@ function ensureDependencies() {
   const stamp = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(stamp) && (!existsSync(lock) || statSync(stamp).mtimeMs >= statSync(lock).mtimeMs)) return;
-  say('installing npm dependencies (npm ci) ...');
+  say('installing npm dependencies (npm install) ...');
   // onnxruntime-node's install script would try to download GPU extras, which fails offline.
   const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
-  mustRun('npm ci', 'npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: root, env });
+  // Not `npm ci`: it rejects this lock file ("Missing: @napi-rs/canvas-darwin-arm64@ from lock file"),
+  // because @napi-rs/canvas 1.1.1 names per-platform optional packages the registry does not carry
+  // at that version, so no lock can list them. `npm install` installs the locked versions all the same.
+  mustRun('npm install', 'npm', ['install', '--no-audit', '--no-fund'], { cwd: root, env });
 }
 
 // 2. A WebGPU adapter, probed in a child process so this one exits cleanly.
