@@ -119,7 +119,12 @@ function ensureAdapter() {
 
 // 3. Test data from Debian packages.
 function ensureTestPackages() {
-  const wanted = [['libonnx-testdata', '/usr/share/libonnx-testdata/data/node']];
+  const wanted = [
+    ['libonnx-testdata', '/usr/share/libonnx-testdata/data/node'],
+    // The HTML report test opens the page in headless Chromium; its labels need a system font.
+    ['chromium', '/usr/bin/chromium'],
+    ['fonts-dejavu-core', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'],
+  ];
   const missing = wanted.filter(([, path]) => !existsSync(path)).map(([pkg]) => pkg);
   if (missing.length === 0) return;
   if (!debianLike || !isRoot) {

@@ -4,8 +4,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { NoAdapterError } from '../tensor/index.js';
 import { EXIT_BAD_INPUT, EXIT_OK, errorReport, exitStatusOf } from './errors.js';
+import { evolutionCommand } from './evolution-command.js';
 import { explainCommand } from './explain-command.js';
+import { gradflowCommand } from './gradflow-command.js';
 import { layersCommand } from './layers-command.js';
+import { pointingGameCommand } from './pointing-game-command.js';
 import { isCliChild, markNoAdapter, RAW_STDERR_ENV } from './respawn.js';
 
 function version(): string {
@@ -19,6 +22,9 @@ function program(finished: (status: number) => void): Command {
     .version(version(), '-V, --version')
     .addCommand(explainCommand(finished))
     .addCommand(layersCommand())
+    .addCommand(evolutionCommand(finished))
+    .addCommand(gradflowCommand(finished))
+    .addCommand(pointingGameCommand(finished))
     .addHelpText(
       'after',
       [

@@ -32,6 +32,14 @@ function spatial(shape: Shape | undefined): boolean {
   return shape?.length === 4 && shape[1] * shape[2] > 1;
 }
 
+/** A selection that names nothing this model has (no residual Add for 'adds', an empty list). */
+export class NodeSelectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NodeSelectionError';
+  }
+}
+
 function featureMaps(graph: Graph, shapes: Map<string, Shape>): string[] {
   const roles = rolesOf(graph, shapes);
   return graph.nodes.filter((n) => !NOT_A_MAP.has(n.op) && roles.get(n.name) === 'feature-map' && spatial(shapes.get(n.name))).map((n) => n.name);
@@ -77,11 +85,11 @@ export function evolutionNodes(definition: ModelDefinition, selection: NodeSelec
   const roles = rolesOf(graph, shapes);
   let targets: readonly string[];
   if (typeof selection !== 'string') {
-    if (selection.length === 0) throw new Error('evolution: name at least one node');
+    if (selection.length === 0) throw new NodeSelectionError('name at least one node');
     targets = selection;
   } else if (selection === 'adds') {
     targets = residualBlocks(graph, shapes).map((b) => b.add);
-    if (targets.length === 0) throw new Error(`evolution: ${definition.name} has no residual Add; use 'blocks' or 'all'`);
+    if (targets.length === 0) throw new NodeSelectionError(`${definition.name} has no residual Add; use 'blocks' or 'all'`);
   } else if (selection === 'all' || !isNative(definition)) {
     targets = featureMaps(graph, shapes);
   } else {
