@@ -6,7 +6,7 @@
 // never reads (it re-runs each block on its own tape).
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryStats, tensor, type Tensor } from '../../src/tensor/index.js';
+import { memoryStats, ShapeError, tensor, type Tensor } from '../../src/tensor/index.js';
 import { Model } from '../../src/models/model.js';
 import { parameterSpecs } from '../../src/models/shapes.js';
 import { resnet50v2Graph, vgg16Graph, inceptionv3Graph } from '../../src/models/index.js';
@@ -212,6 +212,12 @@ describe('gradient at each block input, split into shortcut and branch parts', (
         }
       }
     });
+  });
+
+  it('runGraph inputScales: an input index the node does not have, or a pass-through node, is a ShapeError naming them', () => {
+    expect(() => model.run(input, {}, { inputScales: [{ node: 'b_out', input: 2, scale: 0.5 }] })).toThrow(ShapeError);
+    expect(() => model.run(input, {}, { inputScales: [{ node: 'b_out', input: 2, scale: 0.5 }] })).toThrow(/input 2 of 'b_out' \(add\)/);
+    expect(() => model.run(input, {}, { inputScales: [{ node: 'b_out', input: 0, scale: Number.NaN }] })).toThrow(RangeError);
   });
 
   it('a network without residual Adds is refused with NoResidualBlocksError', async () => {
