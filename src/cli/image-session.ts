@@ -7,6 +7,7 @@ import { classCount, resolveClass, UnknownClassError } from '../gradcam/index.js
 import { ImageError, modelInputPixels, readImage, type RgbImage } from '../image/index.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
+import { NoFontError } from '../report/canvas.js';
 import { releaseGpu, type Tensor } from '../tensor/index.js';
 import { CliConsole } from './console.js';
 import { messageOf, UsageError } from './errors.js';
@@ -85,7 +86,13 @@ export async function withImageSession<T>(request: SessionRequest, work: (s: Ses
     input = model.preprocess(modelInputPixels(image, width, height).data);
     const stem = basename(request.image, extname(request.image));
     const imageRecord = { file: request.image, width: image.width, height: image.height };
-    return await work({ model, source, weights: weightsRecord(source.path), image, imageRecord, input, classIndex, stem, console });
+    try {
+      return await work({ model, source, weights: weightsRecord(source.path), image, imageRecord, input, classIndex, stem, console });
+    } catch (e) {
+      // Like a missing GPU adapter, a machine without fonts is the user's to fix: one line, exit 2.
+      if (e instanceof NoFontError) throw new UsageError(e.message);
+      throw e;
+    }
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
