@@ -2,7 +2,7 @@
 // Prepares a fresh clone: npm dependencies, then a WebGPU adapter (a software Vulkan driver on
 // machines without a GPU). Node built-ins only, so it runs before `npm install`. Idempotent and
 // silent when everything is in place. `--test` also installs what the tests read (ONNX's
-// official node tests).
+// official node tests, Chromium).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -117,18 +117,19 @@ function ensureAdapter() {
   }
 }
 
-// 3. Test data from Debian packages.
-function ensureTestPackages() {
-  const wanted = [
-    ['libonnx-testdata', '/usr/share/libonnx-testdata/data/node'],
-    // The HTML report test opens the page in headless Chromium; its labels need a system font.
-    ['chromium', '/usr/bin/chromium'],
-    ['fonts-dejavu-core', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'],
-  ];
+// 3. Debian packages: a font for the labels of evolution/gradflow grids and charts (always), and
+// what the tests read (ONNX's operator tests; Chromium for the HTML report test) with --test.
+const runtimePackages = [['fonts-dejavu-core', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf']];
+const testPackages = [
+  ['libonnx-testdata', '/usr/share/libonnx-testdata/data/node'],
+  ['chromium', '/usr/bin/chromium'],
+];
+
+function ensurePackages(wanted, what) {
   const missing = wanted.filter(([, path]) => !existsSync(path)).map(([pkg]) => pkg);
   if (missing.length === 0) return;
   if (!debianLike || !isRoot) {
-    say(`missing test data: install ${missing.join(', ')} (Debian/Ubuntu packages); the tests that need it will fail.`);
+    say(`missing ${what}: install ${missing.join(', ')} (Debian/Ubuntu packages).`);
     return;
   }
   say(`installing ${missing.join(', ')} ...`);
@@ -137,4 +138,5 @@ function ensureTestPackages() {
 
 ensureDependencies();
 ensureAdapter();
-if (forTests) ensureTestPackages();
+ensurePackages(runtimePackages, 'a font for chart and grid labels');
+if (forTests) ensurePackages(testPackages, 'test packages (the tests that need them will fail)');
