@@ -2,19 +2,22 @@
 // outputs to hand back (keep) and which to watch for gradients (watch / watchInputs): a watched
 // tensor is marked right after it is computed, so a surrounding Tape records only the ops after
 // the shallowest watched node, and backward stops below it. Intermediates are released as soon as
-// their last reader has run (the tape keeps what backward needs).
-import { fmt, ShapeError, watch, type Tensor } from '../tensor/index.js';
+// their last reader has run (the tape keeps what backward needs). Chains such as conv → batchnorm →
+// relu run as one fused kernel (fuse.ts) unless a hook needs one of their intermediate tensors.
+import { fmt, sameShape, ShapeError, watch, type Tensor } from '../tensor/index.js';
 import { add, mulScalar } from '../ops/arithmetic.js';
-import { batchNorm, batchNormTraining } from '../ops/batchnorm.js';
+import { batchNorm, batchNormCoefficients, batchNormRelu, batchNormTraining, type BatchNormParams } from '../ops/batchnorm.js';
 import { concat } from '../ops/concat.js';
-import { conv2d } from '../ops/conv2d.js';
+import { conv2d, convGeometry } from '../ops/conv2d.js';
 import { dense } from '../ops/dense.js';
 import { pad } from '../ops/pad.js';
 import { avgPool, globalAvgPool, globalMaxPool, maxPool } from '../ops/pool.js';
 import { relu } from '../ops/relu.js';
 import { flatten, reshape } from '../ops/reshape.js';
 import { softmax } from '../ops/softmax.js';
-import { GraphIndex, type Activation, type Graph, type GraphNode } from './graph.js';
+import { samePadding, type Padding } from '../ops/padding.js';
+import { planSteps, type Step } from './fuse.js';
+import { GraphIndex, type Activation, type BatchNormNode, type Graph, type GraphNode } from './graph.js';
 import { inputNode } from './shapes.js';
 import { resolveTarget } from './targets.js';
 
@@ -35,6 +38,12 @@ export interface RunOptions {
    * autodiff like any op): gradient-flow analysis scales residual shortcuts with it.
    */
   inputScales?: readonly InputScale[];
+  /**
+   * Run fusable chains (pad → conv → batchnorm → add → relu, batchnorm → relu) as single kernels
+   * (default true). false runs every node as its own op: the reference the fused path is tested
+   * against, and a profiling aid.
+   */
+  fuse?: boolean;
 }
 
 export interface InputScale {
@@ -129,6 +138,53 @@ function evaluate(node: GraphNode, xs: Tensor[], params: ReadonlyMap<string, Ten
   }
 }
 
+function inferenceParams(params: ReadonlyMap<string, Tensor>, node: BatchNormNode): BatchNormParams {
+  const p = (kind: string) => parameter(params, node.name, kind);
+  const a = node.attrs;
+  return { mean: p('moving_mean'), variance: p('moving_variance'), gamma: a.scale ? p('gamma') : undefined, beta: a.center ? p('beta') : undefined, epsilon: a.epsilon };
+}
+
+/** A zero padding before a conv plus the conv's own padding, resolved on the padded size. */
+function mergedPadding(prePad: Padding, conv: Extract<GraphNode, { op: 'conv2d' }>, x: Tensor): Padding {
+  const { padding, kernel, strides, dilations } = conv.attrs;
+  const h = x.shape[1] + prePad.top + prePad.bottom;
+  const w = x.shape[2] + prePad.left + prePad.right;
+  const own = padding === 'valid' ? { top: 0, bottom: 0, left: 0, right: 0 } : padding === 'same' ? samePadding(h, w, kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1]) : padding;
+  return { top: prePad.top + own.top, bottom: prePad.bottom + own.bottom, left: prePad.left + own.left, right: prePad.right + own.right };
+}
+
+/** One step of the plan: a node as it is, or a fused chain. */
+function evaluateStep(step: Step, xs: Tensor[], params: ReadonlyMap<string, Tensor>, training: boolean, stats: Map<string, BatchStatistics>): Tensor {
+  switch (step.kind) {
+    case 'node':
+      return evaluate(step.node, xs, params, training, stats);
+    case 'batchnorm-relu':
+      return batchNormRelu(xs[0], inferenceParams(params, step.batchNorm));
+    case 'conv': {
+      const { conv } = step;
+      const a = conv.attrs;
+      const p = (kind: string) => parameter(params, conv.name, kind);
+      const affine = step.batchNorm ? batchNormCoefficients(inferenceParams(params, step.batchNorm)) : undefined;
+      const padding = step.prePad ? mergedPadding(step.prePad, conv, xs[0]) : a.padding;
+      const convOnly = { strides: a.strides, dilations: a.dilations, padding, bias: a.useBias ? p('bias') : undefined };
+      const shortcut = step.residual ? xs[1] : undefined;
+      const kernel = p('kernel');
+      const g = convGeometry(xs[0].shape, kernel.shape, convOnly);
+      let y: Tensor;
+      // A broadcasting Add cannot be folded into the store: it runs after the convolution.
+      if (!shortcut || sameShape(shortcut.shape, [g.batch, g.OH, g.OW, g.Cout])) {
+        y = conv2d(xs[0], kernel, { ...convOnly, epilogue: { affine, residual: shortcut, relu: step.relu } });
+      } else {
+        const z = conv2d(xs[0], kernel, { ...convOnly, epilogue: { affine } });
+        y = activate(add(z, shortcut), step.relu ? 'relu' : undefined);
+        z.dispose();
+      }
+      affine?.dispose();
+      return y;
+    }
+  }
+}
+
 /** Input scales by node name, checked against the graph. */
 function scalesByNode(index: GraphIndex, scales: readonly InputScale[]): Map<string, [number, number][]> {
   const out = new Map<string, [number, number][]>();
@@ -159,30 +215,35 @@ export function runGraph(graph: Graph, params: ReadonlyMap<string, Tensor>, inpu
   const output = index.source(index.output.name);
   const held = new Set([output, ...keepTargets.map((t) => t.tensorOf), ...watched]);
 
-  // Position after which a node's tensor is no longer read (identity readers resolved to their source).
-  const lastRead = new Map<string, number>();
-  graph.nodes.forEach((node, i) => {
-    for (const n of node.inputs) lastRead.set(index.source(n), i);
-  });
-
   const tensors = new Map<string, Tensor>();
   const stats = new Map<string, BatchStatistics>();
   const training = options.training ?? false;
   const scales = scalesByNode(index, options.inputScales ?? []);
-  graph.nodes.forEach((node, i) => {
-    if (node.op === 'identity') return;
-    let y: Tensor;
-    if (node.op === 'input') {
-      y = input;
-    } else {
-      const xs = node.inputs.map((n) => tensors.get(index.source(n)) as Tensor);
-      const scaled = (scales.get(node.name) ?? []).map(([k, s]) => (xs[k] = mulScalar(xs[k], s)));
-      y = evaluate(node, xs, params, training, stats);
-      for (const t of scaled) t.dispose();
-    }
-    if (watched.has(node.name)) watch(y);
-    tensors.set(node.name, y);
-    for (const name of [...node.inputs.map((n) => index.source(n)), node.name]) {
+  const steps = planSteps(index, {
+    enabled: options.fuse ?? true,
+    held,
+    unfusable: new Set(scales.keys()),
+    // Folding uses the running statistics and gives the batchnorm's parameters no gradient.
+    canFold: (node) => !training && !['gamma', 'beta', 'moving_mean', 'moving_variance'].some((k) => params.get(`${node.name}/${k}`)?.requiresGrad),
+  });
+
+  // Step after which a node's tensor is no longer read.
+  const lastRead = new Map<string, number>();
+  steps.forEach((step, i) => {
+    for (const n of step.inputs) lastRead.set(n, i);
+  });
+
+  const inputName = graph.nodes[0].name;
+  tensors.set(inputName, input);
+  if (watched.has(inputName)) watch(input);
+  steps.forEach((step, i) => {
+    const xs = step.inputs.map((n) => tensors.get(n) as Tensor);
+    const scaled = (scales.get(step.output) ?? []).map(([k, s]) => (xs[k] = mulScalar(xs[k], s)));
+    const y = evaluateStep(step, xs, params, training, stats);
+    for (const t of scaled) t.dispose();
+    if (watched.has(step.output)) watch(y);
+    tensors.set(step.output, y);
+    for (const name of [...step.inputs, step.output]) {
       const t = tensors.get(name);
       if (t && t !== input && !held.has(name) && (lastRead.get(name) ?? -1) <= i) {
         t.dispose();

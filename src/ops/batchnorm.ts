@@ -2,7 +2,8 @@
 // (running statistics) and training mode (this batch's statistics, back-propagated through).
 // Inference is one pass per element: a tiny kernel first folds mean, variance, γ and β into
 // per-channel coefficients. Training reduces each channel in parallel chunks (see wgsl/batchnorm.ts).
-import { dispatch, empty, fmt, gpu, groupsFor, recordOp, ShapeError, type Tensor } from '../tensor/index.js';
+import { dispatch, empty, fmt, gpu, groupsFor, isRecording, recordOp, ShapeError, type Tensor } from '../tensor/index.js';
+import { relu } from './relu.js';
 import * as k from './wgsl/batchnorm.js';
 
 export interface BatchNormParams {
@@ -94,8 +95,11 @@ function checkEpsilon(op: string, epsilon: number): void {
 /** Workgroups of 64 invocations, each walking ROWS_PER_INVOCATION rows of one channel lane. */
 const perElementGroups = (rows: number, lanes: number) => groupsFor(lanes * Math.ceil(rows / k.ROWS_PER_INVOCATION), 64);
 
-/** out = (x − center)·scale + offset ('normalise') or x·scale ('scale'), per channel. */
-function applyAffine(x: Tensor, coef: Tensor, mode: 'normalise' | 'scale'): Tensor {
+type AffineMode = 'normalise' | 'scale' | 'normalise-relu';
+const AFFINE_MODES: Record<AffineMode, number> = { normalise: 0, scale: 1, 'normalise-relu': 2 };
+
+/** out = (x − center)·scale + offset ('normalise', then max(·, 0) for 'normalise-relu') or x·scale ('scale'), per channel. */
+function applyAffine(x: Tensor, coef: Tensor, mode: AffineMode): Tensor {
   const c = x.shape[x.rank - 1];
   const vec4 = c % 4 === 0;
   const lanes = vec4 ? c / 4 : c;
@@ -104,7 +108,7 @@ function applyAffine(x: Tensor, coef: Tensor, mode: 'normalise' | 'scale'): Tens
     dispatch({
       wgsl: vec4 ? k.affineVec4 : k.affineScalar,
       bindings: [sliceOf(x, s), coef.buffer, sliceOf(y, s)],
-      ints: [s.rows, lanes, mode === 'normalise' ? 0 : 1],
+      ints: [s.rows, lanes, AFFINE_MODES[mode]],
       workgroups: perElementGroups(s.rows, lanes),
       flops: s.size / 2,
     });
@@ -181,20 +185,28 @@ function keepIf(needed: boolean, t: Tensor): Tensor | null {
   return null;
 }
 
-/**
- * Inference: y = (x − mean)·γ/√(variance + ε) + β over the last axis of x ([..., C], NHWC).
- * Gradients flow to x, γ and β (never to the running statistics). Recorded as kind 'batchnorm'.
- */
-export function batchNorm(x: Tensor, p: BatchNormParams): Tensor {
-  const op = 'batchNorm';
+function checkInferenceParams(op: string, x: Tensor, p: BatchNormParams): void {
   const c = channelsOf(op, x);
   checkChannelVector(op, 'mean', p.mean, x, c);
   checkChannelVector(op, 'variance', p.variance, x, c);
   checkChannelVector(op, 'gamma', p.gamma, x, c);
   checkChannelVector(op, 'beta', p.beta, x, c);
   checkEpsilon(op, p.epsilon);
-  const { mean, variance, gamma, beta, epsilon } = p;
+}
 
+/**
+ * The per-channel coefficients of an inference batchnorm, [3, C] = [mean; γ/√(variance + ε); β]
+ * (absent γ/β read as 1/0): y = (x − row 0)·row 1 + row 2. Not recorded for autodiff. This is the
+ * layout conv2d's epilogue `affine` takes, so a batchnorm after a convolution folds into its store.
+ */
+export function batchNormCoefficients(p: BatchNormParams): Tensor {
+  const { mean, variance, gamma, beta, epsilon } = p;
+  if (mean.rank !== 1) throw new ShapeError('batchNormCoefficients', 'mean of shape [C]', `mean of shape ${fmt(mean.shape)}`);
+  const c = mean.shape[0];
+  for (const [name, t] of [['variance', variance], ['gamma', gamma], ['beta', beta]] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== c)) throw new ShapeError('batchNormCoefficients', `${name} of shape [${c}] (as mean)`, `${name} of shape ${fmt(t.shape)}`);
+  }
+  checkEpsilon('batchNormCoefficients', epsilon);
   const coef = empty([3, c]);
   dispatch({
     wgsl: k.inferenceCoefficients,
@@ -204,8 +216,52 @@ export function batchNorm(x: Tensor, p: BatchNormParams): Tensor {
     workgroups: [Math.ceil(c / 64)],
     flops: c * 4,
   });
-  const y = applyAffine(x, coef, 'normalise');
+  return coef;
+}
 
+/** x·scale per channel, with the scale row of batchNormCoefficients' [3, C] (the affine's input gradient). Not recorded. */
+export function scaleChannels(x: Tensor, coef: Tensor): Tensor {
+  const c = x.shape[x.rank - 1];
+  if (coef.rank !== 2 || coef.shape[0] !== 3 || coef.shape[1] !== c) {
+    throw new ShapeError('scaleChannels', `coefficients of shape [3, ${c}] for x ${fmt(x.shape)}`, `coefficients of shape ${fmt(coef.shape)}`);
+  }
+  return applyAffine(x, coef, 'scale');
+}
+
+/**
+ * Inference: y = (x − mean)·γ/√(variance + ε) + β over the last axis of x ([..., C], NHWC).
+ * Gradients flow to x, γ and β (never to the running statistics). Recorded as kind 'batchnorm'.
+ */
+export function batchNorm(x: Tensor, p: BatchNormParams): Tensor {
+  checkInferenceParams('batchNorm', x, p);
+  const coef = batchNormCoefficients(p);
+  const y = applyAffine(x, coef, 'normalise');
+  recordInference(x, p, coef, y);
+  coef.dispose();
+  return y;
+}
+
+/**
+ * relu(batchNorm(x, p)) in one pass over x. When the result will be recorded for autodiff the two
+ * ops run (and record) separately, so the ReLU's backward overrides (guided, deconvnet) apply.
+ */
+export function batchNormRelu(x: Tensor, p: BatchNormParams): Tensor {
+  const recorded = isRecording() && [x, p.gamma, p.beta].some((t) => t?.requiresGrad);
+  if (recorded) {
+    const z = batchNorm(x, p);
+    const y = relu(z);
+    z.dispose();
+    return y;
+  }
+  checkInferenceParams('batchNormRelu', x, p);
+  const coef = batchNormCoefficients(p);
+  const y = applyAffine(x, coef, 'normalise-relu');
+  coef.dispose();
+  return y;
+}
+
+function recordInference(x: Tensor, p: BatchNormParams, coef: Tensor, y: Tensor): void {
+  const { mean, variance, gamma, epsilon, beta } = p;
   // Explanations need only dX; x and the statistics are held for backward only when γ or β train.
   const paramsTrain = (gamma?.requiresGrad ?? false) || (beta?.requiresGrad ?? false);
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
@@ -233,8 +289,6 @@ export function batchNorm(x: Tensor, p: BatchNormParams): Tensor {
       return grads;
     },
   });
-  coef.dispose();
-  return y;
 }
 
 /**

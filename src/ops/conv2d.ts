@@ -2,8 +2,12 @@
 // wgsl/conv2d.ts): the forward, the input gradient (by stride phases) and the filter gradient
 // each run one register-blocked kernel; a 1×1 stride-1 unpadded convolution is a plain GEMM.
 // Batches whose activations exceed one storage binding run in chunks of whole images.
-import { dispatch, empty, fmt, groupsFor, recordOp, ShapeError, assertPositiveInts, type Tensor } from '../tensor/index.js';
+// An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
+// applied in the forward kernel's store instead of as separate passes over the output.
+import { dispatch, empty, fmt, groupsFor, isRecording, recordOp, ShapeError, assertPositiveInts, sameShape, type Tensor } from '../tensor/index.js';
 import { sumToChannels } from './arithmetic.js';
+import { scaleChannels } from './batchnorm.js';
+import { relu } from './relu.js';
 import { gemm, gemmGrid, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
 import { CONV_ROWS, convFilterGradKernel, convForwardKernel, convInputGradKernel, padChannelsKernel } from './wgsl/conv2d.js';
@@ -15,6 +19,24 @@ export interface Conv2dOptions {
   padding?: Padding | 'valid' | 'same';
   /** [Cout], added in the kernel's store. */
   bias?: Tensor;
+  /** Applied after the bias, in the kernel's store. */
+  epilogue?: ConvEpilogue;
+}
+
+/** y = relu(((x ⊛ w + bias) − center)·scale + offset + residual), each part optional, in this order. */
+export interface ConvEpilogue {
+  /**
+   * [3, Cout] = [center; scale; offset] per output channel: an inference batchnorm folded into the
+   * convolution (batchNormCoefficients gives this layout). Takes no gradient.
+   */
+  affine?: Tensor;
+  /** Added after the affine; the output's shape (a residual shortcut). Its gradient is the output's. */
+  residual?: Tensor;
+  /**
+   * ReLU last. When the result will be recorded for autodiff the ReLU runs (and records) as its own
+   * op, so its backward overrides (guided, deconvnet) apply.
+   */
+  relu?: boolean;
 }
 
 export interface ConvGeometry {
@@ -59,6 +81,14 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
   const OW = windowOutputSize(OP, W, pad.left, pad.right, KW, strides[1], dilations[1]);
   if (opts.bias && (opts.bias.rank !== 1 || opts.bias.shape[0] !== Cout)) {
     throw new ShapeError(OP, `bias [${Cout}]`, `bias ${fmt(opts.bias.shape)} with filter ${fmt(wShape)}`);
+  }
+  const affine = opts.epilogue?.affine;
+  if (affine && (affine.rank !== 2 || affine.shape[0] !== 3 || affine.shape[1] !== Cout)) {
+    throw new ShapeError(OP, `epilogue affine [3, ${Cout}] (center, scale, offset per output channel)`, `affine ${fmt(affine.shape)} with filter ${fmt(wShape)}`);
+  }
+  const residual = opts.epilogue?.residual;
+  if (residual && !sameShape(residual.shape, [batch, OH, OW, Cout])) {
+    throw new ShapeError(OP, `epilogue residual of the output's shape ${fmt([batch, OH, OW, Cout])}`, `residual ${fmt(residual.shape)}`);
   }
   return { batch, H, W, Cin, KH, KW, Cout, OH, OW, strides, dilations, pad };
 }
@@ -119,34 +149,50 @@ function padChannels(t: Tensor, outer: number, c: number, cp: number, inner: num
  * Few input channels (an RGB first layer) would take the slow scalar gather; padding image and
  * filter to a multiple of 4 channels with zeros costs one small copy each and runs the vec4 path.
  */
-function withPaddedChannels(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+function withPaddedChannels(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue): Tensor {
   const cp = Math.ceil(g.Cin / 4) * 4;
   const xp = padChannels(x, g.batch * g.H * g.W, g.Cin, cp, 1, [g.batch, g.H, g.W, cp]);
   const wp = padChannels(w, g.KH * g.KW, g.Cin, cp, g.Cout, [g.KH, g.KW, cp, g.Cout]);
-  const y = forward({ ...g, Cin: cp }, xp, wp, bias);
+  const y = forward({ ...g, Cin: cp }, xp, wp, bias, epilogue);
   xp.dispose();
   wp.dispose();
   return y;
 }
 
-function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
-  if (g.Cin % 4 !== 0 && g.Cin >= 3) return withPaddedChannels(g, x, w, bias);
+function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue): Tensor {
+  if (g.Cin % 4 !== 0 && g.Cin >= 3) return withPaddedChannels(g, x, w, bias, epilogue);
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
-  if (isPointwise(g)) {
+  const { affine, residual } = epilogue;
+  const relu = epilogue.relu ?? false;
+  // The implicit-GEMM kernel runs a 1×1 convolution as fast as the plain GEMM (measured on
+  // ResNet50V2's and InceptionV3's pointwise shapes) and has the epilogue.
+  if (isPointwise(g) && !affine && !residual && !relu) {
     const pixels = g.batch * g.H * g.W;
     gemm({ a: { buffer: x.buffer, rows: pixels, cols: g.Cin }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: false, y: { buffer: y.buffer, rows: pixels, cols: g.Cout }, bias: bias?.buffer });
     return y;
   }
-  const wgsl = convForwardKernel({ aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: bias !== undefined });
+  const wgsl = convForwardKernel({
+    aVec4: g.Cin % 4 === 0,
+    bVec4: g.Cout % 4 === 0,
+    yVec4: g.Cout % 4 === 0,
+    bias: bias !== undefined,
+    affine: affine !== undefined,
+    residual: residual !== undefined,
+    relu,
+    unpadded: g.pad.top + g.pad.bottom + g.pad.left + g.pad.right === 0,
+    pointwise: isPointwise(g),
+  });
   const xPer = g.H * g.W * g.Cin, yPer = g.OH * g.OW * g.Cout;
   for (const [n0, n1] of imageChunks(g, [xPer, yPer])) {
     const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
     const yw = windowOf(y.buffer, n0 * yPer, n1 * yPer);
     const m = (n1 - n0) * g.OH * g.OW;
     const launch = convLaunch(g, { m, images: n1 - n0, xBase: xw.base, bBase: 0, yBase: yw.base, yStride: g.Cout, accumulate: false, n: g.Cout });
+    // The residual has y's shape, so the same window puts it at the same base.
+    const epilogueBindings = [...(bias ? [whole(bias)] : []), ...(affine ? [whole(affine)] : []), ...(residual ? [windowOf(residual.buffer, n0 * yPer, n1 * yPer).binding] : [])];
     dispatch({
       wgsl,
-      bindings: [xw.binding, whole(w), yw.binding, ...(bias ? [whole(bias)] : [])],
+      bindings: [xw.binding, whole(w), yw.binding, ...epilogueBindings],
       ints: launch.ints,
       workgroups: groupsFor(launch.workgroups, 1),
       flops: 2 * m * g.Cout * g.KH * g.KW * g.Cin,
@@ -211,24 +257,43 @@ function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
 }
 
 /**
- * conv2d(x [N, H, W, Cin], w [KH, KW, Cin, Cout]) → [N, OH, OW, Cout]. Gradients: input, filter
- * and bias, each computed only when asked for.
+ * conv2d(x [N, H, W, Cin], w [KH, KW, Cin, Cout]) → [N, OH, OW, Cout], with an optional epilogue
+ * fused into the store. Gradients: input, filter, bias and residual, each computed only when asked
+ * for (the epilogue's affine scales the output gradient first; its coefficients take none).
  */
 export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const g = convGeometry(x.shape, w.shape, opts);
-  const bias = opts.bias;
-  const y = forward(g, x, w, bias);
+  const { bias, epilogue = {} } = opts;
+  const { affine, residual } = epilogue;
+  const inputs = [x, w, ...(bias ? [bias] : []), ...(affine ? [affine] : []), ...(residual ? [residual] : [])];
+  const recorded = isRecording() && inputs.some((t) => t.requiresGrad);
+  if (recorded && affine?.requiresGrad) throw new Error('conv2d: the epilogue affine takes no gradient; fold a batchnorm only when its parameters need none');
+  if (recorded && epilogue.relu) {
+    const z = conv2d(x, w, { ...opts, epilogue: { ...epilogue, relu: false } });
+    const y = relu(z);
+    z.dispose();
+    return y;
+  }
+  const y = forward(g, x, w, bias, epilogue);
+  // Positions in `inputs` (the residual may be the same tensor as x, so not by lookup).
+  const biasAt = bias ? 2 : -1;
+  const residualAt = residual ? inputs.length - 1 : -1;
   recordOp({
     kind: 'conv2d',
-    inputs: bias ? [x, w, bias] : [x, w],
+    inputs,
     output: y,
     // The input gradient reads the filter, the filter gradient reads the input.
-    saved: [...(w.requiresGrad ? [x] : []), ...(x.requiresGrad ? [w] : [])],
-    backward: (gy, { needs }) => [
-      needs[0] ? inputGradient(g, gy, w) : null,
-      needs[1] ? filterGradient(g, x, gy) : null,
-      ...(bias ? [needs[2] ? sumToChannels(gy) : null] : []),
-    ],
+    saved: [...(w.requiresGrad ? [x] : []), ...(x.requiresGrad ? [w] : []), ...(affine ? [affine] : [])],
+    backward: (gy, { needs }) => {
+      const grads: (Tensor | null)[] = inputs.map(() => null);
+      const gz = affine && (needs[0] || needs[1] || (biasAt > 0 && needs[biasAt])) ? scaleChannels(gy, affine) : gy;
+      if (needs[0]) grads[0] = inputGradient(g, gz, w);
+      if (needs[1]) grads[1] = filterGradient(g, x, gz);
+      if (biasAt > 0 && needs[biasAt]) grads[biasAt] = sumToChannels(gz);
+      if (residualAt > 0 && needs[residualAt]) grads[residualAt] = gy;
+      if (gz !== gy) gz.dispose();
+      return grads;
+    },
   });
   return y;
 }

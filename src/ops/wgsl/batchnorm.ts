@@ -22,7 +22,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 /**
  * coef = [center; scale; offset] (3 × c lanes). mode 0: y = (x − center)·scale + offset (the
- * forward); mode 1: y = x·scale (the inference input gradient, reusing the forward's coef).
+ * forward); mode 1: y = x·scale (the inference input gradient, reusing the forward's coef);
+ * mode 2: max((x − center)·scale + offset, 0) (batchnorm then ReLU in one pass).
  * Subtracting the centre first keeps precision when |mean| ≫ std.
  */
 function affine(vec4: boolean): string {
@@ -34,10 +35,17 @@ struct Params { rows: i32, c: i32, mode: i32 }
 @group(0) @binding(2) var<storage, read> coef: array<${T}>;
 @group(0) @binding(3) var<storage, read_write> y: array<${T}>;
 ${perElementHead}
-  let plain = p.mode == 0;
+  let plain = p.mode != 1;
   let center = select(${T}(0.0), coef[ch], plain);
   let scale = coef[p.c + ch];
   let offset = select(${T}(0.0), coef[2 * p.c + ch], plain);
+  if (p.mode == 2) {
+    for (var r = r0; r < r1; r++) {
+      let i = r * p.c + ch;
+      y[i] = max(fma(x[i] - center, scale, offset), ${T}(0.0));
+    }
+    return;
+  }
   for (var r = r0; r < r1; r++) {
     let i = r * p.c + ch;
     y[i] = fma(x[i] - center, scale, offset);

@@ -27,6 +27,7 @@ import {
   type BLoad,
   type StoreVariant,
 } from './matmul.js';
+import { epilogueBindings, epilogueStore, type EpilogueVariant } from './conv-epilogue.js';
 
 /** Output rows (pixels, or filter rows for the filter gradient) per invocation. */
 export const CONV_ROWS = 8;
@@ -36,6 +37,13 @@ export interface ConvVariant extends StoreVariant {
   aVec4: boolean;
   /** The B operand (filter, or dY for the filter gradient) is read as vec4 along Cout. */
   bVec4: boolean;
+  /**
+   * Forward only: the convolution has no padding, so every tap of every output pixel lies inside
+   * the input and the gather needs no bounds test (a select per load costs ~10 % in the inner loop).
+   */
+  unpadded?: boolean;
+  /** Forward only: 1×1, stride 1, unpadded; output pixel m reads input pixel m (no window arithmetic). */
+  pointwise?: boolean;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -55,83 +63,114 @@ struct Params {
 
 const inBounds = (v: string, n: string) => `u32(${v}) < u32(${n})`;
 
+/** `value`, or zero where row r's tap lies outside the input (unless `guarded` is false). */
+const guard = (guarded: boolean, zero: string, value: string, r: number) => (guarded ? `select(${zero}, ${value}, ok${r})` : value);
+
 /** Per tap: A rows a0..a(R-1) for channels c..c+3 (vec4 along K) from per-row starts `s_r`. */
-function gatherBlock(rows: number, vec4: boolean, src: string): string {
+function gatherBlock(rows: number, vec4: boolean, src: string, guarded: boolean): string {
   return range(rows)
     .map((r) =>
       vec4
-        ? `      let a${r} = select(vec4<f32>(0.0), ${src}[s${r} + c / 4], ok${r});`
-        : `      let a${r} = select(vec4<f32>(0.0), vec4<f32>(${src}[s${r} + c], ${src}[s${r} + c + 1], ${src}[s${r} + c + 2], ${src}[s${r} + c + 3]), ok${r});`,
+        ? `      let a${r} = ${guard(guarded, 'vec4<f32>(0.0)', `${src}[s${r} + c / 4]`, r)};`
+        : `      let a${r} = ${guard(guarded, 'vec4<f32>(0.0)', `vec4<f32>(${src}[s${r} + c], ${src}[s${r} + c + 1], ${src}[s${r} + c + 2], ${src}[s${r} + c + 3])`, r)};`,
     )
     .join('\n');
 }
 
-function gatherSingle(rows: number, src: string): string {
-  return range(rows).map((r) => `      let a${r} = select(0.0, ${src}[s${r} + c], ok${r});`).join('\n');
+function gatherSingle(rows: number, src: string, guarded: boolean): string {
+  return range(rows).map((r) => `      let a${r} = ${guard(guarded, '0.0', `${src}[s${r} + c]`, r)};`).join('\n');
+}
+
+/**
+ * Walks the R consecutive output pixels row0, row0 + 1, … as (n, oy, ox), emitting `perRow(r)` for
+ * each with those names in scope. Integer division is scalarised on lavapipe's SIMD lanes, so only
+ * row0 is divided; the following pixels step with a carry. Pixels past the last image repeat the
+ * last image's index (their loads stay in bounds; the store skips them).
+ */
+function consecutivePixels(rows: number, width: string, height: string, images: string, perRow: (r: number) => string): string {
+  const head = `  var ox = row0 % ${width};
+  var oy = (row0 / ${width}) % ${height};
+  var n = min(row0 / (${width} * ${height}), ${images} - 1);`;
+  const step = `  ox += 1;
+  if (ox == ${width}) { ox = 0; oy += 1; }
+  if (oy == ${height}) { oy = 0; n = min(n + 1, ${images} - 1); }`;
+  return [head, ...range(rows).map((r) => (r < rows - 1 ? `${perRow(r)}\n${step}` : perRow(r)))].join('\n');
 }
 
 /** Channel loop over `count` channels of one tap: 4-deep steps, then single steps when not vec4. */
-function channelLoop(v: ConvVariant, b: BLoad, count: string, src: string, bK: (c: string) => string, bOff: string): string {
+function channelLoop(v: ConvVariant, b: BLoad, count: string, src: string, bK: (c: string) => string, bOff: string, guarded = true): string {
   const tail = v.aVec4
     ? ''
     : `
     for (var c = c4; c < ${count}; c++) {
-${gatherSingle(CONV_ROWS, src)}
+${gatherSingle(CONV_ROWS, src, guarded)}
 ${bSingleLoad(b, bK('c'), bOff)}
 ${fmaSingle(CONV_ROWS)}
     }`;
   return `    let c4 = ${count} & ~3;
     for (var c = 0; c < c4; c += 4) {
-${gatherBlock(CONV_ROWS, v.aVec4, src)}
+${gatherBlock(CONV_ROWS, v.aVec4, src, guarded)}
 ${bBlockLoad(b, bK('c'), bOff)}
 ${fmaBlock(CONV_ROWS)}
     }${tail}`;
 }
 
 /**
- * Forward: bindings x, w (HWIO = [taps·Cin, Cout], "kn"), y[, bias]. M = nImages·OH·OW.
+ * Forward: bindings x, w (HWIO = [taps·Cin, Cout], "kn"), y[, bias][, coef][, residual] (see
+ * conv-epilogue.ts). M = nImages·OH·OW.
  */
-export function convForwardKernel(v: ConvVariant): string {
+export function convForwardKernel(v: ConvVariant & EpilogueVariant): string {
   const bOp: BLoad = v.bVec4 ? 'kn4' : 'strided';
   const R = CONV_ROWS;
   return /* wgsl */ `${params}
 @group(0) @binding(1) var<storage, read> x: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
-${storeBindings(3, v)}
+${epilogueBindings(3, v)}
 ${entryPoint}
 ${tileIndex(R)}
   if (row0 >= p.M) { return; }
 ${columnSetup('p.Cout')}
 ${bSetup(bOp, 'p.bBase', 'p.Cout', '1')}
-${range(R)
-  .map(
-    (r) => `  let m${r} = min(row0 + ${r}, p.M - 1);
-  let ox${r} = m${r} % p.OW;
-  let t${r} = m${r} / p.OW;
-  let iy${r}0 = (t${r} % p.OH) * p.sh - p.pt;
-  let ix${r}0 = ox${r} * p.sw - p.pl;
-  let img${r} = p.xBase + (t${r} / p.OH) * p.H * p.W * p.Cin;`,
-  )
-  .join('\n')}
+${v.pointwise ? pointwiseGather(R, v) : windowGather(R, v, bOp)}
+${epilogueStore(R, v, 'p.M', 'p.Cout')}
+}`;
+}
+
+/** The taps of a general convolution: per tap, each row's start in x, then the channel loop. */
+function windowGather(R: number, v: ConvVariant, bOp: BLoad): string {
+  const guarded = !v.unpadded;
+  return `${consecutivePixels(R, 'p.OW', 'p.OH', 'p.nImages', (r) => `  let iy${r}0 = oy * p.sh - p.pt;
+  let ix${r}0 = ox * p.sw - p.pl;
+  let img${r} = p.xBase + n * p.H * p.W * p.Cin;`)}
 ${accumulators(R)}
   for (var ky = 0; ky < p.KH; ky++) {
 ${range(R)
-  .map((r) => `    let iy${r} = iy${r}0 + ky * p.dh;\n    let vy${r} = ${inBounds(`iy${r}`, 'p.H')};`)
+  .map((r) => (guarded ? `    let iy${r} = iy${r}0 + ky * p.dh;\n    let vy${r} = ${inBounds(`iy${r}`, 'p.H')};` : `    let iy${r} = iy${r}0 + ky * p.dh;`))
   .join('\n')}
     for (var kx = 0; kx < p.KW; kx++) {
 ${range(R)
-  .map(
-    (r) => `    let ix${r} = ix${r}0 + kx * p.dw;
+  .map((r) => {
+    const start = `(img${r} + (iy${r} * p.W + ix${r}) * p.Cin)${v.aVec4 ? ' / 4' : ''}`;
+    return guarded
+      ? `    let ix${r} = ix${r}0 + kx * p.dw;
     let ok${r} = vy${r} && ${inBounds(`ix${r}`, 'p.W')};
-    let s${r} = select(0, (img${r} + (iy${r} * p.W + ix${r}) * p.Cin)${v.aVec4 ? ' / 4' : ''}, ok${r});`,
-  )
+    let s${r} = select(0, ${start}, ok${r});`
+      : `    let ix${r} = ix${r}0 + kx * p.dw;
+    let s${r} = ${start};`;
+  })
   .join('\n')}
     let wk = (ky * p.KW + kx) * p.Cin;
-${channelLoop(v, bOp, 'p.Cin', 'x', (c) => `wk + ${c}`, '0')}
+${channelLoop(v, bOp, 'p.Cin', 'x', (c) => `wk + ${c}`, '0', guarded)}
     }
-  }
-${store(R, v, 'p.M', 'p.Cout')}
-}`;
+  }`;
+}
+
+/** A 1×1, stride-1, unpadded convolution: output pixel m reads input pixel m, a plain GEMM row. */
+function pointwiseGather(R: number, v: ConvVariant): string {
+  const bOp: BLoad = v.bVec4 ? 'kn4' : 'strided';
+  return `${range(R).map((r) => `  let s${r} = (p.xBase + min(row0 + ${r}, p.M - 1) * p.Cin)${v.aVec4 ? ' / 4' : ''};`).join('\n')}
+${accumulators(R)}
+${channelLoop(v, bOp, 'p.Cin', 'x', (c) => c, '0', false)}`;
 }
 
 /**
