@@ -1,10 +1,15 @@
-// `npm run bench`: our kernels against tfjs-backend-webgpu on the same Dawn adapter, in one run,
-// reported side by side as GFLOP/s and as the ratio of times (ours / theirs; below 1 = we are faster).
+// `npm run bench`: our kernels, then explanations on the full-size networks, against
+// tfjs-backend-webgpu on the same Dawn adapter, in one run, reported side by side as GFLOP/s and as
+// the ratio of times (ours / theirs; below 1 = we are faster). Environment: BENCH_MODELS (comma
+// list, default all; 'none' skips them), BENCH_RUNS (ours, default 3), BENCH_PEER=0 skips tfjs,
+// BENCH_PEER_RUNS (tfjs forwards, default 2), BENCH_PEER_BACKWARD (networks whose tfjs forward +
+// tf.grad to the input to time, default resnet50v2; 'all'): about a minute each on lavapipe.
 import { initGpu, releaseGpu, Tape, tensor, tidy, watch } from '../src/tensor/index.js';
 import { conv2d } from '../src/ops/conv2d.js';
 import { matmul } from '../src/ops/matmul.js';
+import { benchModels, MODEL_CASES, type ModelRow } from './models.js';
 import { tfjsWebgpu, type Tf } from './peer-tfjs.js';
-import { time } from './timing.js';
+import { time, type Timing } from './timing.js';
 
 interface Case {
   name: string;
@@ -105,20 +110,55 @@ function matmulCase(tf: Tf): Case {
   };
 }
 
+function printTable(rows: string[][]): void {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
+}
+
+const ms = (t: Timing | undefined) => (t ? t.medianMs.toFixed(0) : '–');
+const idle = (t: Timing | undefined) => (t?.idleEquivalentMs !== undefined ? t.idleEquivalentMs.toFixed(0) : '–');
+const ratio = (a: Timing, b: Timing | undefined) => (b ? (a.medianMs / b.medianMs).toFixed(2) : '–');
+
+function modelTable(rows: ModelRow[]): string[][] {
+  return [
+    ['network (random weights, 1 image)', 'ours ms', 'ours idle-eq ms', 'tfjs-webgpu: same work', 'tfjs ms', 'tfjs idle-eq ms', 'ours/theirs'],
+    ...rows.map((r) => [`${r.model}: ${r.what}`, ms(r.ours), idle(r.ours), r.theirs ? (r.theirsWhat ?? '') : '', ms(r.theirs), idle(r.theirs), ratio(r.ours, r.theirs)]),
+  ];
+}
+
 async function main(): Promise<void> {
   const g = await initGpu();
+  const peer = process.env.BENCH_PEER !== '0';
+  // The op cases always compare with tfjs; BENCH_PEER=0 only leaves it out of the networks.
   const tf = await tfjsWebgpu(g.api);
-  console.log(`adapter: ${g.adapterDescription} (both sides); median of 5 runs after 2 warm-ups, each including one read-back`);
-  const rows: string[][] = [['case', 'ours ms', 'ours GFLOP/s', 'tfjs-webgpu ms', 'tfjs GFLOP/s', 'ours/theirs']];
+  console.log(`adapter: ${g.adapterDescription} (both sides)`);
+  console.log('ops: median of 5 runs after 2 warm-ups, each including one read-back');
+  const rows: string[][] = [['case', 'ours ms', 'ours GFLOP/s', 'ours idle-eq ms', 'tfjs-webgpu ms', 'tfjs GFLOP/s', 'tfjs idle-eq ms', 'ours/theirs']];
   for (const c of [...convCases(tf), matmulCase(tf)]) {
     const ours = await time(c.ours);
     const theirs = await time(c.theirs);
     const gflops = (ms: number) => (c.flops / (ms * 1e6)).toFixed(2);
-    rows.push([c.name, ours.medianMs.toFixed(1), gflops(ours.medianMs), theirs.medianMs.toFixed(1), gflops(theirs.medianMs), (ours.medianMs / theirs.medianMs).toFixed(2)]);
+    const idleOf = (t: Timing) => (t.idleEquivalentMs !== undefined ? t.idleEquivalentMs.toFixed(1) : '–');
+    rows.push([c.name, ours.medianMs.toFixed(1), gflops(ours.medianMs), idleOf(ours), theirs.medianMs.toFixed(1), gflops(theirs.medianMs), idleOf(theirs), (ours.medianMs / theirs.medianMs).toFixed(2)]);
     console.log(`  measured ${c.name}`);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
+  printTable(rows);
+
+  const wanted = process.env.BENCH_MODELS ?? MODEL_CASES.map((c) => c.model).join(',');
+  const cases = MODEL_CASES.filter((c) => wanted.split(',').includes(c.model));
+  if (cases.length > 0) {
+    const runs = Number(process.env.BENCH_RUNS ?? 3);
+    const peerRuns = Number(process.env.BENCH_PEER_RUNS ?? 2);
+    const backwardList = process.env.BENCH_PEER_BACKWARD ?? 'resnet50v2';
+    const backward = new Set(backwardList === 'all' ? cases.map((c) => c.model) : backwardList.split(','));
+    console.log(
+      `\nnetworks: ours = median of ${runs} runs after 1 warm-up (the library's computeLowres: forward, read-backs, backward, map); ` +
+        `tfjs = median of ${peerRuns} forwards after 1 warm-up, and 1 forward + tf.grad after 1 warm-up for ${[...backward].join(', ')} (BENCH_PEER_BACKWARD=all for every network). ` +
+        'idle-eq = lavapipe CPU time ÷ 2 cores (what an idle machine would take with both cores busy; other processes inflate wall time).',
+    );
+    const modelRows = await benchModels(cases, runs, peer ? { tf, runs: peerRuns, backward } : undefined, (line) => console.log(line));
+    printTable(modelTable(modelRows));
+  }
   releaseGpu();
   process.exit(0);
 }
