@@ -208,8 +208,8 @@ function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
     gemm({ a: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: true, y: { buffer: dx.buffer, rows: pixels, cols: g.Cin } });
     return dx;
   }
-  const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false });
   const [sh, sw] = g.strides;
+  const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false, unitStride: sh === 1 && sw === 1 });
   const dyPer = g.OH * g.OW * g.Cout, dxPer = g.H * g.W * g.Cin;
   for (const [n0, n1] of imageChunks(g, [dyPer, dxPer])) {
     const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);

@@ -44,6 +44,8 @@ export interface ConvVariant extends StoreVariant {
   unpadded?: boolean;
   /** Forward only: 1×1, stride 1, unpadded; output pixel m reads input pixel m (no window arithmetic). */
   pointwise?: boolean;
+  /** Input gradient only: stride 1, so one phase and every tap contributes (no per-tap phase test). */
+  unitStride?: boolean;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -196,29 +198,22 @@ ${tileIndex(R)}
   if (row0 >= MP) { return; }
 ${columnSetup('p.Cin')}
 ${bSetup(bOp, 'p.bBase', '1', 'p.Cout')}
-${range(R)
-  .map(
-    (r) => `  let m${r} = min(row0 + ${r}, MP - 1);
-  let i${r} = m${r} % PW;
-  let t${r} = m${r} / PW;
-  let j${r} = t${r} % PH;
-  let n${r} = t${r} / PH;
-  let yrow${r} = (n${r} * p.H + py + p.sh * j${r}) * p.W + px + p.sw * i${r};
-  let img${r} = p.xBase + n${r} * p.OH * p.OW * p.Cout;`,
-  )
-  .join('\n')}
+${consecutivePixels(R, 'PW', 'PH', 'p.nImages', (r) => `  let i${r} = ox;
+  let j${r} = oy;
+  let yrow${r} = (n * p.H + py + p.sh * oy) * p.W + px + p.sw * ox;
+  let img${r} = p.xBase + n * p.OH * p.OW * p.Cout;`)}
 ${accumulators(R)}
   for (var ky = 0; ky < p.KH; ky++) {
     let ty = py + p.pt - ky * p.dh;
-    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
-    let oyOff = ty / p.sh;
+${v.unitStride ? '    let oyOff = ty;' : `    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
+    let oyOff = ty / p.sh;`}
 ${range(R)
   .map((r) => `    let oy${r} = j${r} + oyOff;\n    let vy${r} = ${inBounds(`oy${r}`, 'p.OH')};`)
   .join('\n')}
     for (var kx = 0; kx < p.KW; kx++) {
       let tx = px + p.pl - kx * p.dw;
-      if (((tx % p.sw) + p.sw) % p.sw != 0) { continue; }
-      let oxOff = tx / p.sw;
+${v.unitStride ? '      let oxOff = tx;' : `      if (((tx % p.sw) + p.sw) % p.sw != 0) { continue; }
+      let oxOff = tx / p.sw;`}
 ${range(R)
   .map(
     (r) => `    let ox${r} = i${r} + oxOff;
