@@ -1,6 +1,7 @@
 // 2-D convolution over NHWC activations with HWIO filters, as implicit GEMM (kernels in
 // wgsl/conv2d.ts): the forward, the input gradient (by stride phases) and the filter gradient
-// each run one register-blocked kernel; a 1×1 stride-1 unpadded convolution is a plain GEMM.
+// each run one register-blocked kernel; a 1×1 stride-1 unpadded convolution without an epilogue
+// is a plain GEMM.
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 // An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
 // applied in the forward kernel's store instead of as separate passes over the output.
