@@ -122,7 +122,7 @@ const ratio = (a: Timing, b: Timing | undefined) => (b ? (a.medianMs / b.medianM
 function modelTable(rows: ModelRow[]): string[][] {
   return [
     ['network (random weights, 1 image)', 'ours ms', 'ours idle-eq ms', 'tfjs-webgpu: same work', 'tfjs ms', 'tfjs idle-eq ms', 'ours/theirs'],
-    ...rows.map((r) => [`${r.model}: ${r.what}`, ms(r.ours), idle(r.ours), r.theirs ? (r.theirsWhat ?? '') : '', ms(r.theirs), idle(r.theirs), ratio(r.ours, r.theirs)]),
+    ...rows.map((r) => [`${r.model}: ${r.what}`, ms(r.ours), idle(r.ours), r.theirsWhat ?? '', ms(r.theirs), idle(r.theirs), ratio(r.ours, r.theirs)]),
   ];
 }
 

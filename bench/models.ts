@@ -7,7 +7,7 @@
 import { tensor, tidy, type Tensor } from '../src/tensor/index.js';
 import { computeLowres } from '../src/gradcam/index.js';
 import type { Model } from '../src/models/index.js';
-import { tfjsLayersPeer, type PeerModel } from './peer-models.js';
+import { peerErrors, tfjsLayersPeer, type PeerModel } from './peer-models.js';
 import type { Tf } from './peer-tfjs.js';
 import { randomNativeModel } from './random-weights.js';
 import { time, type Timing } from './timing.js';
@@ -72,20 +72,37 @@ async function oursFor(c: ModelBenchCase, runs: number, log: (line: string) => v
   return out;
 }
 
-async function theirsFor(tf: Tf, c: ModelBenchCase, runs: number, backward: boolean, log: (line: string) => void): Promise<Map<string, Timing>> {
+interface PeerTimings {
+  forward?: Timing;
+  backward?: Timing;
+  /** What the peer's forward covers when not the whole network. */
+  partial?: string;
+  /** Why a timing is missing (a WebGPU error on the peer's side). */
+  failure?: string;
+}
+
+async function theirsFor(tf: Tf, c: ModelBenchCase, runs: number, backward: boolean, log: (line: string) => void): Promise<PeerTimings> {
+  const errors = peerErrors(tf);
   const peer: PeerModel = await tfjsLayersPeer(tf, c.model);
   const x = tf.tensor4d(randomImage(c.size), [1, c.size, c.size, 3]);
-  const out = new Map<string, Timing>();
+  const out: PeerTimings = { partial: peer.partial };
+  const checked = (what: string, t: Timing): Timing | undefined => {
+    const failed = errors.take();
+    if (failed.length === 0) return t;
+    out.failure = `${what} failed: ${failed[0]}`;
+    log(`  tfjs-webgpu ${c.model} ${out.failure}`);
+    return undefined;
+  };
   try {
-    out.set('forward', await time(async () => {
+    out.forward = checked('forward', await time(async () => {
       const y = peer.forward(x);
       await y.data();
       y.dispose();
     }, runs, 1));
-    log(`  measured tfjs-webgpu: ${c.model} forward`);
-    if (!backward) return out;
+    log(`  measured tfjs-webgpu: ${c.model} forward${peer.partial ? ` (${peer.partial})` : ''}`);
+    if (!backward || peer.partial) return out;
     // tf.grad to the input takes 5-10× the forward there: one timed run.
-    out.set('backward', await time(async () => {
+    out.backward = checked('forward + backward', await time(async () => {
       const g = peer.inputGradient(x, 1);
       await g.data();
       g.dispose();
@@ -94,6 +111,7 @@ async function theirsFor(tf: Tf, c: ModelBenchCase, runs: number, backward: bool
   } finally {
     x.dispose();
     peer.dispose();
+    errors.stop();
   }
   return out;
 }
@@ -114,14 +132,10 @@ export async function benchModels(cases: readonly ModelBenchCase[], runs: number
     const theirs = peer ? await theirsFor(peer.tf, c, peer.runs, peer.backward.has(c.model), log) : undefined;
     for (const [what, timing] of ours) {
       // Grad-CAM's backward stops at the target, so tfjs' forward is what it compares with.
-      const peerKey = what === 'forward' || what.startsWith('Grad-CAM') ? 'forward' : 'backward';
-      rows.push({
-        model: c.model,
-        what,
-        ours: timing,
-        theirs: theirs?.get(peerKey),
-        theirsWhat: peerKey === 'forward' ? 'forward' : 'forward + tf.grad to the input',
-      });
+      const forwardLike = what === 'forward' || what.startsWith('Grad-CAM');
+      const peerTiming = forwardLike ? theirs?.forward : theirs?.backward;
+      const peerWhat = forwardLike ? (theirs?.partial ? `forward: ${theirs.partial}` : 'forward') : 'forward + tf.grad to the input';
+      rows.push({ model: c.model, what, ours: timing, theirs: peerTiming, theirsWhat: peerTiming ? peerWhat : theirs?.failure });
     }
   }
   return rows;
