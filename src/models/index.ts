@@ -2,6 +2,7 @@
 import type { ModelDefinition } from './definition.js';
 import { inceptionv3, nsfwjsInceptionv3 } from './inceptionv3.js';
 import { resnet50v2 } from './resnet50v2.js';
+import { scenesResnet } from './scenes-resnet.js';
 import { vgg16 } from './vgg16.js';
 
 export * from './graph.js';
@@ -26,6 +27,7 @@ export const NATIVE_MODELS: Readonly<Record<string, () => ModelDefinition>> = Ob
   vgg16,
   inceptionv3,
   'nsfwjs-inceptionv3': nsfwjsInceptionv3,
+  'scenes-resnet': scenesResnet,
 });
 
 /** A native definition by name; unknown names list the known ones. */

@@ -1,0 +1,46 @@
+// The scenes-resnet definition: shapes by symbolic inference, roles, the automatic Grad-CAM target
+// and the registry entry. Exact expectations (integer shapes and counts).
+import { describe, expect, it } from 'vitest';
+import { automaticTarget } from '../../src/models/roles.js';
+import { inferShapes, totalParameters } from '../../src/models/shapes.js';
+import { NATIVE_MODELS, nativeModel } from '../../src/models/index.js';
+import { scenesResnet, scenesResnetGraph } from '../../src/models/scenes-resnet.js';
+
+describe('scenes-resnet definition', () => {
+  it('is registered, takes 96×96 RGB in the tf convention and labels the eight shapes', () => {
+    expect(Object.keys(NATIVE_MODELS)).toContain('scenes-resnet');
+    const d = nativeModel('scenes-resnet');
+    expect(d.inputSize).toEqual({ height: 96, width: 96 });
+    expect(d.preprocessing).toBe('tf');
+    expect(d.labels).toEqual(['circle', 'square', 'triangle', 'star', 'cross', 'ring', 'hexagon', 'heart']);
+  });
+
+  it('ends in a 12×12×64 post_relu map (the automatic target), global average pooling and 8 logits', () => {
+    const g = scenesResnetGraph();
+    const shapes = inferShapes(g, { batch: 2 });
+    expect(shapes.get('conv1_conv')).toEqual([2, 48, 48, 16]);
+    expect(shapes.get('conv2_block1_out')).toEqual([2, 24, 24, 32]);
+    expect(shapes.get('conv3_block1_out')).toEqual([2, 12, 12, 64]);
+    expect(shapes.get('conv4_block1_out')).toEqual([2, 12, 12, 64]);
+    expect(shapes.get('post_relu')).toEqual([2, 12, 12, 64]);
+    expect(shapes.get('predictions')).toEqual([2, 8]);
+    expect(automaticTarget(g).node).toBe('post_relu');
+    expect(scenesResnet().defaultTarget).toBe('post_relu');
+  });
+
+  it('has both shortcut kinds of ResNet50V2 with their roles: projection on the pre-activation (conv2, conv3) and identity (conv4)', () => {
+    const g = scenesResnetGraph();
+    const byName = new Map(g.nodes.map((n) => [n.name, n]));
+    expect(byName.get('conv2_block1_0_conv')?.inputs).toEqual(['conv2_block1_preact_relu']);
+    expect(byName.get('conv3_block1_0_conv')?.inputs).toEqual(['conv3_block1_preact_relu']);
+    expect(byName.get('conv3_block1_0_conv')?.role).toBe('skip');
+    expect(byName.get('conv3_block1_preact_relu')?.role).toBe('feature-map');
+    expect(byName.get('conv4_block1_out')?.inputs).toEqual(['conv3_block1_out', 'conv4_block1_2_conv']);
+    expect(byName.get('conv4_block1_preact_relu')?.role).toBe('residual-branch');
+    expect(byName.get('conv4_block1_1_conv')?.role).toBe('residual-branch');
+    expect(byName.get('conv4_block1_out')?.role).toBe('feature-map');
+    // conv1 432+16; conv2 14,592; conv3 57,856; conv4 74,304; post_bn 256; predictions 512+8 (batchnorm
+    // counts include the moving statistics, as Keras counts them).
+    expect(totalParameters(g)).toBe(147976);
+  });
+});
