@@ -4,6 +4,7 @@
 // numeric facts used below are analytic: a zero dense column gives a zero gradient (map exactly
 // all-zero); an all-negative column over non-negative ReLU activations gives a map ≤ 0 everywhere.
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeUntrainedScenesResnet } from '../pointing/fixtures.js';
 import { join } from 'node:path';
 import { execFile, execFileSync } from 'node:child_process';
 import { PNG } from 'pngjs';
@@ -171,7 +172,8 @@ describe.concurrent('explain', () => {
 
   it("with no --model, the bundled default 'scenes-resnet' is used when its weights file exists", async () => {
     const weights = tempDir('weights');
-    copyFileSync(model, join(weights, 'scenes-resnet.safetensors'));
+    // The default is the native scenes-resnet: a file of that architecture (untrained is enough here).
+    copyFileSync(writeUntrainedScenesResnet(weights), join(weights, 'scenes-resnet.safetensors'));
     const out = join(dir, 'default');
     const r = await runCli(['explain', CHELSEA, '--out', out, '--json'], { GRADSCOPE_WEIGHTS_DIR: weights });
     expect(r.stderr).toBe('');
