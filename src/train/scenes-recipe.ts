@@ -33,7 +33,7 @@ const DEFAULTS: ScenesRecipe = {
   seed: 2024,
   batchSize: 32,
   epochs: 6,
-  stepsPerEpoch: 200,
+  stepsPerEpoch: 250,
   peakLearningRate: 3e-3,
   warmupSteps: 60,
   trainer: { optimizer: 'adamw', weightDecay: 0.05, batchNormMomentum: 0.9 },

@@ -1,4 +1,4 @@
-// `npm run demo` (src/demo.ts) as a child process: its one-line refusal without weights or example
+// `npm run demo:scenes` (src/demo.ts) as a child process: its one-line refusal without weights or example
 // scenes, and a full run with an untrained scenes-resnet on example scenes written here (plumbing:
 // files, report lines, exit status, quiet stderr). With the trained weights and the bundled
 // examples present, the real demo is run too.
@@ -53,7 +53,7 @@ beforeAll(async () => {
   }
 });
 
-describe('npm run demo', () => {
+describe('npm run demo:scenes', () => {
   it('without the weights: exit 2 and one line saying to run npm run train-demo', async () => {
     const empty = join(dir, 'no-weights');
     mkdirSync(empty, { recursive: true });
