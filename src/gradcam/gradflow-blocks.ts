@@ -5,6 +5,7 @@
 import { fmt, sameShape, type Shape } from '../tensor/index.js';
 import { GraphIndex, type Graph, type GraphNode, type OpKind } from '../models/graph.js';
 import { inferShapes } from '../models/shapes.js';
+import { ancestorSets, hasNode, type NodeBits } from '../models/ancestors.js';
 
 export interface ResidualBlock {
   /** The Add node; its output is the post-Add node. */
@@ -32,32 +33,12 @@ export interface ResidualBlock {
   outsideConsumers: string[];
 }
 
-type Bits = Uint32Array;
-
-const has = (bits: Bits, i: number) => (bits[i >>> 5] & (1 << (i & 31))) !== 0;
-
-/** Ancestors of every node, the node itself included, as bitsets over graph positions. */
-function ancestorBits(graph: Graph, index: GraphIndex): Bits[] {
-  const words = Math.ceil(graph.nodes.length / 32);
-  const sets: Bits[] = [];
-  graph.nodes.forEach((node, i) => {
-    const set = new Uint32Array(words);
-    for (const input of node.inputs) {
-      const other = sets[index.position.get(input) as number];
-      for (let w = 0; w < words; w++) set[w] |= other[w];
-    }
-    set[i >>> 5] |= 1 << (i & 31);
-    sets.push(set);
-  });
-  return sets;
-}
-
 const WEIGHTED: ReadonlySet<OpKind> = new Set(['conv2d', 'dense']);
 
 interface Context {
   graph: Graph;
   index: GraphIndex;
-  anc: Bits[];
+  anc: NodeBits[];
   shapes: Map<string, Shape>;
 }
 
@@ -73,9 +54,9 @@ function sourcePos(ctx: Context, name: string): number {
 function findFork(ctx: Context, a: number, b: number): { fork: number; region: Set<number> } | undefined {
   const { graph, anc } = ctx;
   for (let d = Math.min(a, b); d >= 0; d--) {
-    if (!has(anc[a], d) || !has(anc[b], d)) continue;
+    if (!hasNode(anc[a], d) || !hasNode(anc[b], d)) continue;
     const region = new Set<number>();
-    for (let p = d + 1; p <= Math.max(a, b); p++) if ((has(anc[a], p) || has(anc[b], p)) && has(anc[p], d)) region.add(p);
+    for (let p = d + 1; p <= Math.max(a, b); p++) if ((hasNode(anc[a], p) || hasNode(anc[b], p)) && hasNode(anc[p], d)) region.add(p);
     const closed = [...region].every((p) =>
       graph.nodes[p].inputs.every((input) => {
         const q = sourcePos(ctx, input);
@@ -112,7 +93,7 @@ function blockEntry(ctx: Context, fork: number, region: Set<number>): number {
 /** Members of the region that `edge` depends on, in graph order, plus the constants they read. */
 function pathTo(ctx: Context, edge: number, region: Set<number>): number[] {
   const { graph, anc } = ctx;
-  const path = [...region].filter((p) => has(anc[edge], p));
+  const path = [...region].filter((p) => hasNode(anc[edge], p));
   const constants = new Set<number>();
   for (const p of path) {
     for (const input of graph.nodes[p].inputs) {
@@ -142,7 +123,7 @@ function blockOf(ctx: Context, add: GraphNode): ResidualBlock | undefined {
   const { fork, region } = found;
   // The shorter exclusive side is the shortcut; on a tie the side with fewer weighted layers,
   // then the first input (Keras writes Add([shortcut, x])) — the rule inferRoles uses.
-  const exclusive = (mine: number, other: number) => [...region].filter((p) => has(ctx.anc[mine], p) && !has(ctx.anc[other], p));
+  const exclusive = (mine: number, other: number) => [...region].filter((p) => hasNode(ctx.anc[mine], p) && !hasNode(ctx.anc[other], p));
   const onlyA = exclusive(a, b), onlyB = exclusive(b, a);
   const weighted = (side: number[]) => side.filter((p) => WEIGHTED.has(graph.nodes[p].op)).length;
   const aIsSkip = onlyA.length !== onlyB.length ? onlyA.length < onlyB.length : weighted(onlyA) <= weighted(onlyB);
@@ -181,7 +162,7 @@ function blockOf(ctx: Context, add: GraphNode): ResidualBlock | undefined {
  */
 export function residualBlocks(graph: Graph, shapes: Map<string, Shape> = inferShapes(graph)): ResidualBlock[] {
   const index = new GraphIndex(graph);
-  const ctx: Context = { graph, index, anc: ancestorBits(graph, index), shapes };
+  const ctx: Context = { graph, index, anc: ancestorSets(graph, index), shapes };
   return graph.nodes.flatMap((n) => blockOf(ctx, n) ?? []);
 }
 

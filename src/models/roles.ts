@@ -5,30 +5,7 @@
 import type { Shape } from '../tensor/index.js';
 import { GraphError, GraphIndex, type Graph, type GraphNode, type OpKind, type Role } from './graph.js';
 import { inferShapes } from './shapes.js';
-
-/** Bitset of ancestors (node itself included) per node position. */
-function ancestorSets(graph: Graph, index: GraphIndex): Uint32Array[] {
-  const words = Math.ceil(graph.nodes.length / 32);
-  const sets: Uint32Array[] = [];
-  graph.nodes.forEach((node, i) => {
-    const set = new Uint32Array(words);
-    for (const input of node.inputs) {
-      const other = sets[index.position.get(input) as number];
-      for (let w = 0; w < words; w++) set[w] |= other[w];
-    }
-    set[i >>> 5] |= 1 << (i & 31);
-    sets.push(set);
-  });
-  return sets;
-}
-
-function members(set: Uint32Array): number[] {
-  const out: number[] = [];
-  set.forEach((word, w) => {
-    for (let b = 0; b < 32; b++) if (word & (1 << b)) out.push(w * 32 + b);
-  });
-  return out;
-}
+import { ancestorSets, nodePositions } from './ancestors.js';
 
 const PRIORITY: Record<Role, number> = { 'feature-map': 0, branch: 1, skip: 2, 'residual-branch': 3 };
 const WEIGHTED: ReadonlySet<OpKind> = new Set(['conv2d', 'dense']);
@@ -60,7 +37,7 @@ export function inferRoles(graph: Graph, shapes: Map<string, Shape> = inferShape
         onlyA[w] = a[w] & ~b[w];
         onlyB[w] = b[w] & ~a[w];
       }
-      const sideA = members(onlyA), sideB = members(onlyB);
+      const sideA = nodePositions(onlyA), sideB = nodePositions(onlyB);
       const weighted = (side: number[]) => side.filter((p) => WEIGHTED.has(graph.nodes[p].op)).length;
       const aIsBranch = sideA.length !== sideB.length ? sideA.length > sideB.length : weighted(sideA) > weighted(sideB);
       assign(aIsBranch ? sideA : sideB, 'residual-branch');
@@ -75,7 +52,7 @@ export function inferRoles(graph: Graph, shapes: Map<string, Shape> = inferShape
         }
       }
       for (let w = 0; w < words; w++) union[w] &= ~common[w];
-      assign(members(union), 'branch');
+      assign(nodePositions(union), 'branch');
     }
   }
 
