@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readOnnxModel, readOnnxTensor, tensorToFloat32, type OnnxAttribute, type OnnxModel } from '../../tools/convert-weights/onnx.js';
-import { WeightFileError } from '../../src/models/safetensors.js';
 import { BIAS_OFFSET, EXTERNAL_B, EXTERNAL_W, writeOnnxFixture } from '../fixtures/onnx-model.js';
+import { expectFileError } from './expect-file-error.js';
 
 // The official ONNX backend node tests, from Debian's libonnx-testdata package.
 const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
@@ -19,20 +19,6 @@ function attr<T extends OnnxAttribute['type']>(model: OnnxModel, node: number, n
   const a = model.graph.nodes[node].attributes[name];
   expect(a?.type, `attribute ${name}`).toBe(type);
   return a.value as unknown as AttributeValue<T>;
-}
-
-function expectFileError(run: () => unknown, file: string, problem: RegExp): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(WeightFileError);
-  const e = error as WeightFileError;
-  expect(e.file).toBe(file);
-  expect(e.message).not.toContain('\n');
-  expect(e.problem).toMatch(problem);
 }
 
 describe.skipIf(!haveTestData)('ONNX reader on the official node tests (libonnx-testdata)', () => {

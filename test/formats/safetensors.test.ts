@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  WeightFileError, parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, type NamedTensor,
+  parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, type NamedTensor,
 } from '../../src/models/safetensors.js';
 import { readWeightsFile, sha256OfFile, writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
+import { expectFileError } from './expect-file-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-st-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,21 +25,6 @@ function handMade(header: object, data: Uint8Array, pad = true): Uint8Array {
 
 function u16(values: number[]): Uint8Array {
   return new Uint8Array(Uint16Array.from(values).buffer);
-}
-
-function expectFileError(run: () => unknown, file: string, problem: RegExp): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(WeightFileError);
-  const e = error as WeightFileError;
-  expect(e.file).toBe(file);
-  expect(e.message).toBe(`${file}: ${e.problem}`);
-  expect(e.message).not.toContain('\n');
-  expect(e.problem).toMatch(problem);
 }
 
 const tensors = new Map<string, NamedTensor>([

@@ -6,26 +6,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { io } from '@tensorflow/tfjs-core';
 import { decodeTfjsWeight, readTfjsLayers, type TfjsWeightGroup, type TfjsWeightSpec } from '../../tools/convert-weights/tfjs-layers.js';
 import { toParameterMap } from '../../tools/convert-weights/layer-weights.js';
-import { WeightFileError } from '../../src/models/safetensors.js';
 import { tfjs } from '../tfjs.js';
 import { ensureNsfwjsInception } from '../fixtures/nsfwjs-inception.js';
+import { expectFileError } from './expect-file-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-tfjs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function expectFileError(run: () => unknown, file: string, problem: RegExp): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(WeightFileError);
-  const e = error as WeightFileError;
-  expect(e.file).toBe(file);
-  expect(e.message).not.toContain('\n');
-  expect(e.problem).toMatch(problem);
-}
 
 describe('TF.js layers reader on the real nsfwjs InceptionV3 (Keras 2.2.4, uint8-quantized, 6 shards)', () => {
   let modelJson: string;
