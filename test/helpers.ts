@@ -1,5 +1,6 @@
 // Test utilities: seeded random data and tolerance checks that say where they fail.
 import { expect } from 'vitest';
+import { memoryStats, synchronize } from '../src/tensor/index.js';
 
 /** mulberry32: small, seeded, good enough for test data. */
 export function rng(seed: number): () => number {
@@ -46,4 +47,20 @@ export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
+}
+
+/**
+ * Runs `step` `warmup` times (filling the buffer pools), then `repeats` times, and expects the live GPU
+ * bytes and buffers unchanged — and, with `pooled`, the pooled bytes too (nothing new was needed).
+ */
+export async function expectSteadyMemory(step: () => unknown, opts: { repeats: number; warmup?: number; pooled?: boolean }): Promise<void> {
+  for (let i = 0; i < (opts.warmup ?? 1); i++) await step();
+  await synchronize();
+  const before = memoryStats();
+  for (let i = 0; i < opts.repeats; i++) await step();
+  await synchronize();
+  const after = memoryStats();
+  expect(after.liveBytes, 'live GPU bytes').toBe(before.liveBytes);
+  expect(after.liveBuffers, 'live GPU buffers').toBe(before.liveBuffers);
+  if (opts.pooled) expect(after.pooledBytes, 'pooled GPU bytes').toBe(before.pooledBytes);
 }

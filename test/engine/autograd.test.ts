@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Tape, tensor, tidy, watch, withOverrides, memoryStats } from '../../src/tensor/index.js';
+import { Tape, tensor, tidy, watch, withOverrides } from '../../src/tensor/index.js';
 import { relu } from '../../src/ops/relu.js';
 import { add, mul, mulScalar } from '../../src/ops/arithmetic.js';
-import { expectClose, randomArray } from '../helpers.js';
+import { expectClose, expectSteadyMemory, randomArray } from '../helpers.js';
 
 describe('autodiff tape', () => {
   it('differentiates y = relu(a·b + a)·3 by hand-derived rules (exact in float32)', async () => {
@@ -83,13 +83,6 @@ describe('autodiff tape', () => {
       tape.dispose();
       for (const t of g.values()) t.dispose();
     };
-    step();
-    const before = memoryStats();
-    for (let i = 0; i < 200; i++) step();
-    await x.read();
-    const after = memoryStats();
-    expect(after.liveBytes).toBe(before.liveBytes);
-    expect(after.liveBuffers).toBe(before.liveBuffers);
-    expect(after.pooledBytes).toBe(before.pooledBytes);
+    await expectSteadyMemory(step, { repeats: 200, pooled: true });
   });
 });

@@ -2,7 +2,7 @@
 // forward and backward with every parameter and the input requiring gradients, against
 // TensorFlow.js (CPU backend) computing the same function with tf.grads.
 import { describe, expect, it } from 'vitest';
-import { memoryStats, Tape, tensor, tidy, type Tensor } from '../../src/tensor/index.js';
+import { Tape, tensor, tidy, type Tensor } from '../../src/tensor/index.js';
 import { conv2d } from '../../src/ops/conv2d.js';
 import { batchNorm } from '../../src/ops/batchnorm.js';
 import { relu } from '../../src/ops/relu.js';
@@ -10,7 +10,7 @@ import { add } from '../../src/ops/arithmetic.js';
 import { globalAvgPool } from '../../src/ops/pool.js';
 import { dense } from '../../src/ops/dense.js';
 import { softmaxCrossEntropy } from '../../src/ops/loss.js';
-import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { expectClose, expectSteadyMemory, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import type { Tensor as TfTensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 
@@ -111,14 +111,6 @@ describe('small residual net end to end', () => {
       tape.dispose();
       return grads;
     };
-    for (const g of step().values()) g.dispose();
-    await t.x.read();
-    const before = memoryStats();
-    for (let i = 0; i < 200; i++) for (const g of step().values()) g.dispose();
-    await t.x.read();
-    const after = memoryStats();
-    expect(after.liveBytes).toBe(before.liveBytes);
-    expect(after.liveBuffers).toBe(before.liveBuffers);
-    expect(after.pooledBytes).toBe(before.pooledBytes);
+    await expectSteadyMemory(() => { for (const g of step().values()) g.dispose(); }, { repeats: 200, pooled: true });
   });
 });

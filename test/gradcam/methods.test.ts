@@ -5,7 +5,7 @@
 // softmax of the logits in float64 for the reported probabilities (1e-6 abs); the rest are exact
 // structural checks.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { memoryStats, ShapeError, synchronize, tensor, type Tensor } from '../../src/tensor/index.js';
+import { ShapeError, tensor, type Tensor } from '../../src/tensor/index.js';
 import { modelInputPixels, type RgbImage } from '../../src/image/index.js';
 import { resnet50v2 } from '../../src/models/resnet50v2.js';
 import { inceptionv3 } from '../../src/models/inceptionv3.js';
@@ -14,7 +14,7 @@ import {
   chooseTarget, computeLowres, explain, METHOD_NAMES, renderExplanation, sidecarJson, UnknownClassError, UnknownNodeError,
   type ExplainOptions, type MethodName,
 } from '../../src/gradcam/index.js';
-import { expectClose, randomArray, rng } from '../helpers.js';
+import { expectClose, expectSteadyMemory, randomArray, rng } from '../helpers.js';
 import { randomWeights, tinyDefinition, TINY_SIZE, uploadWeights, withLogitColumn, type HostWeights } from './fixtures.js';
 import { Model as ModelClass } from '../../src/models/model.js';
 import type { ParameterSpec } from '../../src/models/shapes.js';
@@ -206,14 +206,8 @@ describe('class selection', () => {
 describe('memory', () => {
   it('100 explanations of the same image (every method in turn) leave live GPU memory unchanged', async () => {
     const run = (i: number) => explain(model, image, { method: METHOD_NAMES[i % METHOD_NAMES.length], ...FAST, layer: i % 2 ? 's' : 'auto' });
-    for (let i = 0; i < METHOD_NAMES.length * 2; i++) await run(i);
-    await synchronize();
-    const before = memoryStats();
-    for (let i = 0; i < 100; i++) await run(i);
-    await synchronize();
-    const after = memoryStats();
-    expect(after.liveBytes).toBe(before.liveBytes);
-    expect(after.liveBuffers).toBe(before.liveBuffers);
+    let i = 0;
+    await expectSteadyMemory(() => run(i++), { warmup: METHOD_NAMES.length * 2, repeats: 100 });
     // And the caller's input tensor comes back as it went in: usable, not marked for gradients.
     const x: Tensor = tensor(randomArray(H * W * 3, 4), [1, H, W, 3]);
     await computeLowres(model, x, { method: 'saliency' });

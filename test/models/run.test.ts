@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { memoryStats, Tape, tensor, tidy, type Tensor } from '../../src/tensor/index.js';
+import { Tape, tensor, tidy, type Tensor } from '../../src/tensor/index.js';
 import { GraphBuilder } from '../../src/models/builder.js';
 import type { Graph } from '../../src/models/graph.js';
 import { parameterSpecs, type ParameterSpec } from '../../src/models/shapes.js';
@@ -15,7 +15,7 @@ import { bindWeights } from '../../src/models/parameters.js';
 import { UnknownNodeError } from '../../src/models/targets.js';
 import { Model } from '../../src/models/model.js';
 import { resnet50v2 } from '../../src/models/resnet50v2.js';
-import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { expectClose, expectSteadyMemory, maxAbs, randomArray } from '../helpers.js';
 import { tfjs, type Tf } from '../tfjs.js';
 
 let tf: Tf;
@@ -213,14 +213,7 @@ describe('hooks and gradients', () => {
       tape.dispose();
       for (const g of grads.values()) g.dispose();
     };
-    step();
-    await x.read();
-    const before = memoryStats();
-    for (let i = 0; i < 20; i++) step();
-    await x.read();
-    const after = memoryStats();
-    expect(after.liveBytes).toBe(before.liveBytes);
-    expect(after.liveBuffers).toBe(before.liveBuffers);
+    await expectSteadyMemory(step, { repeats: 20 });
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStats, ShapeError, Tape, tensor, tidy, watch, type Tensor } from '../../src/tensor/index.js';
+import { ShapeError, Tape, tensor, tidy, watch, type Tensor } from '../../src/tensor/index.js';
 import { avgPool, globalAvgPool, globalMaxPool, maxPool, type Pool2dOptions } from '../../src/ops/pool.js';
 import type { Padding } from '../../src/ops/padding.js';
-import { expectClose, randomArray, rng } from '../helpers.js';
+import { expectClose, expectSteadyMemory, randomArray, rng } from '../helpers.js';
 import type { Tensor as TfTensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tfjs, type Tf } from '../tfjs.js';
 import { numericGradient } from '../reference/grad.js';
@@ -399,14 +399,7 @@ describe('pooling on the tape', () => {
       tape.dispose();
       for (const g of grads.values()) g.dispose();
     };
-    step();
-    await x.read();
-    const before = memoryStats();
-    for (let i = 0; i < 20; i++) step();
-    await x.read();
-    const after = memoryStats();
-    expect(after.liveBytes).toBe(before.liveBytes);
-    expect(after.liveBuffers).toBe(before.liveBuffers);
+    await expectSteadyMemory(step, { repeats: 20 });
   });
 });
 
