@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     sourceSha256: '',
     preprocessing: 'tf',
     labels: SCENE_LABELS,
-    licence: 'CC0 / same as gradscope',
+    licence: 'MIT, like gradscope (trained on its synthetic scenes only)',
     extra: {
       seed: String(recipe.seed),
       heldOutAccuracy: heldOut.accuracy.toFixed(4),

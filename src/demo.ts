@@ -1,4 +1,4 @@
-// `npm run demo:scenes`: offline, the bundled scenes-resnet explains the bundled example scenes
+// `npm run demo`: offline, the bundled scenes-resnet explains the bundled example scenes
 // (examples/scenes/*.png) into out/demo/ — overlay, heat map and JSON per picture and method, the
 // predicted class against the true one, and a pointing check on the bundled masks (src/cli/demo-run.ts).
 // Options: --examples DIR, --out DIR. Like the command line, the work runs in a child process whose

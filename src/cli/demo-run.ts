@@ -1,4 +1,4 @@
-// The work of `npm run demo:scenes`: the bundled scenes-resnet explains the bundled example scenes, offline.
+// The work of `npm run demo`: the bundled scenes-resnet explains the bundled example scenes, offline.
 // For each picture it writes what the explain verb writes (overlay, heat map, JSON sidecar) for each
 // demo method, says which class was predicted against the true one (the file name), and, where a
 // mask is bundled beside the picture (<stem>-mask.png), whether the map's maximum lies on the object

@@ -52,14 +52,20 @@ export const HEART_HALF_DIAGONAL = 0.74;
 const HEART_SQUARE_CENTRE = ((1.5 + Math.SQRT1_2) * HEART_HALF_DIAGONAL) / 2 - HEART_HALF_DIAGONAL;
 const HEART_DISC_R2 = HEART_HALF_DIAGONAL * HEART_HALF_DIAGONAL / 2;
 
-/** Inner radius of the ring (outer radius 1). */
-export const RING_INNER = 0.45;
+/** Inner radius of the star's concave vertices (tips at 1). */
+export const STAR_INNER = 0.5;
+
+/**
+ * Inner radius of the ring (outer radius 1): a thick band, so that the ring's pixels (not its hole)
+ * are where a localisation map can point.
+ */
+export const RING_INNER = 0.35;
 
 const INSIDE: Record<ShapeClass, Inside> = {
   circle: (x, y) => x * x + y * y <= 1,
   square: (x, y) => Math.abs(x) <= 0.75 && Math.abs(y) <= 0.75,
   triangle: regularPolygon(3),
-  star: polygon(starVertices(5, 1, 0.45)),
+  star: polygon(starVertices(5, 1, STAR_INNER)),
   cross: (x, y) => {
     const ax = Math.abs(x), ay = Math.abs(y);
     return (ax <= 0.3 && ay <= 0.95) || (ay <= 0.3 && ax <= 0.95);

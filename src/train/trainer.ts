@@ -150,8 +150,16 @@ export class Trainer {
         // momentum (k−1)/k keeps the running value equal to the mean of the k batches seen.
         for (const [node, stats] of r.batchStatistics) this.updateRunning(node, stats, (k - 1) / k);
       });
-      await (this.params.values().next().value as Tensor).read();
+      // One batch at a time: reading anything back waits for the submitted work, so queued
+      // uploads and statistics never pile up.
+      await (this.params.get(`${this.firstBatchNorm()}/moving_mean`) as Tensor).read();
     }
+  }
+
+  private firstBatchNorm(): string {
+    const node = this.graph.nodes.find((n) => n.op === 'batchnorm');
+    if (!node) throw new Error('recalibrateBatchNorm: the graph has no batchnorm');
+    return node.name;
   }
 
   /** Parameters as host arrays, in the graph's parameter order. */

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { renderScene, sceneLabel, SCENE_SIZE, type Scene } from '../../src/data/scenes.js';
 import { sceneBatch } from '../../src/data/batch.js';
 import { SHAPE_CLASSES } from '../../src/data/classes.js';
-import { HEART_HALF_DIAGONAL, RING_INNER } from '../../src/data/shapes.js';
+import { HEART_HALF_DIAGONAL, RING_INNER, STAR_INNER } from '../../src/data/shapes.js';
 
 /** Shape areas in units of radius², in closed form. */
 const UNIT_AREA: Record<string, number> = {
   circle: Math.PI,
   square: 1.5 * 1.5,
   triangle: (3 * Math.sqrt(3)) / 4,
-  star: 5 * 0.45 * Math.sin(Math.PI / 5),
+  star: 5 * STAR_INNER * Math.sin(Math.PI / 5),
   cross: 2 * 0.6 * 1.9 - 0.6 * 0.6,
   ring: Math.PI * (1 - RING_INNER * RING_INNER),
   hexagon: (3 * Math.sqrt(3)) / 2,

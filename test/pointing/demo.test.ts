@@ -1,7 +1,7 @@
-// `npm run demo:scenes` (src/demo.ts) as a child process: its one-line refusal without weights or example
+// `npm run demo` (src/demo.ts) as a child process: its one-line refusal without weights or example
 // scenes, and a full run with an untrained scenes-resnet on example scenes written here (plumbing:
-// files, report lines, exit status, quiet stderr). With the trained weights and the bundled
-// examples present, the real demo is run too.
+// files, report lines, exit status, quiet stderr); and the real demo on the committed weights and the
+// bundled examples.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SHAPE_CLASSES } from '../../src/data/classes.js';
 import { renderScene } from '../../src/data/scenes.js';
 import { writePng } from '../../src/image/write-png.js';
-import { WEIGHTS_DIR } from '../../src/models/load.js';
 import { DAWN_WARNING, entries, lines, REPO, type CliResult } from '../cli/run-cli.js';
 import { tempDir, writeUntrainedScenesResnet } from './fixtures.js';
 
@@ -53,7 +52,7 @@ beforeAll(async () => {
   }
 });
 
-describe('npm run demo:scenes', () => {
+describe('npm run demo', () => {
   it('without the weights: exit 2 and one line saying to run npm run train-demo', async () => {
     const empty = join(dir, 'no-weights');
     mkdirSync(empty, { recursive: true });
@@ -93,16 +92,14 @@ describe('npm run demo:scenes', () => {
     expect(r.stdout).toMatch(/^pointing check \(.*\): gradcam \d of 2, gradcam\+\+ \d of 2$/m);
   });
 
-  const bundled = existsSync(join(WEIGHTS_DIR, 'scenes-resnet.safetensors')) && existsSync(join(REPO, 'examples', 'scenes'));
-  it.skipIf(!bundled)(
-    bundled ? 'the real demo on the bundled weights and examples: exit 0, quiet, every picture explained' : 'the real demo — SKIPPED: weights/scenes-resnet.safetensors or examples/scenes not there yet',
-    async () => {
-      const out = join(dir, 'real');
-      const r = await runDemo(['--out', out]);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/predicted correctly/);
-      expect(entries(out).filter((f) => f.endsWith('.gradcam.png')).length).toBeGreaterThan(0);
-    },
-  );
+  it('the real demo (npm run demo) on the bundled weights and the 6 bundled scenes: exit 0, quiet, every scene explained and predicted correctly', async () => {
+    const scripts = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.demo).toMatch(/tsx src\/demo\.ts$/);
+    const out = join(dir, 'real');
+    const r = await runDemo(['--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^6 of 6 predicted correctly$/m);
+    expect(entries(out).filter((f) => f.endsWith('.gradcam.png'))).toHaveLength(6);
+  });
 });
