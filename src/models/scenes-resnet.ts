@@ -14,9 +14,8 @@
 // - The last stage keeps the 12×12 resolution (stride 1, like conv5 of ResNet50V2), so the final
 //   features see whole objects (receptive field 90 px), and a 3×3 stride-1 average pool
 //   (post_smooth) before post_bn spreads the evidence that edge and corner features leave on an
-//   outline over its neighbourhood, so the map peaks inside the object rather than on its outline
-//   (measured: 94 % of class-activation maxima inside the mask, against 88 % without). Global average
-//   pooling after it sees almost the same sum, so classification is unaffected.
+//   outline over its neighbourhood, so the map peaks inside the object rather than on its outline.
+//   Global average pooling after it sees almost the same sum, so classification is unaffected.
 import { GraphBuilder } from './builder.js';
 import { defineModel, type ModelDefinition } from './definition.js';
 import type { Graph } from './graph.js';
