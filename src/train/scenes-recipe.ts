@@ -32,7 +32,7 @@ export interface ScenesRecipe {
 const DEFAULTS: ScenesRecipe = {
   seed: 2024,
   batchSize: 32,
-  epochs: 6,
+  epochs: 8,
   stepsPerEpoch: 250,
   peakLearningRate: 3e-3,
   warmupSteps: 60,
