@@ -2,6 +2,7 @@
 import { dispatch, groupsFor } from './kernel.js';
 import { assertSameShape } from './shape.js';
 import { empty, type Tensor } from './tensor.js';
+import { flatKernelMain } from './flat-kernel.js';
 
 const ADD_WGSL = /* wgsl */ `
 struct Params { n: i32 }
@@ -9,12 +10,7 @@ struct Params { n: i32 }
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = i32(gid.x + gid.y * nwg.x * 256u);
-  if (i >= p.n) { return; }
-  y[i] = a[i] + b[i];
-}`;
+${flatKernelMain(`y[i] = a[i] + b[i];`)}`;
 
 export function accumulate(a: Tensor, b: Tensor): Tensor {
   assertSameShape('gradient accumulation', a.shape, b.shape);

@@ -1,9 +1,6 @@
 // In-place parameter updates, one invocation per element. Hyper-parameters travel as Params floats
 // (the learning rate changes every step; the uniform cache absorbs that).
-
-const header = /* wgsl */ `
-fn linearIndex(gid: vec3<u32>, nwg: vec3<u32>) -> i32 { return i32(gid.x + gid.y * nwg.x * 256u); }
-`;
+import { flatKernelMain } from '../tensor/index.js';
 
 /**
  * Adam with decoupled weight decay (AdamW, Loshchilov & Hutter):
@@ -18,19 +15,13 @@ struct Params { n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, invC
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
-${header}
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(gid, nwg);
-  if (i >= p.n) { return; }
-  let g = grad[i];
+${flatKernelMain(`let g = grad[i];
   let mi = p.beta1 * m[i] + (1.0 - p.beta1) * g;
   let vi = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;
   m[i] = mi;
   v[i] = vi;
   let w = param[i];
-  param[i] = w - p.lr * ((mi * p.invC1) / (sqrt(vi * p.invC2) + p.eps) + p.wd * w);
-}`;
+  param[i] = w - p.lr * ((mi * p.invC1) / (sqrt(vi * p.invC2) + p.eps) + p.wd * w);`)}`;
 
 /**
  * SGD with momentum and L2 weight decay (the classic ResNet recipe):
@@ -43,13 +34,7 @@ struct Params { n: i32, lr: f32, momentum: f32, wd: f32 }
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> u: array<f32>;
-${header}
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(gid, nwg);
-  if (i >= p.n) { return; }
-  let w = param[i];
+${flatKernelMain(`let w = param[i];
   let ui = p.momentum * u[i] + grad[i] + p.wd * w;
   u[i] = ui;
-  param[i] = w - p.lr * ui;
-}`;
+  param[i] = w - p.lr * ui;`)}`;

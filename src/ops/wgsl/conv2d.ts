@@ -28,6 +28,7 @@ import {
   type StoreVariant,
 } from './matmul.js';
 import { epilogueBindings, epilogueStore, type EpilogueVariant } from './conv-epilogue.js';
+import { flatKernelMain } from '../../tensor/flat-kernel.js';
 
 /** Output rows (pixels, or filter rows for the filter gradient) per invocation. */
 export const CONV_ROWS = 8;
@@ -297,14 +298,9 @@ struct Params { n: i32, C: i32, Cp: i32, inner: i32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = i32(gid.x + gid.y * nwg.x * 256u);
-  if (i >= p.n) { return; }
-  let inner = i % p.inner;
+${flatKernelMain(`let inner = i % p.inner;
   let c = (i / p.inner) % p.Cp;
   let outer = i / (p.inner * p.Cp);
   var v = 0.0;
   if (c < p.C) { v = x[(outer * p.C + c) * p.inner + inner]; }
-  y[i] = v;
-}`;
+  y[i] = v;`)}`;

@@ -1,6 +1,7 @@
 // Elementwise kernels over flat arrays, each in a scalar and a vec4 variant (vec4 is ~2.3× faster
 // on lavapipe; used when the length — and for channel broadcasts the channel count — is a
 // multiple of 4). Large tensors fold the grid into 2-D: index = x + y·(groups in x)·256.
+import { flatKernelMain } from '../../tensor/flat-kernel.js';
 
 export interface KernelPair {
   scalar: string;
@@ -11,22 +12,13 @@ const header = (bindings: string) => /* wgsl */ `
 struct Params { n: i32, c: i32 }
 @group(0) @binding(0) var<uniform> p: Params;
 ${bindings}
-fn linearIndex(gid: vec3<u32>, nwg: vec3<u32>) -> i32 { return i32(gid.x + gid.y * nwg.x * 256u); }
 `;
-
-const main = (body: string) => /* wgsl */ `
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(gid, nwg);
-  if (i >= p.n) { return; }
-  ${body}
-}`;
 
 /** In vec4 kernels p.n and p.c count vec4 elements; `T` is f32 or vec4<f32>, `zero` its 0. */
 function pair(bindings: (t: string) => string, body: (t: string, zero: string) => string): KernelPair {
   return {
-    scalar: header(bindings('f32')) + main(body('f32', '0.0')),
-    vec4: header(bindings('vec4<f32>')) + main(body('vec4<f32>', 'vec4<f32>(0.0)')),
+    scalar: header(bindings('f32')) + flatKernelMain(body('f32', '0.0')),
+    vec4: header(bindings('vec4<f32>')) + flatKernelMain(body('vec4<f32>', 'vec4<f32>(0.0)')),
   };
 }
 
@@ -59,9 +51,8 @@ struct Params { n: i32, c: i32, s: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<${t}>;
 @group(0) @binding(2) var<storage, read_write> y: array<${t}>;
-fn linearIndex(gid: vec3<u32>, nwg: vec3<u32>) -> i32 { return i32(gid.x + gid.y * nwg.x * 256u); }
 `;
 export const scale: KernelPair = {
-  scalar: scaleHeader('f32') + main('y[i] = x[i] * p.s;'),
-  vec4: scaleHeader('vec4<f32>') + main('y[i] = x[i] * p.s;'),
+  scalar: scaleHeader('f32') + flatKernelMain('y[i] = x[i] * p.s;'),
+  vec4: scaleHeader('vec4<f32>') + flatKernelMain('y[i] = x[i] * p.s;'),
 };
