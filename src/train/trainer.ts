@@ -2,7 +2,7 @@
 // statistics) under a Tape, softmax cross-entropy, backward to every trainable parameter, an
 // in-place optimizer update and the running-statistics update, all recorded into one submission.
 // Nothing is read back except the loss and the logits of the step, after the GPU has the work.
-import { flush, keep, Tape, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { flush, keep, synchronize, Tape, tensor, tidy, type Tensor } from '../tensor/index.js';
 import { updateRunningStatistics } from '../ops/batchnorm.js';
 import { softmaxCrossEntropy } from '../ops/loss.js';
 import { runGraph } from '../models/execute.js';
@@ -150,16 +150,9 @@ export class Trainer {
         // momentum (k−1)/k keeps the running value equal to the mean of the k batches seen.
         for (const [node, stats] of r.batchStatistics) this.updateRunning(node, stats, (k - 1) / k);
       });
-      // One batch at a time: reading anything back waits for the submitted work, so queued
-      // uploads and statistics never pile up.
-      await (this.params.get(`${this.firstBatchNorm()}/moving_mean`) as Tensor).read();
+      // One batch at a time, so queued uploads and statistics never pile up.
+      await synchronize();
     }
-  }
-
-  private firstBatchNorm(): string {
-    const node = this.graph.nodes.find((n) => n.op === 'batchnorm');
-    if (!node) throw new Error('recalibrateBatchNorm: the graph has no batchnorm');
-    return node.name;
   }
 
   /** Parameters as host arrays, in the graph's parameter order. */
