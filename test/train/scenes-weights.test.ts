@@ -10,26 +10,10 @@ import { renderScene } from '../../src/data/scenes.js';
 import { Model } from '../../src/models/model.js';
 import { scenesResnet, SCENE_LABELS } from '../../src/models/scenes-resnet.js';
 import { readWeightsFile } from '../../src/models/weights-file.js';
+import { argmaxReference, upsampleReference } from '../pointing/reference.js';
 
 const FILE = 'weights/scenes-resnet.safetensors';
 const TEST_SEED = 0x5eed_7e57;
-
-/** Argmax of the bilinear (half-pixel centres) upsampling of a g×g map to size×size. */
-function upsampledArgmax(map: Float32Array, g: number, size: number): [number, number] {
-  const scale = g / size;
-  let best = -Infinity, bx = 0, by = 0;
-  for (let y = 0; y < size; y++) {
-    const fy = Math.min(g - 1, Math.max(0, (y + 0.5) * scale - 0.5));
-    const y0 = Math.floor(fy), y1 = Math.min(g - 1, y0 + 1), ty = fy - y0;
-    for (let x = 0; x < size; x++) {
-      const fx = Math.min(g - 1, Math.max(0, (x + 0.5) * scale - 0.5));
-      const x0 = Math.floor(fx), x1 = Math.min(g - 1, x0 + 1), tx = fx - x0;
-      const v = (1 - ty) * ((1 - tx) * map[y0 * g + x0] + tx * map[y0 * g + x1]) + ty * ((1 - tx) * map[y1 * g + x0] + tx * map[y1 * g + x1]);
-      if (v > best) [best, bx, by] = [v, x, y];
-    }
-  }
-  return [bx, by];
-}
 
 describe('committed scenes-resnet weights', () => {
   it('carry the training metadata and fit the definition', () => {
@@ -68,17 +52,14 @@ describe('committed scenes-resnet weights', () => {
       feature?.dispose();
       r.logits.dispose();
       scenes.forEach((s, n) => {
-        let predicted = 0;
-        for (let c = 1; c < classes; c++) if (logits[n * classes + c] > logits[n * classes + predicted]) predicted = c;
-        if (predicted === s.label) correct++;
+        if (argmaxReference(logits.subarray(n * classes, (n + 1) * classes)) === s.label) correct++;
         const cam = new Float32Array(g * g);
         for (let p = 0; p < g * g; p++) {
           let v = 0;
           for (let k = 0; k < channels; k++) v += w[k * classes + s.label] * a[(n * g * g + p) * channels + k];
           cam[p] = Math.max(0, v);
         }
-        const [px, py] = upsampledArgmax(cam, g, size);
-        if (s.mask[py * size + px]) inside++;
+        if (s.mask[argmaxReference(upsampleReference(cam, g, g, size, size))]) inside++;
       });
     }
     model.dispose();
