@@ -9,9 +9,8 @@ import { initGpu, releaseGpu } from '../src/tensor/index.js';
 import { SHAPE_CLASSES } from '../src/data/classes.js';
 import { renderScene } from '../src/data/scenes.js';
 import { writePng } from '../src/image/write-png.js';
-import { SCENE_LABELS } from '../src/models/scenes-resnet.js';
 import { totalParameters } from '../src/models/shapes.js';
-import { scenesResnetGraph } from '../src/models/scenes-resnet.js';
+import { SCENE_LABELS, scenesResnetGraph } from '../src/models/scenes-resnet.js';
 import { writeWeightsFile } from '../src/models/weights-file.js';
 import { DEFAULT_SCENES_RECIPE, trainScenesResnet, type ScenesRecipe } from '../src/train/scenes-recipe.js';
 

@@ -1,5 +1,6 @@
 // Batches of scenes as model input: NHWC floats in the 'tf' convention (x/127.5 − 1, the
 // preprocessing scenes-resnet declares) and one-hot labels.
+import { preprocessPixels } from '../models/preprocess.js';
 import { SHAPE_CLASSES } from './classes.js';
 import { renderScene, SCENE_SIZE } from './scenes.js';
 
@@ -22,8 +23,7 @@ export function sceneBatch(seed: number, first: number, count: number, size = SC
   const labels = new Int32Array(count);
   for (let n = 0; n < count; n++) {
     const scene = renderScene(seed, first + n, { size, clutter });
-    const base = n * pixelsPer;
-    for (let i = 0; i < pixelsPer; i++) inputs[base + i] = scene.pixels[i] / 127.5 - 1;
+    inputs.set(preprocessPixels('tf', scene.pixels, size, size), n * pixelsPer);
     labels[n] = scene.label;
     oneHot[n * classes + scene.label] = 1;
   }
