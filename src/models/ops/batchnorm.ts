@@ -18,7 +18,10 @@ export const batchnormOp: OpDescriptor<NodeOf<'batchnorm'>> = {
     const a = node.attrs;
     const gamma = a.scale ? ctx.param('gamma') : undefined;
     const beta = a.center ? ctx.param('beta') : undefined;
-    if (!ctx.training) return activate(batchNorm(x, { mean: ctx.param('moving_mean'), variance: ctx.param('moving_variance'), gamma, beta, epsilon: a.epsilon }), a.activation);
+    if (!ctx.training) {
+      const stats = { mean: ctx.param('moving_mean'), variance: ctx.param('moving_variance') };
+      return activate(batchNorm(x, { ...stats, gamma, beta, epsilon: a.epsilon }), a.activation);
+    }
     const r = batchNormTraining(x, { gamma, beta, epsilon: a.epsilon });
     ctx.stats.set(node.name, { mean: r.batchMean, variance: r.batchVariance });
     return activate(r.y, a.activation);

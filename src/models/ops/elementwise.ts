@@ -18,7 +18,9 @@ export const addOp: OpDescriptor<NodeOf<'add'>> = {
   arity: [2, 2],
   shape(node, [a, b]) {
     const perChannel = b.length === 1 && b[0] === a[a.length - 1];
-    if (!perChannel && (a.length !== b.length || !a.every((d, i) => d === b[i]))) throw new ShapeError(opLabel(node), 'inputs of equal shape', `${fmt(a)} and ${fmt(b)}`);
+    if (!perChannel && (a.length !== b.length || !a.every((d, i) => d === b[i]))) {
+      throw new ShapeError(opLabel(node), 'inputs of equal shape', `${fmt(a)} and ${fmt(b)}`);
+    }
     return a;
   },
   evaluate: (_, [a, b]) => add(a, b),

@@ -18,7 +18,9 @@ export function checkPair(node: GraphNode, what: string, v: unknown): Pair {
 export function resolvePadding(node: GraphNode, spec: PaddingSpec, h: number, w: number, k: Pair, s: Pair, d: Pair = [1, 1]): Padding {
   if (spec === 'valid') return { top: 0, bottom: 0, left: 0, right: 0 };
   if (spec === 'same') return samePadding(h, w, k[0], k[1], s[0], s[1], d[0], d[1]);
-  if (typeof spec !== 'object' || spec === null) throw new ShapeError(opLabel(node), `padding 'valid', 'same' or {top, bottom, left, right}`, JSON.stringify(spec));
+  if (typeof spec !== 'object' || spec === null) {
+    throw new ShapeError(opLabel(node), `padding 'valid', 'same' or {top, bottom, left, right}`, JSON.stringify(spec));
+  }
   for (const side of ['top', 'bottom', 'left', 'right'] as const) {
     if (!Number.isInteger(spec[side]) || spec[side] < 0) throw new ShapeError(opLabel(node), `padding.${side} a non-negative integer`, `${spec[side]}`);
   }

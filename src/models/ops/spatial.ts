@@ -13,7 +13,8 @@ export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
     expectRank(node, x, 4, 'NHWC');
     const a = node.attrs;
     const filters = positiveInteger(node, 'filters', a.filters);
-    const [oh, ow] = windowed(node, x, checkPair(node, 'kernel', a.kernel), checkPair(node, 'strides', a.strides), a.padding, checkPair(node, 'dilations', a.dilations));
+    const dilations = checkPair(node, 'dilations', a.dilations);
+    const [oh, ow] = windowed(node, x, checkPair(node, 'kernel', a.kernel), checkPair(node, 'strides', a.strides), a.padding, dilations);
     return [x[0], oh, ow, filters];
   },
   params(node, x) {
@@ -25,7 +26,8 @@ export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
   },
   evaluate(node, [x], ctx) {
     const a = node.attrs;
-    const y = conv2d(x, ctx.param('kernel'), { strides: a.strides, dilations: a.dilations, padding: a.padding, bias: a.useBias ? ctx.param('bias') : undefined });
+    const bias = a.useBias ? ctx.param('bias') : undefined;
+    const y = conv2d(x, ctx.param('kernel'), { strides: a.strides, dilations: a.dilations, padding: a.padding, bias });
     return activate(y, a.activation);
   },
   negative: (node) => node.attrs.activation !== 'relu',
@@ -58,7 +60,8 @@ export const avgpoolOp: OpDescriptor<NodeOf<'avgpool'>> = {
   shape: (node, [x]) => poolShape(node, x),
   evaluate(node, [x]) {
     const a = node.attrs;
-    return avgPool(x, { kernel: a.kernel, strides: a.strides, padding: a.padding, ceilMode: a.ceilMode, countIncludePad: a.countIncludePad, dilations: a.dilations });
+    const { kernel, strides, padding, ceilMode, countIncludePad, dilations } = a;
+    return avgPool(x, { kernel, strides, padding, ceilMode, countIncludePad, dilations });
   },
   negative: anyInputNegative,
   roles: PASS_THROUGH,

@@ -46,7 +46,9 @@ export const concatOp: OpDescriptor<NodeOf<'concat'>> = {
     const x = xs[0];
     const rank = x.length;
     const axis = node.attrs.axis < 0 ? rank + node.attrs.axis : node.attrs.axis;
-    if (!Number.isInteger(axis) || axis < 1 || axis >= rank) throw new ShapeError(opLabel(node), `an axis in 1..${rank - 1} or -1..-${rank - 1} (not the batch)`, `${node.attrs.axis}`);
+    if (!Number.isInteger(axis) || axis < 1 || axis >= rank) {
+      throw new ShapeError(opLabel(node), `an axis in 1..${rank - 1} or -1..-${rank - 1} (not the batch)`, `${node.attrs.axis}`);
+    }
     const out = [...x];
     for (const s of xs.slice(1)) {
       const fits = s.length === rank && s.every((d, i) => i === axis || d === x[i]);
