@@ -1,7 +1,7 @@
 // Strided views: the shape arithmetic (NumPy broadcasting, contiguous strides) and the launcher
 // of wgsl/strided.ts's kernels, shared by binary ops, broadcastTo, transpose and slice.
 import { dispatch, empty, fmt, groupsFor, ShapeError, type Shape, type Tensor } from '../tensor/index.js';
-import { MAX_STRIDED_DIMS, MAX_STRIDED_INPUTS, stridedMapKernel, stridedScatter } from './wgsl/strided.js';
+import { MAX_STRIDED_DIMS, MAX_STRIDED_INPUTS, stridedMapKernel, stridedScatterKernel } from './wgsl/strided.js';
 
 /** An input read at base + Σ coordinate·strides[d] for each output coordinate. */
 export interface View {
@@ -53,12 +53,38 @@ function checkRank(op: string, shape: Shape): void {
   if (shape.length > MAX_STRIDED_DIMS) throw new ShapeError(op, `a tensor of rank <= ${MAX_STRIDED_DIMS}`, `shape ${fmt(shape)}`);
 }
 
-/** Uniform ints: n, nd, padding, bases (4), dims (8), then 8 strides per input. */
-function stridedInts(outShape: Shape, views: readonly { strides: readonly number[]; base?: number }[]): number[] {
+/**
+ * Drops size-1 dims and merges neighbours that every view walks contiguously (stride of the outer
+ * = stride of the inner × its size): fewer index divisions per element (the SE gate
+ * [1, 1, 1, C] × [1, H, W, C] becomes [H·W, C]).
+ */
+function collapseDims(shape: Shape, strides: readonly (readonly number[])[]): { dims: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const out: number[][] = strides.map(() => []);
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const last = dims.length - 1;
+    if (last >= 0 && strides.every((s, j) => out[j][last] === s[i] * d)) {
+      dims[last] *= d;
+      strides.forEach((s, j) => {
+        out[j][last] = s[i];
+      });
+      return;
+    }
+    dims.push(d);
+    strides.forEach((s, j) => out[j].push(s[i]));
+  });
+  return { dims, strides: out };
+}
+
+/** Uniform ints (n, nd, padding, bases (4), dims (8), then 8 strides per input) and the collapsed rank. */
+function stridedInts(outShape: Shape, views: readonly { strides: readonly number[]; base?: number }[]): { ints: number[]; nd: number } {
   const size = outShape.reduce((n, d) => n * d, 1);
+  const { dims, strides } = collapseDims(outShape, views.map((v) => v.strides));
   const pad = (xs: readonly number[], fill: number, len: number) => [...xs, ...new Array<number>(len - xs.length).fill(fill)];
   const bases = pad(views.map((v) => v.base ?? 0), 0, 4);
-  return [size, outShape.length, 0, 0, ...bases, ...pad(outShape, 1, MAX_STRIDED_DIMS), ...views.flatMap((v) => pad(v.strides, 0, MAX_STRIDED_DIMS))];
+  const ints = [size, dims.length, 0, 0, ...bases, ...pad(dims, 1, MAX_STRIDED_DIMS), ...strides.flatMap((s) => pad(s, 0, MAX_STRIDED_DIMS))];
+  return { ints, nd: dims.length };
 }
 
 /**
@@ -71,10 +97,11 @@ export function stridedMap(op: string, views: readonly View[], outShape: Shape, 
   if (views.length > MAX_STRIDED_INPUTS) throw new Error(`${op}: at most ${MAX_STRIDED_INPUTS} strided inputs`);
   const y = empty(outShape);
   if (y.size === 0) return y;
+  const { ints, nd } = stridedInts(indexShape, views);
   dispatch({
-    wgsl: stridedMapKernel(views.length, expr, helpers),
+    wgsl: stridedMapKernel(views.length, nd, expr, helpers),
     bindings: [...views.map((v) => v.tensor.buffer), y.buffer],
-    ints: stridedInts(indexShape, views),
+    ints,
     workgroups: groupsFor(y.size, 256),
     flops: y.size,
   });
@@ -85,10 +112,11 @@ export function stridedMap(op: string, views: readonly View[], outShape: Shape, 
 export function stridedScatterInto(x: Tensor, y: Tensor, strides: readonly number[], base = 0): void {
   checkRank('scatter', x.shape);
   if (x.size === 0) return;
+  const { ints, nd } = stridedInts(x.shape, [{ strides, base }]);
   dispatch({
-    wgsl: stridedScatter,
+    wgsl: stridedScatterKernel(nd),
     bindings: [x.buffer, y.buffer],
-    ints: stridedInts(x.shape, [{ strides, base }]),
+    ints,
     workgroups: groupsFor(x.size, 256),
     flops: x.size,
   });
