@@ -1,7 +1,7 @@
 // Grouped and depthwise 2-D convolution (NHWC; filter [KH, KW, Cin/groups, Cout], the HWIO layout
 // with each group's input channels; TF's depthwise [KH, KW, Cin, multiplier] is the same memory
 // with groups = Cin). groups = 1 is conv2d. The geometry and its checks are conv2d's (computed for
-// the dense filter of the same window); kernels in wgsl/grouped-conv2d.ts. The forward store fuses
+// one group's channels); kernels in wgsl/grouped-conv2d.ts. The forward store fuses
 // bias, a folded inference batchnorm, a residual and an activation (ReLU6, SiLU, hard-swish, …):
 // MobileNet's depthwise + BN + ReLU6 is one pass. While recording, the activation runs as its own
 // op so its backward overrides (guided ReLU/ReLU6) apply.
@@ -49,7 +49,9 @@ function geometry(x: Tensor, w: Tensor, groups: number, opts: GroupedConv2dOptio
     throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin / groups}, Cout] with Cin ${Cin} and Cout multiples of groups ${groups}`, `x ${fmt(x.shape)}, filter ${fmt(w.shape)}`);
   }
   const { epilogue, ...rest } = opts;
-  const conv = convGeometry(x.shape, [KH, KW, Cin, Cout], { ...rest, epilogue: { affine: epilogue?.affine, residual: epilogue?.residual } });
+  // conv2d's geometry for one group's input channels: the real filter, so its size checks hold.
+  const [N, H, W] = x.shape;
+  const conv = { ...convGeometry([N, H, W, cinG], w.shape, { ...rest, epilogue: { affine: epilogue?.affine, residual: epilogue?.residual } }), Cin };
   const coutG = Cout / groups;
   for (const [what, floats] of [['x', x.size], ['output', conv.batch * conv.OH * conv.OW * Cout]] as const) {
     if (floats * 4 > maxBindingBytes()) throw new ShapeError(OP, `${what} within one storage binding (${maxBindingBytes()} bytes)`, `${floats * 4} bytes`);

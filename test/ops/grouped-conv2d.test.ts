@@ -8,6 +8,7 @@ import { Tape, tensor, tidy, watch, withOverrides, type Tensor } from '../../src
 import { depthwiseConv2d, groupedConv2d, type GroupedConvEpilogue } from '../../src/ops/grouped-conv2d.js';
 import { batchNormCoefficients } from '../../src/ops/batchnorm.js';
 import { samePadding, type Padding } from '../../src/ops/padding.js';
+import { setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { expectClose, expectSteadyMemory, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { conv2dRef, convOutputSize } from '../reference/conv.js';
@@ -200,6 +201,21 @@ describe('fused epilogue: bias, folded batchnorm, residual, activation', () => {
     expect(plain.overridden).toEqual({});
     expect(guided.overridden).toEqual({ relu6: 1 });
     expect(guided.gx).not.toEqual(plain.gx);
+  });
+});
+
+describe('grouped convolution limits', () => {
+  it('a wide depthwise filter is checked at its own size, not as a dense C×C filter (binding limit 1 MiB; forward vs float64, rtol 1e-4, atol 1e-5)', async () => {
+    const c: Case = { what: 'wide', x: [1, 3, 3, 256], k: [3, 3], multiplier: 1, padding: 'same' };
+    const xv = randomArray(size(c.x), 71);
+    const wv = randomArray(9 * 256, 72);
+    setMaxBindingBytesForTests(1 << 20);
+    try {
+      const y = await run(c, tensor(xv, c.x), tensor(wv, opFilterShape(c))).read();
+      expectClose(y, refForward(c, xv, wv), 1e-4, 1e-5, 'forward vs float64');
+    } finally {
+      setMaxBindingBytesForTests(undefined);
+    }
   });
 });
 
