@@ -1,7 +1,7 @@
 // Strided views: the shape arithmetic (NumPy broadcasting, contiguous strides) and the launcher
 // of wgsl/strided.ts's kernels, shared by binary ops, broadcastTo, transpose and slice.
 import { dispatch, empty, fmt, groupsFor, ShapeError, type Shape, type Tensor } from '../tensor/index.js';
-import { MAX_STRIDED_DIMS, MAX_STRIDED_INPUTS, stridedMapKernel, stridedScatterKernel } from './wgsl/strided.js';
+import { MAX_STRIDED_DIMS, MAX_STRIDED_INPUTS, stridedMapKernel, stridedScatterKernel, type LaneRead } from './wgsl/strided.js';
 
 /** An input read at base + Σ coordinate·strides[d] for each output coordinate. */
 export interface View {
@@ -77,18 +77,35 @@ function collapseDims(shape: Shape, strides: readonly (readonly number[])[]): { 
   return { dims, strides: out };
 }
 
-/** Uniform ints (n, nd, padding, bases (4), dims (8), then 8 strides per input) and the collapsed rank. */
-function stridedInts(outShape: Shape, views: readonly { strides: readonly number[]; base?: number }[]): { ints: number[]; nd: number } {
+/**
+ * vec4 reads when the innermost collapsed dim is a multiple of 4 and every view either walks it
+ * contiguously from 4-aligned offsets ('lanes') or repeats one value along it ('splat'); else scalar.
+ */
+function laneReads(dims: readonly number[], strides: readonly (readonly number[])[], bases: readonly number[]): LaneRead[] {
+  const last = dims.length - 1;
+  const scalar = strides.map((): LaneRead => 'scalar');
+  if (last < 0 || dims[last] % 4 !== 0) return scalar;
+  const reads = strides.map((s, j): LaneRead | undefined =>
+    s[last] === 0 ? 'splat' : s[last] === 1 && bases[j] % 4 === 0 && s.every((v, d) => d === last || v % 4 === 0) ? 'lanes' : undefined,
+  );
+  return reads.every((r) => r !== undefined) ? (reads as LaneRead[]) : scalar;
+}
+
+/** Uniform ints (n, nd, padding, bases (4), dims (8), then 8 strides per input), the collapsed rank and the lane reads. */
+function stridedInts(outShape: Shape, views: readonly { strides: readonly number[]; base?: number }[], allowVec4: boolean): { ints: number[]; nd: number; reads: LaneRead[] } {
   const size = outShape.reduce((n, d) => n * d, 1);
   const { dims, strides } = collapseDims(outShape, views.map((v) => v.strides));
   const pad = (xs: readonly number[], fill: number, len: number) => [...xs, ...new Array<number>(len - xs.length).fill(fill)];
-  const bases = pad(views.map((v) => v.base ?? 0), 0, 4);
-  const ints = [size, dims.length, 0, 0, ...bases, ...pad(dims, 1, MAX_STRIDED_DIMS), ...strides.flatMap((s) => pad(s, 0, MAX_STRIDED_DIMS))];
-  return { ints, nd: dims.length };
+  const bases = views.map((v) => v.base ?? 0);
+  const reads = allowVec4 ? laneReads(dims, strides, bases) : strides.map((): LaneRead => 'scalar');
+  const items = reads.some((r) => r !== 'scalar') ? size / 4 : size;
+  const ints = [items, dims.length, 0, 0, ...pad(bases, 0, 4), ...pad(dims, 1, MAX_STRIDED_DIMS), ...strides.flatMap((s) => pad(s, 0, MAX_STRIDED_DIMS))];
+  return { ints, nd: dims.length, reads };
 }
 
 /**
- * y[outShape] = expr(v0, v1, …) with vj read through views[j], whose strides follow indexShape
+ * y[outShape] = expr(v0, v1, …) with vj read through views[j], whose strides follow indexShape. The
+ * expression must hold for T = f32 and vec4<f32> (write constants as T(0.0) where types must match).
  * (default outShape; another shape of the same size when y is that view reshaped). `op` names the
  * caller in errors.
  */
@@ -97,12 +114,12 @@ export function stridedMap(op: string, views: readonly View[], outShape: Shape, 
   if (views.length > MAX_STRIDED_INPUTS) throw new Error(`${op}: at most ${MAX_STRIDED_INPUTS} strided inputs`);
   const y = empty(outShape);
   if (y.size === 0) return y;
-  const { ints, nd } = stridedInts(indexShape, views);
+  const { ints, nd, reads } = stridedInts(indexShape, views, true);
   dispatch({
-    wgsl: stridedMapKernel(views.length, nd, expr, helpers),
+    wgsl: stridedMapKernel(reads, nd, expr, helpers),
     bindings: [...views.map((v) => v.tensor.buffer), y.buffer],
     ints,
-    workgroups: groupsFor(y.size, 256),
+    workgroups: groupsFor(ints[0], 256),
     flops: y.size,
   });
   return y;
@@ -112,7 +129,7 @@ export function stridedMap(op: string, views: readonly View[], outShape: Shape, 
 export function stridedScatterInto(x: Tensor, y: Tensor, strides: readonly number[], base = 0): void {
   checkRank('scatter', x.shape);
   if (x.size === 0) return;
-  const { ints, nd } = stridedInts(x.shape, [{ strides, base }]);
+  const { ints, nd } = stridedInts(x.shape, [{ strides, base }], false);
   dispatch({
     wgsl: stridedScatterKernel(nd),
     bindings: [x.buffer, y.buffer],

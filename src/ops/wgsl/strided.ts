@@ -32,21 +32,30 @@ function offsets(inputs: number, nd: number): string {
 
 const cache = new Map<string, string>();
 
+/** How the kernel reads input j: scalars (`f32`), or, in a vec4 kernel, 4 lanes or one value splat. */
+export type LaneRead = 'scalar' | 'lanes' | 'splat';
+
 /**
- * y[i] = expr, where the expression names the inputs' values `v0`, `v1`, … (f32). `helpers` are
- * WGSL functions the expression may call.
+ * y[i] = expr, where the expression names the inputs' values `v0`, `v1`, … of type `T` (f32, or
+ * vec4<f32> when `reads` are 'lanes'/'splat': then each invocation writes 4 consecutive outputs of
+ * the innermost dim, and the expression must be written for both types, e.g. `T(0.0)`). `helpers`
+ * are WGSL functions the expression may call.
  */
-export function stridedMapKernel(inputs: number, nd: number, expr: string, helpers = ''): string {
-  const key = `${inputs}|${nd}|${expr}|${helpers}`;
+export function stridedMapKernel(reads: readonly LaneRead[], nd: number, expr: string, helpers = ''): string {
+  const key = `${reads.join(',')}|${nd}|${expr}|${helpers}`;
   let wgsl = cache.get(key);
   if (!wgsl) {
-    const range = Array.from({ length: inputs }, (_, j) => j);
-    wgsl = `${params(inputs)}
-${range.map((j) => `@group(0) @binding(${j + 1}) var<storage, read> x${j}: array<f32>;`).join('\n')}
-@group(0) @binding(${inputs + 1}) var<storage, read_write> y: array<f32>;
+    const vec4 = reads.some((r) => r !== 'scalar');
+    const decl = (j: number) => `@group(0) @binding(${j + 1}) var<storage, read> x${j}: array<${reads[j] === 'lanes' ? 'vec4<f32>' : 'f32'}>;`;
+    const load = (j: number) => (reads[j] === 'lanes' ? `x${j}[o${j} / 4]` : reads[j] === 'splat' ? `T(x${j}[o${j}])` : `x${j}[o${j}]`);
+    const offsetCode = offsets(reads.length, nd).replace('var rest = i;', vec4 ? 'var rest = i * 4;' : 'var rest = i;');
+    wgsl = `alias T = ${vec4 ? 'vec4<f32>' : 'f32'};
+${params(reads.length)}
+${reads.map((_, j) => decl(j)).join('\n')}
+@group(0) @binding(${reads.length + 1}) var<storage, read_write> y: array<T>;
 ${helpers}
-${flatKernelMain(`${offsets(inputs, nd)}
-  ${range.map((j) => `let v${j} = x${j}[o${j}];`).join(' ')}
+${flatKernelMain(`${offsetCode}
+  ${reads.map((_, j) => `let v${j} = ${load(j)};`).join(' ')}
   y[i] = ${expr};`)}`;
     cache.set(key, wgsl);
   }
