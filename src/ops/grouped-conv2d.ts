@@ -13,7 +13,7 @@ import { conv2d, convGeometry, type Conv2dOptions, type ConvGeometry } from './c
 import { maxBindingBytes } from './matmul.js';
 import { sumAxes } from './reduce.js';
 import { reshape } from './reshape.js';
-import { FILTER_GRAD_CHUNK, groupedFilterGradKernel, groupedForwardKernel, groupedInputGradKernel } from './wgsl/grouped-conv2d.js';
+import { DEPTHWISE_COLS, FILTER_GRAD_CHUNK, groupedFilterGradKernel, groupedForwardKernel, groupedInputGradKernel } from './wgsl/grouped-conv2d.js';
 
 export interface GroupedConv2dOptions extends Omit<Conv2dOptions, 'epilogue'> {
   /** Cin and Cout must both be multiples of it; default 1 (a dense conv2d). */
@@ -73,7 +73,8 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, ep
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
   const { affine, residual, activation } = epilogue;
   const wgsl = groupedForwardKernel({ vec4: g.vec4, bias: !!bias, affine: !!affine, residual: !!residual, activation: activation?.kind });
-  const n = y.size / lanes(g);
+  // vec4 depthwise: one invocation per 4 channels × DEPTHWISE_COLS output columns.
+  const n = g.vec4 ? g.batch * g.OH * Math.ceil(g.OW / DEPTHWISE_COLS) * (g.Cout / 4) : y.size;
   const [alpha, beta] = activation ? activationParams(activation) : [0, 0];
   dispatch({
     wgsl,

@@ -45,44 +45,84 @@ function activationStore(kind: ActivationKind | 'relu' | undefined): string {
   return `{ let x = v; v = ${expr}; }`;
 }
 
-export function groupedForwardKernel(v: GroupedForwardVariant): string {
+/** The store of one output value `acc` at element (vec4 for depthwise) index `at`, channel c. */
+function epilogue(v: GroupedForwardVariant, acc: string, at: string): string {
+  return [
+    `var v = ${acc};`,
+    v.bias ? 'v += bias[c];' : '',
+    v.affine ? 'v = fma(v - coef[c], coef[cq + c], coef[2 * cq + c]);' : '',
+    v.residual ? `v += residual[${at}];` : '',
+    activationStore(v.activation),
+    `ys[${at}] = v;`,
+  ]
+    .filter((line) => line)
+    .join(' ');
+}
+
+function forwardHeader(v: GroupedForwardVariant): string {
   let slot = 4;
   const extra = [
     v.bias ? `@group(0) @binding(${slot++}) var<storage, read> bias: array<T>;` : '',
     v.affine ? `@group(0) @binding(${slot++}) var<storage, read> coef: array<T>;` : '',
     v.residual ? `@group(0) @binding(${slot++}) var<storage, read> residual: array<T>;` : '',
   ];
-  const cq = v.vec4 ? '(p.Cout / 4)' : 'p.Cout';
-  const accumulate = v.vec4
-    ? 'acc += xs[((b * p.H + ih) * p.W + iw) * cq + c] * ws[(kh * p.KW + kw) * cq + c];'
-    : `let xb = ((b * p.H + ih) * p.W + iw) * p.Cin + (c / p.coutG) * p.cinG;
-        let wb = (kh * p.KW + kw) * p.cinG * p.Cout + c;
-        for (var ci = 0; ci < p.cinG; ci++) { acc += xs[xb + ci] * ws[wb + ci * p.Cout]; }`;
   return `${typeAlias(v.vec4)}
 ${params}
 @group(0) @binding(1) var<storage, read> xs: array<T>;
 @group(0) @binding(2) var<storage, read> ws: array<T>;
 @group(0) @binding(3) var<storage, read_write> ys: array<T>;
 ${extra.join('\n')}
-${v.activation && v.activation !== 'relu' ? activationHelpers : ''}
-${flatKernelMain(`let cq = ${cq};
+${v.activation && v.activation !== 'relu' ? activationHelpers : ''}`;
+}
+
+/** Output columns one vec4 depthwise invocation computes: each filter tap is loaded once for all of them. */
+export const DEPTHWISE_COLS = 4;
+
+/** Scalar grouped forward: one output per invocation, its group's input channels in the inner loop. */
+function groupedScalarForward(v: GroupedForwardVariant): string {
+  return `${forwardHeader(v)}
+${flatKernelMain(`let cq = p.Cout;
   ${unravel('p.OH', 'p.OW', 'cq')}
-  var acc = T(0.0);
+  var acc = 0.0;
   for (var kh = 0; kh < p.KH; kh++) {
     let ih = r1 * p.sh - p.pt + kh * p.dh;
     if (ih < 0 || ih >= p.H) { continue; }
     for (var kw = 0; kw < p.KW; kw++) {
       let iw = r2 * p.sw - p.pl + kw * p.dw;
       if (iw < 0 || iw >= p.W) { continue; }
-      ${accumulate}
+      let xb = ((b * p.H + ih) * p.W + iw) * p.Cin + (c / p.coutG) * p.cinG;
+      let wb = (kh * p.KW + kw) * p.cinG * p.Cout + c;
+      for (var ci = 0; ci < p.cinG; ci++) { acc += xs[xb + ci] * ws[wb + ci * p.Cout]; }
     }
   }
-  var v = acc;
-  ${v.bias ? 'v += bias[c];' : ''}
-  ${v.affine ? 'v = fma(v - coef[c], coef[cq + c], coef[2 * cq + c]);' : ''}
-  ${v.residual ? 'v += residual[i];' : ''}
-  ${activationStore(v.activation)}
-  ys[i] = v;`)}`;
+  ${epilogue(v, 'acc', 'i')}`)}`;
+}
+
+/** vec4 depthwise forward: 4 channels × DEPTHWISE_COLS output columns per invocation. */
+function depthwiseVec4Forward(v: GroupedForwardVariant): string {
+  const cols = Array.from({ length: DEPTHWISE_COLS }, (_, r) => r);
+  return `${forwardHeader(v)}
+${flatKernelMain(`let cq = p.Cout / 4;
+  let blocks = (p.OW + ${DEPTHWISE_COLS - 1}) / ${DEPTHWISE_COLS};
+  ${unravel('p.OH', 'blocks', 'cq')}
+  let ow0 = r2 * ${DEPTHWISE_COLS};
+  ${cols.map((r) => `var acc${r} = T(0.0);`).join(' ')}
+  for (var kh = 0; kh < p.KH; kh++) {
+    let ih = r1 * p.sh - p.pt + kh * p.dh;
+    if (ih < 0 || ih >= p.H) { continue; }
+    let row = (b * p.H + ih) * p.W;
+    for (var kw = 0; kw < p.KW; kw++) {
+      let wv = ws[(kh * p.KW + kw) * cq + c];
+      let iw0 = ow0 * p.sw - p.pl + kw * p.dw;
+      ${cols.map((r) => `{ let iw = iw0 + ${r} * p.sw; if (iw >= 0 && iw < p.W) { acc${r} += xs[(row + iw) * cq + c] * wv; } }`).join('\n      ')}
+    }
+  }
+  let out0 = ((b * p.OH + r1) * p.OW + ow0) * cq + c;
+  ${cols.map((r) => `if (ow0 + ${r} < p.OW) { ${epilogue(v, `acc${r}`, `out0 + ${r} * cq`)} }`).join('\n  ')}`)}`;
+}
+
+export function groupedForwardKernel(v: GroupedForwardVariant): string {
+  return v.vec4 ? depthwiseVec4Forward(v) : groupedScalarForward(v);
 }
 
 /** dx[b, ih, iw, ci] = Σ over the windows that read it and its group's outputs of dy·w. */
