@@ -89,7 +89,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, ep
 
 function inputGradient(g: Geometry, gy: Tensor, w: Tensor): Tensor {
   const gx = empty([g.batch, g.H, g.W, g.Cin]);
-  const n = gx.size / lanes(g);
+  const n = g.vec4 ? g.batch * g.H * Math.ceil(g.W / DEPTHWISE_COLS) * (g.Cin / 4) : gx.size;
   dispatch({ wgsl: groupedInputGradKernel(g.vec4), bindings: [gy.buffer, w.buffer, gx.buffer], ints: ints(g, n), floats: [0, 0], workgroups: groupsFor(n, 256), flops: 2 * gy.size * g.KH * g.KW * g.cinG });
   return gx;
 }

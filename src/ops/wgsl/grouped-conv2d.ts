@@ -126,22 +126,15 @@ export function groupedForwardKernel(v: GroupedForwardVariant): string {
 }
 
 /** dx[b, ih, iw, ci] = Σ over the windows that read it and its group's outputs of dy·w. */
-export function groupedInputGradKernel(vec4: boolean): string {
-  const cq = vec4 ? '(p.Cin / 4)' : 'p.Cin';
-  const accumulate = vec4
-    ? 'acc += gys[((b * p.OH + oh) * p.OW + ow) * cq + c] * ws[(kh * p.KW + kw) * cq + c];'
-    : `let o0 = (c / p.cinG) * p.coutG;
-        let gb = ((b * p.OH + oh) * p.OW + ow) * p.Cout + o0;
-        let wb = ((kh * p.KW + kw) * p.cinG + c % p.cinG) * p.Cout + o0;
-        for (var oo = 0; oo < p.coutG; oo++) { acc += gys[gb + oo] * ws[wb + oo]; }`;
-  return `${typeAlias(vec4)}
+function groupedScalarInputGrad(): string {
+  return `${typeAlias(false)}
 ${params}
 @group(0) @binding(1) var<storage, read> gys: array<T>;
 @group(0) @binding(2) var<storage, read> ws: array<T>;
 @group(0) @binding(3) var<storage, read_write> gxs: array<T>;
-${flatKernelMain(`let cq = ${cq};
+${flatKernelMain(`let cq = p.Cin;
   ${unravel('p.H', 'p.W', 'cq')}
-  var acc = T(0.0);
+  var acc = 0.0;
   for (var kh = 0; kh < p.KH; kh++) {
     let th = r1 + p.pt - kh * p.dh;
     if (th < 0 || th % p.sh != 0 || th / p.sh >= p.OH) { continue; }
@@ -150,10 +143,44 @@ ${flatKernelMain(`let cq = ${cq};
       let tw = r2 + p.pl - kw * p.dw;
       if (tw < 0 || tw % p.sw != 0 || tw / p.sw >= p.OW) { continue; }
       let ow = tw / p.sw;
-      ${accumulate}
+      let o0 = (c / p.cinG) * p.coutG;
+      let gb = ((b * p.OH + oh) * p.OW + ow) * p.Cout + o0;
+      let wb = ((kh * p.KW + kw) * p.cinG + c % p.cinG) * p.Cout + o0;
+      for (var oo = 0; oo < p.coutG; oo++) { acc += gys[gb + oo] * ws[wb + oo]; }
     }
   }
   gxs[i] = acc;`)}`;
+}
+
+/** vec4 depthwise input gradient: 4 channels × DEPTHWISE_COLS input columns per invocation, each tap loaded once. */
+function depthwiseVec4InputGrad(): string {
+  const cols = Array.from({ length: DEPTHWISE_COLS }, (_, r) => r);
+  return `${typeAlias(true)}
+${params}
+@group(0) @binding(1) var<storage, read> gys: array<T>;
+@group(0) @binding(2) var<storage, read> ws: array<T>;
+@group(0) @binding(3) var<storage, read_write> gxs: array<T>;
+${flatKernelMain(`let cq = p.Cin / 4;
+  let blocks = (p.W + ${DEPTHWISE_COLS - 1}) / ${DEPTHWISE_COLS};
+  ${unravel('p.H', 'blocks', 'cq')}
+  let iw0 = r2 * ${DEPTHWISE_COLS};
+  ${cols.map((r) => `var acc${r} = T(0.0);`).join(' ')}
+  for (var kh = 0; kh < p.KH; kh++) {
+    let th = r1 + p.pt - kh * p.dh;
+    if (th < 0 || th % p.sh != 0 || th / p.sh >= p.OH) { continue; }
+    let row = (b * p.OH + th / p.sh) * p.OW;
+    for (var kw = 0; kw < p.KW; kw++) {
+      let wv = ws[(kh * p.KW + kw) * cq + c];
+      let tw0 = iw0 + p.pl - kw * p.dw;
+      ${cols.map((r) => `{ let tw = tw0 + ${r}; if (tw >= 0 && tw % p.sw == 0 && tw / p.sw < p.OW) { acc${r} += gys[(row + tw / p.sw) * cq + c] * wv; } }`).join('\n      ')}
+    }
+  }
+  let at = ((b * p.H + r1) * p.W + iw0) * cq + c;
+  ${cols.map((r) => `if (iw0 + ${r} < p.W) { gxs[at + ${r} * cq] = acc${r}; }`).join('\n  ')}`)}`;
+}
+
+export function groupedInputGradKernel(vec4: boolean): string {
+  return vec4 ? depthwiseVec4InputGrad() : groupedScalarInputGrad();
 }
 
 /**
