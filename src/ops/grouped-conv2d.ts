@@ -36,6 +36,8 @@ interface Geometry extends ConvGeometry {
   coutG: number;
   /** Depthwise with one output per input channel and channels a multiple of 4: vec4 kernels. */
   vec4: boolean;
+  /** Otherwise groups of a multiple of 4 input and output channels: the forward runs on channel quads. */
+  grouped4: boolean;
 }
 
 const OP = 'groupedConv2d';
@@ -56,7 +58,8 @@ function geometry(x: Tensor, w: Tensor, groups: number, opts: GroupedConv2dOptio
   for (const [what, floats] of [['x', x.size], ['output', conv.batch * conv.OH * conv.OW * Cout]] as const) {
     if (floats * 4 > maxBindingBytes()) throw new ShapeError(OP, `${what} within one storage binding (${maxBindingBytes()} bytes)`, `${floats * 4} bytes`);
   }
-  return { ...conv, groups, cinG, coutG, vec4: cinG === 1 && coutG === 1 && Cout % 4 === 0 };
+  const vec4 = cinG === 1 && coutG === 1 && Cout % 4 === 0;
+  return { ...conv, groups, cinG, coutG, vec4, grouped4: !vec4 && cinG % 4 === 0 && coutG % 4 === 0 };
 }
 
 function ints(g: Geometry, n: number): number[] {
@@ -72,9 +75,9 @@ const lanes = (g: Geometry) => (g.vec4 ? 4 : 1);
 function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: GroupedConvEpilogue): Tensor {
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
   const { affine, residual, activation } = epilogue;
-  const wgsl = groupedForwardKernel({ vec4: g.vec4, bias: !!bias, affine: !!affine, residual: !!residual, activation: activation?.kind });
-  // vec4 depthwise: one invocation per 4 channels × DEPTHWISE_COLS output columns.
-  const n = g.vec4 ? g.batch * g.OH * Math.ceil(g.OW / DEPTHWISE_COLS) * (g.Cout / 4) : y.size;
+  const wgsl = groupedForwardKernel({ vec4: g.vec4, grouped4: g.grouped4, bias: !!bias, affine: !!affine, residual: !!residual, activation: activation?.kind });
+  // vec4 depthwise: one invocation per 4 channels × DEPTHWISE_COLS output columns; grouped4: per 4 channels.
+  const n = g.vec4 ? g.batch * g.OH * Math.ceil(g.OW / DEPTHWISE_COLS) * (g.Cout / 4) : g.grouped4 ? y.size / 4 : y.size;
   const [alpha, beta] = activation ? activationParams(activation) : [0, 0];
   dispatch({
     wgsl,

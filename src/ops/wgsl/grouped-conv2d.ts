@@ -14,6 +14,8 @@ export const FILTER_GRAD_CHUNK = 128;
 export interface GroupedForwardVariant {
   /** Depthwise with multiplier 1 and channels a multiple of 4: vec4 lanes. */
   vec4: boolean;
+  /** Otherwise, groups of a multiple of 4 input and output channels: 4 output channels per invocation. */
+  grouped4: boolean;
   bias: boolean;
   affine: boolean;
   residual: boolean;
@@ -66,7 +68,7 @@ function forwardHeader(v: GroupedForwardVariant): string {
     v.affine ? `@group(0) @binding(${slot++}) var<storage, read> coef: array<T>;` : '',
     v.residual ? `@group(0) @binding(${slot++}) var<storage, read> residual: array<T>;` : '',
   ];
-  return `${typeAlias(v.vec4)}
+  return `${typeAlias(v.vec4 || v.grouped4)}
 ${params}
 @group(0) @binding(1) var<storage, read> xs: array<T>;
 @group(0) @binding(2) var<storage, read> ws: array<T>;
@@ -121,8 +123,37 @@ ${flatKernelMain(`let cq = p.Cout / 4;
   ${cols.map((r) => `if (ow0 + ${r} < p.OW) { ${epilogue(v, `acc${r}`, `out0 + ${r} * cq`)} }`).join('\n  ')}`)}`;
 }
 
+/**
+ * Grouped forward over channel quads (ResNeXt, RegNet): 4 output channels of one group per
+ * invocation, the group's inputs read 4 at a time, each multiplying 4 filter rows.
+ */
+function groupedVec4Forward(v: GroupedForwardVariant): string {
+  return `${forwardHeader(v)}
+${flatKernelMain(`let cq = p.Cout / 4;
+  ${unravel('p.OH', 'p.OW', 'cq')}
+  let cinq = p.Cin / 4;
+  let x0 = ((c * 4) / p.coutG) * (p.cinG / 4);
+  var acc = T(0.0);
+  for (var kh = 0; kh < p.KH; kh++) {
+    let ih = r1 * p.sh - p.pt + kh * p.dh;
+    if (ih < 0 || ih >= p.H) { continue; }
+    for (var kw = 0; kw < p.KW; kw++) {
+      let iw = r2 * p.sw - p.pl + kw * p.dw;
+      if (iw < 0 || iw >= p.W) { continue; }
+      let xb = ((b * p.H + ih) * p.W + iw) * cinq + x0;
+      var wr = (kh * p.KW + kw) * p.cinG * cq + c;
+      for (var q = 0; q < p.cinG / 4; q++) {
+        let xv = xs[xb + q];
+        acc += ws[wr] * xv.x + ws[wr + cq] * xv.y + ws[wr + 2 * cq] * xv.z + ws[wr + 3 * cq] * xv.w;
+        wr += 4 * cq;
+      }
+    }
+  }
+  ${epilogue(v, 'acc', 'i')}`)}`;
+}
+
 export function groupedForwardKernel(v: GroupedForwardVariant): string {
-  return v.vec4 ? depthwiseVec4Forward(v) : groupedScalarForward(v);
+  return v.vec4 ? depthwiseVec4Forward(v) : v.grouped4 ? groupedVec4Forward(v) : groupedScalarForward(v);
 }
 
 /** dx[b, ih, iw, ci] = Σ over the windows that read it and its group's outputs of dy·w. */
