@@ -36,7 +36,7 @@ interface Geometry extends ConvGeometry {
   coutG: number;
   /** Depthwise with one output per input channel and channels a multiple of 4: vec4 kernels. */
   vec4: boolean;
-  /** Otherwise groups of a multiple of 4 input and output channels: the forward runs on channel quads. */
+  /** Otherwise groups of a multiple of 4 input and output channels: forward and input gradient run on channel quads. */
   grouped4: boolean;
 }
 
@@ -92,8 +92,8 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, ep
 
 function inputGradient(g: Geometry, gy: Tensor, w: Tensor): Tensor {
   const gx = empty([g.batch, g.H, g.W, g.Cin]);
-  const n = g.vec4 ? g.batch * g.H * Math.ceil(g.W / DEPTHWISE_COLS) * (g.Cin / 4) : gx.size;
-  dispatch({ wgsl: groupedInputGradKernel(g.vec4), bindings: [gy.buffer, w.buffer, gx.buffer], ints: ints(g, n), floats: [0, 0], workgroups: groupsFor(n, 256), flops: 2 * gy.size * g.KH * g.KW * g.cinG });
+  const n = g.vec4 ? g.batch * g.H * Math.ceil(g.W / DEPTHWISE_COLS) * (g.Cin / 4) : g.grouped4 ? gx.size / 4 : gx.size;
+  dispatch({ wgsl: groupedInputGradKernel(g.vec4, g.grouped4), bindings: [gy.buffer, w.buffer, gx.buffer], ints: ints(g, n), floats: [0, 0], workgroups: groupsFor(n, 256), flops: 2 * gy.size * g.KH * g.KW * g.cinG });
   return gx;
 }
 
