@@ -117,7 +117,8 @@ async function main(): Promise<void> {
     const idle = (t: Timing) => (t.idleEquivalentMs ?? NaN).toFixed(2).padStart(7);
     const both = (t: Timing) => `${t.medianMs.toFixed(2).padStart(7)} ms (idle-eq ${idle(t)})`;
     const ratio = (ours.idleEquivalentMs ?? NaN) / (theirs.idleEquivalentMs ?? NaN);
-    console.log(`${c.name.padEnd(46)} ours ${both(ours)}  tfjs-webgpu ${both(theirs)}  ours/theirs wall ${(ours.medianMs / theirs.medianMs).toFixed(2)}, idle-eq ${ratio.toFixed(2)}`);
+    const wall = (ours.medianMs / theirs.medianMs).toFixed(2);
+    console.log(`${c.name.padEnd(46)} ours ${both(ours)}  tfjs-webgpu ${both(theirs)}  ours/theirs wall ${wall}, idle-eq ${ratio.toFixed(2)}`);
   }
   releaseGpu();
   process.exit(0);

@@ -183,6 +183,8 @@ ${flatKernelMain(`let cq = p.Cin;
   gxs[i] = acc;`)}`;
 }
 
+const inputGradTap = (r: number) => `acc${r} += gys[(row + tw / p.sw) * cq + c] * wv;`;
+
 /** vec4 depthwise input gradient: 4 channels × DEPTHWISE_COLS input columns per invocation, each tap loaded once. */
 function depthwiseVec4InputGrad(): string {
   const cols = Array.from({ length: DEPTHWISE_COLS }, (_, r) => r);
@@ -203,7 +205,7 @@ ${flatKernelMain(`let cq = p.Cin / 4;
     for (var kw = 0; kw < p.KW; kw++) {
       let wv = ws[(kh * p.KW + kw) * cq + c];
       let tw0 = iw0 + p.pl - kw * p.dw;
-      ${cols.map((r) => `{ let tw = tw0 + ${r}; if (tw >= 0 && tw % p.sw == 0 && tw / p.sw < p.OW) { acc${r} += gys[(row + tw / p.sw) * cq + c] * wv; } }`).join('\n      ')}
+      ${cols.map((r) => `{ let tw = tw0 + ${r}; if (tw >= 0 && tw % p.sw == 0 && tw / p.sw < p.OW) { ${inputGradTap(r)} } }`).join('\n      ')}
     }
   }
   let at = ((b * p.H + r1) * p.W + iw0) * cq + c;
