@@ -258,6 +258,16 @@ function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
 }
 
 /**
+ * dL/dx of conv2d(x, w, opts) for an x of shape `xShape`, given dL/dy: the backward pass's input
+ * gradient alone (tf.conv2dTranspose's role), without recording anything.
+ */
+export function conv2dInputGradient(xShape: readonly number[], w: Tensor, gy: Tensor, opts: Pick<Conv2dOptions, 'strides' | 'dilations' | 'padding'> = {}): Tensor {
+  const g = convGeometry(xShape, w.shape, opts);
+  if (!sameShape(gy.shape, [g.batch, g.OH, g.OW, g.Cout])) throw new ShapeError(OP, `dy of the output's shape ${fmt([g.batch, g.OH, g.OW, g.Cout])}`, `dy ${fmt(gy.shape)}`);
+  return inputGradient(g, gy, w);
+}
+
+/**
  * conv2d(x [N, H, W, Cin], w [KH, KW, Cin, Cout]) → [N, OH, OW, Cout], with an optional epilogue
  * fused into the store. Gradients: input, filter, bias and residual, each computed only when asked
  * for (the epilogue's affine scales the output gradient first; its coefficients take none).
