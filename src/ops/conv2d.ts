@@ -203,12 +203,16 @@ function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined
   return y;
 }
 
-/** [KH, KW, Cin, Cout] → [KH, KW, Cout, Cin] with the taps reversed (see flipTransposeFilterKernel). */
-function flipTransposeFilter(g: ConvGeometry, w: Tensor): Tensor {
+/**
+ * [KH, KW, Cin, Cout] → [KH, KW, Cout, Cin] with the taps reversed (see flipTransposeFilterKernel),
+ * each output channel scaled by the affine's scale when one is given.
+ */
+function flipTransposeFilter(g: ConvGeometry, w: Tensor, affine?: Tensor): Tensor {
   const wt = empty([g.KH, g.KW, g.Cout, g.Cin]);
   const vec4 = g.Cin % 4 === 0 && g.Cout % 4 === 0;
   const n = vec4 ? wt.size / 16 : wt.size;
-  dispatch({ wgsl: flipTransposeFilterKernel(vec4), bindings: [w.buffer, wt.buffer], ints: [n, g.KH * g.KW, g.Cin, g.Cout], workgroups: groupsFor(n, 256), flops: wt.size });
+  const bindings = [w.buffer, wt.buffer, ...(affine ? [affine.buffer] : [])];
+  dispatch({ wgsl: flipTransposeFilterKernel(vec4, affine !== undefined), bindings, ints: [n, g.KH * g.KW, g.Cin, g.Cout], workgroups: groupsFor(n, 256), flops: wt.size });
   return wt;
 }
 
@@ -225,8 +229,9 @@ function transposedGeometry(g: ConvGeometry): ConvGeometry | undefined {
   return { ...g, H: g.OH, W: g.OW, Cin: g.Cout, Cout: g.Cin, OH: g.H, OW: g.W, pad: { top, bottom, left, right } };
 }
 
-function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
-  const wt = flipTransposeFilter(g, w);
+/** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
+function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
+  const wt = flipTransposeFilter(g, w, affine);
   try {
     const t = transposedGeometry(g);
     // The forward kernel (its GEMM path when 1×1) with the filter's B loads contiguous along Cin:
@@ -328,8 +333,10 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
     saved: [...(w.requiresGrad ? [x] : []), ...(x.requiresGrad ? [w] : []), ...(affine ? [affine] : [])],
     backward: (gy, { needs }) => {
       const grads: (Tensor | null)[] = inputs.map(() => null);
-      const gz = affine && (needs[0] || needs[1] || (biasAt > 0 && needs[biasAt])) ? scaleChannels(gy, affine) : gy;
-      if (needs[0]) grads[0] = inputGradient(g, gz, w);
+      // The input gradient takes the affine's scale in its filter copy: gy itself is scaled only
+      // for the filter and bias gradients (an explanation's backward needs neither).
+      const gz = affine && (needs[1] || (biasAt > 0 && needs[biasAt])) ? scaleChannels(gy, affine) : gy;
+      if (needs[0]) grads[0] = inputGradient(g, gy, w, affine);
       if (needs[1]) grads[1] = filterGradient(g, x, gz);
       if (biasAt > 0 && needs[biasAt]) grads[biasAt] = sumToChannels(gz);
       if (residualAt > 0 && needs[residualAt]) grads[residualAt] = gy;

@@ -318,7 +318,11 @@ ${flatKernelMain(`let inner = i % p.inner;
  * the element-wise version's reads, strided by Cout, ran at ~0.5 GB/s on lavapipe and cost a 3×3
  * 512→512 filter more time than the 7×7 convolution it serves.
  */
-export function flipTransposeFilterKernel(vec4: boolean): string {
+export function flipTransposeFilterKernel(vec4: boolean, scaled: boolean): string {
+  // With `scaled`, output channel co's row is multiplied by coef[Cout + co] (an epilogue affine's
+  // scale): (dY·s) ⊛ Wᵀ = dY ⊛ (s·W)ᵀ, so the input gradient needs no pass scaling dY first.
+  const sc = (co: string) => (scaled ? ` * coef[p.Cout + ${co}]` : '');
+  const stores = lanes.map((l, k) => `  wt[dst + ${k} * (p.Cin / 4)] = vec4<f32>(r0.${l}, r1.${l}, r2.${l}, r3.${l})${sc(`co4 * 4 + ${k}`)};`);
   const body = vec4
     ? `let co4 = i % (p.Cout / 4);
   let ci4 = (i / (p.Cout / 4)) % (p.Cin / 4);
@@ -329,19 +333,17 @@ export function flipTransposeFilterKernel(vec4: boolean): string {
   let r2 = w[src + 2 * (p.Cout / 4)];
   let r3 = w[src + 3 * (p.Cout / 4)];
   let dst = (tap * p.Cout + co4 * 4) * (p.Cin / 4) + ci4;
-  wt[dst] = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
-  wt[dst + p.Cin / 4] = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
-  wt[dst + 2 * (p.Cin / 4)] = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
-  wt[dst + 3 * (p.Cin / 4)] = vec4<f32>(r0.w, r1.w, r2.w, r3.w);`
+${stores.join('\n')}`
     : `let ci = i % p.Cin;
   let co = (i / p.Cin) % p.Cout;
   let tap = p.taps - 1 - i / (p.Cin * p.Cout);
-  wt[i] = w[(tap * p.Cin + ci) * p.Cout + co];`;
+  wt[i] = w[(tap * p.Cin + ci) * p.Cout + co]${sc('co')};`;
   const t = vec4 ? 'vec4<f32>' : 'f32';
   return /* wgsl */ `
 struct Params { n: i32, taps: i32, Cin: i32, Cout: i32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<${t}>;
 @group(0) @binding(2) var<storage, read_write> wt: array<${t}>;
+${scaled ? '@group(0) @binding(3) var<storage, read> coef: array<f32>;' : ''}
 ${flatKernelMain(body)}`;
 }
