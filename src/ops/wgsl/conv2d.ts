@@ -132,7 +132,7 @@ export function convForwardKernel(v: ConvVariant & EpilogueVariant): string {
 @group(0) @binding(1) var<storage, read> x: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
 ${epilogueBindings(3, v)}
-${entryPoint}
+${entryPoint()}
 ${tileIndex(R)}
   if (row0 >= p.M) { return; }
 ${columnSetup('p.Cout')}
@@ -192,7 +192,7 @@ export function convInputGradKernel(v: ConvVariant): string {
 @group(0) @binding(1) var<storage, read> dy: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
 ${storeBindings(3, v)}
-${entryPoint}
+${entryPoint()}
 ${tileIndex(R)}
   let phase = i32(wg.z);
   let py = phase / p.sw;
@@ -271,7 +271,7 @@ export function convFilterGradKernel(v: ConvVariant): string {
 @group(0) @binding(1) var<storage, read> x: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
 ${storeBindings(3, v)}
-${entryPoint}
+${entryPoint()}
 ${tileIndex(R)}
   if (row0 >= p.M) { return; }
 ${columnSetup('p.Cout')}
