@@ -28,7 +28,10 @@ export interface Paired {
   theirs?: Timing;
   /** ours / theirs, per pair: median and range. */
   ratio?: Spread;
-  /** The same for the idle-equivalent times (less sensitive to other processes). */
+  /**
+   * The same for the idle-equivalent times (less sensitive to other processes); undefined when the
+   * other side's work runs outside lavapipe's threads (onnxruntime).
+   */
   idleRatio?: Spread;
 }
 
@@ -92,6 +95,6 @@ export async function interleave(ours: Step, theirs: Step | undefined, pairs: nu
     if (theirs) b.push(await once(theirs));
   }
   if (!theirs) return { ours: timingOf(a) };
-  const idle = a.every((s, i) => s.idleMs !== undefined && b[i].idleMs !== undefined) ? spread(a.map((s, i) => s.idleMs! / b[i].idleMs!)) : undefined;
+  const idle = a.every((s, i) => s.idleMs !== undefined && (b[i].idleMs ?? 0) > 0) ? spread(a.map((s, i) => s.idleMs! / b[i].idleMs!)) : undefined;
   return { ours: timingOf(a), theirs: timingOf(b), ratio: spread(a.map((s, i) => s.ms / b[i].ms)), idleRatio: idle };
 }
