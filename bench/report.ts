@@ -4,7 +4,7 @@ import type { RowResult } from './rows.js';
 import type { Spread, Timing } from './timing.js';
 
 const msRange = (t: Spread) => `${t.median.toFixed(1)} (${t.min.toFixed(1)}–${t.max.toFixed(1)})`;
-const idle = (t: Timing) => (t.idleEquivalentMs !== undefined ? t.idleEquivalentMs.toFixed(1) : '–');
+const idle = (t: Timing) => (t.idleEquivalentMs ? t.idleEquivalentMs.toFixed(1) : '–');
 const ratioRange = (r: Spread) => `${r.median.toFixed(3)} (${r.min.toFixed(3)}–${r.max.toFixed(3)})`;
 
 function printTable(rows: string[][]): void {
