@@ -175,7 +175,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     if (checked.length > 0) {
       console.log(`pointing check (map maximum, upsampled as drawn, on the bundled object mask): ${checked.map(([m, t]) => `${m} ${t.on} of ${t.of}`).join(', ')}`);
     }
-    console.log(`pictures and JSON in ${shown(outDir)}; 'npx tsx src/cli.ts explain <image>' explains your own, 'npx tsx src/cli.ts pointing-game' scores the methods on held-out scenes`);
+    console.log(`pictures and JSON in ${shown(outDir)}; 'npx gradscope explain <image>' explains your own, 'npx gradscope pointing-game' scores the methods on held-out scenes`);
     return EXIT_OK;
   } finally {
     model?.dispose();

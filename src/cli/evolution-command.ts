@@ -162,9 +162,9 @@ export function evolutionCommand(finished: (status: number) => void): Command {
         'Exit status: 0 done, 2 bad input (unreadable image, unknown node/class, weights problem, no GPU adapter), 1 internal error.',
         '',
         'Examples:',
-        '  npx tsx src/cli.ts evolution photo.jpg --model resnet50v2',
-        '  npx tsx src/cli.ts evolution photo.jpg --model inceptionv3 --method layercam --shared-scale --html',
-        '  npx tsx src/cli.ts evolution photo.jpg --model resnet50v2 --nodes conv3_block4_out,conv4_block6_out,post_relu',
+        '  npx gradscope evolution photo.jpg --model resnet50v2',
+        '  npx gradscope evolution photo.jpg --model inceptionv3 --method layercam --shared-scale --html',
+        '  npx gradscope evolution photo.jpg --model resnet50v2 --nodes conv3_block4_out,conv4_block6_out,post_relu',
       ].join('\n'),
     )
     .action(async (image: string, flags: EvolutionFlags) => {

@@ -82,9 +82,9 @@ export function explainCommand(finished: (status: number) => void): Command {
         '1 internal error.',
         '',
         'Examples:',
-        '  npx tsx src/cli.ts explain photo.jpg',
-        '  npx tsx src/cli.ts explain a.png b.png --model vgg16 --method gradcam++ --class "tabby cat" --out maps',
-        '  npx tsx src/cli.ts explain photo.jpg --layer conv4_block6_out --colormap viridis --json > photo.json',
+        '  npx gradscope explain photo.jpg',
+        '  npx gradscope explain a.png b.png --model vgg16 --method gradcam++ --class "tabby cat" --out maps',
+        '  npx gradscope explain photo.jpg --layer conv4_block6_out --colormap viridis --json > photo.json',
       ].join('\n'),
     )
     .action(async (images: string[], flags: ExplainFlags, cmd: Command) => {

@@ -170,8 +170,8 @@ export function gradflowCommand(finished: (status: number) => void): Command {
         'no GPU adapter), 1 internal error.',
         '',
         'Examples:',
-        '  npx tsx src/cli.ts gradflow photo.jpg --model resnet50v2',
-        '  npx tsx src/cli.ts gradflow photo.jpg --model resnet50v2 --skip-scale 0.1 --html',
+        '  npx gradscope gradflow photo.jpg --model resnet50v2',
+        '  npx gradscope gradflow photo.jpg --model resnet50v2 --skip-scale 0.1 --html',
       ].join('\n'),
     )
     .action(async (image: string, flags: GradflowFlags) => {

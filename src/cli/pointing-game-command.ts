@@ -181,8 +181,8 @@ export function pointingGameCommand(finished: (status: number) => void): Command
         '1 internal error.',
         '',
         'Examples:',
-        '  npx tsx src/cli.ts pointing-game',
-        '  npx tsx src/cli.ts pointing-game --n 100 --methods gradcam,scorecam --json',
+        '  npx gradscope pointing-game',
+        '  npx gradscope pointing-game --n 100 --methods gradcam,scorecam --json',
       ].join('\n'),
     )
     .action(async (flags: PointingFlags) => {

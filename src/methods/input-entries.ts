@@ -1,13 +1,20 @@
 // Registry entries of the methods whose map lives at the input resolution: guided backprop,
 // guided Grad-CAM, saliency, SmoothGrad and integrated gradients.
 import { LOGIT } from './conventions.js';
-import { guidedBackprop, guidedGradcam } from './guided.js';
+import { guidedBackprop, guidedGradcam, keptActivationsNote } from './guided.js';
 import {
   COMPLETENESS_TOLERANCE, GRADIENT_DEFAULT_BATCH, IG_DEFAULT_STEPS, SMOOTHGRAD_DEFAULT_NOISE, SMOOTHGRAD_DEFAULT_SAMPLES,
   integratedGradients, inputGradient, largestMagnitude, maxAbs, overChannels, smoothGrad, sum,
 } from './input-gradients.js';
 import { rectify } from './map-status.js';
 import { requireNode, type MethodEntry } from './method-entry.js';
+import type { Model } from '../models/model.js';
+
+/** The guided methods' notes: the activations they leave unchanged, if any. */
+function guidedNotes(model: Model): string[] {
+  const note = keptActivationsNote(model.graph);
+  return note ? [note] : [];
+}
 
 const guidedBackpropEntry: MethodEntry = {
   kind: 'input-space',
@@ -25,7 +32,7 @@ const guidedBackpropEntry: MethodEntry = {
     const r = await guidedBackprop(model, input, request.classIndex);
     return {
       map: r.map, signed: r.signed, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
-      overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: [],
+      overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: guidedNotes(model),
     };
   },
 };
@@ -46,7 +53,7 @@ const guidedGradcamEntry: MethodEntry = {
     const r = await guidedGradcam(model, input, requireNode(request), request.classIndex);
     return {
       map: r.map, signed: r.signed, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
-      overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: [],
+      overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: guidedNotes(model),
     };
   },
 };
