@@ -76,11 +76,13 @@ function cascadeTable(result: SanityResult): string[] {
   const rows = steps.map((s) => {
     const cells = result.methods.map((m) => {
       const values = (s.scores[m] ?? []).map((x) => x.rank);
-      return num(values.reduce((a, b) => a + b, 0) / values.length).padStart(12);
+      const flat = values.filter(Number.isNaN).length;
+      const value = values.reduce((a, b) => a + (Number.isNaN(b) ? 0 : b), 0) / values.length;
+      return `${num(value)}${flat > 0 ? '*' : ' '}`.padStart(12);
     });
     return `  ${s.block.padEnd(width)}  ${cells.join('  ')}`;
   });
-  return ['mean Spearman rank correlation with the original map, cascading from the logits:', head, ...rows];
+  return ['mean Spearman rank correlation with the original map, cascading from the logits (* a constant map counted as 0):', head, ...rows];
 }
 
 async function readImages(files: readonly string[], model: Model): Promise<SanityImage[]> {
