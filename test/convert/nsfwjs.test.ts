@@ -21,7 +21,7 @@ import { automaticTarget } from '../../src/models/roles.js';
 import { NSFWJS_LABELS } from '../../src/models/labels/index.js';
 import { preprocessPixels } from '../../src/models/preprocess.js';
 import { readWeightsFile } from '../../src/models/weights-file.js';
-import { ensureNsfwjsInception } from '../fixtures/nsfwjs-inception.js';
+import { ensureNsfwjsInception } from '../fixtures/nsfwjs-models.js';
 import { argmax, photoPixels, runConverter } from '../fixtures/keras-zoo-check.js';
 import { expectClose, maxAbs } from '../helpers.js';
 import { tfjs } from '../tfjs.js';

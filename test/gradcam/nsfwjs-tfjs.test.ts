@@ -13,7 +13,7 @@ import { preprocessPixels } from '../../src/models/preprocess.js';
 import { gradientCams } from '../../src/gradcam/index.js';
 import { readTfjsLayers } from '../../tools/convert-weights/tfjs-layers.js';
 import { toParameterMap } from '../../tools/convert-weights/layer-weights.js';
-import { ensureNsfwjsInception } from '../fixtures/nsfwjs-inception.js';
+import { ensureNsfwjsInception } from '../fixtures/nsfwjs-models.js';
 import { photoPixels } from '../fixtures/keras-zoo-check.js';
 import { expectClose, maxAbs } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
