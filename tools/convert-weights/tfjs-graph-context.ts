@@ -100,6 +100,45 @@ export class TfjsNodeContext {
     return v as string[];
   }
 
+  /**
+   * Input k, a Const, as a 'constant' graph node (emitted once per Const, named as it; a scalar is
+   * held as [1], which broadcasts like the scalar).
+   */
+  constantNode(k: number): string {
+    const i = this.node.inputs[k];
+    const c = this.constant(k);
+    if (!i || !c) unsupported(`input ${k + 1} is not a constant`);
+    const known = this.sink.values.get(i.node);
+    if (known !== undefined) return known;
+    const shape = c.shape.length === 0 ? [1] : c.shape;
+    if (shape.some((d) => d <= 0)) unsupported(`an empty constant '${i.node}'`);
+    this.sink.nodes.push({ name: i.node, op: 'constant', inputs: [], attrs: { shape } });
+    this.param(i.node, 'value', shape, c.data);
+    this.sink.values.set(i.node, i.node);
+    return i.node;
+  }
+
+  /** The graph node named `name` emitted so far. */
+  emitted(name: string): GraphNode | undefined {
+    return this.sink.nodes.find((n) => n.name === name);
+  }
+
+  /**
+   * Renames an emitted node (and its parameters) to this TF node's name, for a fold that makes this
+   * node's output the emitted node's: the TF node it came from must have no other consumer.
+   */
+  takeOver(graphNode: string): GraphNode {
+    const node = this.emitted(graphNode);
+    if (!node) throw new Error(`tfjs graph import: no node '${graphNode}' to take over`);
+    node.name = this.name;
+    for (const [key, value] of [...this.sink.params]) {
+      if (!key.startsWith(`${graphNode}/`)) continue;
+      this.sink.params.delete(key);
+      this.sink.params.set(`${this.name}/${key.slice(graphNode.length + 1)}`, value);
+    }
+    return node;
+  }
+
   /** Adds a graph node (its name must be new) and returns its name. */
   emit(node: GraphNode): string {
     this.sink.nodes.push(node);

@@ -6,10 +6,10 @@
 // express is collected, and thrown once as TfjsImportError listing each op type with its node names.
 import type { Graph, GraphNode } from '../../src/models/graph.js';
 import { validateGraph } from '../../src/models/graph.js';
-import { inferShapes } from '../../src/models/shapes.js';
+import { inferShapes, inputShape } from '../../src/models/shapes.js';
 import { withInferredRoles } from '../../src/models/roles.js';
 import type { NamedTensor } from '../../src/models/safetensors.js';
-import type { Shape } from '../../src/tensor/index.js';
+import { ShapeError, type Shape } from '../../src/tensor/index.js';
 import { UnsupportedCase, type OnnxImportProblem } from './onnx-graph-error.js';
 import { TfjsNodeContext, type GraphSink } from './tfjs-graph-context.js';
 import { TFJS_CONVERTERS } from './tfjs-graph-ops.js';
@@ -111,6 +111,8 @@ export function importTfjsGraph(contents: TfjsGraphContents, options: { inputSiz
     params: new Map(),
     values: new Map(),
     shape(graphNode) {
+      // A graph of the input alone is not valid yet: its shape comes from the input node.
+      if (sink.nodes.length === 1 && graphNode === sink.nodes[0].name) return inputShape({ nodes: sink.nodes });
       if (!shapes.has(graphNode)) shapes = inferShapes({ nodes: sink.nodes });
       const s = shapes.get(graphNode);
       if (!s) throw new Error(`tfjs graph import: no shape for '${graphNode}'`);
@@ -141,11 +143,16 @@ export function importTfjsGraph(contents: TfjsGraphContents, options: { inputSiz
     }
     // A node after an unsupported one cannot be converted (an input has no graph node): it is not reported.
     if (node.inputs.some((i) => byName.get(i.node)?.op !== 'Const' && !sink.values.has(i.node))) continue;
+    const before = sink.nodes.length;
     try {
-      sink.values.set(node.name, TFJS_CONVERTERS[node.op](new TfjsNodeContext(node, sink, contents.consts)));
+      const made = TFJS_CONVERTERS[node.op](new TfjsNodeContext(node, sink, contents.consts));
+      // Shapes are checked as each node is made, so a mismatch is reported against its TF node.
+      sink.shape(made);
+      sink.values.set(node.name, made);
     } catch (e) {
-      if (!(e instanceof UnsupportedCase)) throw e;
-      note(node.op, node.name, e.reason);
+      if (!(e instanceof UnsupportedCase) && !(e instanceof ShapeError)) throw e;
+      sink.nodes.length = before;
+      note(node.op, node.name, e instanceof UnsupportedCase ? e.reason : e.message);
     }
   }
   if (problems.size > 0) throw new TfjsImportError([...problems.values()]);

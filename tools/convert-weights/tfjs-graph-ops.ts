@@ -191,17 +191,52 @@ function squeeze(c: TfjsNodeContext): string {
   return c.emit({ name: c.name, op: 'reshape', inputs: [x], attrs: { shape: kept } });
 }
 
+/**
+ * The conv2d or dense node that input 0 comes from, when this node can be folded into it: the
+ * producer has no bias (for a bias) or no activation (for an activation) and nothing else reads it.
+ */
+function foldable(c: TfjsNodeContext, what: 'bias' | 'activation'): string | undefined {
+  const producer = c.node.inputs[0];
+  if (!producer || c.constant(0) || producer.output !== 0 || c.consumers(producer.node) !== 1) return undefined;
+  const node = c.emitted(c.value(0));
+  if (!node || (node.op !== 'conv2d' && node.op !== 'dense')) return undefined;
+  if (node.attrs.activation !== undefined || (what === 'bias' && node.attrs.useBias)) return undefined;
+  return node.name;
+}
+
+/** BiasAdd: folded into the conv or MatMul before it (as TF's own fusing does), else a per-channel add. */
+function biasAdd(c: TfjsNodeContext): string {
+  nhwc(c);
+  const bias = c.requireConstant(1, 'bias');
+  const into = foldable(c, 'bias');
+  if (into !== undefined) {
+    const node = c.takeOver(into);
+    if (node.op !== 'conv2d' && node.op !== 'dense') throw new Error('unreachable');
+    const channels = node.op === 'conv2d' ? node.attrs.filters : node.attrs.units;
+    if (bias.data.length !== channels) unsupported(`a bias of ${bias.data.length} values for ${channels} channels`);
+    node.attrs.useBias = true;
+    c.param(node.name, 'bias', [channels], bias.data);
+    return node.name;
+  }
+  return c.emit({ name: c.name, op: 'add', inputs: [c.value(0), c.constantNode(1)], attrs: {} });
+}
+
 function binaryAdd(c: TfjsNodeContext): string {
-  if (c.constant(0) || c.constant(1)) unsupported('an addition with a constant (broadcasting)');
-  const [a, b] = [c.value(0), c.value(1)];
-  if (c.shapeOf(a).join() !== c.shapeOf(b).join()) unsupported(`an addition of [${c.shapeOf(a).join(', ')}] and [${c.shapeOf(b).join(', ')}] (broadcasting)`);
-  return c.emit({ name: c.name, op: 'add', inputs: [a, b], attrs: {} });
+  const operand = (k: number) => (c.constant(k) ? c.constantNode(k) : c.value(k));
+  return c.emit({ name: c.name, op: 'add', inputs: [operand(0), operand(1)], attrs: {} });
 }
 
 function activation(c: TfjsNodeContext): string {
   const a = activationOf(c.node.op);
-  if (a === 'relu') return c.emit({ name: c.name, op: 'relu', inputs: [c.value(0)], attrs: {} });
-  unsupported(`activation ${c.node.op}`);
+  if (!a) unsupported(`activation ${c.node.op}`);
+  const into = foldable(c, 'activation');
+  if (into !== undefined) {
+    const node = c.takeOver(into);
+    if (node.op !== 'conv2d' && node.op !== 'dense') throw new Error('unreachable');
+    node.attrs.activation = a;
+    return node.name;
+  }
+  return c.emit({ name: c.name, op: 'relu', inputs: [c.value(0)], attrs: {} });
 }
 
 export const TFJS_CONVERTERS: Readonly<Record<string, TfjsConverter>> = {
@@ -217,6 +252,7 @@ export const TFJS_CONVERTERS: Readonly<Record<string, TfjsConverter>> = {
   ConcatV2: concat,
   Reshape: reshape,
   Squeeze: squeeze,
+  BiasAdd: biasAdd,
   Add: binaryAdd,
   AddV2: binaryAdd,
   Relu: activation,
