@@ -14,7 +14,8 @@ import { rectify, type RectifiedMap } from './map-status.js';
 import { readAndDispose, RecordedForward } from './recorded-forward.js';
 import type { InputGradient, Map2d, MapStatus } from './types.js';
 
-export const GUIDED = { relu: 'guided' } as const;
+/** ReLU and ReLU6 (a clip from 0, recorded by the engine as 'relu6') get the guided rule; both are counted. */
+export const GUIDED = { relu: 'guided', relu6: 'guided' } as const;
 
 /**
  * The note for nonlinearities guided backprop leaves as they are (each op's descriptor says: ReLU
@@ -25,7 +26,7 @@ export function keptActivationsNote(graph: Graph): string | undefined {
   if (kept.length === 0) return undefined;
   const ops = [...new Set(kept.map((n) => n.op))].join(', ');
   const names = kept.slice(0, 3).map((n) => `'${n.name}'`).join(', ') + (kept.length > 3 ? `, … (${kept.length} in all)` : '');
-  return `Guided backprop overrides ReLU only; ${kept.length} other activation node(s) (${ops}: ${names}) keep their ordinary backward.`;
+  return `Guided backprop overrides ReLU and ReLU6 only; ${kept.length} other activation node(s) (${ops}: ${names}) keep their ordinary backward.`;
 }
 
 export interface GuidedResult {

@@ -109,8 +109,68 @@ export interface PlainNode extends NodeBase {
   attrs: Record<string, never>;
 }
 
+/**
+ * Elementwise functions without parameters (ops/activations.ts in the engine). Their node is the
+ * function's output; sqrt/exp/log/abs/neg/reciprocal/erf also serve decomposed LayerNorm and GELU.
+ */
+export type UnaryFunction = 'sigmoid' | 'tanh' | 'silu' | 'hardswish' | 'selu' | 'softplus' | 'erf' | 'sqrt' | 'exp' | 'log' | 'abs' | 'neg' | 'reciprocal';
+export const UNARY_FUNCTIONS: readonly UnaryFunction[] = ['sigmoid', 'tanh', 'silu', 'hardswish', 'selu', 'softplus', 'erf', 'sqrt', 'exp', 'log', 'abs', 'neg', 'reciprocal'];
+
+export interface UnaryNode extends NodeBase {
+  op: UnaryFunction;
+  attrs: Record<string, never>;
+}
+
+/** clamp(alpha·x + beta, 0, 1) (ONNX: alpha 0.2, beta 0.5; PyTorch and Keras 3: 1/6, 0.5). */
+export interface HardSigmoidNode extends NodeBase {
+  op: 'hardsigmoid';
+  attrs: { alpha: number; beta: number };
+}
+
+/** min(max(x, min), max); an absent bound is unbounded (JSON has no infinity). min 0, max 6 is ReLU6. */
+export interface ClipNode extends NodeBase {
+  op: 'clip';
+  attrs: { min?: number; max?: number };
+}
+
+/** leakyrelu: x or alpha·x; elu: x or alpha·(eˣ − 1). */
+export interface AlphaNode extends NodeBase {
+  op: 'leakyrelu' | 'elu';
+  attrs: { alpha: number };
+}
+
+export interface GeluNode extends NodeBase {
+  op: 'gelu';
+  attrs: { approximate: 'none' | 'tanh' };
+}
+
+/**
+ * Elementwise binary ops with NumPy broadcasting of the two NHWC (or row-major) inputs: the
+ * squeeze-excitation gate is mul([N, H, W, C], [N, 1, 1, C]).
+ */
+export type BinaryFunction = 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
+export const BINARY_FUNCTIONS: readonly BinaryFunction[] = ['sub', 'mul', 'div', 'pow', 'max', 'min'];
+
+export interface BinaryNode extends NodeBase {
+  op: BinaryFunction;
+  attrs: Record<string, never>;
+}
+
+/** x or slope·x, with the learned slope `<node>/alpha` of shape `slope` (broadcast to the input: [C] per channel). */
+export interface PreluNode extends NodeBase {
+  op: 'prelu';
+  attrs: { slope: number[] };
+}
+
 export type GraphNode =
   | InputNode
+  | UnaryNode
+  | HardSigmoidNode
+  | ClipNode
+  | AlphaNode
+  | GeluNode
+  | BinaryNode
+  | PreluNode
   | Conv2dNode
   | BatchNormNode
   | DenseNode

@@ -47,9 +47,9 @@ export interface RoleBehaviour {
 
 /**
  * What guided backprop does at the node: 'relu' = its ReLU's backward is overridden (counted),
- * 'kept' = a nonlinearity guided backprop leaves as it is (named in a note), 'linear' = nothing to override.
+ * 'kept' = a nonlinearity guided backprop leaves as it is (named in a note), 'none' = nothing to override.
  */
-export type GuidedBehaviour = 'relu' | 'kept' | 'linear';
+export type GuidedBehaviour = 'relu' | 'kept' | 'none';
 
 export interface ParameterShape {
   kind: ParameterKind;
@@ -82,4 +82,4 @@ export const PASS_THROUGH: RoleBehaviour = { target: 'pass-through', map: true, 
 
 /** Sign rule of ops that keep non-negative inputs non-negative (pools, reshapes, add, concat). */
 export const anyInputNegative = (_: GraphNode, ctx: SignContext): boolean => ctx.inputs.some((v) => v);
-export const linear = (): GuidedBehaviour => 'linear';
+export const unguided = (): GuidedBehaviour => 'none';

@@ -2,7 +2,10 @@
 // a descriptor, or a descriptor for a kind the node union does not have, fails to compile.
 import type { GraphNode, OpKind } from './graph.js';
 import type { OpDescriptor, OpTable } from './op-descriptor.js';
+import { absOp, clipOp, eluOp, erfOp, expOp, geluOp, hardsigmoidOp, hardswishOp, leakyreluOp, logOp, negOp, reciprocalOp } from './ops/activations.js';
+import { seluOp, sigmoidOp, siluOp, softplusOp, sqrtOp, tanhOp } from './ops/activations.js';
 import { batchnormOp } from './ops/batchnorm.js';
+import { divOp, maxOp, minOp, mulOp, powOp, preluOp, subOp } from './ops/binary.js';
 import { addOp, reluOp } from './ops/elementwise.js';
 import { denseOp, globalavgpoolOp, globalmaxpoolOp, softmaxOp } from './ops/head.js';
 import { avgpoolOp, conv2dOp, maxpoolOp, padOp } from './ops/spatial.js';
@@ -26,6 +29,31 @@ export const OPS = {
   softmax: softmaxOp,
   identity: identityOp,
   constant: constantOp,
+  sigmoid: sigmoidOp,
+  tanh: tanhOp,
+  silu: siluOp,
+  hardswish: hardswishOp,
+  hardsigmoid: hardsigmoidOp,
+  clip: clipOp,
+  leakyrelu: leakyreluOp,
+  elu: eluOp,
+  selu: seluOp,
+  gelu: geluOp,
+  softplus: softplusOp,
+  erf: erfOp,
+  sqrt: sqrtOp,
+  exp: expOp,
+  log: logOp,
+  abs: absOp,
+  neg: negOp,
+  reciprocal: reciprocalOp,
+  sub: subOp,
+  mul: mulOp,
+  div: divOp,
+  pow: powOp,
+  max: maxOp,
+  min: minOp,
+  prelu: preluOp,
 } as const satisfies OpTable;
 
 /** The op kinds, in the table's order. */

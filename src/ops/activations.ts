@@ -4,6 +4,7 @@
 // ReLU6 when the overrides name it ({ relu: 'guided', relu6: 'guided' }); each kind is counted apart.
 import { recordOp, ShapeError, type Tensor } from '../tensor/index.js';
 import { launchBinary, launchUnary } from './launch.js';
+import { relu } from './relu.js';
 import { activationKernels, clipOverrides, type ActivationKind } from './wgsl/activations.js';
 
 export type { ActivationKind } from './wgsl/activations.js';
@@ -74,4 +75,32 @@ export function selu(x: Tensor): Tensor {
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') throw new ShapeError('gelu', "approximate 'none' or 'tanh'", `'${String(approximate)}'`);
   return activation(approximate === 'tanh' ? 'geluTanh' : 'geluErf', x);
+}
+
+/** An activation a convolution can apply in its store: a table entry or 'relu', with α, β. */
+export interface FusedActivation {
+  kind: ActivationKind | 'relu';
+  /** Defaults: hardSigmoid 0.2, 0.5; hardSwish 1/6, 0.5; elu 1, 1; clip 0, 6 (ReLU6); leakyRelu 0.01; otherwise unused. */
+  alpha?: number;
+  beta?: number;
+}
+
+const defaultParams: Partial<Record<ActivationKind, [number, number]>> = {
+  hardSigmoid: [0.2, 0.5],
+  hardSwish: [1 / 6, 0.5],
+  elu: [1, 1],
+  clip: [0, 6],
+  leakyRelu: [0.01, 0],
+};
+
+export function activationParams(spec: FusedActivation): [number, number] {
+  const [a, b] = spec.kind === 'relu' ? [0, 0] : (defaultParams[spec.kind] ?? [0, 0]);
+  return [spec.alpha ?? a, spec.beta ?? b];
+}
+
+/** Runs `spec` as its own recorded op: relu as relu, a clip at zero as 'relu6' (both overridable). */
+export function applyActivation(spec: FusedActivation, x: Tensor): Tensor {
+  if (spec.kind === 'relu') return relu(x);
+  const [alpha, beta] = activationParams(spec);
+  return spec.kind === 'clip' ? clip(x, alpha, beta) : activation(spec.kind, x, alpha, beta);
 }

@@ -7,6 +7,7 @@
 import { attrFloat, attrInt, attrInts } from './onnx-graph-attrs.js';
 import { floats, ints, type NodeContext } from './onnx-graph-context.js';
 import { unsupported } from './onnx-graph-error.js';
+import { broadcastDims, convertBroadcast } from './onnx-graph-elementwise.js';
 import { fmtDims, layoutFree, nhwcOf, product, sameDims, type Value } from './onnx-graph-values.js';
 
 export function convertRelu(c: NodeContext): Value {
@@ -35,23 +36,6 @@ function unify(c: NodeContext, xs: Value[], keepShapes = false): Value[] {
   return rows.map((v) => c.emit.reshaped(v, keepShapes ? v.onnx : rows[0].ours, c.name));
 }
 
-/** ONNX (numpy) broadcasting of several shapes; undefined when they are incompatible. */
-function broadcastDims(shapes: readonly (readonly number[])[]): number[] | undefined {
-  const rank = Math.max(...shapes.map((d) => d.length));
-  const out: number[] = [];
-  for (let k = 0; k < rank; k++) {
-    let size = 1;
-    for (const d of shapes) {
-      const v = d[d.length - rank + k] ?? 1;
-      if (v === 1) continue;
-      if (size !== 1 && size !== v) return undefined;
-      size = v;
-    }
-    out.push(size);
-  }
-  return out;
-}
-
 /**
  * Whether an operand of shape `dims` broadcast to `out` is one value per channel of `full` (the
  * add op's per-channel form): the channel axis of an NHWC value is ONNX axis 1, that of a row-major
@@ -78,14 +62,18 @@ export function convertAdd(c: NodeContext): Value {
   const fullAt = dims.flatMap((d, i) => (sameDims(d, out) ? [i] : []));
   const narrow = dims.flatMap((d, i) => (sameDims(d, out) ? [] : [i]));
   const computedNarrow = narrow.find((i) => !c.isConstant(i));
-  if (computedNarrow !== undefined) unsupported(`broadcasting the computed ${fmtDims(dims[computedNarrow])} to ${fmtDims(out)} (only a constant per-channel operand broadcasts)`);
-  if (fullAt.length === 0) unsupported(`broadcasting ${dims.map(fmtDims).join(' with ')} (no operand of the output shape ${fmtDims(out)})`);
+  // Broadcasts other than a constant per-channel bias go through the general broadcasting add.
+  if (count === 2 && (computedNarrow !== undefined || fullAt.length === 0)) return convertBroadcast(c, 'add');
+  if (computedNarrow !== undefined) unsupported(`broadcasting the computed ${fmtDims(dims[computedNarrow])} to ${fmtDims(out)} in a Sum of ${count}`);
+  if (fullAt.length === 0) unsupported(`broadcasting ${dims.map(fmtDims).join(' with ')} in a Sum of ${count}`);
   if (count === 1) return convertIdentity(c);
   const ys = unify(c, fullAt.map((i) => c.operand(i)));
-  const vectors = narrow.map((i) => {
-    if (!isChannelVector(dims[i], out, ys[0])) unsupported(`broadcasting ${fmtDims(dims[i])} to ${fmtDims(out)} (only equal shapes or one value per channel)`);
-    return floats(c.constant(i, 'operand'), 'operand');
-  });
+  // Nodes unify() emitted for a path not taken are pruned with every other unread node.
+  if (narrow.some((i) => !isChannelVector(dims[i], out, ys[0]))) {
+    if (count === 2) return convertBroadcast(c, 'add');
+    unsupported(`broadcasting ${dims.map(fmtDims).join(' with ')} in a Sum of ${count} (only equal shapes or one value per channel)`);
+  }
+  const vectors = narrow.map((i) => floats(c.constant(i, 'operand'), 'operand'));
   const operands = [...ys.slice(1).map((v) => v.node), ...vectors.map((v) => c.emit.derivedConstant(`${c.name}_channels`, [v.length], v))];
   let acc = ys[0];
   operands.forEach((node, k) => {

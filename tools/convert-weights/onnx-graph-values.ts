@@ -45,7 +45,7 @@ export function layoutFree(onnx: readonly number[]): boolean {
 }
 
 /** [N, C, H, W] values in NHWC order. */
-function nchwToNhwc(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
+export function nchwToNhwc(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
   const y = new Float32Array(x.length);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {

@@ -28,5 +28,5 @@ export const batchnormOp: OpDescriptor<NodeOf<'batchnorm'>> = {
   },
   negative: (node) => node.attrs.activation !== 'relu',
   roles: CANDIDATE,
-  guided: (node) => (node.attrs.activation === 'relu' ? 'relu' : 'linear'),
+  guided: (node) => (node.attrs.activation === 'relu' ? 'relu' : 'none'),
 };

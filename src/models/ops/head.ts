@@ -2,7 +2,7 @@
 import { dense } from '../../ops/dense.js';
 import { globalAvgPool, globalMaxPool } from '../../ops/pool.js';
 import { softmax } from '../../ops/softmax.js';
-import { anyInputNegative, linear, PASS_THROUGH, type OpDescriptor, type NodeOf, type ParameterShape } from '../op-descriptor.js';
+import { anyInputNegative, unguided, PASS_THROUGH, type OpDescriptor, type NodeOf, type ParameterShape } from '../op-descriptor.js';
 import { activate } from './activate.js';
 import { expectRank, positiveInteger } from './shape-rules.js';
 
@@ -20,7 +20,7 @@ export const denseOp: OpDescriptor<NodeOf<'dense'>> = {
   evaluate: (node, [x], ctx) => activate(dense(x, ctx.param('kernel'), node.attrs.useBias ? ctx.param('bias') : undefined), node.attrs.activation),
   negative: (node) => node.attrs.activation !== 'relu',
   roles: { target: 'blocks', map: true, weighted: true },
-  guided: (node) => (node.attrs.activation === 'relu' ? 'relu' : 'linear'),
+  guided: (node) => (node.attrs.activation === 'relu' ? 'relu' : 'none'),
 };
 
 function globalPool(pool: typeof globalAvgPool): OpDescriptor<NodeOf<'globalavgpool'> | NodeOf<'globalmaxpool'>> {
@@ -33,7 +33,7 @@ function globalPool(pool: typeof globalAvgPool): OpDescriptor<NodeOf<'globalavgp
     evaluate: (_, [x]) => pool(x),
     negative: anyInputNegative,
     roles: PASS_THROUGH,
-    guided: linear,
+    guided: unguided,
   };
 }
 
@@ -46,5 +46,5 @@ export const softmaxOp: OpDescriptor<NodeOf<'softmax'>> = {
   evaluate: (_, [x]) => softmax(x),
   negative: () => false,
   roles: PASS_THROUGH,
-  guided: linear,
+  guided: unguided,
 };

@@ -3,7 +3,7 @@ import { conv2d } from '../../ops/conv2d.js';
 import { pad } from '../../ops/pad.js';
 import { avgPool, maxPool } from '../../ops/pool.js';
 import type { Pair } from '../graph.js';
-import { anyInputNegative, CANDIDATE, linear, PASS_THROUGH, type OpDescriptor, type NodeOf, type ParameterShape } from '../op-descriptor.js';
+import { anyInputNegative, CANDIDATE, unguided, PASS_THROUGH, type OpDescriptor, type NodeOf, type ParameterShape } from '../op-descriptor.js';
 import { activate } from './activate.js';
 import { checkPair, expectRank, positiveInteger, resolvePadding, windowed } from './shape-rules.js';
 
@@ -32,7 +32,7 @@ export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
   },
   negative: (node) => node.attrs.activation !== 'relu',
   roles: { ...CANDIDATE, weighted: true },
-  guided: (node) => (node.attrs.activation === 'relu' ? 'relu' : 'linear'),
+  guided: (node) => (node.attrs.activation === 'relu' ? 'relu' : 'none'),
 };
 
 function poolShape(node: NodeOf<'maxpool'> | NodeOf<'avgpool'>, x: readonly number[]): number[] {
@@ -52,7 +52,7 @@ export const maxpoolOp: OpDescriptor<NodeOf<'maxpool'>> = {
   },
   negative: anyInputNegative,
   roles: PASS_THROUGH,
-  guided: linear,
+  guided: unguided,
 };
 
 export const avgpoolOp: OpDescriptor<NodeOf<'avgpool'>> = {
@@ -65,7 +65,7 @@ export const avgpoolOp: OpDescriptor<NodeOf<'avgpool'>> = {
   },
   negative: anyInputNegative,
   roles: PASS_THROUGH,
-  guided: linear,
+  guided: unguided,
 };
 
 export const padOp: OpDescriptor<NodeOf<'pad'>> = {
@@ -78,5 +78,5 @@ export const padOp: OpDescriptor<NodeOf<'pad'>> = {
   evaluate: (node, [x]) => pad(x, node.attrs.padding, node.attrs.value ?? 0),
   negative: (node, ctx) => (node.attrs.value ?? 0) < 0 || anyInputNegative(node, ctx),
   roles: { ...CANDIDATE, target: 'blocks', map: false },
-  guided: linear,
+  guided: unguided,
 };

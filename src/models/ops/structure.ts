@@ -3,7 +3,7 @@
 import { fmt, ShapeError, sizeOf } from '../../tensor/index.js';
 import { concat } from '../../ops/concat.js';
 import { flatten, reshape } from '../../ops/reshape.js';
-import { anyInputNegative, CANDIDATE, linear, PASS_THROUGH, type OpDescriptor, type NodeOf } from '../op-descriptor.js';
+import { anyInputNegative, CANDIDATE, unguided, PASS_THROUGH, type OpDescriptor, type NodeOf } from '../op-descriptor.js';
 import { opLabel } from './shape-rules.js';
 
 const BLOCKS = { target: 'blocks', map: false, weighted: false } as const;
@@ -20,7 +20,7 @@ export const inputOp: OpDescriptor<NodeOf<'input'>> = {
   // 'unit' preprocessing maps pixels to [0, 1]; every other convention centres them.
   negative: (_, ctx) => ctx.preprocessing !== 'unit',
   roles: BLOCKS,
-  guided: linear,
+  guided: unguided,
 };
 
 /** A copy: the node's output is released like any intermediate, the parameter must outlive the run. */
@@ -37,7 +37,7 @@ export const constantOp: OpDescriptor<NodeOf<'constant'>> = {
   evaluate: (node, _, ctx) => reshape(ctx.param('value'), [...node.attrs.shape]),
   negative: anyInputNegative,
   roles: BLOCKS,
-  guided: linear,
+  guided: unguided,
 };
 
 export const concatOp: OpDescriptor<NodeOf<'concat'>> = {
@@ -60,7 +60,7 @@ export const concatOp: OpDescriptor<NodeOf<'concat'>> = {
   evaluate: (node, xs) => concat(xs, node.attrs.axis),
   negative: anyInputNegative,
   roles: { ...CANDIDATE, join: 'branches' },
-  guided: linear,
+  guided: unguided,
 };
 
 export const flattenOp: OpDescriptor<NodeOf<'flatten'>> = {
@@ -69,7 +69,7 @@ export const flattenOp: OpDescriptor<NodeOf<'flatten'>> = {
   evaluate: (node, [x]) => flatten(x, node.attrs.order),
   negative: anyInputNegative,
   roles: PASS_THROUGH,
-  guided: linear,
+  guided: unguided,
 };
 
 export const reshapeOp: OpDescriptor<NodeOf<'reshape'>> = {
@@ -86,7 +86,7 @@ export const reshapeOp: OpDescriptor<NodeOf<'reshape'>> = {
   evaluate: (node, [x]) => reshape(x, [x.shape[0], ...node.attrs.shape]),
   negative: anyInputNegative,
   roles: PASS_THROUGH,
-  guided: linear,
+  guided: unguided,
 };
 
 /** The node is the tensor it reads (GraphIndex.source looks through it; the executor never runs it). */
@@ -96,5 +96,5 @@ export const identityOp: OpDescriptor<NodeOf<'identity'>> = {
   evaluate: (_, [x]) => x,
   negative: anyInputNegative,
   roles: { ...PASS_THROUGH, map: false },
-  guided: linear,
+  guided: unguided,
 };

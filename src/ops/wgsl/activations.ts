@@ -15,7 +15,7 @@ export interface ActivationEntry {
 // Overflow-safe helpers, defined for the alias T. tanh is clamped because tanh(±15) is ±1 in
 // float32 anyway and some drivers compute it as a ratio of exponentials that overflows to NaN.
 // erf: Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), WGSL has no erf.
-const helpers = /* wgsl */ `
+export const activationHelpers = /* wgsl */ `
 fn sig(x: T) -> T { return 1.0 / (1.0 + exp(-x)); }
 fn tanh_(x: T) -> T { return tanh(clamp(x, T(-15.0), T(15.0))); }
 /** 1 − tanh², as 1/cosh² (no cancellation near ±1). */
@@ -84,7 +84,7 @@ alias T = ${t};
 struct Params { n: i32, c: i32, alpha: f32, beta: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 ${bindings}
-${helpers}`;
+${activationHelpers}`;
 
 const unary = `
 @group(0) @binding(1) var<storage, read> xs: array<T>;
