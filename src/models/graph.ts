@@ -40,7 +40,12 @@ export interface InputNode extends NodeBase {
 
 export interface Conv2dNode extends NodeBase {
   op: 'conv2d';
-  attrs: { filters: number; kernel: Pair; strides: Pair; dilations: Pair; padding: PaddingSpec; useBias: boolean; activation?: Activation };
+  /**
+   * groups: input and output channels split into that many independent convolutions (absent = 1);
+   * the kernel is [KH, KW, Cin/groups, filters]. Depthwise is groups = Cin (TF's [KH, KW, Cin, M]
+   * depthwise filter is the same memory as [KH, KW, 1, Cin·M]).
+   */
+  attrs: { filters: number; kernel: Pair; strides: Pair; dilations: Pair; padding: PaddingSpec; useBias: boolean; activation?: Activation; groups?: number };
 }
 
 export interface BatchNormNode extends NodeBase {

@@ -33,16 +33,53 @@ function tfPadding(c: TfjsNodeContext): PaddingSpec {
   unsupported(`padding ${JSON.stringify(p)}`);
 }
 
-/** The graph's name for a TF activation op, or why not. */
-function activationOf(op: string): Activation | undefined {
+/** The graph's fused activation for a TF activation op (what conv2d and dense carry themselves). */
+function fusableActivation(op: string): Activation | undefined {
   return op === 'Relu' ? 'relu' : undefined;
+}
+
+/**
+ * A TF activation (standalone, or the tail of a fused op's `fused_ops`) as its own graph node.
+ * `alpha` reads LeakyRelu's attribute; Prelu's slope is the constant input at `preluInput`.
+ */
+function activationNode(c: TfjsNodeContext, op: string, name: string, input: string, preluInput: number): GraphNode {
+  const inputs = [input];
+  switch (op) {
+    case 'Relu':
+      return { name, op: 'relu', inputs, attrs: {} };
+    case 'Relu6':
+      return { name, op: 'clip', inputs, attrs: { min: 0, max: 6 } };
+    case 'Elu':
+      return { name, op: 'elu', inputs, attrs: { alpha: 1 } };
+    case 'Selu':
+      return { name, op: 'selu', inputs, attrs: {} };
+    case 'LeakyRelu':
+      // The standalone op's attribute is 'alpha'; a fused op's 'leakyrelu_alpha'.
+      return { name, op: 'leakyrelu', inputs, attrs: { alpha: c.num(c.node.op === 'LeakyRelu' ? 'alpha' : 'leakyrelu_alpha', 0.2) } };
+    case 'Sigmoid':
+      return { name, op: 'sigmoid', inputs, attrs: {} };
+    case 'Tanh':
+      return { name, op: 'tanh', inputs, attrs: {} };
+    case 'Softplus':
+      return { name, op: 'softplus', inputs, attrs: {} };
+    case 'Prelu': {
+      const slope = c.requireConstant(preluInput, 'slope');
+      c.param(name, 'alpha', slope.shape, slope.data);
+      return { name, op: 'prelu', inputs, attrs: { slope: slope.shape } };
+    }
+    default:
+      unsupported(`activation ${op}`);
+  }
 }
 
 interface Epilogue {
   /** Per output channel: y = scale·conv + shift (BiasAdd: scale 1; FusedBatchNorm: γ/√(σ²+ε)). */
   scale?: Float32Array;
   shift?: Float32Array;
+  /** The activation the graph node carries itself (ReLU). */
   activation?: Activation;
+  /** Any other activation: a node of its own after the convolution, with the input holding a Prelu slope. */
+  separate?: { op: string; slopeInput: number };
 }
 
 /** Reads `fused_ops` and the extra inputs after input 2: [BiasAdd | FusedBatchNorm][, activation]. */
@@ -69,9 +106,9 @@ function epilogue(c: TfjsNodeContext, channels: number): Epilogue {
     k++;
   }
   if (k < ops.length) {
-    const activation = activationOf(ops[k]);
-    if (!activation) unsupported(`fused activation ${ops[k]}`);
-    out.activation = activation;
+    const activation = fusableActivation(ops[k]);
+    if (activation) out.activation = activation;
+    else out.separate = { op: ops[k], slopeInput: ops[0] === 'FusedBatchNorm' ? 6 : 3 };
     k++;
   }
   if (k < ops.length) unsupported(`fused_ops ${JSON.stringify(ops)}`);
@@ -87,23 +124,39 @@ function scaledKernel(data: Float32Array, scale: Float32Array | undefined): Floa
 
 function convolution(c: TfjsNodeContext, depthwise: boolean, fused: boolean): string {
   nhwc(c);
-  if (depthwise) unsupported('depthwise convolution (the graph has no depthwise conv op yet)');
   const x = c.value(0);
   const filter = c.requireConstant(1, 'filter');
   if (filter.shape.length !== 4) unsupported(`a filter of shape ${JSON.stringify(filter.shape)}`);
-  const [kh, kw, cin, cout] = filter.shape;
   const inChannels = c.shapeOf(x)[3];
-  if (cin !== inChannels) unsupported(`a filter for ${cin} input channels on ${inChannels} (grouped convolution)`);
+  // A depthwise filter [KH, KW, C, M] is, in memory, the grouped filter [KH, KW, 1, C·M] with C groups.
+  const [kh, kw, cin, m] = filter.shape;
+  const groups = depthwise ? cin : 1;
+  const cout = depthwise ? cin * m : m;
+  const kernelShape = depthwise ? [kh, kw, 1, cout] : filter.shape;
+  if (cin !== inChannels) unsupported(`a filter for ${cin} input channels on ${inChannels}`);
   const e = fused ? epilogue(c, cout) : {};
-  const name = c.name;
   const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
     filters: cout, kernel: [kh, kw], strides: pairFromNhwc(c, 'strides', [1, 1, 1, 1]), dilations: pairFromNhwc(c, 'dilations', [1, 1, 1, 1]),
     padding: tfPadding(c), useBias: e.shift !== undefined,
   };
+  if (groups > 1) attrs.groups = groups;
   if (e.activation) attrs.activation = e.activation;
-  c.param(name, 'kernel', filter.shape, scaledKernel(filter.data, e.scale));
-  if (e.shift) c.param(name, 'bias', [cout], e.shift);
-  return c.emit({ name, op: 'conv2d', inputs: [x], attrs });
+  return withActivation(c, e, (linear) => {
+    c.param(linear, 'kernel', kernelShape, scaledKernel(filter.data, e.scale));
+    if (e.shift) c.param(linear, 'bias', [cout], e.shift);
+    return c.emit({ name: linear, op: 'conv2d', inputs: [x], attrs });
+  });
+}
+
+/**
+ * Emits the linear node (through `make`) and, for an activation the node cannot carry, the activation
+ * as its own node: the activation keeps the TF node's name (its output is the fused op's), the linear
+ * node before it is `<name>/linear`.
+ */
+function withActivation(c: TfjsNodeContext, e: Epilogue, make: (linearName: string) => string): string {
+  if (!e.separate) return make(c.name);
+  const linear = make(`${c.name}/linear`);
+  return c.emit(activationNode(c, e.separate.op, c.name, linear, e.separate.slopeInput));
 }
 
 function matmul(c: TfjsNodeContext, fused: boolean): string {
@@ -123,9 +176,11 @@ function matmul(c: TfjsNodeContext, fused: boolean): string {
   const e = fused ? epilogue(c, units) : {};
   const attrs: Extract<GraphNode, { op: 'dense' }>['attrs'] = { units, useBias: e.shift !== undefined };
   if (e.activation) attrs.activation = e.activation;
-  c.param(c.name, 'kernel', [k, units], scaledKernel(data, e.scale));
-  if (e.shift) c.param(c.name, 'bias', [units], e.shift);
-  return c.emit({ name: c.name, op: 'dense', inputs: [x], attrs });
+  return withActivation(c, e, (linear) => {
+    c.param(linear, 'kernel', [k, units], scaledKernel(data, e.scale));
+    if (e.shift) c.param(linear, 'bias', [units], e.shift);
+    return c.emit({ name: linear, op: 'dense', inputs: [x], attrs });
+  });
 }
 
 function pool(c: TfjsNodeContext, op: 'maxpool' | 'avgpool'): string {
@@ -221,27 +276,37 @@ function biasAdd(c: TfjsNodeContext): string {
   return c.emit({ name: c.name, op: 'add', inputs: [c.value(0), c.constantNode(1)], attrs: {} });
 }
 
+const operand = (c: TfjsNodeContext, k: number) => (c.constant(k) ? c.constantNode(k) : c.value(k));
+
+/**
+ * Add with the engine's residual add where it applies (equal shapes, or a per-channel [C] second
+ * operand), else the broadcasting binary table like Sub, Mul and RealDiv.
+ */
 function binaryAdd(c: TfjsNodeContext): string {
-  const operand = (k: number) => (c.constant(k) ? c.constantNode(k) : c.value(k));
-  return c.emit({ name: c.name, op: 'add', inputs: [operand(0), operand(1)], attrs: {} });
+  return c.emit({ name: c.name, op: 'add', inputs: [operand(c, 0), operand(c, 1)], attrs: {} });
+}
+
+function binary(op: 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow'): (c: TfjsNodeContext) => string {
+  return (c) => c.emit({ name: c.name, op, inputs: [operand(c, 0), operand(c, 1)], attrs: {} });
 }
 
 function activation(c: TfjsNodeContext): string {
-  const a = activationOf(c.node.op);
-  if (!a) unsupported(`activation ${c.node.op}`);
-  const into = foldable(c, 'activation');
-  if (into !== undefined) {
+  const a = fusableActivation(c.node.op);
+  const into = a ? foldable(c, 'activation') : undefined;
+  if (a && into !== undefined) {
     const node = c.takeOver(into);
     if (node.op !== 'conv2d' && node.op !== 'dense') throw new Error('unreachable');
     node.attrs.activation = a;
     return node.name;
   }
-  return c.emit({ name: c.name, op: 'relu', inputs: [c.value(0)], attrs: {} });
+  return c.emit(activationNode(c, c.node.op, c.name, c.value(0), 1));
 }
 
 export const TFJS_CONVERTERS: Readonly<Record<string, TfjsConverter>> = {
   Conv2D: (c) => convolution(c, false, false),
   _FusedConv2D: (c) => convolution(c, false, true),
+  DepthwiseConv2dNative: (c) => convolution(c, true, false),
+  FusedDepthwiseConv2dNative: (c) => convolution(c, true, true),
   MatMul: (c) => matmul(c, false),
   _FusedMatMul: (c) => matmul(c, true),
   MaxPool: (c) => pool(c, 'maxpool'),
@@ -255,7 +320,21 @@ export const TFJS_CONVERTERS: Readonly<Record<string, TfjsConverter>> = {
   BiasAdd: biasAdd,
   Add: binaryAdd,
   AddV2: binaryAdd,
+  Sub: binary('sub'),
+  Mul: binary('mul'),
+  RealDiv: binary('div'),
+  Maximum: binary('max'),
+  Minimum: binary('min'),
+  Pow: binary('pow'),
   Relu: activation,
+  Relu6: activation,
+  Elu: activation,
+  Selu: activation,
+  LeakyRelu: activation,
+  Prelu: activation,
+  Sigmoid: activation,
+  Tanh: activation,
+  Softplus: activation,
   Softmax: (c) => c.emit({ name: c.name, op: 'softmax', inputs: [c.value(0)], attrs: {} }),
   Identity: (c) => c.emit({ name: c.name, op: 'identity', inputs: [c.value(0)], attrs: { was: c.node.op } }),
   StopGradient: (c) => c.emit({ name: c.name, op: 'identity', inputs: [c.value(0)], attrs: { was: c.node.op } }),
