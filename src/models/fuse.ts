@@ -85,7 +85,7 @@ export function planSteps(index: GraphIndex, options: FusionOptions): Step[] {
   };
   for (const node of nodes) {
     if (absorbed.has(node.name) || unfusable.has(node.name)) continue;
-    // Grouped convolutions run through their own descriptor (groupedConv2d), not the fused conv2d step.
+    // A grouped convolution runs as its own op (its kernel has an epilogue of its own, not wired here yet).
     if (node.op === 'conv2d' && (node.attrs.groups ?? 1) === 1) {
       const step = convChain(node, index, freeReader, options);
       if (step.kind === 'conv' && (step.nodes.length > 1 || step.relu)) {

@@ -127,9 +127,9 @@ describe('ONNX graph import: structure and parameters (exact)', () => {
 
   it('unsupported cases of known ops: every one listed in one error, nodes after them not blamed', () => {
     const w = new OnnxWriter(7);
-    w.init('W', [4, 1, 3, 3], randomArray(36, 8));
+    w.init('W', [4, 4, 3, 3, 3], randomArray(432, 8));
     w.init('bias5', [5], randomArray(5, 9));
-    w.node('Conv', ['x', 'W'], ['g'], 'grouped', { group: 4, kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    w.node('Conv', ['x', 'W'], ['g'], 'grouped', { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1] });
     w.node('Relu', ['g'], ['gr'], 'after_grouped');
     w.init('rows5', [1, 1, 5, 1], randomArray(5, 9));
     w.node('Sum', ['x', 'rows5', 'x'], ['s'], 'add_rows');
@@ -141,7 +141,7 @@ describe('ONNX graph import: structure and parameters (exact)', () => {
     const bytes = w.encode({ opset: 13, irVersion: 7, input: { name: 'x', dims: [1, 4, 5, 5] }, outputs: [{ name: 'y', dims: [1, 4, 5, 5] }] });
     const e = importError(() => importOnnxGraph(decodeModel(bytes, 'cases.onnx')));
     expect(e.problems.map((p) => [p.opType, p.nodes])).toEqual([['Conv', ['grouped']], ['Sum', ['add_rows']], ['MaxPool', ['empty_window_pool']]]);
-    expect(e.problems[0].reason).toMatch(/group=4/);
+    expect(e.problems[0].reason).toMatch(/3-D convolution/);
     expect(e.problems[1].reason).toBe('broadcasting [1, 4, 5, 5] with [1, 1, 5, 1] with [1, 4, 5, 5] in a Sum of 3 (only equal shapes or one value per channel)');
     expect(e.problems[2].reason).toMatch(/dilations \[6, 6\] with pads .* leave a window with padding only/);
   });

@@ -8,6 +8,7 @@ import { attrFloat, attrInt, attrInts } from './onnx-graph-attrs.js';
 import { floats, ints, type NodeContext } from './onnx-graph-context.js';
 import { unsupported } from './onnx-graph-error.js';
 import { broadcastDims, convertBroadcast } from './onnx-graph-elementwise.js';
+import { convertBatchedMatMul } from './onnx-graph-layout.js';
 import { fmtDims, layoutFree, nhwcOf, product, sameDims, type Value } from './onnx-graph-values.js';
 
 export function convertRelu(c: NodeContext): Value {
@@ -136,10 +137,14 @@ function reshapeTarget(c: NodeContext, input: readonly number[]): number[] {
 
 export function convertReshape(c: NodeContext): Value {
   const x = c.value(0);
-  const out = reshapeTarget(c, x.onnx);
+  return reshapeValue(c, x, reshapeTarget(c, x.onnx));
+}
+
+/** The value x with ONNX shape `out` (same size and batch): Reshape, Squeeze, Unsqueeze. */
+export function reshapeValue(c: NodeContext, x: Value, out: number[]): Value {
   if (out[0] !== x.onnx[0]) unsupported(`the batch axis changes (${fmtDims(x.onnx)} → ${fmtDims(out)})`);
   if (sameDims(out, x.onnx)) {
-    c.emit.push({ name: c.name, op: 'identity', inputs: [x.node], attrs: { was: 'Reshape' } });
+    c.emit.push({ name: c.name, op: 'identity', inputs: [x.node], attrs: { was: c.node.opType } });
     return { ...x, node: c.name };
   }
   if (x.layout === 'nhwc' && !layoutFree(x.onnx) && out.length === 2) {
@@ -246,6 +251,7 @@ function gemmWithMatrixC(c: NodeContext, a: Value, kernel: Float32Array, k: numb
 }
 
 export function convertMatMul(c: NodeContext): Value {
+  if (c.value(0).onnx.length !== 2 || !c.isConstant(1) || c.constant(1, 'B').dims.length !== 2) return convertBatchedMatMul(c);
   const a = matrixInput(c);
   const b = c.constant(1, 'B');
   if (b.dims.length !== 2) unsupported(`B of shape ${fmtDims(b.dims)} (only a [in, out] matrix)`);

@@ -23,6 +23,7 @@ import { OnnxImportError, UnsupportedCase, unsupported, type OnnxImportProblem }
 import { convertAveragePool, convertBatchNorm, convertConv, convertGlobalPool, convertMaxPool, convertPad } from './onnx-graph-spatial.js';
 import { convertBinary, convertClip, convertHardSigmoid, convertLeakyRelu, convertPRelu, convertSelu, convertUnary } from './onnx-graph-elementwise.js';
 import { FOLDABLE, foldNode } from './onnx-graph-fold.js';
+import { convertReduce, convertSlice, convertSplit, convertSqueeze, convertTranspose } from './onnx-graph-layout.js';
 import { convertAdd, convertConcat, convertFlatten, convertGemm, convertIdentity, convertMatMul, convertRelu, convertReshape, convertSoftmax } from './onnx-graph-tensor.js';
 import { fmtDims, GraphEmitter, nhwcOf, product, sameDims, type Parameter, type Value } from './onnx-graph-values.js';
 
@@ -45,7 +46,7 @@ export interface OnnxImportOptions {
   output?: string;
 }
 
-const CONVERTERS: Record<string, (c: NodeContext) => Value> = {
+const CONVERTERS: Record<string, (c: NodeContext) => Value | Value[]> = {
   Conv: convertConv,
   BatchNormalization: convertBatchNorm,
   Relu: convertRelu,
@@ -87,6 +88,15 @@ const CONVERTERS: Record<string, (c: NodeContext) => Value> = {
   Pow: convertBinary,
   Max: convertBinary,
   Min: convertBinary,
+  Transpose: convertTranspose,
+  Slice: convertSlice,
+  Split: convertSplit,
+  Squeeze: convertSqueeze,
+  Unsqueeze: convertSqueeze,
+  ReduceMean: convertReduce,
+  ReduceSum: convertReduce,
+  ReduceMax: convertReduce,
+  ReduceMin: convertReduce,
 };
 
 /** Ops that only ever produce constants (folded at import, no graph node). */
@@ -281,7 +291,7 @@ export function importOnnxGraph(model: OnnxModel, options: OnnxImportOptions = {
       const convert = CONVERTERS[node.opType];
       if (!convert) unsupported(`${node.opType} of a computed tensor (only shape computations on constants are folded at import)`);
       const v = convert(new NodeContext(node, name, model.opset, emit, values, constants, readNames));
-      values.set(node.outputs[0], v);
+      (Array.isArray(v) ? v : [v]).forEach((value, k) => values.set(node.outputs[k], value));
     } catch (e) {
       if (!(e instanceof UnsupportedCase)) throw e;
       problems.push({ opType: opLabel(node), node: name, reason: e.reason });

@@ -1,13 +1,13 @@
 // Sliding-window ops over NHWC maps: convolution, max and average pooling, and padding.
 import { conv2d } from '../../ops/conv2d.js';
 import { groupedConv2d } from '../../ops/grouped-conv2d.js';
-import { ShapeError } from '../../tensor/index.js';
 import { pad } from '../../ops/pad.js';
 import { avgPool, maxPool } from '../../ops/pool.js';
 import type { Pair } from '../graph.js';
 import { anyInputNegative, CANDIDATE, unguided, PASS_THROUGH, type OpDescriptor, type NodeOf, type ParameterShape } from '../op-descriptor.js';
 import { activate } from './activate.js';
 import { checkPair, expectRank, opLabel, positiveInteger, resolvePadding, windowed } from './shape-rules.js';
+import { ShapeError } from '../../tensor/index.js';
 
 export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
   arity: [1, 1],
@@ -31,8 +31,9 @@ export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
   evaluate(node, [x], ctx) {
     const a = node.attrs;
     const bias = a.useBias ? ctx.param('bias') : undefined;
-    const options = { strides: a.strides, dilations: a.dilations, padding: a.padding, bias };
-    const y = (a.groups ?? 1) > 1 ? groupedConv2d(x, ctx.param('kernel'), { ...options, groups: a.groups }) : conv2d(x, ctx.param('kernel'), options);
+    const groups = a.groups ?? 1;
+    const geometry = { strides: a.strides, dilations: a.dilations, padding: a.padding, bias };
+    const y = groups === 1 ? conv2d(x, ctx.param('kernel'), geometry) : groupedConv2d(x, ctx.param('kernel'), { ...geometry, groups });
     return activate(y, a.activation);
   },
   negative: (node) => node.attrs.activation !== 'relu',
