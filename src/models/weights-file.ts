@@ -3,7 +3,7 @@
 // (HWIO conv kernels, (in, out) dense); `__metadata__` says what the model is and where it came from.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { readSafetensors, writeSafetensors, WeightFileError, type NamedTensor } from './safetensors.js';
+import { parseSafetensors, readSafetensors, writeSafetensors, WeightFileError, type NamedTensor, type SafetensorsContents } from './safetensors.js';
 
 export { WeightFileError, type NamedTensor } from './safetensors.js';
 
@@ -86,11 +86,19 @@ export function writeWeightsFile(path: string, params: ReadonlyMap<string, Named
   writeSafetensors(path, params, encodeWeightsMetadata(path, metadata));
 }
 
-export function readWeightsFile(path: string): WeightsFile {
-  const { tensors, metadata } = readSafetensors(path);
+function weightsOf(file: string, { tensors, metadata }: SafetensorsContents): WeightsFile {
   const params = new Map<string, NamedTensor>();
   for (const [name, t] of tensors) params.set(name, { shape: t.shape, data: t.data });
-  return { metadata: decodeWeightsMetadata(path, metadata), params };
+  return { metadata: decodeWeightsMetadata(file, metadata), params };
+}
+
+export function readWeightsFile(path: string): WeightsFile {
+  return weightsOf(path, readSafetensors(path));
+}
+
+/** A native weights file held in memory; `file` names it in errors. */
+export function parseWeightsFile(bytes: Uint8Array, file: string): WeightsFile {
+  return weightsOf(file, parseSafetensors(bytes, file));
 }
 
 /** Hex SHA-256 of a file, read in 8 MiB chunks (weight files can be larger than we want in memory twice). */

@@ -3,7 +3,6 @@
 // Node maps are small (7×7×2048 = 100 k values at most for the usual targets), so one pass in
 // float64 costs well under a millisecond and no rounding depends on GPU reduction order.
 import { ShapeError } from '../tensor/index.js';
-import type { GradientCamMethod } from './types.js';
 
 export interface NodeValues {
   /** Spatial positions (H·W). */
@@ -98,19 +97,28 @@ function elementwiseSum(a: NodeValues, g: NodeValues, positiveGradientsOnly: boo
   return out;
 }
 
-/** The method's map before its final ReLU, one value per position. */
-export function gradientCamPreRelu(method: GradientCamMethod, a: NodeValues, g: NodeValues): Float64Array {
-  checkPair(method, a, g);
-  switch (method) {
-    case 'gradcam':
-      return weightedSum(a, gradcamWeights(g));
-    case 'gradcam++':
-      return weightedSum(a, gradcamPlusPlusWeights(a, g));
-    case 'xgradcam':
-      return weightedSum(a, xgradcamWeights(a, g));
-    case 'hirescam':
-      return elementwiseSum(a, g, false);
-    case 'layercam':
-      return elementwiseSum(a, g, true);
-  }
+/** Grad-CAM before its ReLU: Σ_k α_k A_k with α_k the spatial mean of ∂y/∂A_k. */
+export function gradcamPreRelu(a: NodeValues, g: NodeValues): Float64Array {
+  checkPair('gradcam', a, g);
+  return weightedSum(a, gradcamWeights(g));
+}
+
+export function gradcamPlusPlusPreRelu(a: NodeValues, g: NodeValues): Float64Array {
+  return weightedSum(a, gradcamPlusPlusWeights(a, g));
+}
+
+export function xgradcamPreRelu(a: NodeValues, g: NodeValues): Float64Array {
+  return weightedSum(a, xgradcamWeights(a, g));
+}
+
+/** HiResCAM: Σ_k g_k ⊙ A_k. */
+export function hirescamPreRelu(a: NodeValues, g: NodeValues): Float64Array {
+  checkPair('hirescam', a, g);
+  return elementwiseSum(a, g, false);
+}
+
+/** LayerCAM: Σ_k ReLU(g_k) ⊙ A_k. */
+export function layercamPreRelu(a: NodeValues, g: NodeValues): Float64Array {
+  checkPair('layercam', a, g);
+  return elementwiseSum(a, g, true);
 }

@@ -4,11 +4,12 @@
 // whatever the class.
 import type { Tensor } from '../tensor/index.js';
 import type { Model } from '../models/model.js';
-import { argmax } from './classes.js';
-import { assertFeatureMap, assertSingleImage, gradientCams } from './gradient-cams.js';
-import { RecordedForward } from './recorded-forward.js';
+import { argmax } from '../methods/classes.js';
+import { assertFeatureMap, assertSingleImage } from '../methods/gradient-cams.js';
+import { gradientCams } from '../methods/registry.js';
+import { RecordedForward } from '../methods/recorded-forward.js';
 import type { EvolutionNode } from './evolution-nodes.js';
-import type { Map2d, MapStatus } from './types.js';
+import type { Map2d, MapStatus } from '../methods/types.js';
 
 export type EvolutionMethod = 'gradcam' | 'layercam' | 'activation';
 export const EVOLUTION_METHODS: readonly EvolutionMethod[] = ['gradcam', 'layercam', 'activation'];

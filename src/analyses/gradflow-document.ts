@@ -1,6 +1,6 @@
 // The JSON document of a gradient-flow analysis: every block's structure and numbers (both passes
 // when the shortcuts were scaled), the Grad-CAM maps beside them, and what each number means.
-import { RENDERING } from './conventions.js';
+import { RENDERING } from '../methods/conventions.js';
 import type { BlockCam, GradflowResult } from './gradflow.js';
 
 const round = (v: number) => Number(v.toPrecision(7));

@@ -2,7 +2,7 @@
 // ops over tfjs' own activations and tf.grad gradients, the guided ReLU as a tf.customGrad, and
 // Eigen-CAM through a full Jacobi eigendecomposition in float64 (not power iteration).
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
-import type { GradientCamMethod } from '../../src/gradcam/types.js';
+import type { GradientCamMethod } from '../../src/methods/types.js';
 import type { Tf } from '../tfjs.js';
 
 /** Map [h·w] of each gradient CAM method from A and g ([1, h, w, c] tfjs tensors). */

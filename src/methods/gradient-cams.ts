@@ -4,15 +4,22 @@
 // backward as one map).
 import { fmt, ShapeError, type Shape, type Tensor } from '../tensor/index.js';
 import type { Model } from '../models/model.js';
-import { gradientCamPreRelu, type NodeValues } from './cam-formulas.js';
+import type { NodeValues } from './cam-formulas.js';
 import { argmax } from './classes.js';
 import { rectify } from './map-status.js';
 import { readAndDispose, RecordedForward } from './recorded-forward.js';
-import type { GradientCamMethod, Map2d, MapStatus } from './types.js';
+import type { CamFormula } from './method-entry.js';
+import type { Map2d, MapStatus } from './types.js';
 
-export interface NodeMap {
+/** A gradient CAM by name (the registry's gradient-cam entries; tests may pass their own). */
+export interface NamedCamFormula<N extends string = string> {
+  name: N;
+  formula: CamFormula;
+}
+
+export interface NodeMap<N extends string = string> {
   node: string;
-  method: GradientCamMethod;
+  method: N;
   /** NHWC shape of the node's tensor. */
   shape: Shape;
   /** After the method's ReLU. */
@@ -20,11 +27,11 @@ export interface NodeMap {
   status: MapStatus;
 }
 
-export interface GradientCamResult {
+export interface GradientCamResult<N extends string = string> {
   classIndex: number;
   /** Logits of the input (batch 1). */
   logits: Float32Array;
-  maps: NodeMap[];
+  maps: NodeMap<N>[];
 }
 
 /** Throws unless t is one NHWC feature map (batch 1). */
@@ -46,9 +53,10 @@ export function nodeValues(shape: Shape, data: Float32Array): NodeValues {
  * Each method's map at each node for `classIndex` (default: top-1), node-major. Targets are node
  * names or 'node:input' forms; unknown ones throw UnknownNodeError before any work is queued.
  */
-export async function gradientCams(model: Model, input: Tensor, nodes: readonly string[], methods: GradientCamMethod | readonly GradientCamMethod[], classIndex?: number): Promise<GradientCamResult> {
-  const list = typeof methods === 'string' ? [methods] : methods;
-  const method = list.join('/');
+export async function nodeCams<N extends string>(
+  model: Model, input: Tensor, nodes: readonly string[], list: readonly NamedCamFormula<N>[], classIndex?: number,
+): Promise<GradientCamResult<N>> {
+  const method = list.map((m) => m.name).join('/');
   assertSingleImage(method, input);
   const forward = RecordedForward.run(model, input, { watch: nodes });
   try {
@@ -59,11 +67,11 @@ export async function gradientCams(model: Model, input: Tensor, nodes: readonly 
     const gradients = await readAndDispose(...nodes.map((n) => grads.get(n) as Tensor));
     const activations = await Promise.all(nodes.map((n) => forward.activation(n).read()));
     const maps = nodes.flatMap((node, i) =>
-      list.map((m): NodeMap => {
+      list.map((m): NodeMap<N> => {
         const shape = forward.activation(node).shape;
-        const pre = gradientCamPreRelu(m, nodeValues(shape, activations[i]), nodeValues(shape, gradients[i]));
-        const { map, status } = rectify(pre, `${m} at '${node}'`);
-        return { node, method: m, shape, map: { height: shape[1], width: shape[2], data: map }, status };
+        const pre = m.formula(nodeValues(shape, activations[i]), nodeValues(shape, gradients[i]));
+        const { map, status } = rectify(pre, `${m.name} at '${node}'`);
+        return { node, method: m.name, shape, map: { height: shape[1], width: shape[2], data: map }, status };
       }),
     );
     return { classIndex: cls, logits, maps };

@@ -1,8 +1,9 @@
 // The JSON document of an evolution grid: every node's low-resolution map in full, with its shape,
 // role, range and status, and the conventions that produced them.
-import { conventionsFor, RENDERING } from './conventions.js';
+import { RENDERING } from '../methods/conventions.js';
+import { conventionsFor } from '../methods/registry.js';
 import type { EvolutionResult } from './evolution.js';
-import type { Conventions } from './types.js';
+import type { Conventions } from '../methods/types.js';
 
 const round = (v: number) => Number(v.toPrecision(7));
 

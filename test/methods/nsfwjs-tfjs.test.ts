@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { tensor } from '../../src/tensor/index.js';
 import { Model, nsfwjsInceptionv3 } from '../../src/models/index.js';
 import { preprocessPixels } from '../../src/models/preprocess.js';
-import { gradientCams } from '../../src/gradcam/index.js';
+import { gradientCams } from '../../src/methods/index.js';
 import { readTfjsLayers } from '../../tools/convert-weights/tfjs-layers.js';
 import { toParameterMap } from '../../tools/convert-weights/layer-weights.js';
 import { ensureNsfwjsInception } from '../fixtures/nsfwjs-models.js';

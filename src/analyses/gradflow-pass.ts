@@ -5,8 +5,8 @@
 import { tensor, Tape, tidy, zeros, type Shape, type Tensor } from '../tensor/index.js';
 import type { RunResult } from '../models/execute.js';
 import type { Model } from '../models/model.js';
-import { argmax } from './classes.js';
-import { assertSingleImage } from './gradient-cams.js';
+import { argmax } from '../methods/classes.js';
+import { assertSingleImage } from '../methods/gradient-cams.js';
 import type { ResidualBlock } from './gradflow-blocks.js';
 import { splitAtBlockInput } from './gradflow-split.js';
 

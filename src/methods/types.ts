@@ -2,33 +2,9 @@
 import type { ColormapName, RgbImage } from '../image/index.js';
 import type { Role } from '../models/graph.js';
 import type { Shape } from '../tensor/index.js';
+import type { MethodName } from './registry.js';
 
-export type MethodName =
-  | 'gradcam'
-  | 'gradcam++'
-  | 'hirescam'
-  | 'xgradcam'
-  | 'layercam'
-  | 'eigencam'
-  | 'scorecam'
-  | 'guided-backprop'
-  | 'guided-gradcam'
-  | 'saliency'
-  | 'smoothgrad'
-  | 'integrated-gradients';
-
-export const METHOD_NAMES: readonly MethodName[] = [
-  'gradcam', 'gradcam++', 'hirescam', 'xgradcam', 'layercam', 'eigencam', 'scorecam',
-  'guided-backprop', 'guided-gradcam', 'saliency', 'smoothgrad', 'integrated-gradients',
-];
-
-/** Methods that combine a hooked node's activations (and gradients): their map has the node's resolution. */
-export type CamMethod = 'gradcam' | 'gradcam++' | 'hirescam' | 'xgradcam' | 'layercam' | 'eigencam' | 'scorecam';
-/** The CAM methods computed from one gradient at the node (any number of nodes from one backward). */
-export type GradientCamMethod = 'gradcam' | 'gradcam++' | 'hirescam' | 'xgradcam' | 'layercam';
-export const GRADIENT_CAM_METHODS: readonly GradientCamMethod[] = ['gradcam', 'gradcam++', 'hirescam', 'xgradcam', 'layercam'];
-/** Methods whose map lives at the input resolution. */
-export type InputSpaceMethod = 'guided-backprop' | 'guided-gradcam' | 'saliency' | 'smoothgrad' | 'integrated-gradients';
+export type { GradientCamMethod, MethodName } from './registry.js';
 
 /** Options shared by explain() and computeLowres(); each method reads the ones it uses. */
 export interface MethodOptions {
@@ -161,13 +137,19 @@ export interface Rendering {
   gradient?: RgbImage;
 }
 
-/** What computeLowres needs besides the model and the input tensor. */
-export interface LowresRequest extends MethodOptions {
-  method: MethodName;
-  /** Resolved target for CAM methods ('post_relu', 'avg_pool:input'); ignored by saliency, guided backprop, SmoothGrad and IG. */
+/** What a method's compute needs besides the model and the input tensor. */
+export interface MethodRequest extends MethodOptions {
+  /** The method's name, for messages. */
+  method: string;
+  /** Resolved target for the methods that hook a layer ('post_relu', 'avg_pool:input'); ignored by the others. */
   node?: string;
   /** Default: top-1 of the image's logits. */
   classIndex?: number;
+}
+
+/** What computeLowres needs besides the model and the input tensor. */
+export interface LowresRequest extends MethodRequest {
+  method: MethodName;
 }
 
 export interface LowresResult {

@@ -15,6 +15,8 @@ export const SMOOTHGRAD_DEFAULT_SAMPLES = 25;
 export const SMOOTHGRAD_DEFAULT_NOISE = 0.15;
 export const IG_DEFAULT_STEPS = 32;
 export const GRADIENT_DEFAULT_BATCH = 4;
+/** IG completeness error above which a note suggests more steps. */
+export const COMPLETENESS_TOLERANCE = 0.01;
 
 export interface InputGradientPass {
   logits: Float32Array;

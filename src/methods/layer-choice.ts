@@ -8,14 +8,8 @@ import { automaticTarget, roleWarning, rolesOf } from '../models/roles.js';
 import { inferShapes } from '../models/shapes.js';
 import { resolveTarget } from '../models/targets.js';
 import { negativeActivationNote } from './activation-sign.js';
+import { usesLayer } from './registry.js';
 import type { Explanation, LayerChoice, MethodName } from './types.js';
-
-/** Methods that never hook a layer: their map is at the input. */
-const INPUT_ONLY: ReadonlySet<MethodName> = new Set(['guided-backprop', 'saliency', 'smoothgrad', 'integrated-gradients']);
-
-export function usesLayer(method: MethodName): boolean {
-  return !INPUT_ONLY.has(method);
-}
 
 export interface TargetChoice {
   /** The target as passed to the model's hooks ('post_relu', 'avg_pool:input'). */

@@ -14,18 +14,16 @@ import type { Model } from '../models/model.js';
 import { hashWords, Random } from '../data/random.js';
 import { upsampleMap } from '../image/index.js';
 import { ShapeError } from '../tensor/index.js';
-import { argmax } from './classes.js';
-import { gradientCams } from './gradient-cams.js';
-import { chooseTarget, usesLayer } from './layer-choice.js';
-import { computeLowres } from './lowres.js';
-import { GRADIENT_CAM_METHODS, type GradientCamMethod, type Map2d, type MapStatus, type MethodName, type MethodOptions } from './types.js';
+import { argmax } from '../methods/classes.js';
+import { chooseTarget } from '../methods/layer-choice.js';
+import { computeLowres } from '../methods/lowres.js';
+import { gradientCams, isGradientCam, methodsOfCost, usesLayer } from '../methods/registry.js';
+import type { Map2d, MapStatus, MethodName, MethodOptions } from '../methods/types.js';
 
-/** Methods scored by default: one forward and at most one backward each per scene. */
-export const POINTING_FAST_METHODS: readonly MethodName[] = [
-  'gradcam', 'gradcam++', 'hirescam', 'xgradcam', 'layercam', 'eigencam', 'saliency', 'guided-backprop',
-];
-/** Methods scored only when named: several passes per scene (Score-CAM: one forward per channel batch). */
-export const POINTING_SLOW_METHODS: readonly MethodName[] = ['scorecam', 'smoothgrad', 'integrated-gradients', 'guided-gradcam'];
+/** Methods scored by default: the registry's fast ones (one forward and at most one backward each per scene). */
+export const POINTING_FAST_METHODS: readonly MethodName[] = methodsOfCost('fast');
+/** Methods scored only when named: the registry's slow ones (several passes per scene). */
+export const POINTING_SLOW_METHODS: readonly MethodName[] = methodsOfCost('slow');
 
 /** The baselines' names in the results, after the methods. */
 export const CENTRE_BASELINE = 'center';
@@ -132,10 +130,6 @@ export interface PointingResult {
 export interface SceneMap {
   map: Map2d;
   status: MapStatus;
-}
-
-function isGradientCam(method: MethodName): method is GradientCamMethod {
-  return (GRADIENT_CAM_METHODS as readonly string[]).includes(method);
 }
 
 /**

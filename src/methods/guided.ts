@@ -6,7 +6,7 @@ import { upsampleMap } from '../image/index.js';
 import type { Graph } from '../models/graph.js';
 import type { Model } from '../models/model.js';
 import { descriptorOf } from '../models/op-table.js';
-import { gradientCamPreRelu } from './cam-formulas.js';
+import { gradcamPreRelu } from './cam-formulas.js';
 import { argmax } from './classes.js';
 import { assertFeatureMap, assertSingleImage, nodeValues } from './gradient-cams.js';
 import { inputGradient, inputNodeName, maxSigned, overChannels } from './input-gradients.js';
@@ -72,7 +72,7 @@ export async function guidedGradcam(model: Model, input: Tensor, node: string, c
     const [gradient] = await readAndDispose(guided.grads.get(inputName) as Tensor);
     const activations = await forward.activation(node).read();
 
-    const cam = rectify(gradientCamPreRelu('gradcam', nodeValues(shape, activations), nodeValues(shape, nodeGradient)), `Grad-CAM at '${node}'`);
+    const cam = rectify(gradcamPreRelu(nodeValues(shape, activations), nodeValues(shape, nodeGradient)), `Grad-CAM at '${node}'`);
     const [, height, width, channels] = input.shape;
     const camUp = upsampleMap(cam.map, shape[1], shape[2], width, height);
     const guidedMax = overChannels(gradient, channels, maxSigned, -Infinity);

@@ -4,10 +4,10 @@ import { modelInputPixels, type RgbImage } from '../image/index.js';
 import type { Model } from '../models/model.js';
 import { inferShapes } from '../models/shapes.js';
 import { labelOf, resolveClass, softmax, topClasses } from './classes.js';
-import { conventionsFor } from './conventions.js';
-import { chooseTarget, usesLayer } from './layer-choice.js';
-import { assertMethod, computeLowres } from './lowres.js';
+import { chooseTarget } from './layer-choice.js';
+import { computeLowres } from './lowres.js';
 import { statusMessage } from './map-status.js';
+import { assertMethod, conventionsFor, usesLayer } from './registry.js';
 import type { ExplainOptions, Explanation, LowresResult } from './types.js';
 
 export const DEFAULT_TOP_K = 5;

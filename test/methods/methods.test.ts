@@ -13,7 +13,7 @@ import type { Model } from '../../src/models/model.js';
 import {
   chooseTarget, computeLowres, explain, METHOD_NAMES, renderExplanation, sidecarJson, UnknownClassError, UnknownNodeError,
   type ExplainOptions, type MethodName,
-} from '../../src/gradcam/index.js';
+} from '../../src/methods/index.js';
 import { expectClose, expectSteadyMemory, randomArray, rng } from '../helpers.js';
 import { randomWeights, tinyDefinition, TINY_SIZE, uploadWeights, withLogitColumn, type HostWeights } from './fixtures.js';
 import { Model as ModelClass } from '../../src/models/model.js';

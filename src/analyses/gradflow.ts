@@ -6,12 +6,12 @@
 import type { Shape, Tensor } from '../tensor/index.js';
 import type { Model } from '../models/model.js';
 import { inferShapes } from '../models/shapes.js';
-import { gradientCamPreRelu } from './cam-formulas.js';
-import { nodeValues } from './gradient-cams.js';
+import { gradcamPreRelu } from '../methods/cam-formulas.js';
+import { nodeValues } from '../methods/gradient-cams.js';
 import { residualBlocks, type ResidualBlock } from './gradflow-blocks.js';
 import { flowPass, type BlockGradients, type FlowPass } from './gradflow-pass.js';
-import { rectify } from './map-status.js';
-import type { Map2d, MapStatus } from './types.js';
+import { rectify } from '../methods/map-status.js';
+import type { Map2d, MapStatus } from '../methods/types.js';
 
 /** The numbers of one block in one pass (norms are Euclidean, over the whole block-input tensor, in float64). */
 export interface FlowStats {
@@ -110,7 +110,7 @@ export function flowStats(g: BlockGradients): FlowStats {
 function camAt(pass: FlowPass, node: string): BlockCam {
   const tap = pass.taps.get(node);
   if (!tap) throw new Error(`gradflow: node '${node}' was not tapped`);
-  const pre = gradientCamPreRelu('gradcam', nodeValues(tap.shape, tap.activation), nodeValues(tap.shape, tap.gradient));
+  const pre = gradcamPreRelu(nodeValues(tap.shape, tap.activation), nodeValues(tap.shape, tap.gradient));
   const { map, status } = rectify(pre, `gradcam at '${node}'`);
   let min = Infinity, max = -Infinity;
   for (const v of map) {

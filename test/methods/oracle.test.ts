@@ -9,7 +9,7 @@ import { resnet50v2 } from '../../src/models/resnet50v2.js';
 import { inceptionv3 } from '../../src/models/inceptionv3.js';
 import type { ModelDefinition } from '../../src/models/definition.js';
 import type { Model } from '../../src/models/model.js';
-import { gradientCams } from '../../src/gradcam/index.js';
+import { gradientCams } from '../../src/methods/index.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { modelWithRandomWeights, tinyDefinition, type HostWeights } from './fixtures.js';
 
