@@ -19,10 +19,10 @@ export {
   explain, renderExplanation, resolveClass, topClasses, chooseTarget, METHOD_NAMES, UnknownClassError, UnknownNodeError,
   type Explanation, type ExplainOptions, type MethodName, type MethodOptions, type RenderOptions, type Rendering, type Map2d,
   type ClassScore, type LayerChoice,
-} from './gradcam/index.js';
-export { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionRequest, type EvolutionResult, type EvolutionMap } from './gradcam/evolution.js';
-export { evolutionNodes, type EvolutionNode, type NodeSelection } from './gradcam/evolution-nodes.js';
-export { gradientFlow as gradflow, NoResidualBlocksError, type GradflowOptions, type GradflowResult, type BlockFlow } from './gradcam/gradflow.js';
+} from './methods/index.js';
+export { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionRequest, type EvolutionResult, type EvolutionMap } from './analyses/evolution.js';
+export { evolutionNodes, type EvolutionNode, type NodeSelection } from './analyses/evolution-nodes.js';
+export { gradientFlow as gradflow, NoResidualBlocksError, type GradflowOptions, type GradflowResult, type BlockFlow } from './analyses/gradflow.js';
 
 // Images: read (PNG/JPEG by content), resize to a model's input, encode.
 export { readImage, modelInputPixels, writePng, ImageError, COLORMAP_NAMES, type RgbImage, type ColormapName } from './image/index.js';

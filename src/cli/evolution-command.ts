@@ -2,11 +2,11 @@
 // in a JSON document, optionally one self-contained HTML page — all from one forward and one backward.
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ALPHA, DEFAULT_COLORMAP, softmax, UnknownNodeError } from '../gradcam/index.js';
-import { labelOf } from '../gradcam/classes.js';
-import { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from '../gradcam/evolution.js';
-import { evolutionDocument } from '../gradcam/evolution-document.js';
-import { evolutionNodes, NODE_SELECTIONS, NodeSelectionError, type EvolutionNode, type NodeSelection } from '../gradcam/evolution-nodes.js';
+import { DEFAULT_ALPHA, DEFAULT_COLORMAP, softmax, UnknownNodeError } from '../methods/index.js';
+import { labelOf } from '../methods/classes.js';
+import { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from '../analyses/evolution.js';
+import { evolutionDocument } from '../analyses/evolution-document.js';
+import { evolutionNodes, NODE_SELECTIONS, NodeSelectionError, type EvolutionNode, type NodeSelection } from '../analyses/evolution-nodes.js';
 import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
 import { ShapeError } from '../tensor/index.js';
 import { evolutionGrid, evolutionMethodWords, shapeText } from '../report/evolution-figure.js';

@@ -3,7 +3,7 @@
 // image's own hash), so a changed setting or a changed picture is explained again.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { MethodName, MethodOptions } from '../gradcam/index.js';
+import type { MethodName, MethodOptions } from '../methods/index.js';
 import type { ColormapName } from '../image/index.js';
 
 /** Everything an explanation's files depend on, as recorded in its sidecar. */
