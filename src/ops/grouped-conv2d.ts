@@ -1,7 +1,7 @@
 // Grouped and depthwise 2-D convolution (NHWC; filter [KH, KW, Cin/groups, Cout], the HWIO layout
 // with each group's input channels; TF's depthwise [KH, KW, Cin, multiplier] is the same memory
 // with groups = Cin). groups = 1 is conv2d. The geometry and its checks are conv2d's (computed for
-// the dense filter of the same window); kernels in wgsl/grouped-conv2d.ts. The forward store fuses
+// one group's channels); kernels in wgsl/grouped-conv2d.ts. The forward store fuses
 // bias, a folded inference batchnorm, a residual and an activation (ReLU6, SiLU, hard-swish, …):
 // MobileNet's depthwise + BN + ReLU6 is one pass. While recording, the activation runs as its own
 // op so its backward overrides (guided ReLU/ReLU6) apply.
@@ -13,7 +13,7 @@ import { conv2d, convGeometry, type Conv2dOptions, type ConvGeometry } from './c
 import { maxBindingBytes } from './matmul.js';
 import { sumAxes } from './reduce.js';
 import { reshape } from './reshape.js';
-import { FILTER_GRAD_CHUNK, groupedFilterGradKernel, groupedForwardKernel, groupedInputGradKernel } from './wgsl/grouped-conv2d.js';
+import { DEPTHWISE_COLS, FILTER_GRAD_CHUNK, groupedFilterGradKernel, groupedForwardKernel, groupedInputGradKernel } from './wgsl/grouped-conv2d.js';
 
 export interface GroupedConv2dOptions extends Omit<Conv2dOptions, 'epilogue'> {
   /** Cin and Cout must both be multiples of it; default 1 (a dense conv2d). */
@@ -36,6 +36,8 @@ interface Geometry extends ConvGeometry {
   coutG: number;
   /** Depthwise with one output per input channel and channels a multiple of 4: vec4 kernels. */
   vec4: boolean;
+  /** Otherwise groups of a multiple of 4 input and output channels: the forward runs on channel quads. */
+  grouped4: boolean;
 }
 
 const OP = 'groupedConv2d';
@@ -49,12 +51,15 @@ function geometry(x: Tensor, w: Tensor, groups: number, opts: GroupedConv2dOptio
     throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin / groups}, Cout] with Cin ${Cin} and Cout multiples of groups ${groups}`, `x ${fmt(x.shape)}, filter ${fmt(w.shape)}`);
   }
   const { epilogue, ...rest } = opts;
-  const conv = convGeometry(x.shape, [KH, KW, Cin, Cout], { ...rest, epilogue: { affine: epilogue?.affine, residual: epilogue?.residual } });
+  // conv2d's geometry for one group's input channels: the real filter, so its size checks hold.
+  const [N, H, W] = x.shape;
+  const conv = { ...convGeometry([N, H, W, cinG], w.shape, { ...rest, epilogue: { affine: epilogue?.affine, residual: epilogue?.residual } }), Cin };
   const coutG = Cout / groups;
   for (const [what, floats] of [['x', x.size], ['output', conv.batch * conv.OH * conv.OW * Cout]] as const) {
     if (floats * 4 > maxBindingBytes()) throw new ShapeError(OP, `${what} within one storage binding (${maxBindingBytes()} bytes)`, `${floats * 4} bytes`);
   }
-  return { ...conv, groups, cinG, coutG, vec4: cinG === 1 && coutG === 1 && Cout % 4 === 0 };
+  const vec4 = cinG === 1 && coutG === 1 && Cout % 4 === 0;
+  return { ...conv, groups, cinG, coutG, vec4, grouped4: !vec4 && cinG % 4 === 0 && coutG % 4 === 0 };
 }
 
 function ints(g: Geometry, n: number): number[] {
@@ -70,8 +75,9 @@ const lanes = (g: Geometry) => (g.vec4 ? 4 : 1);
 function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: GroupedConvEpilogue): Tensor {
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
   const { affine, residual, activation } = epilogue;
-  const wgsl = groupedForwardKernel({ vec4: g.vec4, bias: !!bias, affine: !!affine, residual: !!residual, activation: activation?.kind });
-  const n = y.size / lanes(g);
+  const wgsl = groupedForwardKernel({ vec4: g.vec4, grouped4: g.grouped4, bias: !!bias, affine: !!affine, residual: !!residual, activation: activation?.kind });
+  // vec4 depthwise: one invocation per 4 channels × DEPTHWISE_COLS output columns; grouped4: per 4 channels.
+  const n = g.vec4 ? g.batch * g.OH * Math.ceil(g.OW / DEPTHWISE_COLS) * (g.Cout / 4) : g.grouped4 ? y.size / 4 : y.size;
   const [alpha, beta] = activation ? activationParams(activation) : [0, 0];
   dispatch({
     wgsl,
@@ -86,7 +92,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, ep
 
 function inputGradient(g: Geometry, gy: Tensor, w: Tensor): Tensor {
   const gx = empty([g.batch, g.H, g.W, g.Cin]);
-  const n = gx.size / lanes(g);
+  const n = g.vec4 ? g.batch * g.H * Math.ceil(g.W / DEPTHWISE_COLS) * (g.Cin / 4) : gx.size;
   dispatch({ wgsl: groupedInputGradKernel(g.vec4), bindings: [gy.buffer, w.buffer, gx.buffer], ints: ints(g, n), floats: [0, 0], workgroups: groupsFor(n, 256), flops: 2 * gy.size * g.KH * g.KW * g.cinG });
   return gx;
 }

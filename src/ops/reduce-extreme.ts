@@ -28,7 +28,7 @@ function extreme(kind: 'max' | 'min', x: Tensor, axesIn: readonly number[] | und
     backward: (gy) => {
       const spread = broadcastStrides(keptShape, x.shape);
       const views = [{ tensor: x, strides }, { tensor: y, strides: spread }, { tensor: gy, strides: spread }];
-      return [stridedMap(kind, views, x.shape, 'select(0.0, v2, v0 == v1)')];
+      return [stridedMap(kind, views, x.shape, 'select(T(0.0), v2, v0 == v1)')];
     },
   });
   return y;

@@ -8,6 +8,7 @@ import { Tape, tensor, tidy, watch, withOverrides, type Tensor } from '../../src
 import { depthwiseConv2d, groupedConv2d, type GroupedConvEpilogue } from '../../src/ops/grouped-conv2d.js';
 import { batchNormCoefficients } from '../../src/ops/batchnorm.js';
 import { samePadding, type Padding } from '../../src/ops/padding.js';
+import { setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { expectClose, expectSteadyMemory, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { conv2dRef, convOutputSize } from '../reference/conv.js';
@@ -72,6 +73,8 @@ const cases: Case[] = [
   { what: 'grouped 3×3 same, groups 2, Cin 6 / Cout 10, batch 2', x: [2, 7, 6, 6], k: [3, 3], groups: 2, cout: 10, padding: 'same' },
   { what: 'grouped 3×3 stride 2, groups 4 of 4 channels (ResNeXt-like), Cout 8', x: [1, 9, 7, 16], k: [3, 3], groups: 4, cout: 8, strides: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 } },
   { what: 'grouped 1×1, groups 3, Cin 9 / Cout 6 (ShuffleNet-style)', x: [2, 5, 4, 9], k: [1, 1], groups: 3, cout: 6, padding: 'valid' },
+  { what: 'grouped 3×3 same, groups 2 of 8 channels, Cout 16 (channel quads), batch 2', x: [2, 7, 5, 16], k: [3, 3], groups: 2, cout: 16, padding: 'same' },
+  { what: 'grouped 3×3 stride 2, groups 4 of 4 channels, Cout 16 (channel quads, ResNeXt-like)', x: [1, 9, 8, 16], k: [3, 3], groups: 4, cout: 16, strides: [2, 2], padding: 'same' },
 ];
 
 /** Filter shape as the op takes it: TF's depthwise [KH, KW, C, M] (same memory as the grouped layout) or grouped. */
@@ -131,7 +134,7 @@ describe.each(cases)('$what', (c) => {
 });
 
 describe('grouped convolution gradients vs central differences', () => {
-  it.each([cases[1], cases[3], cases[5]])('$what (rtol 1e-4, atol 1e-5·max(1, max|ref|))', async (c) => {
+  it.each([cases[1], cases[3], cases[5], cases[8]])('$what (rtol 1e-4, atol 1e-5·max(1, max|ref|))', async (c) => {
     const { wShape } = layout(c);
     const xv = randomArray(size(c.x), 41);
     const wv = randomArray(size(wShape), 42);
@@ -143,8 +146,7 @@ describe('grouped convolution gradients vs central differences', () => {
   });
 });
 
-describe('fused epilogue: bias, folded batchnorm, residual, activation', () => {
-  const c = cases[0];
+describe.each([cases[0], cases[7]])('fused epilogue on $what: bias, folded batchnorm, residual, activation', (c) => {
   const acts = [
     { kind: 'clip' as const, name: 'ReLU6', tf: (tf: Tf, t: tfc.Tensor) => tf.relu6(t) },
     { kind: 'silu' as const, name: 'SiLU', tf: (tf: Tf, t: tfc.Tensor) => tf.mul(t, tf.sigmoid(t)) },
@@ -191,7 +193,7 @@ describe('fused epilogue: bias, folded batchnorm, residual, activation', () => {
     tape.dispose();
   });
 
-  it('a fused ReLU6 on a depthwise conv takes the guided override, counted as relu6', async () => {
+  it('a fused ReLU6 takes the guided override, counted as relu6', async () => {
     const { wShape } = layout(c);
     const xv = randomArray(size(c.x), 61, -2, 2);
     const wv = randomArray(size(wShape), 62);
@@ -200,6 +202,21 @@ describe('fused epilogue: bias, folded batchnorm, residual, activation', () => {
     expect(plain.overridden).toEqual({});
     expect(guided.overridden).toEqual({ relu6: 1 });
     expect(guided.gx).not.toEqual(plain.gx);
+  });
+});
+
+describe('grouped convolution limits', () => {
+  it('a wide depthwise filter is checked at its own size, not as a dense C×C filter (binding limit 1 MiB; forward vs float64, rtol 1e-4, atol 1e-5)', async () => {
+    const c: Case = { what: 'wide', x: [1, 3, 3, 256], k: [3, 3], multiplier: 1, padding: 'same' };
+    const xv = randomArray(size(c.x), 71);
+    const wv = randomArray(9 * 256, 72);
+    setMaxBindingBytesForTests(1 << 20);
+    try {
+      const y = await run(c, tensor(xv, c.x), tensor(wv, opFilterShape(c))).read();
+      expectClose(y, refForward(c, xv, wv), 1e-4, 1e-5, 'forward vs float64');
+    } finally {
+      setMaxBindingBytesForTests(undefined);
+    }
   });
 });
 

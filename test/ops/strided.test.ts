@@ -30,6 +30,7 @@ describe('transpose', () => {
     { shape: [2, 3, 2, 5, 4], perm: [0, 2, 1, 3, 4], what: 'ShuffleNet channel shuffle (5-D, groups 3 and 2 swapped)' },
     { shape: [2, 3, 4, 1, 5, 3], perm: [5, 4, 3, 2, 1, 0], what: 'rank 6 reversed' },
     { shape: [3, 4], perm: undefined, what: 'default perm (reverse)' },
+    { shape: [2, 3, 5, 8], perm: [0, 2, 1, 3], what: 'H and W swapped, 8 channels kept last (vec4 lanes)' },
   ])('$what: forward and gradient exact vs float64 and tf.transpose / tf.grad', async ({ shape, perm, what }) => {
     const tf = await tfjs();
     const data = randomArray(size(shape), what.length);

@@ -8,7 +8,7 @@ import type { BinaryFunction, GraphNode, UnaryFunction } from '../../src/models/
 import { attrFloat, attrInt } from './onnx-graph-attrs.js';
 import { floats, type NodeContext } from './onnx-graph-context.js';
 import { unsupported } from './onnx-graph-error.js';
-import { fmtDims, layoutFree, nchwToNhwc, nhwcOf, type Value } from './onnx-graph-values.js';
+import { fmtDims, nchwToNhwc, nhwcOf, type Value } from './onnx-graph-values.js';
 
 const UNARY: Record<string, UnaryFunction> = {
   Sigmoid: 'sigmoid', Tanh: 'tanh', HardSwish: 'hardswish', Softplus: 'softplus', Erf: 'erf', Sqrt: 'sqrt', Exp: 'exp', Log: 'log',
@@ -117,7 +117,8 @@ export function convertBroadcast(c: NodeContext, op: BinaryFunction | 'add', cou
   const out = broadcastDims(dims);
   if (!out) throw new Error(`${c.node.opType} '${c.name}': shapes ${dims.map(fmtDims).join(', ')} do not broadcast`);
   const rank = out.length;
-  const nhwc = rank === 4 && computed.some((isComputed, i) => isComputed && (c.value(i).layout === 'nhwc' || layoutFree(c.value(i).onnx)));
+  // A rank-4 value already read channels-last (ConvNeXt's LayerNorm after a permute) stays row-major.
+  const nhwc = rank === 4 && computed.some((isComputed, i) => isComputed && c.value(i).layout === 'nhwc');
   const operands = dims.map((_, i) => (computed[i] ? computedIn(c, i, rank, nhwc) : constantIn(c, i, rank, nhwc)));
   if (count === 1) {
     c.emit.push({ name: c.name, op: 'identity', inputs: [operands[0]], attrs: { was: c.node.opType } });

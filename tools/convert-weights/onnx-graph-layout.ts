@@ -41,6 +41,15 @@ export function convertTranspose(c: NodeContext): Value {
     return push(c, { name: c.name, op: 'identity', inputs: [held.node], attrs: { was: 'Transpose' } }, out, 'nhwc', nhwcOf(out));
   }
   const source = x.layout === 'nhwc' ? x : rows(c, x);
+  if (r === 4 && !sameDims(perm, [0, 2, 3, 1])) {
+    // A rank-4 result is held NHWC like every feature map: our axis i is ONNX output axis [0, 2, 3, 1][i].
+    // (A permute to channels-last is already NHWC when read row-major, and stays so.)
+    const ourPerm = [0, 2, 3, 1].map((i) => ourAxis(source, perm[i]));
+    const node: GraphNode = sameDims(ourPerm, [0, 1, 2, 3])
+      ? { name: c.name, op: 'identity', inputs: [source.node], attrs: { was: 'Transpose' } }
+      : { name: c.name, op: 'transpose', inputs: [source.node], attrs: { perm: ourPerm } };
+    return push(c, node, out, 'nhwc', nhwcOf(out));
+  }
   const ourPerm = perm.map((a) => ourAxis(source, a));
   return push(c, { name: c.name, op: 'transpose', inputs: [source.node], attrs: { perm: ourPerm } }, out, 'rowmajor', out);
 }

@@ -32,7 +32,7 @@ export function convertIdentity(c: NodeContext): Value {
 /** The values in one common layout and shape, for an elementwise or concat node. */
 function unify(c: NodeContext, xs: Value[], keepShapes = false): Value[] {
   if (xs.every((v) => v.layout === 'nhwc')) return xs;
-  if (xs.every((v) => v.layout === 'nhwc' || layoutFree(v.onnx))) return xs.map((v) => c.emit.asNhwc(v, c.name, c.node.opType));
+  if (xs.some((v) => v.layout === 'nhwc') && xs.every((v) => v.layout === 'nhwc' || layoutFree(v.onnx))) return xs.map((v) => c.emit.asNhwc(v, c.name, c.node.opType));
   const rows = xs.map((v) => c.emit.asRowmajor(v, c.name));
   return rows.map((v) => c.emit.reshaped(v, keepShapes ? v.onnx : rows[0].ours, c.name));
 }
