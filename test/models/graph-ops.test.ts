@@ -201,3 +201,35 @@ describe('layout, reduction, matmul and grouped-conv graph ops = float64 referen
     params.get('y/kernel')?.dispose();
   });
 });
+
+describe('normalization graph ops = float64 definitions (rtol 1e-4, atol 1e-5·max|ref|)', () => {
+  const x = randomArray(90, 31, -2, 2);
+
+  it('layernorm over channels with gamma and beta (epsilon 1e-6, as ConvNeXt)', async () => {
+    const graph: Graph = { nodes: [input, { name: 'y', op: 'layernorm', inputs: ['x'], attrs: { epsilon: 1e-6, scale: true, center: true } }] };
+    expect(parameterSpecs(graph, inferShapes(graph, { batch: 2 })).map((p) => [p.name, p.shape])).toEqual([['y/gamma', [3]], ['y/beta', [3]]]);
+    const gamma = Float32Array.of(0.5, 1.5, -1), beta = Float32Array.of(0.1, -0.2, 0.3);
+    const ref = new Float64Array(90);
+    for (let p = 0; p < 30; p++) {
+      const v = [0, 1, 2].map((c) => x[p * 3 + c]);
+      const mu = (v[0] + v[1] + v[2]) / 3;
+      const variance = v.reduce((s, e) => s + (e - mu) ** 2, 0) / 3;
+      v.forEach((e, c) => (ref[p * 3 + c] = ((e - mu) / Math.sqrt(variance + 1e-6)) * gamma[c] + beta[c]));
+    }
+    const params = new Map([['y/gamma', tensor(gamma, [3])], ['y/beta', tensor(beta, [3])]]);
+    check(await run(graph, x, params), ref, 'layernorm');
+    for (const t of params.values()) t.dispose();
+  });
+
+  it('lrn across channels, size 3 (ONNX: y = x / (bias + alpha/size · Σ x²)^beta)', async () => {
+    const attrs = { size: 3, alpha: 0.2, beta: 0.75, bias: 1.5 };
+    const graph: Graph = { nodes: [input, { name: 'y', op: 'lrn', inputs: ['x'], attrs }] };
+    const ref = Float64Array.from(x, (v, i) => {
+      const c = i % 3, base = i - c;
+      let s = 0;
+      for (let k = Math.max(0, c - 1); k <= Math.min(2, c + 1); k++) s += x[base + k] ** 2;
+      return v / (attrs.bias + (attrs.alpha / attrs.size) * s) ** attrs.beta;
+    });
+    check(await run(graph, x), ref, 'lrn');
+  });
+});
