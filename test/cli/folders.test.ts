@@ -88,6 +88,13 @@ describe('explain: directories and globs', () => {
     const e = await runCli(['explain', empty, '--out', join(dir, 'e-out')]);
     expect(e.code).toBe(2);
     expect(lines(e.stderr)).toEqual([`error: ${empty}: no PNG or JPEG files in this directory or below it`]);
+
+    // a bad --layer is found before any image: one line, exit 2, --out not even created
+    const untouched = join(dir, 'bad-layer-out');
+    const b = await runCli(['explain', join(dir, 'in'), '--layer', 'nope', '--out', untouched]);
+    expect(b.code).toBe(2);
+    expect(lines(b.stderr)).toHaveLength(1);
+    expect(existsSync(untouched)).toBe(false);
   });
 
   it('--resume skips an image only when its request is the same: a changed option or a changed picture is explained again', async () => {
