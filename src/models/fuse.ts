@@ -85,7 +85,8 @@ export function planSteps(index: GraphIndex, options: FusionOptions): Step[] {
   };
   for (const node of nodes) {
     if (absorbed.has(node.name) || unfusable.has(node.name)) continue;
-    if (node.op === 'conv2d') {
+    // A grouped convolution runs as its own op (its kernel has an epilogue of its own, not wired here yet).
+    if (node.op === 'conv2d' && (node.attrs.groups ?? 1) === 1) {
       const step = convChain(node, index, freeReader, options);
       if (step.kind === 'conv' && (step.nodes.length > 1 || step.relu)) {
         for (const name of step.nodes) if (name !== step.output) absorbed.add(name);

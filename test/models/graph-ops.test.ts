@@ -12,6 +12,10 @@ import { keptActivationsNote } from '../../src/methods/guided.js';
 import { automaticTarget, inferRoles } from '../../src/models/roles.js';
 import { activationRef, erf64 } from '../reference/activations.js';
 import { binaryRef } from '../reference/broadcast.js';
+import { conv2dRef } from '../reference/conv.js';
+import { matmulRef } from '../reference/matmul.js';
+import { reduceRef } from '../reference/reduce.js';
+import { extremeRef, gatherRef, sliceIndices, transposeRef } from '../reference/strided.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 
 const X = [2, 3, 5, 3];
@@ -140,5 +144,60 @@ describe('descriptors: signs, guided backprop and roles of the new ops', () => {
     expect(keptActivationsNote(graph)).toBe(
       "Guided backprop overrides ReLU and ReLU6 only; 3 other activation node(s) (silu, hardsigmoid, hardswish: 'expand_silu', 'se_gate', 'head_hswish') keep their ordinary backward.",
     );
+  });
+});
+
+describe('layout, reduction, matmul and grouped-conv graph ops = float64 references (rtol 1e-4, atol 1e-5·max|ref|), batch 2, 3×5×3', () => {
+  const x = randomArray(90, 21, -2, 2);
+  const single = (node: GraphNode): Graph => ({ nodes: [input, node] });
+
+  it('transpose [0, 3, 1, 2] (NHWC → NCHW) = the permuted array', async () => {
+    const graph = single({ name: 'y', op: 'transpose', inputs: ['x'], attrs: { perm: [0, 3, 1, 2] } });
+    expect(inferShapes(graph, { batch: 2 }).get('y')).toEqual([2, 3, 3, 5]);
+    check(await run(graph, x), transposeRef(x, X, [0, 3, 1, 2]), 'transpose');
+  });
+
+  it('slice channels 1.. and every second column from the end (negative step)', async () => {
+    const graph = single({ name: 'y', op: 'slice', inputs: ['x'], attrs: { starts: [1, -1], ends: [3, -6], axes: [3, 2], steps: [1, -2] } });
+    expect(inferShapes(graph, { batch: 2 }).get('y')).toEqual([2, 3, 3, 2]);
+    const picks = [[0, 1], [0, 1, 2], sliceIndices(5, -1, -6, -2), sliceIndices(3, 1, 3, 1)];
+    check(await run(graph, x), gatherRef(x, X, picks), 'slice');
+  });
+
+  for (const [op, kind] of [['reducemean', 'mean'], ['reducesum', 'sum']] as const) {
+    it(`${op} over H and W, keepdims (ShuffleNetV2's pooling)`, async () => {
+      const graph = single({ name: 'y', op, inputs: ['x'], attrs: { axes: [1, 2], keepdims: true } });
+      expect(inferShapes(graph, { batch: 2 }).get('y')).toEqual([2, 1, 1, 3]);
+      check(await run(graph, x), reduceRef(x, X, [1, 2], kind), op);
+    });
+  }
+
+  it('reducemax over channels without keepdims; reducemin over W', async () => {
+    const max = single({ name: 'y', op: 'reducemax', inputs: ['x'], attrs: { axes: [-1], keepdims: false } });
+    expect(inferShapes(max, { batch: 2 }).get('y')).toEqual([2, 3, 5]);
+    check(await run(max, x), extremeRef(Math.max, x, X, [3]), 'reducemax');
+    const min = single({ name: 'y', op: 'reducemin', inputs: ['x'], attrs: { axes: [2], keepdims: true } });
+    check(await run(min, x), extremeRef(Math.min, x, X, [2]), 'reducemin');
+  });
+
+  it('matmul [2, 3, 5, 3] · a constant [3, 4] (a Linear layer on NHWC, as ConvNeXt)', async () => {
+    const w = randomArray(12, 22);
+    const graph: Graph = { nodes: [input, { name: 'w', op: 'constant', inputs: [], attrs: { shape: [3, 4] } }, { name: 'y', op: 'matmul', inputs: ['x', 'w'], attrs: {} }] };
+    expect(inferShapes(graph, { batch: 2 }).get('y')).toEqual([2, 3, 5, 4]);
+    const params = new Map([['w/value', tensor(w, [3, 4])]]);
+    check(await run(graph, x, params), matmulRef(x, [30, 3], w, [3, 4]), 'matmul');
+    params.get('w/value')?.dispose();
+  });
+
+  it('depthwise conv2d (groups = 3 = channels, multiplier 2), stride 2, same padding: kernel [3, 3, 1, 6]', async () => {
+    const graph = single({ name: 'y', op: 'conv2d', inputs: ['x'], attrs: { filters: 6, kernel: [3, 3], strides: [2, 2], dilations: [1, 1], padding: 'same', useBias: false, groups: 3 } });
+    const shapes = inferShapes(graph, { batch: 2 });
+    expect(shapes.get('y')).toEqual([2, 2, 3, 6]);
+    expect(parameterSpecs(graph, shapes).map((p) => p.shape)).toEqual([[3, 3, 1, 6]]);
+    const w = randomArray(54, 23);
+    const params = new Map([['y/kernel', tensor(w, [3, 3, 1, 6])]]);
+    const geometry = { strides: [2, 2] as [number, number], dilations: [1, 1] as [number, number], pad: { top: 1, bottom: 1, left: 1, right: 1 } };
+    check(await run(graph, x, params), conv2dRef(x, X, w, [3, 3, 1, 6], geometry, undefined, 3), 'depthwise');
+    params.get('y/kernel')?.dispose();
   });
 });

@@ -3,7 +3,7 @@
 // output are left out; a final softmax is dropped so the graph outputs logits (said in the result).
 // Everything the importer cannot express is reported at once, grouped by layer class.
 import type { Graph, GraphNode } from '../../src/models/graph.js';
-import { inferShapes } from '../../src/models/shapes.js';
+import { inferShapes, inputShape } from '../../src/models/shapes.js';
 import { withInferredRoles } from '../../src/models/roles.js';
 import { convertLayer } from './keras-topology-layers.js';
 import { KerasConfigError, readKerasModelConfig, type KerasLayerRecord } from './keras-topology-config.js';
@@ -84,7 +84,12 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
       note(`${layer.className} reading a second call or output of a layer`, name);
       continue;
     }
-    const result = convertLayer(layer, { isOutput: name === output, inputShape: model.inputShapeFromFirstLayer, inputSize: options.inputSize });
+    const inputShapeOf = (): readonly number[] => {
+      const first = layer.inputs[0];
+      if (nodes.length === 1 && nodes[0].name === first) return inputShape({ nodes });
+      return inferShapes({ nodes }).get(first) ?? [];
+    };
+    const result = convertLayer(layer, { isOutput: name === output, inputShape: model.inputShapeFromFirstLayer, inputSize: options.inputSize, inputShapeOf });
     if ('unsupported' in result) {
       note(result.unsupported === '' ? layer.className : `${layer.className} with ${result.unsupported}`, name);
       continue;
