@@ -1,14 +1,13 @@
 // Rows for the ops of issue 10 — MobileNetV2's depthwise 3×3 convolutions (forward with the fused
 // BN + ReLU6, and the input gradient) and the squeeze-excitation gate — against tfjs-backend-webgpu
-// on the same adapter. `npx tsx bench/new-ops.ts [name part]` runs them alone; newOpCases is meant for the
-// case list of `npm run bench`.
-import { initGpu, releaseGpu, Tape, tensor, tidy, watch, type Tensor } from '../src/tensor/index.js';
+// on the same adapter, as one suite of `npm run bench` (`--only depthwise` runs them alone).
+import { Tape, tensor, tidy, watch, type Tensor } from '../src/tensor/index.js';
 import { depthwiseConv2d } from '../src/ops/grouped-conv2d.js';
 import { batchNormCoefficients } from '../src/ops/batchnorm.js';
 import { mul } from '../src/ops/arithmetic.js';
 import { sigmoid } from '../src/ops/activations.js';
 import { tfjsWebgpu, type Tf } from './peer-tfjs.js';
-import { time, type Timing } from './timing.js';
+import type { BenchRow, Suite } from './rows.js';
 
 export interface NewOpCase {
   name: string;
@@ -106,26 +105,13 @@ export function newOpCases(tf: Tf): NewOpCase[] {
   return cases;
 }
 
-async function main(): Promise<void> {
-  const g = await initGpu();
-  const tf = await tfjsWebgpu(g.api);
-  console.log(`adapter: ${g.adapterDescription} (both sides); median of 5 runs after 2 warm-ups, each with one read-back; idle-eq = lavapipe CPU ms ÷ 2`);
-  const only = process.argv[2];
-  for (const c of newOpCases(tf).filter((k) => !only || k.name.includes(only))) {
-    const ours = await time(c.ours);
-    const theirs = await time(c.theirs);
-    const idle = (t: Timing) => (t.idleEquivalentMs ?? NaN).toFixed(2).padStart(7);
-    const both = (t: Timing) => `${t.medianMs.toFixed(2).padStart(7)} ms (idle-eq ${idle(t)})`;
-    const ratio = (ours.idleEquivalentMs ?? NaN) / (theirs.idleEquivalentMs ?? NaN);
-    console.log(`${c.name.padEnd(46)} ours ${both(ours)}  tfjs-webgpu ${both(theirs)}  ours/theirs wall ${(ours.medianMs / theirs.medianMs).toFixed(2)}, idle-eq ${ratio.toFixed(2)}`);
-  }
-  releaseGpu();
-  process.exit(0);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+/** The rows as a bench suite (`npm run bench -- --only depthwise`); tfjs-webgpu is the other side. */
+export function newOpsSuite(tf: Tf, pairs: number): Suite {
+  return {
+    name: 'new ops (depthwise, SE gate)',
+    build: async () => ({
+      rows: newOpCases(tf).map((c): BenchRow => ({ name: c.name, flops: c.flops, ours: c.ours, theirs: c.theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 })),
+      dispose: () => undefined,
+    }),
+  };
 }

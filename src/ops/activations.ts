@@ -47,6 +47,30 @@ export const neg = (x: Tensor) => activation('neg', x);
 export const reciprocal = (x: Tensor) => activation('reciprocal', x);
 /** max(x, 0) + log(1 + e^−|x|). */
 export const softplus = (x: Tensor) => activation('softplus', x);
+/** x / (1 + |x|). */
+export const softsign = (x: Tensor) => activation('softsign', x);
+/** max(0, x) + min(0, α(e^(x/α) − 1)), ONNX default α = 1. */
+export const celu = (x: Tensor, alpha = 1) => activation('celu', x, alpha);
+/** x where x > α (ONNX default 1), else 0. */
+export const thresholdedRelu = (x: Tensor, alpha = 1) => activation('thresholdedRelu', x, alpha);
+/** ONNX Shrink: x + bias below −λ, x − bias above λ, 0 between (defaults λ 0.5, bias 0). */
+export const shrink = (x: Tensor, lambd = 0.5, bias = 0) => activation('shrink', x, lambd, bias);
+/** Trigonometric and hyperbolic functions and their inverses; piecewise-constant floor, ceil, round (half to even), sign (gradient 0). */
+export const sin = (x: Tensor) => activation('sin', x);
+export const cos = (x: Tensor) => activation('cos', x);
+export const tan = (x: Tensor) => activation('tan', x);
+export const asin = (x: Tensor) => activation('asin', x);
+export const acos = (x: Tensor) => activation('acos', x);
+export const atan = (x: Tensor) => activation('atan', x);
+export const sinh = (x: Tensor) => activation('sinh', x);
+export const cosh = (x: Tensor) => activation('cosh', x);
+export const asinh = (x: Tensor) => activation('asinh', x);
+export const acosh = (x: Tensor) => activation('acosh', x);
+export const atanh = (x: Tensor) => activation('atanh', x);
+export const floor = (x: Tensor) => activation('floor', x);
+export const ceil = (x: Tensor) => activation('ceil', x);
+export const round = (x: Tensor) => activation('round', x);
+export const sign = (x: Tensor) => activation('sign', x);
 
 /** min(max(x, lo), hi); either bound may be infinite. A lower bound of 0 records as 'relu6' (see above). */
 export function clip(x: Tensor, lo: number, hi: number): Tensor {

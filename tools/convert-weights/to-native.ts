@@ -15,6 +15,7 @@ import { KERAS_IMAGENET_WEIGHTS, md5OfFile, type KerasZooName } from './fetch.js
 import { importKerasTopology } from './keras-topology.js';
 import type { OnnxModel } from './onnx.js';
 import { readWeightSource, type WeightSource } from './read-source.js';
+import type { TfjsGraphContents } from './tfjs-graph.js';
 import { guessArchitecture, mapLayerWeights } from './to-native-map.js';
 import { knownSource, placeholderLabels, readLabelsFile, UNKNOWN_LICENCE, weightsFingerprint, ZOO_LICENCES, type KnownSource } from './to-native-metadata.js';
 
@@ -53,6 +54,9 @@ export class UsageError extends Error {
   }
 }
 
+/** The sources whose weights are Keras layers (mapped by layer name). */
+type KerasSource = Extract<WeightSource, { kind: 'keras-h5' | 'tfjs-layers' }>;
+
 interface Mapped {
   readonly architecture: string;
   readonly graph: Graph;
@@ -79,7 +83,7 @@ function message(e: unknown): string {
 }
 
 /** Onto a native definition, by Keras layer name. */
-function ontoNative(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>, arch: string): Mapped {
+function ontoNative(input: string, source: KerasSource, arch: string): Mapped {
   const def = nativeModel(arch);
   const params = mapLayerWeights(input, source.contents.layers, def.graph, { arch, what: arch });
   const official = Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
@@ -129,7 +133,7 @@ function fromKnown(known: KnownSource | undefined, graph: Graph, params: Map<str
 }
 
 /** The file's own Keras topology, imported as a graph. */
-function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>, inputSize: ConvertOptions['inputSize']): Mapped {
+function importedKeras(input: string, source: KerasSource, inputSize: ConvertOptions['inputSize']): Mapped {
   const config = source.contents.modelConfig;
   if (config === undefined) {
     const names = source.contents.layers.filter((l) => l.weights.length > 0).map((l) => l.layer);
@@ -142,6 +146,7 @@ function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onn
     throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
   }
   const params = mapLayerWeights(input, source.contents.layers, imported.graph, { what: 'the imported topology' });
+  for (const [k, v] of imported.constants) params.set(k, v);
   const notes: string[] = [];
   const extra: Record<string, string> = { modelName: imported.modelName };
   if (imported.droppedSoftmax) {
@@ -183,6 +188,25 @@ async function importedOnnx(input: string, model: OnnxModel, inputSize: ConvertO
   return fromKnown(knownSource(weightsFingerprint(params)), graph, params, extra, notes);
 }
 
+/** A TF.js graph model (importer in tfjs-graph-import.ts). */
+async function importedTfjsGraph(input: string, contents: TfjsGraphContents, inputSize: ConvertOptions['inputSize']): Promise<Mapped> {
+  const { importTfjsGraph, TfjsImportError } = await import('./tfjs-graph-import.js');
+  let imported: ReturnType<typeof importTfjsGraph>;
+  try {
+    imported = importTfjsGraph(contents, inputSize ? { inputSize } : {});
+  } catch (e) {
+    if (e instanceof TfjsImportError) throw new WeightFileError(input, `cannot import the TF.js graph: ${e.message}`);
+    throw e;
+  }
+  const extra: Record<string, string> = { tfjsInput: imported.input, tfjsOutput: imported.output };
+  const notes: string[] = [];
+  if (imported.droppedSoftmax) {
+    extra.outputActivation = `the softmax of node '${imported.droppedSoftmax}' was dropped: the output is logits`;
+    notes.push(`dropped the final softmax '${imported.droppedSoftmax}': the graph outputs logits`);
+  }
+  return fromKnown(knownSource(weightsFingerprint(imported.params)), imported.graph, imported.params, extra, notes);
+}
+
 /** The file whose bytes identify the source: model.json for a TF.js directory. */
 function identifyingFile(input: string): string {
   return existsSync(input) && statSync(input).isDirectory() ? join(input, 'model.json') : input;
@@ -193,9 +217,10 @@ export async function convertWeights(options: ConvertOptions): Promise<Conversio
   const { input } = options;
   const source = await readWeightSource(input);
   let mapped: Mapped;
-  if (source.kind === 'onnx') {
-    if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; an ONNX file is imported with its own graph (leave --arch out)`);
-    mapped = await importedOnnx(input, source.contents, options.inputSize);
+  if (source.kind === 'onnx' || source.kind === 'tfjs-graph') {
+    const what = source.kind === 'onnx' ? 'an ONNX file' : 'a TF.js graph model';
+    if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; ${what} is imported with its own graph (leave --arch out)`);
+    mapped = source.kind === 'onnx' ? await importedOnnx(input, source.contents, options.inputSize) : await importedTfjsGraph(input, source.contents, options.inputSize);
   } else {
     mapped = options.arch !== undefined ? ontoNative(input, source, options.arch) : importedKeras(input, source, options.inputSize);
   }
