@@ -114,6 +114,8 @@ describe.each([
     { shape: [2, 5, 7, 3], axes: [3], what: 'channels (already last: no copy)' },
     { shape: [2, 5, 7, 3], axes: [0, 2], what: 'non-adjacent {0, 2}' },
     { shape: [2, 5, 7, 3], axes: undefined, what: 'all axes' },
+    { shape: [3, 1000], axes: [1], what: 'rows of 1000 (two chunked passes)' },
+    { shape: [2, 70001], axes: [1], what: 'rows of 70,001 (three chunked passes; no central differences: too large)' },
   ])('over $what, keepDims both ways: exact vs float64 and tfjs; gradient exact vs tf.grad and central differences', async ({ shape, axes }) => {
     const tf = await tfjs();
     const data = randomArray(size(shape), 8);
@@ -126,7 +128,9 @@ describe.each([
       expectClose(r.value, extremeRef(ref, data, shape, norm), 0, 0, 'forward vs float64');
       expectClose(r.value, f(tx).dataSync(), 0, 0, 'forward vs tfjs');
       expectClose(r.grad, tf.grad(f)(tx, tf.tensor(r.seed, r.shape)).dataSync(), 0, 0, 'gradient vs tf.grad');
-      expectClose(r.grad, numericGradient((v) => extremeRef(ref, v, shape, norm), data, r.seed), 1e-6, 1e-9, 'gradient vs central differences');
+      if (data.length <= 5000) {
+        expectClose(r.grad, numericGradient((v) => extremeRef(ref, v, shape, norm), data, r.seed), 1e-6, 1e-9, 'gradient vs central differences');
+      }
     }
   });
 });
