@@ -4,10 +4,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initGpu, tensor, type Tensor } from '../tensor/index.js';
-import { checkWeightShapes, definitionFromMetadata } from './load-definition.js';
 import { NATIVE_MODELS } from './index.js';
-import { Model } from './model.js';
+import type { Model } from './model.js';
+import { modelFromWeights } from './model-from-weights.js';
 import { WeightFileError } from './safetensors.js';
 import { readWeightsFile } from './weights-file.js';
 
@@ -58,21 +57,5 @@ export interface LoadOptions {
  */
 export async function loadModel(spec: string, options: LoadOptions = {}): Promise<Model> {
   const path = resolveWeightsPath(spec, options.weightsDir);
-  const file = readWeightsFile(path);
-  const zoo = Object.hasOwn(NATIVE_MODELS, spec);
-  if (zoo && file.metadata.architecture !== spec) {
-    const held = Object.hasOwn(NATIVE_MODELS, file.metadata.architecture) ? `'${file.metadata.architecture}'` : 'an imported graph';
-    throw new WeightFileError(path, `holds ${held}, not '${spec}': reconvert it, or load it by its path`);
-  }
-  const definition = definitionFromMetadata(path, file.metadata);
-  checkWeightShapes(path, definition, new Map([...file.params].map(([k, t]) => [k, t.shape])));
-  await initGpu();
-  const weights = new Map<string, Tensor>();
-  try {
-    for (const [k, t] of file.params) weights.set(k, tensor(t.data, [...t.shape]));
-    return new Model(definition, weights);
-  } catch (e) {
-    for (const t of weights.values()) t.dispose();
-    throw e;
-  }
+  return modelFromWeights(path, readWeightsFile(path), Object.hasOwn(NATIVE_MODELS, spec) ? spec : undefined);
 }
