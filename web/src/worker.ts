@@ -1,0 +1,86 @@
+// The compute worker: loads the model (bytes in), runs explanations, evolution and gradient flow on
+// its own WebGPU device and posts the plain results back. Drawing happens in the page.
+import {
+  chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, modelFromBytes, modelInputPixels, parseWeightsFile, summarize,
+  type Model, type RgbImage, type Tensor,
+} from '../../src/browser.js';
+import type { Envelope, ModelInfo, Reply, Request } from './protocol.js';
+
+let model: Model | undefined;
+
+function post(id: number, body: Reply): void {
+  (self as unknown as Worker).postMessage({ id, body } satisfies Envelope<Reply>);
+}
+
+async function load(file: string, bytes: Uint8Array): Promise<ModelInfo> {
+  await initGpu();
+  const { metadata } = parseWeightsFile(bytes, file);
+  const next = await modelFromBytes(bytes, file);
+  model?.dispose();
+  model = next;
+  const def = next.definition;
+  const choice = chooseTarget(def, 'auto', 'gradcam');
+  return {
+    name: next.name,
+    file,
+    labels: [...def.labels],
+    inputSize: { height: def.inputSize.height, width: def.inputSize.width },
+    rows: summarize(def.graph),
+    auto: { node: choice.node, reason: choice.layerChoice.reason },
+    adapter: gpu().adapterDescription,
+    source: metadata.source,
+    sourceSha256: metadata.sourceSha256,
+    licence: metadata.licence,
+  };
+}
+
+/** The same resize and preprocessing as the CLI (image-session.ts). */
+function modelInput(m: Model, image: RgbImage): Tensor {
+  const { height, width } = m.definition.inputSize;
+  return m.preprocess(modelInputPixels(image, width, height).data);
+}
+
+function loaded(): Model {
+  if (!model) throw new Error('no model is loaded yet');
+  return model;
+}
+
+async function handle(id: number, req: Request): Promise<Reply> {
+  switch (req.kind) {
+    case 'load':
+      post(id, { kind: 'progress', stage: `loading ${req.file}` });
+      return { kind: 'load', model: await load(req.file, req.bytes) };
+    case 'explain':
+      post(id, { kind: 'progress', stage: `${req.options.method}: forward and backward on the GPU` });
+      return { kind: 'explain', explanation: await explain(loaded(), req.image, req.options) };
+    case 'evolution': {
+      const m = loaded();
+      const nodes = evolutionNodes(m.definition, 'blocks');
+      post(id, { kind: 'progress', stage: `evolution: one forward and one backward through ${nodes.length} taps` });
+      const input = modelInput(m, req.image);
+      try {
+        return { kind: 'evolution', result: await evolution(m, input, { method: req.method, nodes, classIndex: req.classIndex }) };
+      } finally {
+        input.dispose();
+      }
+    }
+    case 'gradflow': {
+      const m = loaded();
+      post(id, { kind: 'progress', stage: 'gradient flow: splitting every residual Add' });
+      const input = modelInput(m, req.image);
+      try {
+        return { kind: 'gradflow', result: await gradientFlow(m, input, { classIndex: req.classIndex }) };
+      } finally {
+        input.dispose();
+      }
+    }
+  }
+}
+
+self.addEventListener('message', (event: MessageEvent<Envelope<Request>>) => {
+  const { id, body } = event.data;
+  handle(id, body).then(
+    (reply) => post(id, reply),
+    (e: unknown) => post(id, { kind: 'error', message: e instanceof Error ? e.message : String(e) }),
+  );
+});
