@@ -153,6 +153,7 @@ async function explainCurrent(): Promise<void> {
   const reply = await work(() => c.request({ kind: 'explain', image: img.image, options }, progress));
   if (!reply || reply.kind !== 'explain' || generation !== state.generation) return;
   showMessage(undefined);
+  if (state.explanationImage !== img) for (const id of ['evolution-figure', 'gradflow-figure']) $(id).hidden = true;
   state.explanation = reply.explanation;
   state.explanationImage = img;
   draw();
