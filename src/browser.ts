@@ -7,7 +7,9 @@ export { NoWebGpuError } from './tensor/gpu.js';
 export { modelFromBytes, modelFromWeights } from './models/model-from-weights.js';
 export { parseWeightsFile, sha256Hex, WeightFileError, type WeightsFile, type WeightsMetadata } from './models/weights-format.js';
 export { Model } from './models/model.js';
-export { NATIVE_MODELS, inferShapes, rolesOf, automaticTarget, resolveTarget, summarize, preprocessPixels, UnknownNodeError } from './models/index.js';
+export {
+  NATIVE_MODELS, inferShapes, rolesOf, automaticTarget, resolveTarget, summarize, preprocessPixels, PREPROCESSING_MODES, UnknownNodeError, type PreprocessingMode,
+} from './models/index.js';
 export * from './gradcam/index.js';
 export { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from './gradcam/evolution.js';
 export { evolutionNodes, NODE_SELECTIONS, type EvolutionNode } from './gradcam/evolution-nodes.js';

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain } from '../../src/gradcam/index.js';
 import { readImage } from '../../src/image/read-image.js';
 import { loadModel } from '../../src/models/load.js';
+import { convertWeights } from '../../tools/convert-weights/to-native.js';
+import { OnnxWriter } from '../fixtures/onnx-writer.js';
 import { buildPage } from './build-page.js';
 import { launchChromium, type Chromium } from './chromium.js';
 import { serveStatic, type StaticServer } from './static-server.js';
@@ -66,8 +68,8 @@ async function waitForExplanationOf(file: string): Promise<Sidecar> {
 }
 
 /** The Node path: the CLI's readImage, loadModel and explain on Dawn. */
-async function nodeMap(path: string, node: string, classIndex: number) {
-  const model = await loadModel('scenes-resnet');
+async function nodeMap(path: string, node: string, classIndex: number, spec = 'scenes-resnet') {
+  const model = await loadModel(spec);
   try {
     return await explain(model, await readImage(path), { method: 'gradcam', layer: node, classIndex });
   } finally {
@@ -146,5 +148,41 @@ describe('the built page in Chromium', () => {
     expect(colours.size).toBeGreaterThan(500);
     if (process.env.GRADSCOPE_SCREENSHOT) writeFileSync(process.env.GRADSCOPE_SCREENSHOT, PNG.sync.write(shot));
     expect(pageErrors).toEqual([]);
+  });
+
+  it('a dropped ONNX model converts in the page and explains: same low-res map as the CLI converter + Node path (1e-4 of max)', async () => {
+    // A small conv net: two convs (the second strided) → global average pool → Gemm → Softmax.
+    const w = new OnnxWriter(11);
+    w.init('W1', [8, 3, 3, 3], w.he(8 * 27, 27));
+    w.init('B1', [8], w.uniform(8, -0.1, 0.1));
+    w.init('W2', [8, 8, 3, 3], w.he(8 * 72, 72));
+    w.init('W3', [4, 8], w.he(32, 8));
+    w.init('B3', [4], w.uniform(4, -0.1, 0.1));
+    w.node('Conv', ['x', 'W1', 'B1'], ['c1'], 'conv1', { pads: [1, 1, 1, 1], kernel_shape: [3, 3] });
+    w.node('Relu', ['c1'], ['r1'], 'relu1');
+    w.node('Conv', ['r1', 'W2'], ['c2'], 'conv2', { pads: [1, 1, 1, 1], strides: [2, 2], kernel_shape: [3, 3] });
+    w.node('Relu', ['c2'], ['r2'], 'relu2');
+    w.node('GlobalAveragePool', ['r2'], ['gap'], 'gap');
+    w.node('Flatten', ['gap'], ['flat'], 'flatten');
+    w.node('Gemm', ['flat', 'W3', 'B3'], ['logits'], 'fc', { transB: 1 });
+    w.node('Softmax', ['logits'], ['probs'], 'softmax', { axis: 1 });
+    const onnx = join(dir, 'tiny.onnx');
+    w.write(onnx, { opset: 13, irVersion: 8, input: { name: 'x', dims: [1, 3, 32, 32] }, outputs: [{ name: 'probs', dims: [1, 4] }] });
+
+    const input = await page.$('#model-file');
+    if (!input) throw new Error('no #model-file input');
+    await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(onnx);
+    await page.waitForFunction(`document.getElementById('model-name').textContent.includes('tiny.onnx')`, { timeout: 120_000 });
+    const image = join(dir, 'cross.png');
+    writeFileSync(image, readFileSync(join(ROOT, 'examples', 'scenes', 'cross.png')));
+    await upload(image);
+    const doc = await waitForExplanationOf('cross.png');
+    expect((doc as unknown as { model: string }).model).toBe('tiny.onnx');
+    expect([doc.lowres.height, doc.lowres.width]).toEqual([16, 16]);
+
+    const converted = join(dir, 'tiny.safetensors');
+    await convertWeights({ input: onnx, out: converted, preprocess: 'tf' });
+    const ref = await nodeMap(image, doc.node, doc.class, converted);
+    expectSameMap(doc.lowres, ref.lowres, ref.max);
   });
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** Folders of the library core (methods/analyses/metrics: their homes once src/gradcam is split). */
-const CORE_DIRS = ['src/tensor', 'src/ops', 'src/models', 'src/gradcam', 'src/methods', 'src/analyses', 'src/metrics', 'src/image', 'src/report', 'src/data'];
+const CORE_DIRS = ['src/tensor', 'src/ops', 'src/models', 'src/gradcam', 'src/methods', 'src/analyses', 'src/metrics', 'src/image', 'src/report', 'src/data', 'tools/convert-weights'];
 /** Files in core folders that are the Node edge, and why. */
 const EDGES: Record<string, string> = {
   'src/models/load.ts': 'loads weights by zoo name or path from disk (the page uses model-from-weights.ts)',
@@ -20,6 +20,18 @@ const EDGES: Record<string, string> = {
   'src/image/write-png.ts': 'writes PNG files atomically',
   'src/image/png-chunks.ts': "checks PNG chunks and inflates with node:zlib (a page decodes with the browser's decoder)",
   'src/image/png-decode.ts': 'decodes PNG with pngjs (Node streams)',
+  'tools/convert-weights/index.ts': 'the converter command line',
+  'tools/convert-weights/fetch.ts': 'downloads and checks zoo weights files',
+  'tools/convert-weights/inspect.ts': 'prints what a weights file holds',
+  'tools/convert-weights/read-source.ts': 'reads a source file by path and picks its format',
+  'tools/convert-weights/to-native.ts': 'writes the converted .safetensors file',
+  'tools/convert-weights/to-native-metadata.ts': 'hashes source files and reads labels files',
+  'tools/convert-weights/hdf5.ts': 'Keras H5 through h5wasm/node (files only; not yet in the page)',
+  'tools/convert-weights/keras-h5.ts': 'reads Keras H5 files (hdf5.ts)',
+  'tools/convert-weights/tfjs-layers.ts': 'reads model.json and its shard files',
+  'tools/convert-weights/onnx-file.ts': 'reads .onnx and .pb files',
+  'tools/convert-weights/onnx-external.ts': "reads an ONNX model's external data files",
+  'tools/convert-weights/onnx-schema-file.ts': 'reads the ONNX schema text from disk (a page bundles it)',
 };
 /** Packages that only work in Node (native addons or Node streams). */
 const NODE_ONLY_PACKAGES = ['webgpu', '@napi-rs/canvas', 'pngjs', 'h5wasm/node', 'onnxruntime-node', 'cli-progress', 'commander'];
@@ -47,14 +59,19 @@ async function nodeImports(entries: string[]): Promise<string[]> {
   const record: Plugin = {
     name: 'record-node-imports',
     setup(b) {
+      // Vite's raw-text imports (the ONNX schema) are assets, not modules.
+      b.onResolve({ filter: /\?raw$/ }, (args) => ({ path: args.path, external: true }));
       b.onResolve({ filter: /.*/ }, (args) => {
         if (!isNodeOnly(args.path)) return undefined;
+        // Inside a package, esbuild applies its "browser" field (protobufjs maps fs to nothing); a
+        // built-in it cannot map is a build error, reported below.
+        if (args.importer.includes('/node_modules/') && !args.path.startsWith('node:')) return undefined;
         found.push(`${relative(ROOT, args.importer)} → ${args.path}`);
         return { path: args.path, external: true };
       });
     },
   };
-  await build({
+  const result = build({
     entryPoints: entries.map((e) => join(ROOT, e)),
     absWorkingDir: ROOT,
     bundle: true,
@@ -67,6 +84,13 @@ async function nodeImports(entries: string[]): Promise<string[]> {
     loader: { '.json': 'json' },
     plugins: [record],
   });
+  try {
+    await result;
+  } catch (e) {
+    const errors = (e as { errors?: { text: string; location?: { file: string } | null }[] }).errors ?? [];
+    if (errors.length === 0) throw e;
+    for (const err of errors) found.push(`${err.location?.file ?? '?'} → ${err.text}`);
+  }
   return [...new Set(found)].sort();
 }
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { WeightFileError } from '../../src/models/safetensors.js';
 import { readKerasH5, type KerasH5Contents } from './keras-h5.js';
 import { readTfjsLayers, type TfjsLayersContents } from './tfjs-layers.js';
-import { readOnnxModel, type OnnxModel } from './onnx.js';
+import type { OnnxModel } from './onnx.js';
+import { readOnnxModel } from './onnx-file.js';
 
 export type WeightSource =
   | { readonly kind: 'keras-h5'; readonly contents: KerasH5Contents }

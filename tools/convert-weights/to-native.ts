@@ -13,6 +13,7 @@ import { WeightFileError, type NamedTensor } from '../../src/models/safetensors.
 import { sha256OfFile, writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
 import { KERAS_IMAGENET_WEIGHTS, md5OfFile, type KerasZooName } from './fetch.js';
 import { importKerasTopology } from './keras-topology.js';
+import { importOnnx } from './onnx-import.js';
 import type { OnnxModel } from './onnx.js';
 import { readWeightSource, type WeightSource } from './read-source.js';
 import { guessArchitecture, mapLayerWeights } from './to-native-map.js';
@@ -152,35 +153,10 @@ function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onn
   return fromKnown(knownSource(weightsFingerprint(params)), imported.graph, params, extra, notes);
 }
 
-/** An ONNX graph (importer in onnx-graph.ts, loaded only for ONNX inputs). */
+/** An ONNX graph through the importer (onnx-import.ts, shared with the page), then known-source recognition. */
 async function importedOnnx(input: string, model: OnnxModel, inputSize: ConvertOptions['inputSize']): Promise<Mapped> {
-  let onnxGraph: typeof import('./onnx-graph.js');
-  try {
-    onnxGraph = await import('./onnx-graph.js');
-  } catch {
-    throw new WeightFileError(input, 'ONNX models are not yet supported by the converter (the ONNX graph importer is missing)');
-  }
-  let imported: ReturnType<typeof onnxGraph.importOnnxGraph>;
-  try {
-    imported = onnxGraph.importOnnxGraph(model, inputSize ? { inputSize } : {});
-  } catch (e) {
-    if (e instanceof onnxGraph.OnnxImportError) {
-      const list = e.problems.map((p) => `${p.opType} (${p.nodes.slice(0, 4).join(', ')}${p.nodes.length > 4 ? `, … ${p.nodes.length} nodes` : ''})${p.reason ? `: ${p.reason}` : ''}`);
-      throw new WeightFileError(input, `cannot import the ONNX graph: unsupported ${list.join('; ')}`);
-    }
-    throw new WeightFileError(input, `cannot import the ONNX graph: ${message(e).replace(`${input}: `, '')}`);
-  }
-  let graph = imported.graph;
-  const extra: Record<string, string> = { onnxInput: imported.input.name, onnxOutput: imported.output.name };
-  const notes: string[] = [];
-  const last = graph.nodes[graph.nodes.length - 1];
-  if (last.op === 'softmax') {
-    graph = { nodes: [...graph.nodes.slice(0, -1), { name: last.name, op: 'identity', inputs: last.inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }] };
-    extra.outputActivation = `the softmax of node '${last.name}' was dropped: the output is logits`;
-    notes.push(`dropped the final softmax '${last.name}': the graph outputs logits`);
-  }
-  const params = new Map<string, NamedTensor>([...imported.params].map(([k, p]) => [k, { shape: p.shape, data: p.data }]));
-  return fromKnown(knownSource(weightsFingerprint(params)), graph, params, extra, notes);
+  const r = await importOnnx(input, model, inputSize);
+  return fromKnown(knownSource(weightsFingerprint(r.params)), r.graph, r.params, r.extra, r.notes);
 }
 
 /** The file whose bytes identify the source: model.json for a TF.js directory. */

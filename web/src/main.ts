@@ -2,7 +2,7 @@
 // drawn with the library's own rendering and documented with the CLI's own sidecar builder.
 import * as gradscope from '../../src/browser.js';
 import {
-  COLORMAP_NAMES, EVOLUTION_METHODS, METHOD_NAMES, NoWebGpuError, evolutionGrid, evolutionMethodWords, gradflowChart, renderExplanation,
+  COLORMAP_NAMES, EVOLUTION_METHODS, METHOD_NAMES, NoWebGpuError, PREPROCESSING_MODES, type PreprocessingMode, evolutionGrid, evolutionMethodWords, gradflowChart, renderExplanation,
   sha256Hex, sidecarDocument, type ColormapName, type Explanation, type MethodName, type RgbImage, type WeightsRecord,
 } from '../../src/browser.js';
 import { formatProbability } from '../../src/cli/report.js';
@@ -85,7 +85,8 @@ function fillSelect(select: HTMLSelectElement, options: [value: string, text: st
 
 function showModel(info: ModelInfo): void {
   state.model = info;
-  $('model-name').textContent = `${info.name} (${info.file}) · ${info.inputSize.height}×${info.inputSize.width} input · ${info.labels.length} classes · ${info.adapter}`;
+  const notes = info.notes.length > 0 ? ` · ${info.notes.join('; ')}` : '';
+  $('model-name').textContent = `${info.name} (${info.file}) · ${info.inputSize.height}×${info.inputSize.width} input · ${info.labels.length} classes · ${info.adapter}${notes}`;
   fillSelect($('class'), [['', 'top-1 class'], ...info.labels.map((l, i): [string, string] => [String(i), `${i}: ${l}`])], false);
   const nodes = info.rows.map((r): [string, string] => {
     const star = r.node === info.auto.node ? ' *' : '';
@@ -98,7 +99,8 @@ function showModel(info: ModelInfo): void {
 async function loadModel(file: string, bytes: Uint8Array): Promise<void> {
   if (!client) return;
   const c = client;
-  const reply = await work(() => c.request({ kind: 'load', file, bytes }, progress));
+  const preprocessing = $<HTMLSelectElement>('onnx-preprocess').value as PreprocessingMode;
+  const reply = await work(() => c.request({ kind: 'load', file, bytes, preprocessing }, progress));
   if (!reply || reply.kind !== 'load') return;
   showMessage(undefined);
   const info = reply.model;
@@ -261,7 +263,7 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 }
 
 function isModelFile(name: string): boolean {
-  return /\.(safetensors|onnx)$/i.test(name);
+  return /\.(safetensors|onnx|h5|hdf5|keras|json|bin)$/i.test(name);
 }
 
 async function takeFiles(list: FileList | null): Promise<void> {
@@ -283,6 +285,8 @@ function download(name: string, blob: Blob): void {
 
 function wire(): void {
   fillSelect($('method'), METHOD_NAMES.map((m): [string, string] => [m, m]));
+  fillSelect($('onnx-preprocess'), PREPROCESSING_MODES.map((m): [string, string] => [m, m]));
+  $<HTMLSelectElement>('onnx-preprocess').value = 'tf';
   fillSelect($('colormap'), COLORMAP_NAMES.map((m): [string, string] => [m, m]));
   fillSelect($('evolution-method'), EVOLUTION_METHODS.map((m): [string, string] => [m, m]));
   for (const id of ['method', 'class', 'node']) $(id).addEventListener('change', () => void explainCurrent());

@@ -1,10 +1,10 @@
 // Messages between the page and its compute worker. The worker holds the model on its own WebGPU
 // device, so the page stays responsive during long work and cancelling is terminating the worker.
-import type { EvolutionMethod, EvolutionResult, Explanation, ExplainOptions, GradflowResult, RgbImage } from '../../src/browser.js';
+import type { PreprocessingMode, EvolutionMethod, EvolutionResult, Explanation, ExplainOptions, GradflowResult, RgbImage } from '../../src/browser.js';
 import type { SummaryRow } from '../../src/models/summary.js';
 
 export type Request =
-  | { kind: 'load'; file: string; bytes: Uint8Array }
+  | { kind: 'load'; file: string; bytes: Uint8Array; preprocessing: PreprocessingMode }
   | { kind: 'explain'; image: RgbImage; options: ExplainOptions }
   | { kind: 'evolution'; image: RgbImage; method: EvolutionMethod; classIndex?: number }
   | { kind: 'gradflow'; image: RgbImage; classIndex?: number };
@@ -22,6 +22,8 @@ export interface ModelInfo {
   source: string;
   sourceSha256: string;
   licence: string;
+  /** Conversion notes (an ONNX model converted in the page). */
+  notes: string[];
 }
 
 export type Reply =

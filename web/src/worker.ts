@@ -1,9 +1,10 @@
 // The compute worker: loads the model (bytes in), runs explanations, evolution and gradient flow on
 // its own WebGPU device and posts the plain results back. Drawing happens in the page.
 import {
-  chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, modelFromBytes, modelInputPixels, parseWeightsFile, summarize,
-  type Model, type RgbImage, type Tensor,
+  chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, modelFromWeights, modelInputPixels, parseWeightsFile, summarize, WeightFileError,
+  type Model, type PreprocessingMode, type RgbImage, type Tensor, type WeightsFile,
 } from '../../src/browser.js';
+import { onnxWeights } from './convert-onnx.js';
 import type { Envelope, ModelInfo, Reply, Request } from './protocol.js';
 
 let model: Model | undefined;
@@ -12,10 +13,23 @@ function post(id: number, body: Reply): void {
   (self as unknown as Worker).postMessage({ id, body } satisfies Envelope<Reply>);
 }
 
-async function load(file: string, bytes: Uint8Array): Promise<ModelInfo> {
+/** A gradscope .safetensors file as it is; an ONNX file converted here; anything else one line saying what is read. */
+async function weightsOf(file: string, bytes: Uint8Array, preprocessing: PreprocessingMode): Promise<{ weights: WeightsFile; notes: string[] }> {
+  if (/\.onnx$/i.test(file)) {
+    const weights = await onnxWeights(file, bytes, preprocessing);
+    return { weights, notes: [`converted from ONNX in the page; input scaling '${preprocessing}' as chosen; classes unnamed`] };
+  }
+  if (/\.(h5|hdf5|keras|json|bin)$/i.test(file)) {
+    throw new WeightFileError(file, "Keras H5 and TF.js models are not converted in the page yet: convert them with 'npx tsx tools/convert-weights/index.ts' and drop the .safetensors");
+  }
+  return { weights: parseWeightsFile(bytes, file), notes: [] };
+}
+
+async function load(file: string, bytes: Uint8Array, preprocessing: PreprocessingMode): Promise<ModelInfo> {
   await initGpu();
-  const { metadata } = parseWeightsFile(bytes, file);
-  const next = await modelFromBytes(bytes, file);
+  const { weights, notes } = await weightsOf(file, bytes, preprocessing);
+  const { metadata } = weights;
+  const next = await modelFromWeights(file, weights);
   model?.dispose();
   model = next;
   const def = next.definition;
@@ -31,6 +45,7 @@ async function load(file: string, bytes: Uint8Array): Promise<ModelInfo> {
     source: metadata.source,
     sourceSha256: metadata.sourceSha256,
     licence: metadata.licence,
+    notes,
   };
 }
 
@@ -49,7 +64,7 @@ async function handle(id: number, req: Request): Promise<Reply> {
   switch (req.kind) {
     case 'load':
       post(id, { kind: 'progress', stage: `loading ${req.file}` });
-      return { kind: 'load', model: await load(req.file, req.bytes) };
+      return { kind: 'load', model: await load(req.file, req.bytes, req.preprocessing) };
     case 'explain':
       post(id, { kind: 'progress', stage: `${req.options.method}: forward and backward on the GPU` });
       return { kind: 'explain', explanation: await explain(loaded(), req.image, req.options) };
