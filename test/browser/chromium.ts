@@ -12,15 +12,16 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Chromium> {
+/** `webgpu: false` leaves out the flags, as a user's Chromium on Linux has them by default. */
+export async function launchChromium(o: { webgpu?: boolean } = {}): Promise<Chromium> {
+  const gpuFlags = o.webgpu === false ? [] : ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'];
   const profile = mkdtempSync(join(tmpdir(), 'gradscope-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profile,
     args: [
-      '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader',
-      '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync',
+      '--no-sandbox', ...gpuFlags, '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync',
     ],
   });
   return {

@@ -185,4 +185,17 @@ describe('the built page in Chromium', () => {
     const ref = await nodeMap(image, doc.node, doc.class, converted);
     expectSameMap(doc.lowres, ref.lowres, ref.max);
   });
+
+  it('a browser without WebGPU gets one sentence naming the browsers and flags that have it, not a blank page', async () => {
+    const plain = await launchChromium({ webgpu: false });
+    try {
+      const p = await plain.browser.newPage();
+      await p.goto(server.url);
+      await p.waitForFunction(`!document.getElementById('nogpu').hidden`, { timeout: 60_000 });
+      const text = (await p.evaluate(`document.getElementById('nogpu').textContent`)) as string;
+      expect(text).toMatch(/^This browser has no WebGPU: .*Chrome.*Safari.*Firefox.*--enable-unsafe-webgpu.*\.$/);
+    } finally {
+      await plain.close();
+    }
+  });
 });

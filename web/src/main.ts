@@ -327,7 +327,9 @@ function wire(): void {
 
 async function start(): Promise<void> {
   wire();
-  if (!('gpu' in navigator) || !navigator.gpu) {
+  // No navigator.gpu, or one without an adapter (Chromium on Linux without its flag): one sentence, no blank page.
+  const adapter = 'gpu' in navigator && navigator.gpu ? await navigator.gpu.requestAdapter().catch(() => null) : null;
+  if (!adapter) {
     const el = $('nogpu');
     el.textContent = new NoWebGpuError().message;
     el.hidden = false;
