@@ -141,6 +141,18 @@ describe('the built page in Chromium', () => {
     expect(await page.evaluate("document.getElementById('message').hidden")).toBe(true);
   });
 
+  it('long work can be cancelled: Score-CAM stopped mid-run is one line, and the next explanation works', async () => {
+    await page.evaluate(`(() => { const m = document.getElementById('method'); m.value = 'scorecam'; m.dispatchEvent(new Event('change')); })()`);
+    await page.waitForFunction('window.gradscope.busy()', { timeout: 60_000 });
+    await page.click('#cancel');
+    await page.waitForFunction(`document.getElementById('message').textContent.startsWith('cancelled')`, { timeout: 60_000 });
+    expect(((await sidecar()) as unknown as { method: string }).method).not.toBe('scorecam');
+    await page.evaluate(`(() => { window.gradscope.lastExplanation = undefined; const m = document.getElementById('method');
+      m.value = 'gradcam'; m.dispatchEvent(new Event('change')); })()`);
+    await page.waitForFunction(`window.gradscope.lastExplanation?.method === 'gradcam'`, { timeout: 240_000 });
+    expect(await page.evaluate(`document.getElementById('message').hidden`)).toBe(true);
+  });
+
   it('a screenshot of the page is not blank (the overlay canvas holds many colours)', async () => {
     const shot = PNG.sync.read(Buffer.from(await page.screenshot({ type: 'png' })));
     const colours = new Set<number>();

@@ -301,7 +301,8 @@ function wire(): void {
   $('run-evolution').addEventListener('click', () => void runEvolution());
   $('run-gradflow').addEventListener('click', () => void runGradflow());
   $('cancel').addEventListener('click', () => {
-    client?.cancel();
+    if (!client?.busy) return;
+    client.cancel();
     progress(undefined);
     showMessage('cancelled; the model is reloaded for the next request');
   });
