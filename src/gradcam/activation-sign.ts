@@ -1,38 +1,19 @@
 // Which nodes can hold negative values. CAM methods assume activations A ≥ 0 (they come after a
 // ReLU); at a node without one (a ResNetV2 block output, a conv without activation, a batchnorm)
 // a negative activation with a positive weight counts against the class, which is worth a note.
-import type { Graph, GraphNode } from '../models/graph.js';
+import type { Graph } from '../models/graph.js';
+import { descriptorOf } from '../models/op-table.js';
 import type { PreprocessingMode } from '../models/preprocess.js';
 import { rolesOf } from '../models/roles.js';
 import type { Shape } from '../tensor/index.js';
 
-/** For every node: whether its output can be negative, from the ops alone (weights unknown). */
+/** For every node: whether its output can be negative, by its descriptor's sign rule (weights unknown). */
 export function negativeValuesPossible(graph: Graph, preprocessing: PreprocessingMode): Map<string, boolean> {
   const out = new Map<string, boolean>();
-  const anyInput = (node: GraphNode) => node.inputs.some((n) => out.get(n) ?? true);
   for (const node of graph.nodes) {
-    let possible: boolean;
-    switch (node.op) {
-      case 'input':
-        possible = preprocessing !== 'unit';
-        break;
-      case 'relu':
-      case 'softmax':
-        possible = false;
-        break;
-      case 'conv2d':
-      case 'dense':
-      case 'batchnorm':
-        possible = node.attrs.activation !== 'relu';
-        break;
-      case 'pad':
-        possible = (node.attrs.value ?? 0) < 0 || anyInput(node);
-        break;
-      default:
-        // Pools, flatten, reshape, identity, add and concat keep non-negative inputs non-negative.
-        possible = anyInput(node);
-    }
-    out.set(node.name, possible);
+    // An input not yet seen (never, in topological order) counts as possibly negative.
+    const inputs = node.inputs.map((n) => out.get(n) ?? true);
+    out.set(node.name, descriptorOf(node).negative(node, { inputs, preprocessing }));
   }
   return out;
 }

@@ -6,7 +6,8 @@
 // targets. Always in network order.
 import { fmt, ShapeError, type Shape } from '../tensor/index.js';
 import type { ModelDefinition } from '../models/definition.js';
-import { GraphIndex, type Graph, type OpKind, type Role } from '../models/graph.js';
+import { GraphIndex, type Graph, type Role } from '../models/graph.js';
+import { descriptorOf } from '../models/op-table.js';
 import { NATIVE_MODELS } from '../models/index.js';
 import { automaticTarget, rolesOf } from '../models/roles.js';
 import { inferShapes } from '../models/shapes.js';
@@ -25,9 +26,6 @@ export interface EvolutionNode {
   role: Role | 'input' | 'none';
 }
 
-/** Nodes that are the signal itself, not a new feature map (padding, pass-through, fixed data). */
-const NOT_A_MAP: ReadonlySet<OpKind> = new Set(['input', 'pad', 'identity', 'constant']);
-
 function spatial(shape: Shape | undefined): boolean {
   return shape?.length === 4 && shape[1] * shape[2] > 1;
 }
@@ -42,7 +40,7 @@ export class NodeSelectionError extends Error {
 
 function featureMaps(graph: Graph, shapes: Map<string, Shape>): string[] {
   const roles = rolesOf(graph, shapes);
-  return graph.nodes.filter((n) => !NOT_A_MAP.has(n.op) && roles.get(n.name) === 'feature-map' && spatial(shapes.get(n.name))).map((n) => n.name);
+  return graph.nodes.filter((n) => descriptorOf(n).roles.map && roles.get(n.name) === 'feature-map' && spatial(shapes.get(n.name))).map((n) => n.name);
 }
 
 /** The last feature map before each downsampling of a plain chain. */
@@ -65,7 +63,7 @@ function stageEnds(graph: Graph, shapes: Map<string, Shape>): string[] {
 function blockOutputs(graph: Graph, shapes: Map<string, Shape>): string[] {
   const roles = rolesOf(graph, shapes);
   const adds = residualBlocks(graph, shapes).map((b) => b.add);
-  const concats = graph.nodes.filter((n) => n.op === 'concat' && n.inputs.length > 1 && roles.get(n.name) === 'feature-map' && spatial(shapes.get(n.name))).map((n) => n.name);
+  const concats = graph.nodes.filter((n) => descriptorOf(n).roles.join === 'branches' && n.inputs.length > 1 && roles.get(n.name) === 'feature-map' && spatial(shapes.get(n.name))).map((n) => n.name);
   const ends = adds.length > 0 ? adds : concats.length > 0 ? concats : stageEnds(graph, shapes);
   return [...ends, automaticTarget(graph, shapes).node];
 }

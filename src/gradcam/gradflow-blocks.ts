@@ -3,7 +3,8 @@
 // branch, the tensor entering the block, and the nodes on each path. Gradient-flow analysis splits
 // the gradient at the block input along these two paths.
 import { fmt, sameShape, type Shape } from '../tensor/index.js';
-import { GraphIndex, type Graph, type GraphNode, type OpKind } from '../models/graph.js';
+import { GraphIndex, type Graph, type GraphNode } from '../models/graph.js';
+import { descriptorOf } from '../models/op-table.js';
 import { inferShapes } from '../models/shapes.js';
 import { ancestorSets, hasNode, type NodeBits } from '../models/ancestors.js';
 
@@ -32,8 +33,6 @@ export interface ResidualBlock {
   /** Nodes outside the block that also read the block input: gradient reaching it through them is neither skip nor branch. */
   outsideConsumers: string[];
 }
-
-const WEIGHTED: ReadonlySet<OpKind> = new Set(['conv2d', 'dense']);
 
 interface Context {
   graph: Graph;
@@ -112,7 +111,7 @@ function describeShortcut(own: GraphNode[], shared: GraphNode[]): string {
 
 function blockOf(ctx: Context, add: GraphNode): ResidualBlock | undefined {
   const { graph, index, shapes } = ctx;
-  if (add.op !== 'add' || add.inputs.length !== 2) return undefined;
+  if (descriptorOf(add).roles.join !== 'residual' || add.inputs.length !== 2) return undefined;
   const [a, b] = add.inputs.map((n) => sourcePos(ctx, n));
   if (a === b) return undefined;
   const [sa, sb] = [a, b].map((p) => shapes.get(graph.nodes[p].name) as Shape);
@@ -125,7 +124,7 @@ function blockOf(ctx: Context, add: GraphNode): ResidualBlock | undefined {
   // then the first input (Keras writes Add([shortcut, x])) — the rule inferRoles uses.
   const exclusive = (mine: number, other: number) => [...region].filter((p) => hasNode(ctx.anc[mine], p) && !hasNode(ctx.anc[other], p));
   const onlyA = exclusive(a, b), onlyB = exclusive(b, a);
-  const weighted = (side: number[]) => side.filter((p) => WEIGHTED.has(graph.nodes[p].op)).length;
+  const weighted = (side: number[]) => side.filter((p) => descriptorOf(graph.nodes[p]).roles.weighted).length;
   const aIsSkip = onlyA.length !== onlyB.length ? onlyA.length < onlyB.length : weighted(onlyA) <= weighted(onlyB);
   const [skip, branch] = aIsSkip ? [a, b] : [b, a];
   const entry = blockEntry(ctx, fork, region);

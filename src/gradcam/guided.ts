@@ -3,7 +3,9 @@
 // scoped backward override (no patched op).
 import type { Tensor } from '../tensor/index.js';
 import { upsampleMap } from '../image/index.js';
+import type { Graph } from '../models/graph.js';
 import type { Model } from '../models/model.js';
+import { descriptorOf } from '../models/op-table.js';
 import { gradientCamPreRelu } from './cam-formulas.js';
 import { argmax } from './classes.js';
 import { assertFeatureMap, assertSingleImage, nodeValues } from './gradient-cams.js';
@@ -12,7 +14,20 @@ import { rectify, type RectifiedMap } from './map-status.js';
 import { readAndDispose, RecordedForward } from './recorded-forward.js';
 import type { InputGradient, Map2d, MapStatus } from './types.js';
 
-export const GUIDED = { relu: 'guided' } as const;
+/** ReLU and ReLU6 (a clip from 0, recorded by the engine as 'relu6') get the guided rule; both are counted. */
+export const GUIDED = { relu: 'guided', relu6: 'guided' } as const;
+
+/**
+ * The note for nonlinearities guided backprop leaves as they are (each op's descriptor says: ReLU
+ * and ReLU6 are overridden, sigmoid, hard-swish, GELU… are not): names them, or undefined when there are none.
+ */
+export function keptActivationsNote(graph: Graph): string | undefined {
+  const kept = graph.nodes.filter((n) => descriptorOf(n).guided(n) === 'kept');
+  if (kept.length === 0) return undefined;
+  const ops = [...new Set(kept.map((n) => n.op))].join(', ');
+  const names = kept.slice(0, 3).map((n) => `'${n.name}'`).join(', ') + (kept.length > 3 ? `, … (${kept.length} in all)` : '');
+  return `Guided backprop overrides ReLU and ReLU6 only; ${kept.length} other activation node(s) (${ops}: ${names}) keep their ordinary backward.`;
+}
 
 export interface GuidedResult {
   logits: Float32Array;

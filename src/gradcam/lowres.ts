@@ -5,7 +5,7 @@ import type { Model } from '../models/model.js';
 import { argmax } from './classes.js';
 import { eigencamProjection } from './eigencam.js';
 import { assertFeatureMap, assertSingleImage, gradientCams, nodeValues } from './gradient-cams.js';
-import { guidedBackprop, guidedGradcam } from './guided.js';
+import { guidedBackprop, guidedGradcam, keptActivationsNote } from './guided.js';
 import {
   GRADIENT_DEFAULT_BATCH, IG_DEFAULT_STEPS, SMOOTHGRAD_DEFAULT_NOISE, SMOOTHGRAD_DEFAULT_SAMPLES,
   integratedGradients, inputGradient, maxAbs, overChannels, smoothGrad, sum,
@@ -29,6 +29,12 @@ function requireNode(request: LowresRequest): string {
 
 function isGradientCam(method: MethodName): method is GradientCamMethod {
   return (GRADIENT_CAM_METHODS as readonly string[]).includes(method);
+}
+
+/** The guided methods' notes: the activations they leave unchanged, if any. */
+function guidedNotes(model: Model): string[] {
+  const note = keptActivationsNote(model.graph);
+  return note ? [note] : [];
 }
 
 /**
@@ -83,12 +89,12 @@ export async function computeLowres(model: Model, input: Tensor, request: Lowres
     }
     case 'guided-backprop': {
       const r = await guidedBackprop(model, input, request.classIndex);
-      return { map: r.map, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: inputShape, overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: [] };
+      return { map: r.map, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: inputShape, overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: guidedNotes(model) };
     }
     case 'guided-gradcam': {
       const node = requireNode(request);
       const r = await guidedGradcam(model, input, node, request.classIndex);
-      return { map: r.map, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: inputShape, overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: [] };
+      return { map: r.map, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: inputShape, overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: guidedNotes(model) };
     }
     case 'smoothgrad': {
       const samples = request.samples ?? SMOOTHGRAD_DEFAULT_SAMPLES;

@@ -16,7 +16,7 @@ export interface ForwardHooks {
 export interface BackwardOutcome {
   /** Gradient per watched target, owned by the caller. */
   grads: Map<string, Tensor>;
-  /** ReLU backward passes replaced by an override. */
+  /** ReLU and ReLU6 backward passes replaced by an override. */
   overriddenRelus: number;
 }
 
@@ -78,7 +78,7 @@ export class RecordedForward {
         // A watched tensor the class score does not depend on gets no entry: its gradient is zero.
         byTarget.set(target, g ?? tensor(new Float32Array(this.activation(target).size), this.activation(target).shape));
       }
-      return { grads: byTarget, overriddenRelus: overridden.relu ?? 0 };
+      return { grads: byTarget, overriddenRelus: (overridden.relu ?? 0) + (overridden.relu6 ?? 0) };
     });
     return outcome;
   }

@@ -1,7 +1,8 @@
 // A small builder for native definitions: each call appends one named node and returns its name,
 // so definitions read like the Keras code they mirror. 4-D nodes get the builder's current role.
 import type { Padding } from '../ops/padding.js';
-import type { Activation, Graph, GraphNode, Pair, PaddingSpec, Role } from './graph.js';
+import type { Activation, Graph, GraphNode, OpKind, Pair, PaddingSpec, Role } from './graph.js';
+import type { NodeOf } from './op-descriptor.js';
 
 export interface ConvOptions {
   strides?: number | Pair;
@@ -34,6 +35,11 @@ export class GraphBuilder {
     } finally {
       this.role = previous;
     }
+  }
+
+  /** Any op by its kind and attributes (the convenience methods below cover the common ones). */
+  node<K extends OpKind>(op: K, name: string, inputs: string[], attrs: NodeOf<K>['attrs']): string {
+    return this.push({ name, op, inputs, attrs } as NodeOf<K>);
   }
 
   input(name: string, height: number, width: number, channels: number): string {

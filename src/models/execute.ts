@@ -6,18 +6,14 @@
 // relu run as one fused kernel (fuse.ts) unless a hook needs one of their intermediate tensors.
 import { fmt, sameShape, ShapeError, watch, type Tensor } from '../tensor/index.js';
 import { add, mulScalar } from '../ops/arithmetic.js';
-import { batchNorm, batchNormCoefficients, batchNormRelu, batchNormTraining, type BatchNormParams } from '../ops/batchnorm.js';
-import { concat } from '../ops/concat.js';
+import { batchNormCoefficients, batchNormRelu, type BatchNormParams } from '../ops/batchnorm.js';
 import { conv2d, convGeometry } from '../ops/conv2d.js';
-import { dense } from '../ops/dense.js';
-import { pad } from '../ops/pad.js';
-import { avgPool, globalAvgPool, globalMaxPool, maxPool } from '../ops/pool.js';
-import { relu } from '../ops/relu.js';
-import { flatten, reshape } from '../ops/reshape.js';
-import { softmax } from '../ops/softmax.js';
 import { samePadding, type Padding } from '../ops/padding.js';
 import { planSteps, type Step } from './fuse.js';
-import { GraphIndex, type Activation, type BatchNormNode, type Graph, type GraphNode } from './graph.js';
+import { GraphIndex, type BatchNormNode, type Graph, type GraphNode } from './graph.js';
+import type { BatchStatistics } from './op-descriptor.js';
+import { descriptorOf } from './op-table.js';
+import { activate } from './ops/activate.js';
 import { inputNode } from './shapes.js';
 import { resolveTarget } from './targets.js';
 
@@ -52,10 +48,7 @@ export interface InputScale {
   scale: number;
 }
 
-export interface BatchStatistics {
-  mean: Tensor;
-  variance: Tensor;
-}
+export type { BatchStatistics } from './op-descriptor.js';
 
 export interface RunResult {
   /** The graph output: pre-softmax scores, [N, classes]. */
@@ -72,70 +65,9 @@ function parameter(params: ReadonlyMap<string, Tensor>, node: string, kind: stri
   return t;
 }
 
-function activate(y: Tensor, activation: Activation | undefined): Tensor {
-  if (activation === undefined) return y;
-  if (activation !== 'relu') throw new ShapeError('activation', "'relu'", `'${String(activation)}'`);
-  const out = relu(y);
-  y.dispose();
-  return out;
-}
-
+/** A node as it is: its descriptor's evaluation, with its parameters looked up by name. */
 function evaluate(node: GraphNode, xs: Tensor[], params: ReadonlyMap<string, Tensor>, training: boolean, stats: Map<string, BatchStatistics>): Tensor {
-  const x = xs[0];
-  const p = (kind: string) => parameter(params, node.name, kind);
-  switch (node.op) {
-    case 'input':
-      throw new Error('the input node is not evaluated');
-    case 'conv2d': {
-      const a = node.attrs;
-      const y = conv2d(x, p('kernel'), { strides: a.strides, dilations: a.dilations, padding: a.padding, bias: a.useBias ? p('bias') : undefined });
-      return activate(y, a.activation);
-    }
-    case 'batchnorm': {
-      const a = node.attrs;
-      const gamma = a.scale ? p('gamma') : undefined;
-      const beta = a.center ? p('beta') : undefined;
-      if (!training) return activate(batchNorm(x, { mean: p('moving_mean'), variance: p('moving_variance'), gamma, beta, epsilon: a.epsilon }), a.activation);
-      const r = batchNormTraining(x, { gamma, beta, epsilon: a.epsilon });
-      stats.set(node.name, { mean: r.batchMean, variance: r.batchVariance });
-      return activate(r.y, a.activation);
-    }
-    case 'dense': {
-      const a = node.attrs;
-      return activate(dense(x, p('kernel'), a.useBias ? p('bias') : undefined), a.activation);
-    }
-    case 'relu':
-      return relu(x);
-    case 'add':
-      return add(xs[0], xs[1]);
-    case 'maxpool': {
-      const a = node.attrs;
-      return maxPool(x, { kernel: a.kernel, strides: a.strides, padding: a.padding, ceilMode: a.ceilMode, dilations: a.dilations });
-    }
-    case 'avgpool': {
-      const a = node.attrs;
-      return avgPool(x, { kernel: a.kernel, strides: a.strides, padding: a.padding, ceilMode: a.ceilMode, countIncludePad: a.countIncludePad, dilations: a.dilations });
-    }
-    case 'globalavgpool':
-      return globalAvgPool(x);
-    case 'globalmaxpool':
-      return globalMaxPool(x);
-    case 'concat':
-      return concat(xs, node.attrs.axis);
-    case 'pad':
-      return pad(x, node.attrs.padding, node.attrs.value ?? 0);
-    case 'flatten':
-      return flatten(x, node.attrs.order);
-    case 'reshape':
-      return reshape(x, [x.shape[0], ...node.attrs.shape]);
-    case 'softmax':
-      return softmax(x);
-    case 'identity':
-      return x;
-    case 'constant':
-      // A copy: the node's output is released like any intermediate, the parameter must outlive the run.
-      return reshape(p('value'), [...node.attrs.shape]);
-  }
+  return descriptorOf(node).evaluate(node, xs, { param: (kind) => parameter(params, node.name, kind), training, stats });
 }
 
 function inferenceParams(params: ReadonlyMap<string, Tensor>, node: BatchNormNode): BatchNormParams {

@@ -5,6 +5,9 @@
 // and Activation layers are separate nodes (`batch_normalization_94`, `activation_94`). The graph's
 // output is its last node and holds logits: a final softmax is not part of a native graph.
 import type { Padding } from '../ops/padding.js';
+import { descriptorOf, isOpKind, OP_KINDS } from './op-table.js';
+
+export { OP_KINDS } from './op-table.js';
 
 /**
  * What a 4-D node carries (DESIGN.md, "Node roles"): the full signal (`feature-map`), a node inside
@@ -106,8 +109,68 @@ export interface PlainNode extends NodeBase {
   attrs: Record<string, never>;
 }
 
+/**
+ * Elementwise functions without parameters (ops/activations.ts in the engine). Their node is the
+ * function's output; sqrt/exp/log/abs/neg/reciprocal/erf also serve decomposed LayerNorm and GELU.
+ */
+export type UnaryFunction = 'sigmoid' | 'tanh' | 'silu' | 'hardswish' | 'selu' | 'softplus' | 'erf' | 'sqrt' | 'exp' | 'log' | 'abs' | 'neg' | 'reciprocal';
+export const UNARY_FUNCTIONS: readonly UnaryFunction[] = ['sigmoid', 'tanh', 'silu', 'hardswish', 'selu', 'softplus', 'erf', 'sqrt', 'exp', 'log', 'abs', 'neg', 'reciprocal'];
+
+export interface UnaryNode extends NodeBase {
+  op: UnaryFunction;
+  attrs: Record<string, never>;
+}
+
+/** clamp(alpha·x + beta, 0, 1) (ONNX: alpha 0.2, beta 0.5; PyTorch and Keras 3: 1/6, 0.5). */
+export interface HardSigmoidNode extends NodeBase {
+  op: 'hardsigmoid';
+  attrs: { alpha: number; beta: number };
+}
+
+/** min(max(x, min), max); an absent bound is unbounded (JSON has no infinity). min 0, max 6 is ReLU6. */
+export interface ClipNode extends NodeBase {
+  op: 'clip';
+  attrs: { min?: number; max?: number };
+}
+
+/** leakyrelu: x or alpha·x; elu: x or alpha·(eˣ − 1). */
+export interface AlphaNode extends NodeBase {
+  op: 'leakyrelu' | 'elu';
+  attrs: { alpha: number };
+}
+
+export interface GeluNode extends NodeBase {
+  op: 'gelu';
+  attrs: { approximate: 'none' | 'tanh' };
+}
+
+/**
+ * Elementwise binary ops with NumPy broadcasting of the two NHWC (or row-major) inputs: the
+ * squeeze-excitation gate is mul([N, H, W, C], [N, 1, 1, C]).
+ */
+export type BinaryFunction = 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
+export const BINARY_FUNCTIONS: readonly BinaryFunction[] = ['sub', 'mul', 'div', 'pow', 'max', 'min'];
+
+export interface BinaryNode extends NodeBase {
+  op: BinaryFunction;
+  attrs: Record<string, never>;
+}
+
+/** x or slope·x, with the learned slope `<node>/alpha` of shape `slope` (broadcast to the input: [C] per channel). */
+export interface PreluNode extends NodeBase {
+  op: 'prelu';
+  attrs: { slope: number[] };
+}
+
 export type GraphNode =
   | InputNode
+  | UnaryNode
+  | HardSigmoidNode
+  | ClipNode
+  | AlphaNode
+  | GeluNode
+  | BinaryNode
+  | PreluNode
   | Conv2dNode
   | BatchNormNode
   | DenseNode
@@ -123,36 +186,10 @@ export type GraphNode =
 
 export type OpKind = GraphNode['op'];
 
-export const OP_KINDS: readonly OpKind[] = [
-  'input', 'conv2d', 'batchnorm', 'relu', 'add', 'maxpool', 'avgpool', 'globalavgpool', 'globalmaxpool',
-  'dense', 'concat', 'pad', 'flatten', 'reshape', 'softmax', 'identity', 'constant',
-];
-
 export interface Graph {
   /** Topological order; the first node is the only 'input', the last is the output (logits). */
   nodes: GraphNode[];
 }
-
-/** Number of inputs each op takes (min, max). */
-const ARITY: Record<OpKind, [number, number]> = {
-  input: [0, 0],
-  conv2d: [1, 1],
-  batchnorm: [1, 1],
-  relu: [1, 1],
-  add: [2, 2],
-  maxpool: [1, 1],
-  avgpool: [1, 1],
-  globalavgpool: [1, 1],
-  globalmaxpool: [1, 1],
-  dense: [1, 1],
-  concat: [1, Infinity],
-  pad: [1, 1],
-  flatten: [1, 1],
-  reshape: [1, 1],
-  softmax: [1, 1],
-  identity: [1, 1],
-  constant: [0, 0],
-};
 
 export class GraphError extends Error {
   constructor(message: string) {
@@ -163,7 +200,7 @@ export class GraphError extends Error {
 
 /**
  * Checks the structure: unique names, one input node first, every input named before use, arity
- * per op, known ops and roles. Attribute values are checked by shape inference.
+ * per op (from its descriptor), known ops and roles. Attribute values are checked by shape inference.
  */
 export function validateGraph(graph: Graph): void {
   const { nodes } = graph;
@@ -172,11 +209,11 @@ export function validateGraph(graph: Graph): void {
   nodes.forEach((node, i) => {
     if (typeof node.name !== 'string' || node.name.length === 0) throw new GraphError(`node ${i} has no name`);
     if (seen.has(node.name)) throw new GraphError(`duplicate node name '${node.name}'`);
-    if (!OP_KINDS.includes(node.op)) throw new GraphError(`node '${node.name}': unknown op '${String(node.op)}' (known: ${OP_KINDS.join(', ')})`);
+    if (!isOpKind(node.op)) throw new GraphError(`node '${node.name}': unknown op '${String(node.op)}' (known: ${OP_KINDS.join(', ')})`);
     if ((i === 0) !== (node.op === 'input')) {
       throw new GraphError(i === 0 ? `the first node must be the input, given '${node.name}' (${node.op})` : `node '${node.name}': only the first node may be an input`);
     }
-    const [lo, hi] = ARITY[node.op];
+    const [lo, hi] = descriptorOf(node).arity;
     if (!Array.isArray(node.inputs) || node.inputs.length < lo || node.inputs.length > hi) {
       const want = hi === Infinity ? `at least ${lo}` : lo === hi ? `${lo}` : `${lo}–${hi}`;
       throw new GraphError(`node '${node.name}' (${node.op}) takes ${want} input(s), given ${JSON.stringify(node.inputs)}`);

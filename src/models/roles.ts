@@ -3,12 +3,12 @@
 // 'residual-branch' (longer side) or 'skip' (shorter side); nodes strictly inside a fork-then-concat
 // are 'branch'; every other 4-D node is a 'feature-map'.
 import type { Shape } from '../tensor/index.js';
-import { GraphError, GraphIndex, type Graph, type GraphNode, type OpKind, type Role } from './graph.js';
+import { GraphError, GraphIndex, type Graph, type GraphNode, type Role } from './graph.js';
+import { descriptorOf } from './op-table.js';
 import { inferShapes } from './shapes.js';
 import { ancestorSets, nodePositions } from './ancestors.js';
 
 const PRIORITY: Record<Role, number> = { 'feature-map': 0, branch: 1, skip: 2, 'residual-branch': 3 };
-const WEIGHTED: ReadonlySet<OpKind> = new Set(['conv2d', 'dense']);
 
 /**
  * Structural roles for every 4-D node (other nodes get none). A node in several structures takes
@@ -30,7 +30,8 @@ export function inferRoles(graph: Graph, shapes: Map<string, Shape> = inferShape
   const pos = (name: string) => index.position.get(name) as number;
 
   for (const node of graph.nodes) {
-    if (node.op === 'add') {
+    const join = descriptorOf(node).roles.join;
+    if (join === 'residual' && node.inputs.length === 2) {
       const [a, b] = node.inputs.map((n) => anc[pos(n)]);
       const onlyA = new Uint32Array(words), onlyB = new Uint32Array(words);
       for (let w = 0; w < words; w++) {
@@ -38,11 +39,11 @@ export function inferRoles(graph: Graph, shapes: Map<string, Shape> = inferShape
         onlyB[w] = b[w] & ~a[w];
       }
       const sideA = nodePositions(onlyA), sideB = nodePositions(onlyB);
-      const weighted = (side: number[]) => side.filter((p) => WEIGHTED.has(graph.nodes[p].op)).length;
+      const weighted = (side: number[]) => side.filter((p) => descriptorOf(graph.nodes[p]).roles.weighted).length;
       const aIsBranch = sideA.length !== sideB.length ? sideA.length > sideB.length : weighted(sideA) > weighted(sideB);
       assign(aIsBranch ? sideA : sideB, 'residual-branch');
       assign(aIsBranch ? sideB : sideA, 'skip');
-    } else if (node.op === 'concat' && node.inputs.length > 1) {
+    } else if (join === 'branches' && node.inputs.length > 1) {
       const union = new Uint32Array(words), common = new Uint32Array(words).fill(0xffffffff);
       for (const input of node.inputs) {
         const s = anc[pos(input)];
@@ -81,11 +82,6 @@ export function rolesOf(graph: Graph, shapes: Map<string, Shape> = inferShapes(g
   return out;
 }
 
-/** Ops that carry a feature map to the classifier without mixing it further. */
-const PASS_THROUGH: ReadonlySet<OpKind> = new Set(['maxpool', 'avgpool', 'globalavgpool', 'globalmaxpool', 'flatten', 'reshape', 'identity', 'softmax']);
-/** Ops whose output is worth explaining (a pad or pool of a feature map is not a new one). */
-const COMPUTING: ReadonlySet<OpKind> = new Set(['conv2d', 'batchnorm', 'relu', 'add', 'concat']);
-
 export interface AutomaticTarget {
   node: string;
   /** One sentence saying why. */
@@ -110,11 +106,11 @@ export function automaticTarget(graph: Graph, shapes: Map<string, Shape> = infer
     const node = graph.nodes[i];
     const consumersClean = (index.consumers.get(node.name) ?? []).every((c) => clean.get(c));
     const fourD = shapes.get(node.name)?.length === 4;
-    clean.set(node.name, consumersClean && (!fourD || PASS_THROUGH.has(node.op)));
+    clean.set(node.name, consumersClean && (!fourD || descriptorOf(node).roles.target === 'pass-through'));
   }
   const candidates = graph.nodes.filter((n) => {
     const s = shapes.get(n.name);
-    return s?.length === 4 && s[1] * s[2] > 1 && COMPUTING.has(n.op) && roles.get(n.name) === 'feature-map';
+    return s?.length === 4 && s[1] * s[2] > 1 && descriptorOf(n).roles.target === 'candidate' && roles.get(n.name) === 'feature-map';
   });
   if (candidates.length === 0) throw new GraphError('no feature-map node with spatial size > 1: the graph has nothing for Grad-CAM to look at');
   const shapeText = (name: string) => (shapes.get(name) as Shape).slice(1).join('×');

@@ -1,15 +1,16 @@
-// Addition (same shape, or a per-channel vector broadcast along the last axis) and
-// multiplication by a scalar, a same-shape tensor or a per-channel vector.
-import { recordOp, ShapeError, fmt, sameShape, type Tensor } from '../tensor/index.js';
+// Addition and multiplication, and multiplication by a number. Same shapes and a per-channel
+// vector b (broadcast along the last axis) have their own vec4 kernels; every other NumPy
+// broadcast goes to binary.ts.
+import { recordOp, sameShape, type Tensor } from '../tensor/index.js';
+import { binary } from './binary.js';
 import { launchBinary, launchUnary } from './launch.js';
 import * as k from './wgsl/elementwise.js';
 import { sumAxes } from './reduce.js';
 
-function broadcastKind(op: string, a: Tensor, b: Tensor): 'same' | 'channel' {
+function broadcastKind(a: Tensor, b: Tensor): 'same' | 'channel' | 'general' {
   if (sameShape(a.shape, b.shape)) return 'same';
-  const c = a.shape[a.rank - 1];
-  if (b.rank === 1 && b.shape[0] === c) return 'channel';
-  throw new ShapeError(op, `b of shape ${fmt(a.shape)} or [${c}] (per channel)`, `a ${fmt(a.shape)}, b ${fmt(b.shape)}`);
+  if (a.rank >= 1 && b.rank === 1 && b.shape[0] === a.shape[a.rank - 1]) return 'channel';
+  return 'general';
 }
 
 /** Sums a gradient over all but the last axis: the gradient of a per-channel broadcast. */
@@ -19,7 +20,8 @@ export function sumToChannels(g: Tensor): Tensor {
 }
 
 export function add(a: Tensor, b: Tensor): Tensor {
-  const kind = broadcastKind('add', a, b);
+  const kind = broadcastKind(a, b);
+  if (kind === 'general') return binary('add', a, b);
   const c = kind === 'same' ? 4 : a.shape[a.rank - 1];
   const y = launchBinary(kind === 'same' ? k.add : k.addChannel, a, b, c);
   recordOp({
@@ -38,7 +40,8 @@ export function mulScalar(x: Tensor, s: number): Tensor {
 }
 
 export function mul(a: Tensor, b: Tensor): Tensor {
-  const kind = broadcastKind('mul', a, b);
+  const kind = broadcastKind(a, b);
+  if (kind === 'general') return binary('mul', a, b);
   const c = kind === 'same' ? 4 : a.shape[a.rank - 1];
   const kernel = kind === 'same' ? k.mul : k.mulChannel;
   const y = launchBinary(kernel, a, b, c);

@@ -23,6 +23,6 @@ export function launchUnary(kernels: KernelPair, x: Tensor, floats?: number[]): 
 }
 
 /** b is either a's shape or a per-channel vector of length c (then pass c). */
-export function launchBinary(kernels: KernelPair, a: Tensor, b: Tensor, c = 4): Tensor {
-  return launch(kernels, [a, b], a.size, c);
+export function launchBinary(kernels: KernelPair, a: Tensor, b: Tensor, c = 4, floats?: number[]): Tensor {
+  return launch(kernels, [a, b], a.size, c, floats);
 }

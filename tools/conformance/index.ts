@@ -1,5 +1,5 @@
-// npm run conformance [-- <dir>] [--match <regex>]: the ONNX backend node tests of the ops the
-// graph importer supports, imported and run on the GPU, compared with the expected outputs
+// npm run conformance [-- <dir>] [--match <regex>]: every ONNX backend test in the folder (node,
+// pytorch-converted, pytorch-operator…), imported and run on the GPU, compared with the expected outputs
 // (rtol 1e-4, atol 1e-5). Prints every test with its status (and why, when it is not a pass), then
 // exactly "N passed, M failed, K unsupported". Exit code 1 when any test failed.
 import { existsSync } from 'node:fs';

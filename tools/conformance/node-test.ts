@@ -79,6 +79,7 @@ export async function runNodeTest(root: string, name: string, tolerance: Toleran
   const done = (status: Status, reason?: string): NodeTestResult => ({ name, status, ...(reason ? { reason } : {}), ms: performance.now() - start });
   try {
     const dir = join(root, name);
+    if (!existsSync(join(dir, 'model.onnx'))) throw new Unsupported('no model.onnx in the test directory');
     const model = readOnnxModel(join(dir, 'model.onnx'));
     checkTypes(model);
     const sets = dataSets(dir);

@@ -1,5 +1,5 @@
 // The conformance run over a directory of ONNX node tests, one test at a time on the GPU.
-import { selectNodeTests } from './select.js';
+import { listTests } from './select.js';
 import { runNodeTest, type NodeTestResult } from './node-test.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './compare.js';
 
@@ -20,7 +20,7 @@ export interface ConformanceOptions {
 
 export async function runConformance(root: string, options: ConformanceOptions = {}): Promise<ConformanceSummary> {
   const results: NodeTestResult[] = [];
-  for (const name of selectNodeTests(root, options.match)) {
+  for (const name of listTests(root, options.match)) {
     const r = await runNodeTest(root, name, options.tolerance ?? DEFAULT_TOLERANCE);
     results.push(r);
     options.onResult?.(r);

@@ -1,0 +1,95 @@
+// Strided views: the shape arithmetic (NumPy broadcasting, contiguous strides) and the launcher
+// of wgsl/strided.ts's kernels, shared by binary ops, broadcastTo, transpose and slice.
+import { dispatch, empty, fmt, groupsFor, ShapeError, type Shape, type Tensor } from '../tensor/index.js';
+import { MAX_STRIDED_DIMS, MAX_STRIDED_INPUTS, stridedMapKernel, stridedScatter } from './wgsl/strided.js';
+
+/** An input read at base + Σ coordinate·strides[d] for each output coordinate. */
+export interface View {
+  tensor: Tensor;
+  strides: readonly number[];
+  base?: number;
+}
+
+/** Row-major strides of a shape. */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d];
+  }
+  return strides;
+}
+
+/** The NumPy broadcast of shapes (aligned at the right; each pair equal or one of them 1). */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out: number[] = [];
+  for (let d = 0; d < rank; d++) {
+    const dims = shapes.map((s) => s[s.length - rank + d] ?? 1);
+    const sizes = new Set(dims.filter((v) => v !== 1));
+    if (sizes.size > 1) {
+      throw new ShapeError(op, 'shapes that broadcast (NumPy rules: aligned at the right, each dimension equal or 1)', shapes.map(fmt).join(' and '));
+    }
+    out.push(sizes.size === 1 ? [...sizes][0] : 1);
+  }
+  return out;
+}
+
+/** Strides that read `shape` broadcast to `outShape`: 0 along the dimensions it repeats. */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const own = contiguousStrides(shape);
+  const lead = outShape.length - shape.length;
+  return outShape.map((d, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]));
+}
+
+/** Axes of outShape that a tensor of `shape` was broadcast along: its gradient sums over them. */
+export function broadcastAxes(shape: Shape, outShape: Shape): number[] {
+  const lead = outShape.length - shape.length;
+  return outShape.flatMap((d, i) => (d !== 1 && (i < lead || shape[i - lead] === 1) ? [i] : []));
+}
+
+function checkRank(op: string, shape: Shape): void {
+  if (shape.length > MAX_STRIDED_DIMS) throw new ShapeError(op, `a tensor of rank <= ${MAX_STRIDED_DIMS}`, `shape ${fmt(shape)}`);
+}
+
+/** Uniform ints: n, nd, padding, bases (4), dims (8), then 8 strides per input. */
+function stridedInts(outShape: Shape, views: readonly { strides: readonly number[]; base?: number }[]): number[] {
+  const size = outShape.reduce((n, d) => n * d, 1);
+  const pad = (xs: readonly number[], fill: number, len: number) => [...xs, ...new Array<number>(len - xs.length).fill(fill)];
+  const bases = pad(views.map((v) => v.base ?? 0), 0, 4);
+  return [size, outShape.length, 0, 0, ...bases, ...pad(outShape, 1, MAX_STRIDED_DIMS), ...views.flatMap((v) => pad(v.strides, 0, MAX_STRIDED_DIMS))];
+}
+
+/**
+ * y[outShape] = expr(v0, v1, …) with vj read through views[j], whose strides follow indexShape
+ * (default outShape; another shape of the same size when y is that view reshaped). `op` names the
+ * caller in errors.
+ */
+export function stridedMap(op: string, views: readonly View[], outShape: Shape, expr: string, helpers = '', indexShape: Shape = outShape): Tensor {
+  checkRank(op, indexShape);
+  if (views.length > MAX_STRIDED_INPUTS) throw new Error(`${op}: at most ${MAX_STRIDED_INPUTS} strided inputs`);
+  const y = empty(outShape);
+  if (y.size === 0) return y;
+  dispatch({
+    wgsl: stridedMapKernel(views.length, expr, helpers),
+    bindings: [...views.map((v) => v.tensor.buffer), y.buffer],
+    ints: stridedInts(indexShape, views),
+    workgroups: groupsFor(y.size, 256),
+    flops: y.size,
+  });
+  return y;
+}
+
+/** Writes x (contiguous, shaped like the view's dims) into y at base + Σ c·strides: the inverse of a gather. */
+export function stridedScatterInto(x: Tensor, y: Tensor, strides: readonly number[], base = 0): void {
+  checkRank('scatter', x.shape);
+  if (x.size === 0) return;
+  dispatch({
+    wgsl: stridedScatter,
+    bindings: [x.buffer, y.buffer],
+    ints: stridedInts(x.shape, [{ strides, base }]),
+    workgroups: groupsFor(x.size, 256),
+    flops: x.size,
+  });
+}
