@@ -14,6 +14,8 @@ import { readImage } from '../../src/image/read-image.js';
 import { loadModel } from '../../src/models/load.js';
 import { convertWeights } from '../../tools/convert-weights/to-native.js';
 import { OnnxWriter } from '../fixtures/onnx-writer.js';
+import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
+import { tfjs } from '../tfjs.js';
 import { buildPage } from './build-page.js';
 import { launchChromium, type Chromium } from './chromium.js';
 import { serveStatic, type StaticServer } from './static-server.js';
@@ -194,6 +196,34 @@ describe('the built page in Chromium', () => {
 
     const converted = join(dir, 'tiny.safetensors');
     await convertWeights({ input: onnx, out: converted, preprocess: 'tf' });
+    const ref = await nodeMap(image, doc.node, doc.class, converted);
+    expectSameMap(doc.lowres, ref.lowres, ref.max);
+  });
+
+  it('a dropped TF.js layers model (model.json + shard) converts in the page and explains like the CLI converter + Node path (1e-4 of max)', async () => {
+    const tf = await tfjs();
+    const tfl = await import('@tensorflow/tfjs-layers');
+    const m = tfl.sequential();
+    m.add(tfl.layers.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv_a' }));
+    m.add(tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv_b' }));
+    m.add(tfl.layers.globalAveragePooling2d({ name: 'gap' }));
+    m.add(tfl.layers.dense({ units: 5, activation: 'softmax', name: 'out' }));
+    randomise(tf, m, 77);
+    const modelJson = await saveTfjs(tf, m, join(dir, 'tfjs'));
+
+    const input = await page.$('#model-file');
+    if (!input) throw new Error('no #model-file input');
+    await (input as unknown as { uploadFile(...p: string[]): Promise<void> }).uploadFile(modelJson, join(dir, 'tfjs', 'group1-shard1of1.bin'));
+    await page.waitForFunction(`document.getElementById('model-name').textContent.includes('model.json')`, { timeout: 120_000 });
+    const image = join(dir, 'ring.png');
+    writeFileSync(image, readFileSync(join(ROOT, 'examples', 'scenes', 'ring.png')));
+    await upload(image);
+    const doc = await waitForExplanationOf('ring.png');
+    expect((doc as unknown as { model: string }).model).toBe('model.json');
+    expect([doc.lowres.height, doc.lowres.width]).toEqual([16, 16]);
+
+    const converted = join(dir, 'tfjs.safetensors');
+    await convertWeights({ input: modelJson, out: converted, preprocess: 'tf' });
     const ref = await nodeMap(image, doc.node, doc.class, converted);
     expectSameMap(doc.lowres, ref.lowres, ref.max);
   });

@@ -11,7 +11,7 @@ import { tensor } from '../../src/tensor/index.js';
 import { Model, nsfwjsInceptionv3 } from '../../src/models/index.js';
 import { preprocessPixels } from '../../src/models/preprocess.js';
 import { gradientCams } from '../../src/gradcam/index.js';
-import { readTfjsLayers } from '../../tools/convert-weights/tfjs-layers.js';
+import { readTfjsLayers } from '../../tools/convert-weights/tfjs-layers-file.js';
 import { toParameterMap } from '../../tools/convert-weights/layer-weights.js';
 import { ensureNsfwjsInception } from '../fixtures/nsfwjs-inception.js';
 import { photoPixels } from '../fixtures/keras-zoo-check.js';

@@ -28,7 +28,7 @@ const EDGES: Record<string, string> = {
   'tools/convert-weights/to-native-metadata.ts': 'hashes source files and reads labels files',
   'tools/convert-weights/hdf5.ts': 'Keras H5 through h5wasm/node (files only; not yet in the page)',
   'tools/convert-weights/keras-h5.ts': 'reads Keras H5 files (hdf5.ts)',
-  'tools/convert-weights/tfjs-layers.ts': 'reads model.json and its shard files',
+  'tools/convert-weights/tfjs-layers-file.ts': 'reads model.json and its shard files',
   'tools/convert-weights/onnx-file.ts': 'reads .onnx and .pb files',
   'tools/convert-weights/onnx-external.ts': "reads an ONNX model's external data files",
   'tools/convert-weights/onnx-schema-file.ts': 'reads the ONNX schema text from disk (a page bundles it)',

@@ -8,7 +8,8 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export interface ImportedOnnx {
+/** A model imported as a native graph, before known-source recognition and metadata. */
+export interface ImportedModel {
   graph: Graph;
   params: Map<string, NamedTensor>;
   extra: Record<string, string>;
@@ -16,7 +17,7 @@ export interface ImportedOnnx {
 }
 
 /** An ONNX graph as a native graph and parameters; a final softmax is dropped (explanations need logits). */
-export async function importOnnx(input: string, model: OnnxModel, inputSize?: { height: number; width: number }): Promise<ImportedOnnx> {
+export async function importOnnx(input: string, model: OnnxModel, inputSize?: { height: number; width: number }): Promise<ImportedModel> {
   let onnxGraph: typeof import('./onnx-graph.js');
   try {
     onnxGraph = await import('./onnx-graph.js');

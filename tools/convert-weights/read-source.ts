@@ -4,7 +4,8 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WeightFileError } from '../../src/models/safetensors.js';
 import { readKerasH5, type KerasH5Contents } from './keras-h5.js';
-import { readTfjsLayers, type TfjsLayersContents } from './tfjs-layers.js';
+import type { TfjsLayersContents } from './tfjs-layers.js';
+import { readTfjsLayers } from './tfjs-layers-file.js';
 import type { OnnxModel } from './onnx.js';
 import { readOnnxModel } from './onnx-file.js';
 

@@ -2,8 +2,6 @@
 // group's weights are laid end to end across its shards (a weight may span a shard boundary).
 // Quantized weights dequantize exactly as tfjs-core's io_utils.decodeWeights does: uint8/uint16 as
 // q·scale + min in float64 rounded once to float32, float16 by exact conversion.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { WeightFileError, decodeFloat16 } from '../../src/models/safetensors.js';
 import { canonicalFromName, inCanonicalOrder, type LayerWeight, type LayerWeights } from './layer-weights.js';
 import { kerasLayerConfigs } from './keras-config.js';
@@ -93,24 +91,6 @@ export function decodeTfjsWeight(file: string, spec: TfjsWeightSpec, bytes: Uint
   return out;
 }
 
-function readShard(modelFile: string, path: string, where: string): Uint8Array {
-  const candidates = [path];
-  try {
-    const decoded = decodeURIComponent(path);
-    if (decoded !== path) candidates.push(decoded);
-  } catch {
-    // Not URL-encoded.
-  }
-  const found = candidates.map((p) => join(dirname(modelFile), p)).find((p) => existsSync(p));
-  const full = found ?? join(dirname(modelFile), path);
-  try {
-    return readFileSync(full);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new WeightFileError(full, `${code === 'ENOENT' ? 'missing weight shard' : `cannot read weight shard (${code})`} listed in ${modelFile} (${where})`);
-  }
-}
-
 /** Splits 'model/conv2d_1/kernel' into its layer and weight, preferring names the model config knows. */
 function ownerOf(name: string, known: ReadonlySet<string>): { layer: string; weight: string } {
   const segments = name.split('/');
@@ -120,14 +100,14 @@ function ownerOf(name: string, known: ReadonlySet<string>): { layer: string; wei
   return { layer: scopes.length > 0 ? scopes[scopes.length - 1] : name, weight };
 }
 
-/** Reads model.json and its shards into the same layer/weight list the .h5 reader returns. */
-export function readTfjsLayers(modelJsonPath: string): TfjsLayersContents {
-  let text: string;
-  try {
-    text = readFileSync(modelJsonPath, 'utf8');
-  } catch (e) {
-    throw new WeightFileError(modelJsonPath, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+/** A shard's bytes by the path model.json lists it under; `where` says which group and shard, for errors. */
+export type ShardReader = (path: string, where: string) => Uint8Array;
+
+/**
+ * model.json's text and its shards (through `shard`) into the same layer/weight list the .h5 reader
+ * returns; `modelJsonPath` names the file in errors. Files on disk: tfjs-layers-file.ts.
+ */
+export function parseTfjsLayers(modelJsonPath: string, text: string, shard: ShardReader): TfjsLayersContents {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -147,7 +127,7 @@ export function readTfjsLayers(modelJsonPath: string): TfjsLayersContents {
 
   const byLayer = new Map<string, LayerWeight[]>();
   for (const [g, group] of groups.entries()) {
-    const shards = group.paths.map((p, s) => readShard(modelJsonPath, p, `group ${g + 1}, shard ${s + 1} of ${group.paths.length}`));
+    const shards = group.paths.map((p, s) => shard(p, `group ${g + 1}, shard ${s + 1} of ${group.paths.length}`));
     const total = shards.reduce((n, s) => n + s.length, 0);
     const needed = group.weights.reduce((n, w) => n + byteLength(modelJsonPath, w), 0);
     if (total < needed) {

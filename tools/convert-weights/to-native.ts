@@ -12,7 +12,7 @@ import { inferShapes } from '../../src/models/shapes.js';
 import { WeightFileError, type NamedTensor } from '../../src/models/safetensors.js';
 import { sha256OfFile, writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
 import { KERAS_IMAGENET_WEIGHTS, md5OfFile, type KerasZooName } from './fetch.js';
-import { importKerasTopology } from './keras-topology.js';
+import { importKeras } from './keras-import.js';
 import { importOnnx } from './onnx-import.js';
 import type { OnnxModel } from './onnx.js';
 import { readWeightSource, type WeightSource } from './read-source.js';
@@ -129,28 +129,10 @@ function fromKnown(known: KnownSource | undefined, graph: Graph, params: Map<str
   };
 }
 
-/** The file's own Keras topology, imported as a graph. */
+/** The file's own Keras topology (keras-import.ts, shared with the page), then known-source recognition. */
 function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>, inputSize: ConvertOptions['inputSize']): Mapped {
-  const config = source.contents.modelConfig;
-  if (config === undefined) {
-    const names = source.contents.layers.filter((l) => l.weights.length > 0).map((l) => l.layer);
-    throw new WeightFileError(input, `a weights-only Keras file holds no topology: pass --arch (${Object.keys(NATIVE_MODELS).join(', ')}); ${guessArchitecture(names)}`);
-  }
-  let imported: ReturnType<typeof importKerasTopology>;
-  try {
-    imported = importKerasTopology(config, { inputSize });
-  } catch (e) {
-    throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
-  }
-  const params = mapLayerWeights(input, source.contents.layers, imported.graph, { what: 'the imported topology' });
-  const notes: string[] = [];
-  const extra: Record<string, string> = { modelName: imported.modelName };
-  if (imported.droppedSoftmax) {
-    extra.outputActivation = `the softmax of layer '${imported.droppedSoftmax}' was dropped: the output is logits`;
-    notes.push(`dropped the final softmax of '${imported.droppedSoftmax}': the graph outputs logits`);
-  }
-  if (imported.unusedLayers.length > 0) notes.push(`left out ${imported.unusedLayers.length} layer(s) that do not lead to the output: ${imported.unusedLayers.slice(0, 5).join(', ')}`);
-  return fromKnown(knownSource(weightsFingerprint(params)), imported.graph, params, extra, notes);
+  const r = importKeras(input, source.contents, inputSize);
+  return fromKnown(knownSource(weightsFingerprint(r.params)), r.graph, r.params, r.extra, r.notes);
 }
 
 /** An ONNX graph through the importer (onnx-import.ts, shared with the page), then known-source recognition. */

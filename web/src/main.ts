@@ -96,11 +96,11 @@ function showModel(info: ModelInfo): void {
   $('node-reason').textContent = `* automatic choice: ${info.auto.node}, ${info.auto.reason}`;
 }
 
-async function loadModel(file: string, bytes: Uint8Array): Promise<void> {
+async function loadModel(file: string, bytes: Uint8Array, shards?: Record<string, Uint8Array>): Promise<void> {
   if (!client) return;
   const c = client;
   const preprocessing = $<HTMLSelectElement>('onnx-preprocess').value as PreprocessingMode;
-  const reply = await work(() => c.request({ kind: 'load', file, bytes, preprocessing }, progress));
+  const reply = await work(() => c.request({ kind: 'load', file, bytes, preprocessing, ...(shards ? { shards } : {}) }, progress));
   if (!reply || reply.kind !== 'load') return;
   showMessage(undefined);
   const info = reply.model;
@@ -270,9 +270,13 @@ async function takeFiles(list: FileList | null): Promise<void> {
   const files = [...(list ?? [])];
   const models = files.filter((f) => isModelFile(f.name));
   const images = files.filter((f) => !isModelFile(f.name));
-  for (const m of models.slice(0, 1)) {
-    const { name, bytes } = await fileBytes(m);
-    await loadModel(name, bytes);
+  // A TF.js model is model.json with its .bin shards, dropped or picked together; otherwise one model file.
+  const json = models.find((f) => /\.json$/i.test(f.name));
+  const main = json ?? models[0];
+  if (main) {
+    const { name, bytes } = await fileBytes(main);
+    const shards = json ? Object.fromEntries(await Promise.all(models.filter((f) => /\.bin$/i.test(f.name)).map(async (f) => [f.name, (await fileBytes(f)).bytes]))) : undefined;
+    await loadModel(name, bytes, shards);
   }
   if (images.length > 0) await addImages(await Promise.all(images.map(fileBytes)));
 }

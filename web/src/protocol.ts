@@ -4,7 +4,7 @@ import type { PreprocessingMode, EvolutionMethod, EvolutionResult, Explanation, 
 import type { SummaryRow } from '../../src/models/summary.js';
 
 export type Request =
-  | { kind: 'load'; file: string; bytes: Uint8Array; preprocessing: PreprocessingMode }
+  | { kind: 'load'; file: string; bytes: Uint8Array; preprocessing: PreprocessingMode; shards?: Record<string, Uint8Array> }
   | { kind: 'explain'; image: RgbImage; options: ExplainOptions }
   | { kind: 'evolution'; image: RgbImage; method: EvolutionMethod; classIndex?: number }
   | { kind: 'gradflow'; image: RgbImage; classIndex?: number };

@@ -2,9 +2,9 @@
 // its own WebGPU device and posts the plain results back. Drawing happens in the page.
 import {
   chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, modelFromWeights, modelInputPixels, parseWeightsFile, summarize, WeightFileError,
-  type Model, type PreprocessingMode, type RgbImage, type Tensor, type WeightsFile,
+  type Model, type RgbImage, type Tensor, type WeightsFile,
 } from '../../src/browser.js';
-import { onnxWeights } from './convert-onnx.js';
+import { onnxWeights, tfjsWeights } from './convert-model.js';
 import type { Envelope, ModelInfo, Reply, Request } from './protocol.js';
 
 let model: Model | undefined;
@@ -13,21 +13,24 @@ function post(id: number, body: Reply): void {
   (self as unknown as Worker).postMessage({ id, body } satisfies Envelope<Reply>);
 }
 
-/** A gradscope .safetensors file as it is; an ONNX file converted here; anything else one line saying what is read. */
-async function weightsOf(file: string, bytes: Uint8Array, preprocessing: PreprocessingMode): Promise<{ weights: WeightsFile; notes: string[] }> {
-  if (/\.onnx$/i.test(file)) {
-    const weights = await onnxWeights(file, bytes, preprocessing);
-    return { weights, notes: [`converted from ONNX in the page; input scaling '${preprocessing}' as chosen; classes unnamed`] };
+/** A gradscope .safetensors file as it is; ONNX and TF.js converted here; anything else one line saying what is read. */
+async function weightsOf(req: Extract<Request, { kind: 'load' }>): Promise<{ weights: WeightsFile; notes: string[] }> {
+  const { file, bytes, preprocessing } = req;
+  const converted = (format: string) => [`converted from ${format} in the page; input scaling '${preprocessing}' as chosen; classes unnamed`];
+  if (/\.onnx$/i.test(file)) return { weights: await onnxWeights(file, bytes, preprocessing), notes: converted('ONNX') };
+  if (/\.json$/i.test(file)) {
+    return { weights: await tfjsWeights(file, bytes, new Map(Object.entries(req.shards ?? {})), preprocessing), notes: converted('TF.js') };
   }
-  if (/\.(h5|hdf5|keras|json|bin)$/i.test(file)) {
-    throw new WeightFileError(file, "Keras H5 and TF.js models are not converted in the page yet: convert them with 'npx tsx tools/convert-weights/index.ts' and drop the .safetensors");
+  if (/\.(h5|hdf5|keras)$/i.test(file)) {
+    throw new WeightFileError(file, "Keras H5 files are not converted in the page yet: convert it with 'npx tsx tools/convert-weights/index.ts' and drop the .safetensors");
   }
   return { weights: parseWeightsFile(bytes, file), notes: [] };
 }
 
-async function load(file: string, bytes: Uint8Array, preprocessing: PreprocessingMode): Promise<ModelInfo> {
+async function load(req: Extract<Request, { kind: 'load' }>): Promise<ModelInfo> {
   await initGpu();
-  const { weights, notes } = await weightsOf(file, bytes, preprocessing);
+  const { file } = req;
+  const { weights, notes } = await weightsOf(req);
   const { metadata } = weights;
   const next = await modelFromWeights(file, weights);
   model?.dispose();
@@ -64,7 +67,7 @@ async function handle(id: number, req: Request): Promise<Reply> {
   switch (req.kind) {
     case 'load':
       post(id, { kind: 'progress', stage: `loading ${req.file}` });
-      return { kind: 'load', model: await load(req.file, req.bytes, req.preprocessing) };
+      return { kind: 'load', model: await load(req) };
     case 'explain':
       post(id, { kind: 'progress', stage: `${req.options.method}: forward and backward on the GPU` });
       return { kind: 'explain', explanation: await explain(loaded(), req.image, req.options) };
