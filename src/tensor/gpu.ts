@@ -65,7 +65,8 @@ async function acquire(): Promise<Gpu> {
     gpuErrors.push((event as GPUUncapturedErrorEvent).error.message);
   });
   const info = adapter.info;
-  const adapterDescription = [info.description || info.device, info.vendor && `(${info.vendor})`]
+  // SwiftShader (Chromium's software adapter) leaves description and device empty; its architecture names it.
+  const adapterDescription = [info.description || info.device || info.architecture, info.vendor && `(${info.vendor})`]
     .filter((s) => s && s.length > 0)
     .join(' ') || 'unknown adapter';
   return { api: gpuApi, device, adapterDescription, limits: device.limits };

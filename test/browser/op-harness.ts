@@ -34,7 +34,9 @@ function run(c: OpCase, t: Record<string, Tensor>): Tensor {
     case 'conv2d':
       return conv2d(t.x, t.w, { ...(o as Conv2dOptions), bias: t.b });
     case 'conv2d-fused': {
+      // The coefficients take no gradient; they join the inputs so that they are disposed with them.
       const affine = batchNormCoefficients({ mean: t.mean, variance: t.variance, gamma: t.gamma, beta: t.beta, epsilon: o.epsilon as number });
+      t.affine = affine;
       return conv2d(t.x, t.w, { ...(o as Conv2dOptions), bias: t.b, epilogue: { affine, residual: t.residual, relu: true } });
     }
     case 'batchnorm':

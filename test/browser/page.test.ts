@@ -113,6 +113,19 @@ describe('the built page in Chromium', () => {
     expectSameMap(fromJpeg.lowres, refJpeg.lowres, refJpeg.max);
   });
 
+  it("repeated explanations leave the worker's live GPU memory where it was (steady, no growth)", async () => {
+    const live = async () => ((await page.evaluate('window.gradscope.workerMemory()')) as { liveBytes: number; liveBuffers: number });
+    const explainImage = async (i: number) => {
+      await page.evaluate(`window.gradscope.lastExplanation = undefined; document.querySelectorAll('#image-list button')[${i}].click()`);
+      await page.waitForFunction('window.gradscope.lastExplanation !== undefined && !window.gradscope.busy()', { timeout: 240_000 });
+    };
+    await explainImage(1);
+    const before = await live();
+    for (let round = 0; round < 3; round++) for (const i of [2, 3, 1]) await explainImage(i);
+    expect(await live()).toEqual(before);
+    expect(before.liveBytes).toBeGreaterThan(0); // the model's weights
+  });
+
   it('evolution grid and gradient-flow chart render as pictures', async () => {
     await page.click('#run-evolution');
     await page.waitForFunction("document.getElementById('evolution').naturalWidth > 0", { timeout: 240_000 });

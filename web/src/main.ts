@@ -3,7 +3,7 @@
 import * as gradscope from '../../src/browser.js';
 import {
   COLORMAP_NAMES, EVOLUTION_METHODS, METHOD_NAMES, NoWebGpuError, PREPROCESSING_MODES, type PreprocessingMode, evolutionGrid, evolutionMethodWords, gradflowChart, renderExplanation,
-  sha256Hex, sidecarDocument, type ColormapName, type Explanation, type MethodName, type RgbImage, type WeightsRecord,
+  sha256Hex, sidecarDocument, type ColormapName, type Explanation, type MemoryStats, type MethodName, type RgbImage, type WeightsRecord,
 } from '../../src/browser.js';
 import { formatProbability } from '../../src/cli/report.js';
 import { BUNDLED_MODEL, BUNDLED_SCENES } from './assets.js';
@@ -31,7 +31,13 @@ const state: {
 
 declare global {
   interface Window {
-    gradscope: typeof gradscope & { lastExplanation?: Record<string, unknown>; ready?: Promise<void>; busy?: () => boolean };
+    gradscope: typeof gradscope & {
+      lastExplanation?: Record<string, unknown>;
+      ready?: Promise<void>;
+      busy?: () => boolean;
+      /** The compute worker's GPU memory (the page's own library instance holds none). */
+      workerMemory?: () => Promise<MemoryStats | undefined>;
+    };
   }
 }
 window.gradscope = { ...gradscope };
@@ -343,6 +349,10 @@ async function start(): Promise<void> {
   }
   client = new WorkerClient();
   window.gradscope.busy = () => client?.busy ?? false;
+  window.gradscope.workerMemory = async () => {
+    const reply = await client?.request({ kind: 'memory' });
+    return reply?.kind === 'memory' ? reply.stats : undefined;
+  };
   const scenes = await Promise.all(BUNDLED_SCENES.map(async (s) => ({ name: s.file, bytes: await fetchBytes(s.url) })));
   await loadModel(BUNDLED_MODEL.file, await fetchBytes(BUNDLED_MODEL.url));
   await addImages(scenes);

@@ -1,13 +1,14 @@
 // Messages between the page and its compute worker. The worker holds the model on its own WebGPU
 // device, so the page stays responsive during long work and cancelling is terminating the worker.
-import type { PreprocessingMode, EvolutionMethod, EvolutionResult, Explanation, ExplainOptions, GradflowResult, RgbImage } from '../../src/browser.js';
+import type { MemoryStats, PreprocessingMode, EvolutionMethod, EvolutionResult, Explanation, ExplainOptions, GradflowResult, RgbImage } from '../../src/browser.js';
 import type { SummaryRow } from '../../src/models/summary.js';
 
 export type Request =
   | { kind: 'load'; file: string; bytes: Uint8Array; preprocessing: PreprocessingMode; shards?: Record<string, Uint8Array> }
   | { kind: 'explain'; image: RgbImage; options: ExplainOptions }
   | { kind: 'evolution'; image: RgbImage; method: EvolutionMethod; classIndex?: number }
-  | { kind: 'gradflow'; image: RgbImage; classIndex?: number };
+  | { kind: 'gradflow'; image: RgbImage; classIndex?: number }
+  | { kind: 'memory' };
 
 export interface ModelInfo {
   name: string;
@@ -31,6 +32,7 @@ export type Reply =
   | { kind: 'explain'; explanation: Explanation }
   | { kind: 'evolution'; result: EvolutionResult }
   | { kind: 'gradflow'; result: GradflowResult }
+  | { kind: 'memory'; stats: MemoryStats }
   | { kind: 'progress'; stage: string }
   | { kind: 'error'; message: string };
 

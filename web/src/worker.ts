@@ -1,7 +1,7 @@
 // The compute worker: loads the model (bytes in), runs explanations, evolution and gradient flow on
 // its own WebGPU device and posts the plain results back. Drawing happens in the page.
 import {
-  chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, modelFromWeights, modelInputPixels, parseWeightsFile, summarize, WeightFileError,
+  chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, memoryStats, modelFromWeights, modelInputPixels, parseWeightsFile, summarize, WeightFileError,
   type Model, type RgbImage, type Tensor, type WeightsFile,
 } from '../../src/browser.js';
 import { onnxWeights, tfjsWeights } from './convert-model.js';
@@ -82,6 +82,8 @@ async function handle(id: number, req: Request): Promise<Reply> {
         input.dispose();
       }
     }
+    case 'memory':
+      return { kind: 'memory', stats: memoryStats() };
     case 'gradflow': {
       const m = loaded();
       post(id, { kind: 'progress', stage: 'gradient flow: splitting every residual Add' });
