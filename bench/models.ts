@@ -5,7 +5,7 @@
 // backward to the input with tf.grad). tfjs has no Grad-CAM of its own; its forward is the floor
 // of one.
 import { tensor, tidy, type Tensor } from '../src/tensor/index.js';
-import { computeLowres } from '../src/gradcam/index.js';
+import { computeLowres } from '../src/methods/index.js';
 import type { Model } from '../src/models/index.js';
 import { peerErrors, tfjsLayersPeer, type PeerModel } from './peer-models.js';
 import type { Tf } from './peer-tfjs.js';

@@ -5,7 +5,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { explain } from '../src/gradcam/index.js';
+import { explain } from '../src/methods/index.js';
 import { readImage } from '../src/image/read-image.js';
 import { loadModel } from '../src/models/load.js';
 import { initGpu, releaseGpu } from '../src/tensor/index.js';

@@ -25,18 +25,16 @@ function mustRun(what, cmd, args, opts = {}) {
   }
 }
 
-// 1. npm dependencies: install when node_modules is missing or older than the lock file.
+// 1. npm dependencies: `npm ci` when node_modules is missing or older than the lock file. Not `npm install`,
+// which may resolve other versions than the lock on another day.
 function ensureDependencies() {
   const stamp = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(stamp) && (!existsSync(lock) || statSync(stamp).mtimeMs >= statSync(lock).mtimeMs)) return;
-  say('installing npm dependencies (npm install) ...');
+  say('installing npm dependencies with `npm ci` (exactly the versions in package-lock.json) ...');
   // onnxruntime-node's install script would try to download GPU extras, which fails offline.
   const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
-  // Not `npm ci`: it rejects this lock file ("Missing: @napi-rs/canvas-darwin-arm64@ from lock file"),
-  // because @napi-rs/canvas 1.1.1 names per-platform optional packages the registry does not carry
-  // at that version, so no lock can list them. `npm install` installs the locked versions all the same.
-  mustRun('npm install', 'npm', ['install', '--no-audit', '--no-fund'], { cwd: root, env });
+  mustRun('npm ci', 'npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, env });
 }
 
 // 2. A WebGPU adapter, probed in a child process so this one exits cleanly.

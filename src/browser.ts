@@ -4,18 +4,18 @@
 // (test/platform/core-imports.test.ts walks the graph).
 export * from './tensor/index.js';
 export { NoWebGpuError } from './tensor/gpu.js';
-export { modelFromBytes, modelFromWeights } from './models/model-from-weights.js';
+export { modelFromBytes, modelFromWeights } from './models/load-bytes.js';
 export { parseWeightsFile, sha256Hex, WeightFileError, type WeightsFile, type WeightsMetadata } from './models/weights-format.js';
 export { Model } from './models/model.js';
 export {
   NATIVE_MODELS, inferShapes, rolesOf, automaticTarget, resolveTarget, summarize, preprocessPixels, PREPROCESSING_MODES, UnknownNodeError, type PreprocessingMode,
 } from './models/index.js';
-export * from './gradcam/index.js';
-export { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from './gradcam/evolution.js';
-export { evolutionNodes, NODE_SELECTIONS, type EvolutionNode } from './gradcam/evolution-nodes.js';
-export { evolutionDocument } from './gradcam/evolution-document.js';
-export { gradientFlow, NoResidualBlocksError, type GradflowResult } from './gradcam/gradflow.js';
-export { gradflowDocument } from './gradcam/gradflow-document.js';
+export * from './methods/index.js';
+export { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from './analyses/evolution.js';
+export { evolutionNodes, NODE_SELECTIONS, type EvolutionNode } from './analyses/evolution-nodes.js';
+export { evolutionDocument } from './analyses/evolution-document.js';
+export { gradientFlow, NoResidualBlocksError, type GradflowResult } from './analyses/gradflow.js';
+export { gradflowDocument } from './analyses/gradflow-document.js';
 export { evolutionGrid, evolutionMethodWords } from './report/evolution-figure.js';
 export { gradflowChart, gradflowGrid } from './report/gradflow-figure.js';
 export { decodeImage, type PngDecoder, resizeRgb, modelInputPixels, upsampleMap, normalizeMap, colormap, COLORMAP_NAMES, heatmapImage, overlay, ImageError, type RgbImage, type ColormapName } from './image/index.js';

@@ -1,4 +1,5 @@
-// gradscope's command line: `npx tsx src/cli.ts <verb> …` (verbs: explain, layers; see --help).
+#!/usr/bin/env node
+// gradscope's command line: `npx gradscope <verb> …` (in the repository also `npx tsx src/cli.ts <verb> …`; see --help).
 // Verbs that start the GPU run as a child of this process with stderr filtered, because Dawn
 // prints start-up warnings from native code that no JavaScript can intercept (src/cli/respawn.ts).
 // The relaying parent loads nothing else: the program is imported only where it runs.

@@ -2,12 +2,12 @@
 // For each picture it writes what the explain verb writes (overlay, heat map, JSON sidecar) for each
 // demo method, says which class was predicted against the true one (the file name), and, where a
 // mask is bundled beside the picture (<stem>-mask.png), whether the map's maximum lies on the object
-// (the pointing game's rule, src/gradcam/pointing-game.ts).
+// (the pointing game's rule, src/metrics/pointing-game.ts).
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_ALPHA, DEFAULT_COLORMAP, explain, renderExplanation, type Explanation, type MethodName } from '../gradcam/index.js';
-import { isOnObject, pointOfMap, type ObjectMask } from '../gradcam/pointing-game.js';
+import { DEFAULT_ALPHA, DEFAULT_COLORMAP, explain, renderExplanation, type Explanation, type MethodName } from '../methods/index.js';
+import { isOnObject, pointOfMap, type ObjectMask } from '../metrics/pointing-game.js';
 import type { RgbImage } from '../image/index.js';
 import { readImage } from '../image/read-image.js';
 import { encodePng } from '../image/write-png.js';
@@ -176,7 +176,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     if (checked.length > 0) {
       console.log(`pointing check (map maximum, upsampled as drawn, on the bundled object mask): ${checked.map(([m, t]) => `${m} ${t.on} of ${t.of}`).join(', ')}`);
     }
-    console.log(`pictures and JSON in ${shown(outDir)}; 'npx tsx src/cli.ts explain <image>' explains your own, 'npx tsx src/cli.ts pointing-game' scores the methods on held-out scenes`);
+    console.log(`pictures and JSON in ${shown(outDir)}; 'npx gradscope explain <image>' explains your own, 'npx gradscope pointing-game' scores the methods on held-out scenes`);
     return EXIT_OK;
   } finally {
     model?.dispose();

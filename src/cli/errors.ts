@@ -2,7 +2,7 @@
 // image, an unknown layer, missing weights, no GPU adapter…) is the user's to fix: one line, exit 2.
 // Anything else is a bug or an environment failure we did not foresee: exit 1, with its message.
 import { ImageError, oneLine } from '../image/image-error.js';
-import { UnknownClassError, UnknownNodeError } from '../gradcam/index.js';
+import { UnknownClassError, UnknownNodeError } from '../methods/index.js';
 import { MissingWeightsError } from '../models/load.js';
 import { WeightFileError } from '../models/safetensors.js';
 import { NoAdapterError } from '../tensor/index.js';

@@ -2,11 +2,11 @@
 // in a JSON document, optionally one self-contained HTML page — all from one forward and one backward.
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ALPHA, DEFAULT_COLORMAP, softmax, UnknownNodeError } from '../gradcam/index.js';
-import { labelOf } from '../gradcam/classes.js';
-import { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from '../gradcam/evolution.js';
-import { evolutionDocument } from '../gradcam/evolution-document.js';
-import { evolutionNodes, NODE_SELECTIONS, NodeSelectionError, type EvolutionNode, type NodeSelection } from '../gradcam/evolution-nodes.js';
+import { DEFAULT_ALPHA, DEFAULT_COLORMAP, softmax, UnknownNodeError } from '../methods/index.js';
+import { labelOf } from '../methods/classes.js';
+import { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from '../analyses/evolution.js';
+import { evolutionDocument } from '../analyses/evolution-document.js';
+import { evolutionNodes, NODE_SELECTIONS, NodeSelectionError, type EvolutionNode, type NodeSelection } from '../analyses/evolution-nodes.js';
 import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
 import { ShapeError } from '../tensor/index.js';
 import { evolutionGrid, evolutionMethodWords, shapeText } from '../report/evolution-figure.js';
@@ -162,9 +162,9 @@ export function evolutionCommand(finished: (status: number) => void): Command {
         'Exit status: 0 done, 2 bad input (unreadable image, unknown node/class, weights problem, no GPU adapter), 1 internal error.',
         '',
         'Examples:',
-        '  npx tsx src/cli.ts evolution photo.jpg --model resnet50v2',
-        '  npx tsx src/cli.ts evolution photo.jpg --model inceptionv3 --method layercam --shared-scale --html',
-        '  npx tsx src/cli.ts evolution photo.jpg --model resnet50v2 --nodes conv3_block4_out,conv4_block6_out,post_relu',
+        '  npx gradscope evolution photo.jpg --model resnet50v2',
+        '  npx gradscope evolution photo.jpg --model inceptionv3 --method layercam --shared-scale --html',
+        '  npx gradscope evolution photo.jpg --model resnet50v2 --nodes conv3_block4_out,conv4_block6_out,post_relu',
       ].join('\n'),
     )
     .action(async (image: string, flags: EvolutionFlags) => {

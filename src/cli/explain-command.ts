@@ -1,10 +1,10 @@
 // `explain <image...>`: the options, their defaults and checks; the work is in explain-run.ts.
 import { Command, Option } from 'commander';
 import {
-  DEFAULT_ALPHA, DEFAULT_COLORMAP, DEFAULT_TOP_K, GRADIENT_DEFAULT_BATCH, IG_DEFAULT_STEPS, METHOD_NAMES,
+  DEFAULT_ALPHA, DEFAULT_COLORMAP, DEFAULT_TOP_K, GRADIENT_DEFAULT_BATCH, IG_DEFAULT_STEPS, METHOD_NAMES, METHODS,
   SCORECAM_DEFAULT_BATCH, SCORECAM_DEFAULT_MAX_CHANNELS, SMOOTHGRAD_DEFAULT_NOISE, SMOOTHGRAD_DEFAULT_SAMPLES,
   type MethodName, type MethodOptions,
-} from '../gradcam/index.js';
+} from '../methods/index.js';
 import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
 import { runExplain, type ExplainJob } from './explain-run.js';
 import { DEFAULT_MODEL } from './model-source.js';
@@ -28,15 +28,15 @@ interface ExplainFlags {
   seed?: number;
 }
 
-/** Method-specific options: the methods that read each one. */
-const READ_BY: Readonly<Record<string, readonly MethodName[]>> = {
-  maxChannels: ['scorecam'],
-  samples: ['smoothgrad'],
-  noise: ['smoothgrad'],
-  seed: ['smoothgrad'],
-  steps: ['integrated-gradients'],
-  batchSize: ['scorecam', 'smoothgrad', 'integrated-gradients'],
+/** Method-specific flags: the method option each sets. */
+const OPTION_OF: Readonly<Record<string, keyof MethodOptions>> = {
+  maxChannels: 'scoreCamMaxChannels', samples: 'samples', noise: 'noise', seed: 'seed', steps: 'steps', batchSize: 'batchSize',
 };
+
+/** The methods that read each flag, from the registry. */
+const READ_BY: Readonly<Record<string, readonly MethodName[]>> = Object.fromEntries(
+  Object.entries(OPTION_OF).map(([key, option]) => [key, METHOD_NAMES.filter((m) => METHODS[m].reads.includes(option))]),
+);
 
 const FLAG_OF: Readonly<Record<string, string>> = {
   maxChannels: '--max-channels', samples: '--samples', noise: '--noise', seed: '--seed', steps: '--steps', batchSize: '--batch-size',
@@ -82,9 +82,9 @@ export function explainCommand(finished: (status: number) => void): Command {
         '1 internal error.',
         '',
         'Examples:',
-        '  npx tsx src/cli.ts explain photo.jpg',
-        '  npx tsx src/cli.ts explain a.png b.png --model vgg16 --method gradcam++ --class "tabby cat" --out maps',
-        '  npx tsx src/cli.ts explain photo.jpg --layer conv4_block6_out --colormap viridis --json > photo.json',
+        '  npx gradscope explain photo.jpg',
+        '  npx gradscope explain a.png b.png --model vgg16 --method gradcam++ --class "tabby cat" --out maps',
+        '  npx gradscope explain photo.jpg --layer conv4_block6_out --colormap viridis --json > photo.json',
       ].join('\n'),
     )
     .action(async (images: string[], flags: ExplainFlags, cmd: Command) => {

@@ -6,15 +6,15 @@ import { basename, extname, join, resolve } from 'node:path';
 import {
   classCount, explain, renderExplanation, resolveClass,
   type Explanation, type MethodName, type MethodOptions, type RenderOptions,
-} from '../gradcam/index.js';
-import { chooseTarget } from '../gradcam/layer-choice.js';
+} from '../methods/index.js';
+import { chooseTarget } from '../methods/layer-choice.js';
 import { ImageError } from '../image/index.js';
 import { readImage } from '../image/read-image.js';
 import { encodePng } from '../image/write-png.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { releaseGpu, ShapeError } from '../tensor/index.js';
-import { UnknownClassError, UnknownNodeError } from '../gradcam/index.js';
+import { UnknownClassError, UnknownNodeError } from '../methods/index.js';
 import { CliConsole } from './console.js';
 import { EXIT_BAD_INPUT, EXIT_OK, messageOf, UsageError } from './errors.js';
 import { resolveModelSource, weightsDir, weightsRecord, type WeightsRecord } from './model-source.js';

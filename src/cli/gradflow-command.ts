@@ -3,10 +3,10 @@
 // at the branch's last conv beside Grad-CAM after the Add; --skip-scale adds a pass with weakened shortcuts.
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { DEFAULT_ALPHA, DEFAULT_COLORMAP, softmax } from '../gradcam/index.js';
-import { labelOf } from '../gradcam/classes.js';
-import { gradientFlow, NoResidualBlocksError, type FlowStats, type GradflowResult } from '../gradcam/gradflow.js';
-import { gradflowDocument } from '../gradcam/gradflow-document.js';
+import { DEFAULT_ALPHA, DEFAULT_COLORMAP, softmax } from '../methods/index.js';
+import { labelOf } from '../methods/classes.js';
+import { gradientFlow, NoResidualBlocksError, type FlowStats, type GradflowResult } from '../analyses/gradflow.js';
+import { gradflowDocument } from '../analyses/gradflow-document.js';
 import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
 import { shapeText } from '../report/evolution-figure.js';
 import { gradflowChart, gradflowGrid } from '../report/gradflow-figure.js';
@@ -170,8 +170,8 @@ export function gradflowCommand(finished: (status: number) => void): Command {
         'no GPU adapter), 1 internal error.',
         '',
         'Examples:',
-        '  npx tsx src/cli.ts gradflow photo.jpg --model resnet50v2',
-        '  npx tsx src/cli.ts gradflow photo.jpg --model resnet50v2 --skip-scale 0.1 --html',
+        '  npx gradscope gradflow photo.jpg --model resnet50v2',
+        '  npx gradscope gradflow photo.jpg --model resnet50v2 --skip-scale 0.1 --html',
       ].join('\n'),
     )
     .action(async (image: string, flags: GradflowFlags) => {

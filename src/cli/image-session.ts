@@ -3,7 +3,7 @@
 // image, clean up on Ctrl-C, and always release the model and the GPU.
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { classCount, resolveClass, UnknownClassError } from '../gradcam/index.js';
+import { classCount, resolveClass, UnknownClassError } from '../methods/index.js';
 import { ImageError, modelInputPixels, type RgbImage } from '../image/index.js';
 import { readImage } from '../image/read-image.js';
 import { loadModel } from '../models/load.js';

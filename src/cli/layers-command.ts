@@ -1,7 +1,7 @@
 // `layers`: every node of a model with its op, output shape, parameter count and role, the node
 // `explain --layer auto` would use and why. Reads the weights file but needs no GPU.
 import { Command } from 'commander';
-import { chooseTarget } from '../gradcam/layer-choice.js';
+import { chooseTarget } from '../methods/layer-choice.js';
 import type { ModelDefinition } from '../models/definition.js';
 import { NATIVE_MODELS, nearestNames, summarize, totalOf, type SummaryRow } from '../models/index.js';
 import { checkWeightShapes, definitionFromMetadata } from '../models/load-definition.js';

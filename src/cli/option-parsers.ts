@@ -2,7 +2,7 @@
 // with commander's one line "error: option '--x <v>' argument 'y' is invalid. <why>".
 import { InvalidArgumentError } from 'commander';
 import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
-import { METHOD_NAMES, type MethodName } from '../gradcam/index.js';
+import { METHOD_NAMES, type MethodName } from '../methods/index.js';
 import { nearestNames } from '../models/targets.js';
 
 export function positiveInteger(value: string): number {
@@ -46,6 +46,14 @@ function oneOf<T extends string>(value: string, valid: readonly T[], what: strin
 
 export function method(value: string): MethodName {
   return oneOf(value, METHOD_NAMES, 'method');
+}
+
+/** A comma-separated list of methods, or 'all'; each named once, in the order given. */
+export function methodList(value: string): MethodName[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InvalidArgumentError('Give a comma-separated list of methods, or all.');
+  const list = names.length === 1 && names[0] === 'all' ? [...METHOD_NAMES] : names.map(method);
+  return [...new Set(list)];
 }
 
 export function colormapName(value: string): ColormapName {

@@ -1,15 +1,15 @@
 // `pointing-game`: how often each method's map maximum lies on the object, on held-out synthetic
 // scenes whose object masks are known, beside a centre and a random baseline. The scoring rules are
-// pinned in src/gradcam/pointing-game.ts; this file picks the scenes, runs the game and reports.
-import { Command, InvalidArgumentError } from 'commander';
+// pinned in src/metrics/pointing-game.ts; this file picks the scenes, runs the game and reports.
+import { Command } from 'commander';
 import { SHAPE_CLASSES } from '../data/classes.js';
 import { renderScene } from '../data/scenes.js';
-import { METHOD_NAMES, type MethodName } from '../gradcam/index.js';
+import type { MethodName } from '../methods/index.js';
 import {
   CENTRE_BASELINE, pointingGame, pointingRates, POINTING_FAST_METHODS, POINTING_SLOW_METHODS, RANDOM_BASELINE,
   type PointingResult, type PointingScene,
-} from '../gradcam/pointing-game.js';
-import { chooseTarget, UnknownNodeError, usesLayer } from '../gradcam/index.js';
+} from '../metrics/pointing-game.js';
+import { chooseTarget, UnknownNodeError, usesLayer } from '../methods/index.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { DEFAULT_SCENES_RECIPE, recipeSeeds } from '../train/scenes-recipe.js';
@@ -29,13 +29,6 @@ interface PointingFlags {
   layer: string;
   json?: boolean;
   seed: number;
-}
-
-function methodsOption(value: string): MethodName[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new InvalidArgumentError('Give a comma-separated list of methods, or all.');
-  const list = names.length === 1 && names[0] === 'all' ? [...METHOD_NAMES] : names.map(parse.method);
-  return [...new Set(list)];
 }
 
 /**
@@ -169,7 +162,7 @@ export function pointingGameCommand(finished: (status: number) => void): Command
     .option(
       '--methods <list>',
       `comma-separated methods, or 'all' (default: ${POINTING_FAST_METHODS.join(',')}; the slower ${POINTING_SLOW_METHODS.join(', ')} only when named)`,
-      methodsOption,
+      parse.methodList,
       [...POINTING_FAST_METHODS],
     )
     .option('--layer <node>', "'auto' (the last full feature map) or a node name, for the methods that hook a layer", 'auto')
@@ -188,8 +181,8 @@ export function pointingGameCommand(finished: (status: number) => void): Command
         '1 internal error.',
         '',
         'Examples:',
-        '  npx tsx src/cli.ts pointing-game',
-        '  npx tsx src/cli.ts pointing-game --n 100 --methods gradcam,scorecam --json',
+        '  npx gradscope pointing-game',
+        '  npx gradscope pointing-game --n 100 --methods gradcam,scorecam --json',
       ].join('\n'),
     )
     .action(async (flags: PointingFlags) => {

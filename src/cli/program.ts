@@ -29,7 +29,7 @@ function program(finished: (status: number) => void): Command {
       'after',
       [
         '',
-        `Run 'npx tsx src/cli.ts <verb> --help' for a verb's options. Environment: GRADSCOPE_WEIGHTS_DIR (where zoo names`,
+        `Run 'gradscope <verb> --help' for a verb's options. Environment: GRADSCOPE_WEIGHTS_DIR (where zoo names`,
         `are looked up, default weights/), ${RAW_STDERR_ENV}=1 (show the GPU driver's own start-up messages),`,
         'GRADSCOPE_DEBUG=1 (stack traces for internal errors).',
       ].join('\n'),

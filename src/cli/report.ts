@@ -1,6 +1,6 @@
 // The human report of one explanation: what was explained, the top classes, which node and why,
 // warnings and notes, the map's status, and the files written.
-import type { Explanation } from '../gradcam/index.js';
+import type { Explanation } from '../methods/index.js';
 import type { Shape } from '../tensor/index.js';
 
 export interface WrittenFiles {

@@ -1,6 +1,6 @@
 // The JSON document of one explanation as the command line writes it: the library's sidecar plus
 // what only the command line knows (the weights file and its hash, the input picture, the files).
-import { sidecarJson, type Explanation, type RenderOptions } from '../gradcam/index.js';
+import { sidecarJson, type Explanation, type RenderOptions } from '../methods/index.js';
 import type { WeightsRecord } from './model-source.js';
 import type { WrittenFiles } from './report.js';
 

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NATIVE_MODELS } from './index.js';
+import { modelFromBytes, modelFromWeights } from './load-bytes.js';
 import type { Model } from './model.js';
-import { modelFromWeights } from './model-from-weights.js';
 import { WeightFileError } from './safetensors.js';
 import { readWeightsFile } from './weights-file.js';
 
@@ -48,14 +48,17 @@ export function resolveWeightsPath(spec: string, weightsDir = WEIGHTS_DIR): stri
 export interface LoadOptions {
   /** Where zoo names are looked up (default: weights/ at the repository root). */
   readonly weightsDir?: string;
+  /** For bytes: the name errors give the file (default '<bytes>'). */
+  readonly name?: string;
 }
 
 /**
- * A model from a zoo name ('vgg16') or a .safetensors path. Throws MissingWeightsError for a zoo
- * model without weights, WeightFileError (one line, naming the file) for a missing, corrupt or
- * foreign file and for weights that do not match the architecture.
+ * A model from a zoo name ('vgg16'), a .safetensors path, or the bytes of such a file. Throws
+ * MissingWeightsError for a zoo model without weights, WeightFileError (one line, naming the file)
+ * for a missing, corrupt or foreign file and for weights that do not match the architecture.
  */
-export async function loadModel(spec: string, options: LoadOptions = {}): Promise<Model> {
+export async function loadModel(spec: string | Uint8Array, options: LoadOptions = {}): Promise<Model> {
+  if (typeof spec !== 'string') return modelFromBytes(spec, options.name);
   const path = resolveWeightsPath(spec, options.weightsDir);
   return modelFromWeights(path, readWeightsFile(path), Object.hasOwn(NATIVE_MODELS, spec) ? spec : undefined);
 }

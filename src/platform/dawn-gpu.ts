@@ -1,5 +1,5 @@
-// Node's WebGPU entry point: Dawn, through the `webgpu` package. Chosen by package.json's "#gpu-api"
-// import map under every condition but "browser" (web/platform/browser-gpu.ts in a page).
+// Node's WebGPU entry point: Dawn, through the `webgpu` package. A browser bundle swaps this module for
+// web/platform/browser-gpu.ts (web/platform/browser-edges.ts lists the swaps).
 // The object Dawn's create() returns must stay referenced for the life of the process: if it is
 // garbage-collected the process dies at random.
 import { mkdirSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Node's canvas backend for the report pictures: @napi-rs/canvas (Skia). It finds the system's fonts
-// through fontconfig; none are shipped here. Chosen by package.json's "#canvas" import map.
+// through fontconfig; none are shipped here. A browser bundle swaps it for web/platform/html-canvas.ts.
 import { createCanvas, GlobalFonts, ImageData } from '@napi-rs/canvas';
 import type { BackendCanvas, CanvasBackend } from '../report/canvas.js';
 

@@ -1,7 +1,7 @@
 // The drawing surface of every report picture, behind a small interface so that the same drawing code
-// runs on @napi-rs/canvas in Node and on an HTML canvas in a page. package.json's "#canvas" import map
-// picks the backend (src/platform/napi-canvas.ts; web/platform/html-canvas.ts under "browser").
-import { canvasBackend } from '#canvas';
+// runs on @napi-rs/canvas in Node and on an HTML canvas in a page: a browser bundle swaps the Node backend
+// (src/platform/napi-canvas.ts) for web/platform/html-canvas.ts (see web/platform/browser-edges.ts).
+import { canvasBackend } from '../platform/napi-canvas.js';
 import type { RgbImage } from '../image/index.js';
 
 /** Generic families first resolved by fontconfig; DejaVu Sans is Debian's default sans-serif. */

@@ -1,7 +1,7 @@
 // The evolution grid: one overlay per node in network order, each labelled with the node's name,
 // shape and (when not ok) status, per-map or shared normalisation, and a colour bar saying which.
 import type { ColormapName, RgbImage } from '../image/index.js';
-import type { EvolutionResult } from '../gradcam/evolution.js';
+import type { EvolutionResult } from '../analyses/evolution.js';
 import { renderGrid, type GridCell } from './grid.js';
 import { formatCell } from './html.js';
 import { cellSize, mapOverlay, sharedRange } from './overlay-cell.js';

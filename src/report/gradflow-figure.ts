@@ -3,7 +3,7 @@
 // parts below it; and, per residual block, Grad-CAM at the branch's last conv beside Grad-CAM at
 // the post-Add node — the branch alone is not what the block outputs.
 import type { ColormapName, RgbImage } from '../image/index.js';
-import type { BlockCam, FlowStats, GradflowResult } from '../gradcam/gradflow.js';
+import type { BlockCam, FlowStats, GradflowResult } from '../analyses/gradflow.js';
 import { renderChart, type Series } from './chart.js';
 import { renderGrid, type GridCell } from './grid.js';
 import { formatCell } from './html.js';

@@ -1,7 +1,7 @@
-// Finds the WebGPU adapter and device. The entry point comes from the platform edge: package.json's
-// "#gpu-api" import map gives Dawn (the `webgpu` package) in Node and navigator.gpu in a browser
-// bundle, so this file, like the rest of the library core, imports nothing Node-only.
-import { gpuApi as platformGpuApi } from '#gpu-api';
+// Finds the WebGPU adapter and device. The entry point comes from the platform edge: Dawn (the `webgpu`
+// package) in Node; a browser bundle swaps that module for navigator.gpu (web/platform/browser-edges.ts),
+// so what the library core runs in a page imports nothing Node-only.
+import { gpuApi as platformGpuApi } from '../platform/dawn-gpu.js';
 
 export interface Gpu {
   /** The navigator.gpu-like entry point the device came from (shared with peers in benchmarks). */

@@ -15,6 +15,7 @@ import { conv2dRef } from '../reference/conv.js';
 import { tfjs, type Tf } from '../tfjs.js';
 import type { Input, OpCase, OpResult } from './op-harness.js';
 import { launchChromium, type Chromium } from './chromium.js';
+import { browserEdges } from './edges-plugin.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
 type TfTensor = ReturnType<Tf['tensor']>;
@@ -31,6 +32,7 @@ beforeAll(async () => {
     conditions: ['browser'],
     outfile: join(dir, 'harness.js'),
     logLevel: 'silent',
+    plugins: [browserEdges],
   });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./harness.js"></script>');
   server = await serveStatic(dir);

@@ -9,7 +9,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explain } from '../../src/gradcam/index.js';
+import { explain } from '../../src/methods/index.js';
 import { readImage } from '../../src/image/read-image.js';
 import { loadModel } from '../../src/models/load.js';
 import { convertWeights } from '../../tools/convert-weights/to-native.js';

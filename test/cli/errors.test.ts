@@ -5,7 +5,7 @@ import { ImageError } from '../../src/image/index.js';
 import { MissingWeightsError } from '../../src/models/load.js';
 import { WeightFileError } from '../../src/models/safetensors.js';
 import { NoAdapterError } from '../../src/tensor/index.js';
-import { UnknownClassError, UnknownNodeError } from '../../src/gradcam/index.js';
+import { UnknownClassError, UnknownNodeError } from '../../src/methods/index.js';
 
 describe('CLI error classification', () => {
   it.each([

@@ -1,6 +1,6 @@
 // The explain verb end to end, as a child process on the shared photographs with a small weights
 // file written here (test/cli/fixture.ts). These are plumbing tests (files, fields, exit codes,
-// output streams); the methods' numbers are tested against references in test/gradcam/. The
+// output streams); the methods' numbers are tested against references in test/methods/. The
 // numeric facts used below are analytic: a zero dense column gives a zero gradient (map exactly
 // all-zero); an all-negative column over non-negative ReLU activations gives a map ≤ 0 everywhere.
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';

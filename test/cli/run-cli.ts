@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
+import { photo } from '../image/photos.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const IMAGES = join(REPO, '..', 'shared', 'images');
-export const CHELSEA = join(IMAGES, 'chelsea.png'); // 451×300
-export const COFFEE = join(IMAGES, 'coffee.png'); // 600×400
-export const ASTRONAUT = join(IMAGES, 'astronaut.png'); // 512×512
+export const CHELSEA = photo('chelsea'); // 451×300
+export const COFFEE = photo('coffee'); // 600×400
+export const ASTRONAUT = photo('astronaut'); // 512×512
 const TSX = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 export interface CliResult {

@@ -8,10 +8,10 @@ import { ShapeError, Tape, tensor, type Tensor } from '../../src/tensor/index.js
 import { nativeModel } from '../../src/models/index.js';
 import { Model } from '../../src/models/model.js';
 import { UnknownNodeError } from '../../src/models/targets.js';
-import { evolution } from '../../src/gradcam/evolution.js';
-import { evolutionNodes } from '../../src/gradcam/evolution-nodes.js';
-import { randomWeights, uploadWeights, type HostWeights } from '../gradcam/fixtures.js';
-import { referenceCam } from '../gradcam/reference.js';
+import { evolution } from '../../src/analyses/evolution.js';
+import { evolutionNodes } from '../../src/analyses/evolution-nodes.js';
+import { randomWeights, uploadWeights, type HostWeights } from '../methods/fixtures.js';
+import { referenceCam } from '../methods/reference.js';
 import { flowDefinition, flowGraph } from '../gradflow/fixture.js';
 import { TfGraph } from '../gradflow/tf-graph.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';

@@ -10,11 +10,11 @@ import { memoryStats, ShapeError, tensor, type Tensor } from '../../src/tensor/i
 import { Model } from '../../src/models/model.js';
 import { parameterSpecs } from '../../src/models/shapes.js';
 import { resnet50v2Graph, vgg16Graph, inceptionv3Graph } from '../../src/models/index.js';
-import { residualBlocks } from '../../src/gradcam/gradflow-blocks.js';
-import { flowPass, type FlowPass } from '../../src/gradcam/gradflow-pass.js';
-import { gradientFlow, NoResidualBlocksError } from '../../src/gradcam/gradflow.js';
-import { referenceCam } from '../gradcam/reference.js';
-import { randomWeights, uploadWeights, type HostWeights } from '../gradcam/fixtures.js';
+import { residualBlocks } from '../../src/analyses/gradflow-blocks.js';
+import { flowPass, type FlowPass } from '../../src/analyses/gradflow-pass.js';
+import { gradientFlow, NoResidualBlocksError } from '../../src/analyses/gradflow.js';
+import { referenceCam } from '../methods/reference.js';
+import { randomWeights, uploadWeights, type HostWeights } from '../methods/fixtures.js';
 import { GraphBuilder } from '../../src/models/builder.js';
 import { defineModel } from '../../src/models/definition.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';

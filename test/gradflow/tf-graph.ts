@@ -4,7 +4,7 @@
 // (the chain rule over a duplicated variable), computed by a different engine from ours.
 import type { Tensor as TfTensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Graph, GraphNode, PaddingSpec } from '../../src/models/graph.js';
-import type { ResidualBlock } from '../../src/gradcam/gradflow-blocks.js';
+import type { ResidualBlock } from '../../src/analyses/gradflow-blocks.js';
 import type { Tf } from '../tfjs.js';
 
 export type Host = Map<string, Float32Array>;

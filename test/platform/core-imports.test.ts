@@ -1,16 +1,17 @@
-// The library core runs in a page: walking the import graph of every core module as a browser bundler
-// would (esbuild, "browser" condition, type-only imports dropped) must reach no Node built-in and no
-// Node-only package. The Node edges inside core folders are listed with why; the list cannot go stale
+// The library core runs in a page: walking the import graph of every core module as the page's bundle
+// does (esbuild, "browser" condition, the browser edges swapped in, type-only imports dropped) must reach
+// no Node built-in and no Node-only package. The Node edges inside core folders are listed with why; the list cannot go stale
 // (each must exist and must really import something Node-only, or it is not an edge).
 import { builtinModules } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { browserEdges } from '../browser/edges-plugin.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-/** Folders of the library core (methods/analyses/metrics: their homes once src/gradcam is split). */
-const CORE_DIRS = ['src/tensor', 'src/ops', 'src/models', 'src/gradcam', 'src/methods', 'src/analyses', 'src/metrics', 'src/image', 'src/report', 'src/data', 'tools/convert-weights'];
+/** Folders of the library core. */
+const CORE_DIRS = ['src/tensor', 'src/ops', 'src/models', 'src/methods', 'src/analyses', 'src/metrics', 'src/image', 'src/report', 'src/data', 'tools/convert-weights'];
 /** Files in core folders that are the Node edge, and why. */
 const EDGES: Record<string, string> = {
   'src/models/load.ts': 'loads weights by zoo name or path from disk (the page uses model-from-weights.ts)',
@@ -82,7 +83,7 @@ async function nodeImports(entries: string[]): Promise<string[]> {
     conditions: ['browser'],
     logLevel: 'silent',
     loader: { '.json': 'json' },
-    plugins: [record],
+    plugins: [browserEdges, record],
   });
   try {
     await result;

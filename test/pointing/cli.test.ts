@@ -3,7 +3,7 @@
 // scoring.test.ts and game.test.ts.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { POINTING_FAST_METHODS } from '../../src/gradcam/pointing-game.js';
+import { POINTING_FAST_METHODS } from '../../src/metrics/pointing-game.js';
 import { writeFixtureWeights } from '../cli/fixture.js';
 import { DAWN_WARNING, lines, runCli } from '../cli/run-cli.js';
 import { tempDir, writeUntrainedScenesResnet } from './fixtures.js';

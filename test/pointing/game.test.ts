@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderScene } from '../../src/data/scenes.js';
-import { computeLowres, explain } from '../../src/gradcam/index.js';
+import { computeLowres, explain } from '../../src/methods/index.js';
 import {
   CENTRE_BASELINE, pointingGame, pointingRates, POINTING_FAST_METHODS, RANDOM_BASELINE, sceneMaps, type PointingScene,
-} from '../../src/gradcam/pointing-game.js';
+} from '../../src/metrics/pointing-game.js';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
 import { FIXTURE_SIZE, writeFixtureWeights } from '../cli/fixture.js';

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { heldOutScene, heldOutScenes, POINTING_DEFAULT_SCENES } from '../../src/cli/pointing-game-command.js';
-import { pointingGame } from '../../src/gradcam/pointing-game.js';
+import { pointingGame } from '../../src/metrics/pointing-game.js';
 import { loadModel, WEIGHTS_DIR } from '../../src/models/load.js';
 
 const WEIGHTS = join(WEIGHTS_DIR, 'scenes-resnet.safetensors');

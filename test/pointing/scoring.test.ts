@@ -3,7 +3,7 @@
 // test/pointing/reference.ts, and for the random baseline the binomial expectation of its hits.
 import { describe, expect, it } from 'vitest';
 import { renderScene } from '../../src/data/scenes.js';
-import { centrePoint, isOnObject, peakOf, pointOfMap, randomMap, type ObjectMask } from '../../src/gradcam/pointing-game.js';
+import { centrePoint, isOnObject, peakOf, pointOfMap, randomMap, type ObjectMask } from '../../src/metrics/pointing-game.js';
 import { ShapeError } from '../../src/tensor/index.js';
 import { randomArray } from '../helpers.js';
 import { argmaxReference, upsampleReference } from './reference.js';

@@ -8,7 +8,7 @@ import { colormap, heatmapImage, overlay, type RgbImage } from '../../src/image/
 import { gridLayout, renderGrid, type GridSpec } from '../../src/report/grid.js';
 import { mapOverlay, sharedRange } from '../../src/report/overlay-cell.js';
 import { evolutionCells } from '../../src/report/evolution-figure.js';
-import type { EvolutionResult } from '../../src/gradcam/evolution.js';
+import type { EvolutionResult } from '../../src/analyses/evolution.js';
 
 function decode(png: Uint8Array): PNG {
   return PNG.sync.read(Buffer.from(png));

@@ -1,8 +1,8 @@
-// The vendored ONNX schema (vendor/onnx/onnx.proto; its text comes through package.json's "#onnx-schema"
-// import map: read from disk in Node, bundled into a page) parsed with protobufjs, and the plain shapes that
+// The vendored ONNX schema (vendor/onnx/onnx.proto; its text is read from disk in Node, and a browser
+// bundle swaps that module for web/platform/onnx-schema.ts, which bundles it) parsed with protobufjs, and the plain shapes that
 // protobufjs' toObject produces from it (camelCase fields, int64 as decimal strings, bytes as Uint8Array).
 import protobuf from 'protobufjs';
-import { ONNX_SCHEMA } from '#onnx-schema';
+import { ONNX_SCHEMA } from './onnx-schema-file.js';
 
 export interface RawEntry { key?: string; value?: string }
 

@@ -1,6 +1,6 @@
 // A page's canvas backend for the report pictures: an HTML canvas. PNG bytes come from toDataURL, which
-// is synchronous like @napi-rs/canvas's toBuffer. Chosen by package.json's "#canvas" import map under
-// the "browser" condition.
+// is synchronous like @napi-rs/canvas's toBuffer. Replaces src/platform/napi-canvas.ts in a browser
+// bundle (browser-edges.ts).
 import type { BackendCanvas, CanvasBackend } from '../../src/report/canvas.js';
 
 function dataUrlBytes(url: string): Uint8Array {
