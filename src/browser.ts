@@ -1,7 +1,7 @@
 // The library's entry for pages: the same core as the Node entry, with models, weights and images
-// taken as bytes and pixels (no paths). A bundler picks the browser edges through package.json's
-// import map (navigator.gpu, HTML canvas); nothing below this file imports anything Node-only
-// (test/platform/core-imports.test.ts walks the graph).
+// taken as bytes and pixels (no paths). A page's bundler swaps in the browser edges (navigator.gpu, the
+// HTML canvas: web/platform/browser-edges.ts); with them, nothing below this file imports anything
+// Node-only (test/platform/core-imports.test.ts walks the graph).
 export * from './tensor/index.js';
 export { NoWebGpuError } from './tensor/gpu.js';
 export { modelFromBytes, modelFromWeights } from './models/load-bytes.js';
