@@ -15,6 +15,7 @@ import { loadModel } from '../../src/models/load.js';
 import { convertWeights } from '../../tools/convert-weights/to-native.js';
 import { OnnxWriter } from '../fixtures/onnx-writer.js';
 import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
+import { writeFullModelH5 } from '../fixtures/keras-h5.js';
 import { tfjs } from '../tfjs.js';
 import { buildPage } from './build-page.js';
 import { launchChromium, type Chromium } from './chromium.js';
@@ -213,7 +214,8 @@ describe('the built page in Chromium', () => {
     expectSameMap(doc.lowres, ref.lowres, ref.max);
   });
 
-  it('a dropped TF.js layers model (model.json + shard) converts in the page and explains like the CLI converter + Node path (1e-4 of max)', async () => {
+  /** A small Keras model (two convs, the second strided, GAP, Dense + softmax) with seeded weights. */
+  async function tinyKerasModel() {
     const tf = await tfjs();
     const tfl = await import('@tensorflow/tfjs-layers');
     const m = tfl.sequential();
@@ -222,23 +224,48 @@ describe('the built page in Chromium', () => {
     m.add(tfl.layers.globalAveragePooling2d({ name: 'gap' }));
     m.add(tfl.layers.dense({ units: 5, activation: 'softmax', name: 'out' }));
     randomise(tf, m, 77);
-    const modelJson = await saveTfjs(tf, m, join(dir, 'tfjs'));
+    return { tf, m };
+  }
 
+  /** Drops the model files on the page, explains a scene with it, and compares with the CLI converter + Node path. */
+  async function expectConvertedLikeCli(files: string[], name: string, scene: string): Promise<void> {
     const input = await page.$('#model-file');
     if (!input) throw new Error('no #model-file input');
-    await (input as unknown as { uploadFile(...p: string[]): Promise<void> }).uploadFile(modelJson, join(dir, 'tfjs', 'group1-shard1of1.bin'));
-    await page.waitForFunction(`document.getElementById('model-name').textContent.includes('model.json')`, { timeout: 120_000 });
-    const image = join(dir, 'ring.png');
-    writeFileSync(image, readFileSync(join(ROOT, 'examples', 'scenes', 'ring.png')));
+    await (input as unknown as { uploadFile(...p: string[]): Promise<void> }).uploadFile(...files);
+    await page.waitForFunction(`document.getElementById('model-name').textContent.includes(${JSON.stringify(name)})`, { timeout: 120_000 });
+    const image = join(dir, `${scene}.png`);
+    writeFileSync(image, readFileSync(join(ROOT, 'examples', 'scenes', `${scene}.png`)));
     await upload(image);
-    const doc = await waitForExplanationOf('ring.png');
-    expect((doc as unknown as { model: string }).model).toBe('model.json');
+    const doc = await waitForExplanationOf(`${scene}.png`);
+    expect((doc as unknown as { model: string }).model).toBe(name);
     expect([doc.lowres.height, doc.lowres.width]).toEqual([16, 16]);
-
-    const converted = join(dir, 'tfjs.safetensors');
-    await convertWeights({ input: modelJson, out: converted, preprocess: 'tf' });
+    const converted = join(dir, `${scene}.safetensors`);
+    await convertWeights({ input: files[0], out: converted, preprocess: 'tf' });
     const ref = await nodeMap(image, doc.node, doc.class, converted);
     expectSameMap(doc.lowres, ref.lowres, ref.max);
+  }
+
+  it('a dropped TF.js layers model (model.json + shard) converts in the page and explains like the CLI converter + Node path (1e-4 of max)', async () => {
+    const { tf, m } = await tinyKerasModel();
+    const modelJson = await saveTfjs(tf, m, join(dir, 'tfjs'));
+    await expectConvertedLikeCli([modelJson, join(dir, 'tfjs', 'group1-shard1of1.bin')], 'model.json', 'ring');
+  });
+
+  it('a dropped Keras .h5 (full model) converts in the page (h5wasm in the browser) like the CLI converter + Node path (1e-4 of max)', async () => {
+    const { m } = await tinyKerasModel();
+    const layers = m.layers
+      .filter((l) => l.weights.length > 0)
+      .map((l) => ({
+        name: l.name,
+        weights: l.getWeights().map((w, i) => ({
+          storedName: `${l.name}/${l.weights[i].originalName.split('/').pop()}:0`,
+          shape: w.shape,
+          data: w.dataSync() as Float32Array,
+        })),
+      }));
+    const h5 = join(dir, 'tiny.h5');
+    await writeFullModelH5(h5, layers, m.toJSON(null, false));
+    await expectConvertedLikeCli([h5], 'tiny.h5', 'triangle');
   });
 
   it('a browser without WebGPU gets one sentence naming the browsers and flags that have it, not a blank page', async () => {

@@ -17,4 +17,5 @@ export const BROWSER_EDGES: readonly BrowserEdge[] = [
   { find: /^(\.\.?\/)+platform\/dawn-gpu\.js$/, replacement: here('./browser-gpu.ts') },
   { find: /^(\.\.?\/)+platform\/napi-canvas\.js$/, replacement: here('./html-canvas.ts') },
   { find: /^\.\/onnx-schema-file\.js$/, replacement: here('./onnx-schema.ts') },
+  { find: /^\.\/hdf5\.js$/, replacement: here('./hdf5-browser.ts') },
 ];

@@ -1,4 +1,4 @@
-// A dropped ONNX or TF.js layers model converted in the page with the converter's own importers: the
+// A dropped ONNX, Keras H5 or TF.js layers model converted in the page with the converter's own importers: the
 // same graph and parameters `tools/convert-weights` would write, held in memory as a weights file. The
 // input scaling is in neither file, so the page asks for it (the converter's --preprocess).
 import { inferShapes, sha256Hex, WeightFileError, type PreprocessingMode, type WeightsFile } from '../../src/browser.js';
@@ -27,6 +27,15 @@ async function asWeights(file: string, bytes: Uint8Array, format: string, import
 
 export async function onnxWeights(file: string, bytes: Uint8Array, preprocessing: PreprocessingMode): Promise<WeightsFile> {
   return asWeights(file, bytes, 'onnx', await importOnnx(file, decodeOnnxModel(bytes, file)), preprocessing);
+}
+
+/** A Keras .h5 (full model: topology and weights) through the converter's H5 reader on h5wasm's browser build. */
+export async function kerasH5Weights(file: string, bytes: Uint8Array, preprocessing: PreprocessingMode): Promise<WeightsFile> {
+  // Loaded on demand: h5wasm is 4 MB of WebAssembly.
+  const { putHdf5 } = await import('../platform/hdf5-browser.js');
+  const { readKerasH5 } = await import('../../tools/convert-weights/keras-h5.js');
+  const contents = await readKerasH5(await putHdf5(file, bytes));
+  return asWeights(file, bytes, 'keras-h5', importKeras(file, contents), preprocessing);
 }
 
 /** model.json and the shard files dropped with it, found by the paths model.json lists (or their base names). */

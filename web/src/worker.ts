@@ -4,7 +4,7 @@ import {
   chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, memoryStats, modelFromWeights, modelInputPixels, parseWeightsFile, summarize, WeightFileError,
   type Model, type RgbImage, type Tensor, type WeightsFile,
 } from '../../src/browser.js';
-import { onnxWeights, tfjsWeights } from './convert-model.js';
+import { kerasH5Weights, onnxWeights, tfjsWeights } from './convert-model.js';
 import type { Envelope, ModelInfo, Reply, Request } from './protocol.js';
 
 let model: Model | undefined;
@@ -21,8 +21,9 @@ async function weightsOf(req: Extract<Request, { kind: 'load' }>): Promise<{ wei
   if (/\.json$/i.test(file)) {
     return { weights: await tfjsWeights(file, bytes, new Map(Object.entries(req.shards ?? {})), preprocessing), notes: converted('TF.js') };
   }
-  if (/\.(h5|hdf5|keras)$/i.test(file)) {
-    throw new WeightFileError(file, "Keras H5 files are not converted in the page yet: convert it with 'npx tsx tools/convert-weights/index.ts' and drop the .safetensors");
+  if (/\.(h5|hdf5)$/i.test(file)) return { weights: await kerasH5Weights(file, bytes, preprocessing), notes: converted('Keras H5') };
+  if (/\.keras$/i.test(file)) {
+    throw new WeightFileError(file, 'Keras 3 .keras archives are not read: save the model as .h5 (model.save("x.h5")) or convert it to TF.js');
   }
   return { weights: parseWeightsFile(bytes, file), notes: [] };
 }
