@@ -56,15 +56,19 @@ let client: WorkerClient | undefined;
 let progressStarted = 0;
 let progressTimer: number | undefined;
 
-function progress(stage: string | undefined): void {
+/** Shows the stage and its elapsed time; a counted stage (Score-CAM channels, SmoothGrad samples…) fills the bar. */
+function progress(stage: string | undefined, fraction?: number): void {
   const box = $('progress');
   window.clearInterval(progressTimer);
   if (stage === undefined) {
     box.hidden = true;
     return;
   }
+  const bar = box.querySelector('progress');
+  if (bar && fraction !== undefined) bar.value = fraction;
+  else bar?.removeAttribute('value');
+  if (box.hidden) progressStarted = performance.now();
   box.hidden = false;
-  progressStarted = performance.now();
   const tick = () => ($('progress-text').textContent = `${stage} — ${((performance.now() - progressStarted) / 1000).toFixed(1)} s`);
   tick();
   progressTimer = window.setInterval(tick, 200);

@@ -33,7 +33,7 @@ export type Reply =
   | { kind: 'evolution'; result: EvolutionResult }
   | { kind: 'gradflow'; result: GradflowResult }
   | { kind: 'memory'; stats: MemoryStats }
-  | { kind: 'progress'; stage: string }
+  | { kind: 'progress'; stage: string; /** done / total, when the work counts its steps */ fraction?: number }
   | { kind: 'error'; message: string };
 
 export interface Envelope<T> {

@@ -3,7 +3,7 @@
 // reloads the current model before it takes the next request.
 import type { Envelope, Reply, Request } from './protocol.js';
 
-type Settle = { resolve: (r: Reply) => void; reject: (e: Error) => void; onProgress: (stage: string) => void };
+type Settle = { resolve: (r: Reply) => void; reject: (e: Error) => void; onProgress: (stage: string, fraction?: number) => void };
 
 export class CancelledError extends Error {
   constructor() {
@@ -30,7 +30,7 @@ export class WorkerClient {
       const { id, body } = event.data;
       const settle = this.pending.get(id);
       if (!settle) return;
-      if (body.kind === 'progress') return settle.onProgress(body.stage);
+      if (body.kind === 'progress') return settle.onProgress(body.stage, body.fraction);
       this.pending.delete(id);
       if (body.kind === 'error') settle.reject(new Error(body.message));
       else settle.resolve(body);
@@ -42,7 +42,7 @@ export class WorkerClient {
     return w;
   }
 
-  private send(req: Request, onProgress: (stage: string) => void): Promise<Reply> {
+  private send(req: Request, onProgress: (stage: string, fraction?: number) => void): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject, onProgress });
@@ -51,7 +51,7 @@ export class WorkerClient {
   }
 
   /** Requests run one after another, in the order made. */
-  request(req: Request, onProgress: (stage: string) => void = () => {}): Promise<Reply> {
+  request(req: Request, onProgress: (stage: string, fraction?: number) => void = () => {}): Promise<Reply> {
     const run = async () => {
       const reply = await this.send(req, onProgress);
       if (req.kind === 'load') this.lastLoad = req;

@@ -70,8 +70,10 @@ async function handle(id: number, req: Request): Promise<Reply> {
       post(id, { kind: 'progress', stage: `loading ${req.file}` });
       return { kind: 'load', model: await load(req) };
     case 'explain':
-      post(id, { kind: 'progress', stage: `${req.options.method}: forward and backward on the GPU` });
-      return { kind: 'explain', explanation: await explain(loaded(), req.image, req.options) };
+      const { method } = req.options;
+      post(id, { kind: 'progress', stage: `${method}: forward and backward on the GPU` });
+      const onProgress = (done: number, total: number) => post(id, { kind: 'progress', stage: `${method}: ${done} of ${total}`, fraction: done / total });
+      return { kind: 'explain', explanation: await explain(loaded(), req.image, { ...req.options, onProgress }) };
     case 'evolution': {
       const m = loaded();
       const nodes = evolutionNodes(m.definition, 'blocks');
