@@ -1,41 +1,37 @@
 // Explanations on the full-size networks (random weights, one image): ours through the library's
-// own entry point (computeLowres: the forward, the read-back of the logits, the backward, the
-// read-back of what the map needs and the map itself on the CPU), against the same networks built
-// with @tensorflow/tfjs-layers on tfjs-backend-webgpu on the same adapter (forward, and forward +
-// backward to the input with tf.grad). tfjs has no Grad-CAM of its own; its forward is the floor
-// of one.
+// own entry points (computeLowres, evolution: the forward, the read-backs, the backward, the map on
+// the CPU), against the same networks built with @tensorflow/tfjs-layers on tfjs-backend-webgpu on
+// the same adapter (forward, and forward + backward to the input with tf.grad). tfjs has no
+// Grad-CAM of its own; its forward is the floor of one. Two rows compare ours with ours, as the
+// issue's targets do: evolution at every block output against Grad-CAM (one forward + one backward
+// each), and SmoothGrad's 25 samples in one batch against one forward + backward to the input.
 import { tensor, tidy, type Tensor } from '../src/tensor/index.js';
 import { computeLowres } from '../src/methods/index.js';
+import { evolution } from '../src/analyses/evolution.js';
+import { evolutionNodes } from '../src/analyses/evolution-nodes.js';
 import type { Model } from '../src/models/index.js';
-import { peerErrors, tfjsLayersPeer, type PeerModel } from './peer-models.js';
+import { peerErrors, tfjsLayersPeer } from './peer-models.js';
 import type { Tf } from './peer-tfjs.js';
 import { randomNativeModel } from './random-weights.js';
-import { time, type Timing } from './timing.js';
+import type { BenchRow, Suite } from './rows.js';
+import type { Step } from './timing.js';
 
 export interface ModelBenchCase {
   model: string;
   size: number;
   /** The default Grad-CAM target (the model definition's). */
   target: string;
-  /** Also time guided backprop (backward to the input under the guided ReLU override). */
-  guided: boolean;
 }
 
 export const MODEL_CASES: readonly ModelBenchCase[] = [
-  { model: 'resnet50v2', size: 224, target: 'post_relu', guided: true },
-  { model: 'inceptionv3', size: 299, target: 'mixed10', guided: false },
-  { model: 'vgg16', size: 224, target: 'block5_conv3', guided: false },
+  { model: 'resnet50v2', size: 224, target: 'post_relu' },
+  { model: 'inceptionv3', size: 299, target: 'mixed10' },
+  { model: 'vgg16', size: 224, target: 'block5_conv3' },
 ];
 
-export interface ModelRow {
-  model: string;
-  what: string;
-  ours: Timing;
-  theirs?: Timing;
-  theirsWhat?: string;
-}
+export const SMOOTHGRAD_SAMPLES = 25;
 
-function randomImage(size: number): Float32Array {
+export function randomImage(size: number): Float32Array {
   const a = new Float32Array(size * size * 3);
   let s = 12345;
   for (let i = 0; i < a.length; i++) {
@@ -51,92 +47,88 @@ async function ourForward(model: Model, x: Tensor): Promise<void> {
   r.logits.dispose();
 }
 
-/** Times our cases for one network; `runs` timed runs after one warm-up each. */
-async function oursFor(c: ModelBenchCase, runs: number, log: (line: string) => void): Promise<Map<string, Timing>> {
-  const model = randomNativeModel(c.model);
-  const x = tensor(randomImage(c.size), [1, c.size, c.size, 3]);
-  const out = new Map<string, Timing>();
-  const measure = async (what: string, step: () => Promise<void>) => {
-    out.set(what, await time(step, runs, 1));
-    log(`  measured ours: ${c.model} ${what}`);
+export interface ModelPairs {
+  /** Pairs for rows whose runs take about a second. */
+  pairs: number;
+  /** Pairs for rows with tfjs' forward + tf.grad or SmoothGrad (tens of seconds a run here). */
+  slowPairs: number;
+}
+
+function suiteFor(c: ModelBenchCase, tf: Tf | undefined, n: ModelPairs): Suite {
+  return {
+    name: c.model,
+    build: async () => {
+      const model = randomNativeModel(c.model);
+      const x = tensor(randomImage(c.size), [1, c.size, c.size, 3]);
+      const peer = tf ? await tfjsLayersPeer(tf, c.model) : undefined;
+      const tx = tf?.tensor4d(randomImage(c.size), [1, c.size, c.size, 3]);
+      const errors = tf ? peerErrors(tf) : undefined;
+      const theirsFailure = () => errors?.take()[0];
+      const peerForward: Step | undefined = peer && tx && (async () => {
+        const y = peer.forward(tx);
+        await y.data();
+        y.dispose();
+      });
+      const peerGrad: Step | undefined = peer && tx && !peer.partial ? async () => {
+        const g = peer.inputGradient(tx, 1);
+        await g.data();
+        g.dispose();
+      } : undefined;
+      const forwardName = `tfjs-webgpu forward${peer?.partial ? ` (${peer.partial})` : ''}`;
+      const gradcam: Step = async () => void (await computeLowres(model, x, { method: 'gradcam', node: c.target }));
+      const saliency: Step = async () => void (await computeLowres(model, x, { method: 'saliency' }));
+      const rows: BenchRow[] = [
+        { name: `${c.model} forward`, ours: () => ourForward(model, x), theirs: peerForward, theirsName: forwardName, pairs: n.pairs, warmup: 1, theirsFailure },
+        { name: `${c.model} Grad-CAM at ${c.target}`, ours: gradcam, theirs: peerForward, theirsName: forwardName, pairs: n.pairs, warmup: 1, theirsFailure },
+        {
+          name: `${c.model} forward + backward to the input (saliency)`,
+          ours: saliency,
+          theirs: peerGrad,
+          theirsName: 'tfjs-webgpu forward + tf.grad',
+          pairs: n.slowPairs,
+          warmup: 1,
+          theirsFailure,
+        },
+      ];
+      if (c.model === 'resnet50v2') {
+        const nodes = evolutionNodes(model.definition, 'blocks');
+        rows.push(
+          {
+            name: `${c.model} evolution, Grad-CAM at ${nodes.length} block outputs`,
+            ours: async () => void (await evolution(model, x, { method: 'gradcam', nodes })),
+            theirs: gradcam,
+            theirsName: `ours: Grad-CAM at ${c.target}`,
+            pairs: n.pairs,
+            warmup: 1,
+            target: '≤ 2.2',
+          },
+          {
+            name: `${c.model} SmoothGrad, ${SMOOTHGRAD_SAMPLES} samples in one batch`,
+            ours: async () => void (await computeLowres(model, x, { method: 'smoothgrad', samples: SMOOTHGRAD_SAMPLES, batchSize: SMOOTHGRAD_SAMPLES })),
+            theirs: saliency,
+            theirsName: 'ours: forward + backward to the input',
+            pairs: n.slowPairs,
+            // Its kernels are those of the saliency row before it, already compiled; a warm-up
+            // would be another 25 forwards and backwards.
+            warmup: 0,
+            target: `≤ ${SMOOTHGRAD_SAMPLES}`,
+          },
+        );
+      }
+      return {
+        rows,
+        dispose: () => {
+          x.dispose();
+          model.dispose();
+          tx?.dispose();
+          peer?.dispose();
+          errors?.stop();
+        },
+      };
+    },
   };
-  try {
-    await measure('forward', () => ourForward(model, x));
-    await measure(`Grad-CAM at ${c.target}`, async () => void (await computeLowres(model, x, { method: 'gradcam', node: c.target })));
-    await measure('forward + backward to the input (saliency)', async () => void (await computeLowres(model, x, { method: 'saliency' })));
-    if (c.guided) await measure('guided backprop (backward to the input)', async () => void (await computeLowres(model, x, { method: 'guided-backprop' })));
-  } finally {
-    x.dispose();
-    model.dispose();
-  }
-  return out;
 }
 
-interface PeerTimings {
-  forward?: Timing;
-  backward?: Timing;
-  /** What the peer's forward covers when not the whole network. */
-  partial?: string;
-  /** Why a timing is missing (a WebGPU error on the peer's side). */
-  failure?: string;
-}
-
-async function theirsFor(tf: Tf, c: ModelBenchCase, runs: number, backward: boolean, log: (line: string) => void): Promise<PeerTimings> {
-  const errors = peerErrors(tf);
-  const peer: PeerModel = await tfjsLayersPeer(tf, c.model);
-  const x = tf.tensor4d(randomImage(c.size), [1, c.size, c.size, 3]);
-  const out: PeerTimings = { partial: peer.partial };
-  const checked = (what: string, t: Timing): Timing | undefined => {
-    const failed = errors.take();
-    if (failed.length === 0) return t;
-    out.failure = `${what} failed: ${failed[0]}`;
-    log(`  tfjs-webgpu ${c.model} ${out.failure}`);
-    return undefined;
-  };
-  try {
-    out.forward = checked('forward', await time(async () => {
-      const y = peer.forward(x);
-      await y.data();
-      y.dispose();
-    }, runs, 1));
-    log(`  measured tfjs-webgpu: ${c.model} forward${peer.partial ? ` (${peer.partial})` : ''}`);
-    if (!backward || peer.partial) return out;
-    // tf.grad to the input takes 5-10× the forward there: one timed run.
-    out.backward = checked('forward + backward', await time(async () => {
-      const g = peer.inputGradient(x, 1);
-      await g.data();
-      g.dispose();
-    }, 1, 1));
-    log(`  measured tfjs-webgpu: ${c.model} forward + backward to the input`);
-  } finally {
-    x.dispose();
-    peer.dispose();
-    errors.stop();
-  }
-  return out;
-}
-
-export interface PeerOptions {
-  tf: Tf;
-  /** Timed forwards (after one warm-up). */
-  runs: number;
-  /** Networks whose forward + tf.grad to the input to time too (minutes each on lavapipe). */
-  backward: ReadonlySet<string>;
-}
-
-/** Our explanations per network, with tfjs-webgpu's forward / forward + backward beside them when a peer is given. */
-export async function benchModels(cases: readonly ModelBenchCase[], runs: number, peer: PeerOptions | undefined, log: (line: string) => void): Promise<ModelRow[]> {
-  const rows: ModelRow[] = [];
-  for (const c of cases) {
-    const ours = await oursFor(c, runs, log);
-    const theirs = peer ? await theirsFor(peer.tf, c, peer.runs, peer.backward.has(c.model), log) : undefined;
-    for (const [what, timing] of ours) {
-      // Grad-CAM's backward stops at the target, so tfjs' forward is what it compares with.
-      const forwardLike = what === 'forward' || what.startsWith('Grad-CAM');
-      const peerTiming = forwardLike ? theirs?.forward : theirs?.backward;
-      const peerWhat = forwardLike ? (theirs?.partial ? `forward: ${theirs.partial}` : 'forward') : 'forward + tf.grad to the input';
-      rows.push({ model: c.model, what, ours: timing, theirs: peerTiming, theirsWhat: peerTiming ? peerWhat : theirs?.failure });
-    }
-  }
-  return rows;
+export function modelSuites(tf: Tf | undefined, n: ModelPairs): Suite[] {
+  return MODEL_CASES.map((c) => suiteFor(c, tf, n));
 }

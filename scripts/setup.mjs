@@ -2,7 +2,7 @@
 // Prepares a fresh clone: npm dependencies, then a WebGPU adapter (a software Vulkan driver on
 // machines without a GPU). Node built-ins only, so it runs before `npm install`. Idempotent and
 // silent when everything is in place. `--test` also installs what the tests read (ONNX's
-// official node tests, Chromium).
+// official node tests, Chromium, PyTorch and torchvision for the ONNX exports).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -121,6 +121,9 @@ const runtimePackages = [['fonts-dejavu-core', '/usr/share/fonts/truetype/dejavu
 const testPackages = [
   ['libonnx-testdata', '/usr/share/libonnx-testdata/data/node'],
   ['chromium', '/usr/bin/chromium'],
+  // torch 1.13 / torchvision 0.14 export the torchvision nets the ONNX importer is tested on (test/fixtures/torchvision-zoo.ts).
+  ['python3-torch', '/usr/lib/python3/dist-packages/torch/__init__.py'],
+  ['python3-torchvision', '/usr/lib/python3/dist-packages/torchvision/__init__.py'],
 ];
 
 function ensurePackages(wanted, what) {

@@ -26,6 +26,7 @@ interface ExplainFlags {
   steps?: number;
   batchSize?: number;
   seed?: number;
+  resume?: boolean;
 }
 
 /** Method-specific flags: the method option each sets. */
@@ -50,7 +51,7 @@ export function explainCommand(finished: (status: number) => void): Command {
       'Explain what the model looked at: for each image write <out>/<stem>.<method>.png (the heat map over the picture, at its original size), ' +
         '<stem>.<method>.heatmap.png (the map alone) and <stem>.<method>.json (every number behind them); guided methods also write <stem>.<method>.gradient.png.',
     )
-    .argument('<image...>', 'PNG or JPEG files')
+    .argument('<image...>', "PNG or JPEG files, directories (searched recursively; images found by content) or glob patterns ('photos/**/*.jpg', quoted)")
     .option('--model <name|file>', `a zoo name (weights/<name>.safetensors) or a .safetensors file (default: ${DEFAULT_MODEL}, the bundled model)`)
     .option('--layer <node>', "'auto' (the last full feature map), a node name, or '<node>:input' for a node's input (see the 'layers' verb)", 'auto')
     .addOption(new Option('--method <name>', `one of ${METHOD_NAMES.join(', ')}`).default('gradcam').argParser(parse.method))
@@ -59,6 +60,7 @@ export function explainCommand(finished: (status: number) => void): Command {
     .option('--out <dir>', 'output directory (created when missing)', 'out')
     .addOption(new Option('--colormap <name>', COLORMAP_NAMES.join(' | ')).default(DEFAULT_COLORMAP).argParser(parse.colormapName))
     .option('--alpha <a>', 'heat-map weight in the overlay, 0..1', parse.fraction, DEFAULT_ALPHA)
+    .option('--resume', "skip images whose outputs exist from a run with the same model, weights, method, node, class and options")
     .option('--json', 'also print the JSON documents to stdout (one document; an array for several images) instead of the report')
     .option('--max-channels <n>', `scorecam: score at most this many channels (default ${SCORECAM_DEFAULT_MAX_CHANNELS})`, parse.positiveInteger)
     .option('--samples <n>', `smoothgrad: noisy copies (default ${SMOOTHGRAD_DEFAULT_SAMPLES})`, parse.positiveInteger)
@@ -76,7 +78,10 @@ export function explainCommand(finished: (status: number) => void): Command {
         '',
         'Several images share one model load. An image that cannot be read is reported (one line on stderr) and',
         'skipped; the others are still explained, and the exit status is then 2. Each image\'s files are written',
-        'together or not at all.',
+        'together or not at all. A directory\'s tree is mirrored under --out. With a directory, a glob, several images',
+        'or --resume, <out>/summary.jsonl (one line per image as it finishes) and <out>/summary.csv list every image',
+        'with its class, label, probability, status (explained, skipped, failed) and files. Ctrl-C stops after',
+        'removing the image in progress and writing the summary (exit 130); --resume then continues.',
         '',
         'Exit status: 0 done, 2 bad input (unreadable image, unknown layer/class/method, weights problem, no GPU adapter),',
         '1 internal error.',
@@ -85,6 +90,8 @@ export function explainCommand(finished: (status: number) => void): Command {
         '  npx gradscope explain photo.jpg',
         '  npx gradscope explain a.png b.png --model vgg16 --method gradcam++ --class "tabby cat" --out maps',
         '  npx gradscope explain photo.jpg --layer conv4_block6_out --colormap viridis --json > photo.json',
+        "  npx gradscope explain photos/ --out maps --resume",
+        "  npx gradscope explain 'shoot/**/*.jpg' --method layercam",
       ].join('\n'),
     )
     .action(async (images: string[], flags: ExplainFlags, cmd: Command) => {
@@ -110,7 +117,11 @@ export function explainCommand(finished: (status: number) => void): Command {
         render: { colormap: flags.colormap, alpha: flags.alpha },
         json: flags.json === true,
         methodOptions,
+        readOptions: Object.fromEntries(
+          Object.entries(methodOptions).filter(([key, value]) => value !== undefined && METHODS[flags.method].reads.includes(key as keyof MethodOptions)),
+        ),
         ignoredOptions: ignored,
+        resume: flags.resume === true,
       };
       finished(await runExplain(job));
     });

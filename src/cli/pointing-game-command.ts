@@ -55,7 +55,7 @@ export function heldOutScene(scenes: HeldOutScenes, index: number): PointingScen
 }
 
 /** Only a model of the scenes can be scored on them: same classes in the same order, square input. */
-function checkScenesModel(model: Model): number {
+export function checkScenesModel(model: Model): number {
   const { labels, inputSize } = model.definition;
   if (labels.length !== SHAPE_CLASSES.length || labels.some((l, i) => l !== SHAPE_CLASSES[i])) {
     const shown = labels.length > 8 ? `${labels.length} labels (${labels.slice(0, 3).join(', ')}, …)` : `labels ${labels.join(', ')}`;

@@ -8,7 +8,9 @@ import { evolutionCommand } from './evolution-command.js';
 import { explainCommand } from './explain-command.js';
 import { gradflowCommand } from './gradflow-command.js';
 import { layersCommand } from './layers-command.js';
+import { evaluateCommand } from './evaluate-command.js';
 import { pointingGameCommand } from './pointing-game-command.js';
+import { sanityCommand } from './sanity-command.js';
 import { isCliChild, markNoAdapter, RAW_STDERR_ENV } from './respawn.js';
 
 function version(): string {
@@ -25,6 +27,8 @@ function program(finished: (status: number) => void): Command {
     .addCommand(evolutionCommand(finished))
     .addCommand(gradflowCommand(finished))
     .addCommand(pointingGameCommand(finished))
+    .addCommand(sanityCommand(finished))
+    .addCommand(evaluateCommand(finished))
     .addHelpText(
       'after',
       [

@@ -16,7 +16,7 @@ export const TERMINAL_FD_ENV = 'GRADSCOPE_CLI_TERMINAL_FD';
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Verbs that start the GPU (and so run behind the stderr filter). */
-const GPU_VERBS = new Set(['explain', 'evolution', 'gradflow', 'pointing-game']);
+const GPU_VERBS = new Set(['explain', 'evolution', 'gradflow', 'pointing-game', 'sanity', 'evaluate']);
 
 /** Whether this argument list will start the GPU (asking for help does not). */
 export function startsGpu(argv: readonly string[]): boolean {

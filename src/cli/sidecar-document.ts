@@ -3,6 +3,7 @@
 import { sidecarJson, type Explanation, type RenderOptions } from '../methods/index.js';
 import type { WeightsRecord } from './model-source.js';
 import type { WrittenFiles } from './report.js';
+import type { ExplainRequest } from './resume.js';
 
 export interface ImageRecord {
   file: string;
@@ -10,9 +11,12 @@ export interface ImageRecord {
   height: number;
 }
 
-export function sidecarDocument(expl: Explanation, rendering: RenderOptions, weights: WeightsRecord, image: ImageRecord, files: WrittenFiles): Record<string, unknown> {
+/** `request`: what the files depend on, which `explain --resume` compares (see resume.ts). */
+export function sidecarDocument(
+  expl: Explanation, rendering: RenderOptions, weights: WeightsRecord, image: ImageRecord, files: WrittenFiles, request?: ExplainRequest,
+): Record<string, unknown> {
   const base = JSON.parse(sidecarJson(expl, rendering)) as Record<string, unknown>;
-  return { model: base.model, weights, image, ...base, files };
+  return { model: base.model, weights, image, ...base, files, ...(request ? { request } : {}) };
 }
 
 /** A failed image in the --json output, so that entries line up with the images given. */

@@ -18,7 +18,7 @@ import type { Conventions, LowresResult, MethodRequest } from './types.js';
 async function oneGradientCam(formula: CamFormula, model: Model, input: Tensor, request: MethodRequest): Promise<LowresResult> {
   const r = await nodeCams(model, input, [requireNode(request)], [{ name: request.method, formula }], request.classIndex);
   const m = r.maps[0];
-  return { map: m.map, status: m.status, classIndex: r.classIndex, logits: r.logits, nodeShape: m.shape, details: { forwards: 1 }, notes: [] };
+  return { map: m.map, signed: m.signed, status: m.status, classIndex: r.classIndex, logits: r.logits, nodeShape: m.shape, details: { forwards: 1 }, notes: [] };
 }
 
 function gradientCam(formula: CamFormula, conventions: Conventions): GradientCamEntry {
@@ -55,9 +55,10 @@ const eigencam: MethodEntry = {
       const a = forward.activation(node);
       assertFeatureMap(request.method, node, a);
       const [logits, values] = await Promise.all([forward.logits.read(), a.read()]);
-      const { map, status } = rectify(eigencamProjection(nodeValues(a.shape, values)), `eigencam at '${node}'`);
+      const { map, status, signed } = rectify(eigencamProjection(nodeValues(a.shape, values)), `eigencam at '${node}'`);
       const classIndex = request.classIndex ?? argmax(logits);
-      return { map: { height: a.shape[1], width: a.shape[2], data: map }, status, classIndex, logits, nodeShape: a.shape, details: { forwards: 1 }, notes: [] };
+      const size = { height: a.shape[1], width: a.shape[2] };
+      return { map: { ...size, data: map }, signed: { ...size, data: signed }, status, classIndex, logits, nodeShape: a.shape, details: { forwards: 1 }, notes: [] };
     } finally {
       forward.dispose();
     }
@@ -83,12 +84,13 @@ const scorecam: MethodEntry = {
     const maxChannels = request.scoreCamMaxChannels ?? SCORECAM_DEFAULT_MAX_CHANNELS;
     const batchSize = request.batchSize ?? SCORECAM_DEFAULT_BATCH;
     const r = await scoreCam(model, input, node, { classIndex: request.classIndex, maxChannels, batchSize, onProgress: request.onProgress });
-    const { map, status } = rectify(r.preRelu, `scorecam at '${node}'`);
+    const { map, status, signed } = rectify(r.preRelu, `scorecam at '${node}'`);
     const notes = r.channels.length < r.shape[3]
       ? [`Score-CAM scored ${r.channels.length} of ${r.shape[3]} channels (those with the largest spatial variance; raise scoreCamMaxChannels for more).`]
       : [];
     return {
-      map: { height: r.shape[1], width: r.shape[2], data: map }, status, classIndex: r.classIndex, logits: r.logits, nodeShape: r.shape,
+      map: { height: r.shape[1], width: r.shape[2], data: map }, signed: { height: r.shape[1], width: r.shape[2], data: signed },
+      status, classIndex: r.classIndex, logits: r.logits, nodeShape: r.shape,
       details: { forwards: r.forwards, batchSize, channels: r.channels.length, maxChannels }, notes,
     };
   },

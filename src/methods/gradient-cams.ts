@@ -24,6 +24,8 @@ export interface NodeMap<N extends string = string> {
   shape: Shape;
   /** After the method's ReLU. */
   map: Map2d;
+  /** Before it. */
+  signed: Map2d;
   status: MapStatus;
 }
 
@@ -70,8 +72,9 @@ export async function nodeCams<N extends string>(
       list.map((m): NodeMap<N> => {
         const shape = forward.activation(node).shape;
         const pre = m.formula(nodeValues(shape, activations[i]), nodeValues(shape, gradients[i]));
-        const { map, status } = rectify(pre, `${m.name} at '${node}'`);
-        return { node, method: m.name, shape, map: { height: shape[1], width: shape[2], data: map }, status };
+        const { map, status, signed } = rectify(pre, `${m.name} at '${node}'`);
+        const size = { height: shape[1], width: shape[2] };
+        return { node, method: m.name, shape, map: { ...size, data: map }, signed: { ...size, data: signed }, status };
       }),
     );
     return { classIndex: cls, logits, maps };

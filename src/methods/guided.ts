@@ -33,6 +33,8 @@ export interface GuidedResult {
   logits: Float32Array;
   classIndex: number;
   map: Map2d;
+  /** The map before its ReLU. */
+  signed: Map2d;
   status: MapStatus;
   inputGradient: InputGradient;
   overriddenRelus: number;
@@ -46,8 +48,8 @@ function gradientOf(input: Tensor, data: Float32Array): InputGradient {
 export async function guidedBackprop(model: Model, input: Tensor, classIndex?: number): Promise<GuidedResult> {
   const pass = await inputGradient(model, input, classIndex, GUIDED);
   const [, height, width, channels] = input.shape;
-  const { map, status } = rectify(overChannels(pass.gradient, channels, maxSigned, -Infinity), 'guided backprop');
-  return { logits: pass.logits, classIndex: pass.classIndex, map: { height, width, data: map }, status, inputGradient: gradientOf(input, pass.gradient), overriddenRelus: pass.overriddenRelus };
+  const { map, status, signed } = rectify(overChannels(pass.gradient, channels, maxSigned, -Infinity), 'guided backprop');
+  return { logits: pass.logits, classIndex: pass.classIndex, map: { height, width, data: map }, signed: { height, width, data: signed }, status, inputGradient: gradientOf(input, pass.gradient), overriddenRelus: pass.overriddenRelus };
 }
 
 /**
@@ -84,6 +86,7 @@ export async function guidedGradcam(model: Model, input: Tensor, node: string, c
       logits,
       classIndex: cls,
       map: { height, width, data: rectified.map },
+      signed: { height, width, data: rectified.signed },
       status,
       inputGradient: gradientOf(input, gradient),
       overriddenRelus: guided.overriddenRelus,

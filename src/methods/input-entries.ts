@@ -4,7 +4,7 @@ import { LOGIT } from './conventions.js';
 import { guidedBackprop, guidedGradcam, keptActivationsNote } from './guided.js';
 import {
   COMPLETENESS_TOLERANCE, GRADIENT_DEFAULT_BATCH, IG_DEFAULT_STEPS, SMOOTHGRAD_DEFAULT_NOISE, SMOOTHGRAD_DEFAULT_SAMPLES,
-  integratedGradients, inputGradient, maxAbs, overChannels, smoothGrad, sum,
+  integratedGradients, inputGradient, largestMagnitude, maxAbs, overChannels, smoothGrad, sum,
 } from './input-gradients.js';
 import { rectify } from './map-status.js';
 import { requireNode, type MethodEntry } from './method-entry.js';
@@ -31,7 +31,7 @@ const guidedBackpropEntry: MethodEntry = {
   async compute(model, input, request) {
     const r = await guidedBackprop(model, input, request.classIndex);
     return {
-      map: r.map, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
+      map: r.map, signed: r.signed, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
       overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: guidedNotes(model),
     };
   },
@@ -52,7 +52,7 @@ const guidedGradcamEntry: MethodEntry = {
   async compute(model, input, request) {
     const r = await guidedGradcam(model, input, requireNode(request), request.classIndex);
     return {
-      map: r.map, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
+      map: r.map, signed: r.signed, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
       overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: guidedNotes(model),
     };
   },
@@ -70,7 +70,8 @@ const saliency: MethodEntry = {
     const [, height, width, channels] = input.shape;
     const pass = await inputGradient(model, input, request.classIndex);
     const { map, status } = rectify(overChannels(pass.gradient, channels, maxAbs, 0), 'saliency');
-    return { map: { height, width, data: map }, status, classIndex: pass.classIndex, logits: pass.logits, nodeShape: input.shape, details: { forwards: 1 }, notes: [] };
+    const signed = Float32Array.from(overChannels(pass.gradient, channels, largestMagnitude, 0));
+    return { map: { height, width, data: map }, signed: { height, width, data: signed }, status, classIndex: pass.classIndex, logits: pass.logits, nodeShape: input.shape, details: { forwards: 1 }, notes: [] };
   },
 };
 
@@ -121,8 +122,8 @@ const integratedGradientsEntry: MethodEntry = {
     const steps = request.steps ?? IG_DEFAULT_STEPS;
     const batchSize = request.batchSize ?? GRADIENT_DEFAULT_BATCH;
     const r = await integratedGradients(model, input, { classIndex: request.classIndex, steps, batchSize, onProgress: request.onProgress });
-    const perPixel = overChannels(r.attributions, channels, sum, 0).map(Math.abs);
-    const { map, status } = rectify(perPixel, 'integrated gradients');
+    const channelSum = overChannels(r.attributions, channels, sum, 0);
+    const { map, status } = rectify(channelSum.map(Math.abs), 'integrated gradients');
     const c = r.completeness;
     const notes = c.relativeError > COMPLETENESS_TOLERANCE
       ? [
@@ -131,7 +132,8 @@ const integratedGradientsEntry: MethodEntry = {
       ]
       : [];
     return {
-      map: { height, width, data: map }, status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape, completeness: c,
+      map: { height, width, data: map }, signed: { height, width, data: Float32Array.from(channelSum) }, status, classIndex: r.classIndex, logits: r.logits,
+      nodeShape: input.shape, completeness: c,
       details: { forwards: r.forwards + 1, batchSize, steps }, notes,
     };
   },

@@ -59,6 +59,8 @@ export function overChannels(values: ArrayLike<number>, channels: number, reduce
 
 export const maxAbs = (acc: number, v: number) => Math.max(acc, Math.abs(v));
 export const maxSigned = (acc: number, v: number) => Math.max(acc, v);
+/** The value of largest magnitude, with its sign (saliency's signed map). */
+export const largestMagnitude = (acc: number, v: number) => (Math.abs(v) > Math.abs(acc) ? v : acc);
 export const sum = (acc: number, v: number) => acc + v;
 
 /** Logits of the unmodified input (no tape). */

@@ -5,6 +5,8 @@ import type { MapStatus } from './types.js';
 export interface RectifiedMap {
   map: Float32Array;
   status: MapStatus;
+  /** The values before the ReLU (the signed map). */
+  signed: Float32Array;
 }
 
 /**
@@ -25,7 +27,7 @@ export function rectify(preRelu: ArrayLike<number>, what: string): RectifiedMap 
       anyNegative = true;
     }
   }
-  return { map, status: statusOf(map, anyPositive, anyNegative) };
+  return { map, status: statusOf(map, anyPositive, anyNegative), signed: Float32Array.from(preRelu) };
 }
 
 function statusOf(map: Float32Array, anyPositive: boolean, anyNegative: boolean): MapStatus {

@@ -156,6 +156,12 @@ export interface LowresRequest extends MethodRequest {
 
 export interface LowresResult {
   map: Map2d;
+  /**
+   * The map before the method's final ReLU (CAMs, guided methods) or absolute value (saliency: the
+   * gradient of the channel with the largest magnitude; integrated gradients: the channel sum), at
+   * the map's resolution; absent for SmoothGrad, a mean of absolute values.
+   */
+  signed?: Map2d;
   /** Status of the map (see MapStatus), judged on the values before the method's ReLU. */
   status: MapStatus;
   /** The class explained. */

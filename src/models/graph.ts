@@ -40,7 +40,8 @@ export interface InputNode extends NodeBase {
 
 export interface Conv2dNode extends NodeBase {
   op: 'conv2d';
-  attrs: { filters: number; kernel: Pair; strides: Pair; dilations: Pair; padding: PaddingSpec; useBias: boolean; activation?: Activation };
+  /** groups > 1: grouped convolution, kernel [KH, KW, Cin/groups, filters] (depthwise: groups = Cin); absent = 1. */
+  attrs: { filters: number; kernel: Pair; strides: Pair; dilations: Pair; padding: PaddingSpec; useBias: boolean; activation?: Activation; groups?: number };
 }
 
 export interface BatchNormNode extends NodeBase {
@@ -162,8 +163,53 @@ export interface PreluNode extends NodeBase {
   attrs: { slope: number[] };
 }
 
+/** Axes permuted: output axis i is input axis perm[i] (batch included; ShuffleNet's channel shuffle, NCHW ↔ NHWC). */
+export interface TransposeNode extends NodeBase {
+  op: 'transpose';
+  attrs: { perm: number[] };
+}
+
+/** ONNX Slice: per listed axis (batch included, negative from the end) start, end (clamped) and step. */
+export interface SliceNode extends NodeBase {
+  op: 'slice';
+  attrs: { starts: number[]; ends: number[]; axes: number[]; steps: number[] };
+}
+
+/** Mean, sum, max or min over `axes` (batch excluded, negative from the end); keepdims leaves them as size 1. */
+export interface ReduceNode extends NodeBase {
+  op: 'reducemean' | 'reducesum' | 'reducemax' | 'reducemin';
+  attrs: { axes: number[]; keepdims: boolean };
+}
+
+/** a [..., M, K] · b [..., K, N] with broadcast batch axes (ConvNeXt's Linear on [N, H, W, C]); b is usually a constant node. */
+export interface MatmulNode extends NodeBase {
+  op: 'matmul';
+  attrs: Record<string, never>;
+}
+
+/**
+ * Layer normalization over the last axis (channels of an NHWC map; ConvNeXt, Keras and ONNX
+ * LayerNormalization), with `<node>/gamma` and `<node>/beta` of the channel count when scale/center.
+ */
+export interface LayerNormNode extends NodeBase {
+  op: 'layernorm';
+  attrs: { epsilon: number; scale: boolean; center: boolean };
+}
+
+/** Local response normalization across `size` channels (ONNX LRN: alpha is divided by size). */
+export interface LrnNode extends NodeBase {
+  op: 'lrn';
+  attrs: { size: number; alpha: number; beta: number; bias: number };
+}
+
 export type GraphNode =
   | InputNode
+  | LayerNormNode
+  | LrnNode
+  | TransposeNode
+  | SliceNode
+  | ReduceNode
+  | MatmulNode
   | UnaryNode
   | HardSigmoidNode
   | ClipNode

@@ -5,6 +5,9 @@ import type { OpDescriptor, OpTable } from './op-descriptor.js';
 import { absOp, clipOp, eluOp, erfOp, expOp, geluOp, hardsigmoidOp, hardswishOp, leakyreluOp, logOp, negOp, reciprocalOp } from './ops/activations.js';
 import { seluOp, sigmoidOp, siluOp, softplusOp, sqrtOp, tanhOp } from './ops/activations.js';
 import { batchnormOp } from './ops/batchnorm.js';
+import { transposeOp, sliceOp } from './ops/layout.js';
+import { layernormOp, lrnOp } from './ops/normalize.js';
+import { matmulOp, reducemaxOp, reducemeanOp, reduceminOp, reducesumOp } from './ops/reduce.js';
 import { divOp, maxOp, minOp, mulOp, powOp, preluOp, subOp } from './ops/binary.js';
 import { addOp, reluOp } from './ops/elementwise.js';
 import { denseOp, globalavgpoolOp, globalmaxpoolOp, softmaxOp } from './ops/head.js';
@@ -54,6 +57,15 @@ export const OPS = {
   max: maxOp,
   min: minOp,
   prelu: preluOp,
+  transpose: transposeOp,
+  slice: sliceOp,
+  reducemean: reducemeanOp,
+  reducesum: reducesumOp,
+  reducemax: reducemaxOp,
+  reducemin: reduceminOp,
+  matmul: matmulOp,
+  layernorm: layernormOp,
+  lrn: lrnOp,
 } as const satisfies OpTable;
 
 /** The op kinds, in the table's order. */

@@ -100,13 +100,19 @@ function describe(node: GraphNode): string {
 export function automaticTarget(graph: Graph, shapes: Map<string, Shape> = inferShapes(graph)): AutomaticTarget {
   const index = new GraphIndex(graph);
   const roles = rolesOf(graph, shapes);
-  // clean(n): everything downstream of n is pass-through while still 4-D (anything goes once pooled/flattened).
+  // clean(n): everything downstream of n is pass-through while still 4-D with space (anything goes once pooled/flattened).
   const clean = new Map<string, boolean>();
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const node = graph.nodes[i];
     const consumersClean = (index.consumers.get(node.name) ?? []).every((c) => clean.get(c));
     const fourD = shapes.get(node.name)?.length === 4;
-    clean.set(node.name, consumersClean && (!fourD || descriptorOf(node).roles.target === 'pass-through'));
+    // A node that reads only 1×1 maps (after pooling, a LayerNorm head as in ConvNeXt) has no spatial layout left to mix.
+    const oneByOne = (name: string) => {
+      const s = shapes.get(name);
+      return s?.length !== 4 || s[1] * s[2] === 1;
+    };
+    const pooled = fourD && oneByOne(node.name) && node.inputs.every(oneByOne);
+    clean.set(node.name, consumersClean && (!fourD || pooled || descriptorOf(node).roles.target === 'pass-through'));
   }
   const candidates = graph.nodes.filter((n) => {
     const s = shapes.get(n.name);

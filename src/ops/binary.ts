@@ -1,5 +1,5 @@
 // Elementwise binary ops with NumPy broadcasting, as one table: each entry is its forward WGSL
-// expression of a (v0) and b (v1), and the gradient with respect to each operand as an
+// expression of a (v0) and b (v1) (of type T: f32, or vec4<f32> where strided.ts runs 4 lanes), and the gradient with respect to each operand as an
 // expression of a, b and the upstream gradient g (v2), all read through broadcast views of the
 // output's shape. A gradient is then summed over the axes its operand was broadcast along
 // (e.g. over H and W for the [N, 1, 1, C] gate of squeeze-excitation).
@@ -18,18 +18,17 @@ interface BinaryEntry {
 /**
  * Signed power: |a|^b with a's sign for odd integer b, NaN for a < 0 and fractional b (as
  * NumPy and ONNX), and a⁰ = 1; WGSL's pow is undefined for a < 0 (decomposed LayerNorm squares
- * centred, negative values).
+ * centred, negative values). Written with select so it holds for T = f32 and vec4<f32>; the NaN
+ * goes through a var because WGSL rejects a NaN constant expression.
  */
 const helpers = /* wgsl */ `
-// NaN through a var: WGSL rejects a NaN constant expression.
-fn spow(a: f32, b: f32) -> f32 {
-  if (b == 0.0) { return 1.0; }
+fn spow(a: T, b: T) -> T {
+  var nanBits = 0x7fc00000u;
   let m = pow(abs(a), b);
-  if (a < 0.0) {
-    if (b != floor(b)) { var nanBits = 0x7fc00000u; return bitcast<f32>(nanBits); }
-    if (abs(b % 2.0) == 1.0) { return -m; }
-  }
-  return m;
+  let negative = a < T(0.0);
+  var r = select(m, -m, negative & (abs(b % T(2.0)) == T(1.0)));
+  r = select(r, T(bitcast<f32>(nanBits)), negative & (b != floor(b)));
+  return select(r, T(1.0), b == T(0.0));
 }`;
 
 export const binaryTable = {
@@ -38,12 +37,12 @@ export const binaryTable = {
   mul: { forward: 'v0 * v1', gradA: 'v2 * v1', gradB: 'v2 * v0' },
   div: { forward: 'v0 / v1', gradA: 'v2 / v1', gradB: '-v2 * v0 / (v1 * v1)' },
   /** The gradient for b uses log a where a > 0 and 0 elsewhere, as tfjs. */
-  pow: { forward: 'spow(v0, v1)', gradA: 'v2 * v1 * spow(v0, v1 - 1.0)', gradB: 'select(0.0, v2 * spow(v0, v1) * log(v0), v0 > 0.0)' },
+  pow: { forward: 'spow(v0, v1)', gradA: 'v2 * v1 * spow(v0, v1 - 1.0)', gradB: 'select(T(0.0), v2 * spow(v0, v1) * log(v0), v0 > T(0.0))' },
   /** Ties send the gradient to a (as tfjs and PyTorch's maximum). */
-  max: { forward: 'max(v0, v1)', gradA: 'select(0.0, v2, v0 >= v1)', gradB: 'select(0.0, v2, v0 < v1)' },
-  min: { forward: 'min(v0, v1)', gradA: 'select(0.0, v2, v0 <= v1)', gradB: 'select(0.0, v2, v0 > v1)' },
+  max: { forward: 'max(v0, v1)', gradA: 'select(T(0.0), v2, v0 >= v1)', gradB: 'select(T(0.0), v2, v0 < v1)' },
+  min: { forward: 'min(v0, v1)', gradA: 'select(T(0.0), v2, v0 <= v1)', gradB: 'select(T(0.0), v2, v0 > v1)' },
   /** PReLU: a the input, b the slope (per channel, or anything that broadcasts to a). */
-  prelu: { forward: 'select(v0 * v1, v0, v0 > 0.0)', gradA: 'select(v2 * v1, v2, v0 > 0.0)', gradB: 'select(v2 * v0, 0.0, v0 > 0.0)' },
+  prelu: { forward: 'select(v0 * v1, v0, v0 > T(0.0))', gradA: 'select(v2 * v1, v2, v0 > T(0.0))', gradB: 'select(v2 * v0, T(0.0), v0 > T(0.0))' },
 } satisfies Record<string, BinaryEntry>;
 
 export type BinaryKind = keyof typeof binaryTable;

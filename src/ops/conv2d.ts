@@ -1,7 +1,9 @@
 // 2-D convolution over NHWC activations with HWIO filters, as implicit GEMM (kernels in
-// wgsl/conv2d.ts): the forward, the input gradient (by stride phases) and the filter gradient
-// each run one register-blocked kernel; a 1×1 stride-1 unpadded convolution without an epilogue
-// is a plain GEMM.
+// wgsl/conv2d.ts): the forward, the input gradient and the filter gradient each run one
+// register-blocked kernel; a 1×1 stride-1 unpadded convolution without an epilogue is a plain
+// GEMM. The input gradient runs by stride phases reading the filter transposed, or, at stride 1
+// where it was measured to pay (transposedPays), as the forward kernel itself over dY and a
+// flipped, transposed filter copy.
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 // An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
 // applied in the forward kernel's store instead of as separate passes over the output.
@@ -11,7 +13,7 @@ import { scaleChannels } from './batchnorm.js';
 import { relu } from './relu.js';
 import { gemm, gemmGrid, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
-import { CONV_ROWS, convFilterGradKernel, convForwardKernel, convInputGradKernel, padChannelsKernel } from './wgsl/conv2d.js';
+import { CONV_ROWS, convFilterGradKernel, convForwardKernel, convInputGradKernel, flipTransposeFilterKernel, padChannelsKernel } from './wgsl/conv2d.js';
 
 export interface Conv2dOptions {
   strides?: [number, number];
@@ -202,13 +204,69 @@ function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined
   return y;
 }
 
-function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
-  const dx = empty([g.batch, g.H, g.W, g.Cin]);
-  if (isPointwise(g)) {
-    const pixels = g.batch * g.H * g.W;
-    gemm({ a: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: true, y: { buffer: dx.buffer, rows: pixels, cols: g.Cin } });
+/**
+ * [KH, KW, Cin, Cout] → [KH, KW, Cout, Cin] with the taps reversed (see flipTransposeFilterKernel),
+ * each output channel scaled by the affine's scale when one is given.
+ */
+function flipTransposeFilter(g: ConvGeometry, w: Tensor, affine?: Tensor): Tensor {
+  const wt = empty([g.KH, g.KW, g.Cout, g.Cin]);
+  const vec4 = g.Cin % 4 === 0 && g.Cout % 4 === 0;
+  const n = vec4 ? wt.size / 16 : wt.size;
+  const bindings = [w.buffer, wt.buffer, ...(affine ? [affine.buffer] : [])];
+  dispatch({ wgsl: flipTransposeFilterKernel(vec4, affine !== undefined), bindings, ints: [n, g.KH * g.KW, g.Cin, g.Cout], workgroups: groupsFor(n, 256), flops: wt.size });
+  return wt;
+}
+
+/**
+ * The input gradient as a forward convolution: dX = dY ⊛ flip(W)ᵀ with stride 1, the same
+ * dilation and padding (K−1)·d − p before (the rest after), when that padding is not negative.
+ */
+function transposedGeometry(g: ConvGeometry): ConvGeometry | undefined {
+  if (g.strides[0] !== 1 || g.strides[1] !== 1) return undefined;
+  const [dh, dw] = g.dilations;
+  const top = (g.KH - 1) * dh - g.pad.top, left = (g.KW - 1) * dw - g.pad.left;
+  const bottom = g.H - 1 + (g.KH - 1) * dh - top - (g.OH - 1), right = g.W - 1 + (g.KW - 1) * dw - left - (g.OW - 1);
+  if (Math.min(top, left, bottom, right) < 0) return undefined;
+  return { ...g, H: g.OH, W: g.OW, Cin: g.Cout, Cout: g.Cin, OH: g.H, OW: g.W, pad: { top, bottom, left, right } };
+}
+
+/**
+ * Whether the input gradient runs as the forward kernel over a flipped, transposed filter copy.
+ * Measured on lavapipe, in-process A/B against the phase kernel reading W "nk" (12 interleaved
+ * pairs, idle-equivalent time): 3×3 56×56×64→64 8 % faster, 14×14×256→256 15 % faster; but
+ * 7×7×512→512 5 % slower (the copy of a 2.4 M-float filter outweighs a 25 k-float dX), 1×1
+ * 14×14×1024→256 7 % slower than the plain GEMM, and stride 2 no faster (3×3/2 28×28×128: equal).
+ * So: stride 1, not pointwise, and a filter at most 32 times dX's size (14×14×256: 12×; 7×7×512: 94×).
+ */
+function transposedPays(g: ConvGeometry): boolean {
+  const filter = g.KH * g.KW * g.Cin * g.Cout;
+  return !isPointwise(g) && filter <= 32 * g.batch * g.H * g.W * g.Cin;
+}
+
+/** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
+function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
+  const t = transposedPays(g) ? transposedGeometry(g) : undefined;
+  if (t) {
+    const wt = flipTransposeFilter(g, w, affine);
+    const dx = forward(t, gy, wt, undefined, {});
+    wt.dispose();
     return dx;
   }
+  const gz = affine ? scaleChannels(gy, affine) : gy;
+  const dx = isPointwise(g) ? pointwiseInputGradient(g, gz, w) : phasedInputGradient(g, gz, w);
+  if (gz !== gy) gz.dispose();
+  return dx;
+}
+
+function pointwiseInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
+  const dx = empty([g.batch, g.H, g.W, g.Cin]);
+  const pixels = g.batch * g.H * g.W;
+  gemm({ a: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: true, y: { buffer: dx.buffer, rows: pixels, cols: g.Cin } });
+  return dx;
+}
+
+function phasedInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
+  const dx = empty([g.batch, g.H, g.W, g.Cin]);
   const [sh, sw] = g.strides;
   const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false, unitStride: sh === 1 && sw === 1 });
   const dyPer = g.OH * g.OW * g.Cout, dxPer = g.H * g.W * g.Cin;
@@ -258,6 +316,16 @@ function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
 }
 
 /**
+ * dL/dx of conv2d(x, w, opts) for an x of shape `xShape`, given dL/dy: the backward pass's input
+ * gradient alone (tf.conv2dTranspose's role), without recording anything.
+ */
+export function conv2dInputGradient(xShape: readonly number[], w: Tensor, gy: Tensor, opts: Pick<Conv2dOptions, 'strides' | 'dilations' | 'padding'> = {}): Tensor {
+  const g = convGeometry(xShape, w.shape, opts);
+  if (!sameShape(gy.shape, [g.batch, g.OH, g.OW, g.Cout])) throw new ShapeError(OP, `dy of the output's shape ${fmt([g.batch, g.OH, g.OW, g.Cout])}`, `dy ${fmt(gy.shape)}`);
+  return inputGradient(g, gy, w);
+}
+
+/**
  * conv2d(x [N, H, W, Cin], w [KH, KW, Cin, Cout]) → [N, OH, OW, Cout], with an optional epilogue
  * fused into the store. Gradients: input, filter, bias and residual, each computed only when asked
  * for (the epilogue's affine scales the output gradient first; its coefficients take none).
@@ -287,8 +355,10 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
     saved: [...(w.requiresGrad ? [x] : []), ...(x.requiresGrad ? [w] : []), ...(affine ? [affine] : [])],
     backward: (gy, { needs }) => {
       const grads: (Tensor | null)[] = inputs.map(() => null);
-      const gz = affine && (needs[0] || needs[1] || (biasAt > 0 && needs[biasAt])) ? scaleChannels(gy, affine) : gy;
-      if (needs[0]) grads[0] = inputGradient(g, gz, w);
+      // The input gradient scales by the affine itself (in its filter copy when it makes one): gy
+      // is scaled here only for the filter and bias gradients (an explanation's backward needs neither).
+      const gz = affine && (needs[1] || (biasAt > 0 && needs[biasAt])) ? scaleChannels(gy, affine) : gy;
+      if (needs[0]) grads[0] = inputGradient(g, gy, w, affine);
       if (needs[1]) grads[1] = filterGradient(g, x, gz);
       if (biasAt > 0 && needs[biasAt]) grads[biasAt] = sumToChannels(gz);
       if (residualAt > 0 && needs[residualAt]) grads[residualAt] = gy;

@@ -3,7 +3,8 @@
 // weight is 392 MiB, a binding at most 128 MiB) are processed in chunks whose every operand
 // fits one binding: chunks along K accumulate into Y, chunks along M or N write their own part.
 import { dispatch, fmt, gpu, groupsFor, recordOp, ShapeError, empty, type Tensor } from '../tensor/index.js';
-import { colGroupsFor, matmulKernel, WIDTH, type ALoad, type BLoad, type MatmulVariant } from './wgsl/matmul.js';
+import { workgroupWidth } from './tiles.js';
+import { colGroupsFor, matmulKernel, type ALoad, type BLoad, type MatmulVariant } from './wgsl/matmul.js';
 
 /** A row-major matrix in (part of) a GPU buffer: `rows × cols` floats from float offset `offset`. */
 export interface Matrix {
@@ -80,7 +81,7 @@ export function gemmRowsPerInvocation(m: number): number {
 export function gemmGrid(m: number, n: number, rows: number): { colBlocks: number; colGroups: number; workgroups: number } {
   const colGroups = colGroupsFor(n);
   const colBlocks = Math.ceil(Math.ceil(n / 4) / colGroups);
-  const rowsPerGroup = rows * (WIDTH / colGroups);
+  const rowsPerGroup = rows * (workgroupWidth() / colGroups);
   return { colBlocks, colGroups, workgroups: Math.ceil(m / rowsPerGroup) * colBlocks };
 }
 

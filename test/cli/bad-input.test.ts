@@ -111,8 +111,11 @@ describe.concurrent('explain: bad input', () => {
     expect(docs[0].status).toBe('ok');
     expect(entries(out)).toEqual([
       'chelsea.gradcam.heatmap.png', 'chelsea.gradcam.json', 'chelsea.gradcam.png',
-      'coffee.gradcam.heatmap.png', 'coffee.gradcam.json', 'coffee.gradcam.png',
+      'coffee.gradcam.heatmap.png', 'coffee.gradcam.json', 'coffee.gradcam.png', 'summary.csv', 'summary.jsonl',
     ]);
+    const summary = readFileSync(join(out, 'summary.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; status: string; error?: string });
+    expect(summary.map((r) => [r.file, r.status])).toEqual([[CHELSEA, 'explained'], [broken, 'failed'], [COFFEE, 'explained']]);
+    expect(summary[1].error).toBe(`${broken}: truncated PNG data`);
   });
 
   it('--out naming a file', async () => {

@@ -101,7 +101,9 @@ describe.concurrent('explain', () => {
       expect(pngSize(doc.files.heatmap)).toEqual({ width: sizes[i].width, height: sizes[i].height });
       expect(readDoc(doc.files.json)).toEqual(doc);
     });
-    expect(entries(out)).toHaveLength(9);
+    // three images' files, and the run's summary (several images)
+    expect(entries(out)).toHaveLength(11);
+    expect(entries(out)).toContain('summary.jsonl');
   });
 
   it('human report: top-k, the node and why, the map and the files written; stderr stays empty', async () => {
@@ -202,7 +204,9 @@ describe.concurrent('explain', () => {
       });
     });
     expect(r.code).toBe(0);
-    expect(r.text).toContain('0/2 images | chelsea.png');
+    expect(r.text).toContain('0/2 images | – images/s | time left – | chelsea.png');
+    // after the first image: its rate and the time the second will take at that rate
+    expect(r.text).toMatch(/1\/2 images \| \d+\.\d\d images\/s \| time left \d+:\d\d \| coffee\.png/);
     expect(r.text).toContain('2 of 2 images explained');
     expect(r.text).toContain("coffee.png (600×400): gradcam for 'cat'");
     expect(r.text).not.toMatch(DAWN_WARNING);

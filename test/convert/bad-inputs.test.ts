@@ -10,7 +10,7 @@ import { parameterSpecs } from '../../src/models/shapes.js';
 import { KERAS_IMAGENET_WEIGHTS } from '../../tools/convert-weights/fetch.js';
 import { main } from '../../tools/convert-weights/index.js';
 import { writeFullModelH5, writeWeightsOnlyH5, type FixtureLayer } from '../fixtures/keras-h5.js';
-import { ensureNsfwjsInception } from '../fixtures/nsfwjs-inception.js';
+import { ensureNsfwjsInception } from '../fixtures/nsfwjs-models.js';
 import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
 import { NATIVE_MODELS } from '../../src/models/index.js';
 

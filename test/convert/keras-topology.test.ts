@@ -52,6 +52,31 @@ function everyLayerModel(): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: out, name: 'every_layer' });
 }
 
+/**
+ * The MobileNet/EfficientNet layer classes: DepthwiseConv2D (stride 2, depth multiplier 2, 5 channels),
+ * ReLU(max_value) = ReLU6, LeakyReLU, Activation(sigmoid, hard_sigmoid, swish,
+ * relu6, tanh, elu, selu, gelu, softplus), Multiply (a sigmoid gate), Rescaling, LayerNormalization, Permute.
+ */
+function mobileModel(): tfl.LayersModel {
+  const input = tfl.input({ shape: [11, 9, 5], name: 'image' });
+  const scaled = call(L.rescaling({ scale: 1 / 127.5, offset: -1, name: 'rescale' }), input);
+  const dw = call(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, name: 'dw' }), scaled);
+  const r6 = call(L.reLU({ maxValue: 6, name: 'relu6_layer' }), call(L.batchNormalization({ name: 'dw_bn' }), dw));
+  const dw2 = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, name: 'dw_plain' }), r6);
+  const leaky = call(L.reLU({ name: 'relu_plain' }), dw2);
+  const acts = ['sigmoid', 'hardSigmoid', 'swish', 'relu6', 'tanh', 'elu', 'selu', 'gelu', 'softplus'].map((a) =>
+    call(L.activation({ activation: a as 'sigmoid', name: `act_${a}` }), leaky));
+  const gate = call(L.multiply({ name: 'gate' }), [acts[2], acts[0]]);
+  let sum = gate;
+  for (const [i, a] of acts.slice(1).entries()) sum = call(L.add({ name: `sum_${i}` }), [sum, a]);
+  const diff = call(L.add({ name: 'diff' }), [sum, call(L.leakyReLU({ alpha: 0.2, name: 'leaky' }), dw2)]);
+  const normed = call(L.layerNormalization({ epsilon: 1e-3, name: 'ln' }), diff);
+  const swapped = call(L.permute({ dims: [2, 1, 3], name: 'swap_hw' }), normed);
+  const gap = call(L.globalAveragePooling2d({ name: 'gap' }), swapped);
+  const out = call(L.dense({ units: 3, activation: 'softmax', name: 'probs' }), gap);
+  return tfl.model({ inputs: input, outputs: out, name: 'mobile' });
+}
+
 /** A Sequential model (no InputLayer in its config: Keras names it '<first layer>_input'). */
 function sequentialModel(): tfl.LayersModel {
   const m = tfl.sequential({ name: 'seq' });
@@ -122,6 +147,13 @@ describe('Keras topology import through the converter, against tfjs-layers (1e-4
     expect(target).toBe('cat');
   });
 
+  it('MobileNet/EfficientNet layer classes (depthwise, ReLU6, leaky, the Activation table, Multiply, Rescaling, LayerNormalization, Permute), batch 2', async () => {
+    const { nodes, target } = await checkAgainstTfjs(mobileModel(), 'mobile', 'gap', 'probs');
+    expect(nodes.slice(0, 6)).toEqual(['image', 'rescale/scale', 'rescale/scaled', 'rescale/offset', 'rescale', 'dw']);
+    expect(nodes).toContain('relu6_layer');
+    expect(target).toBe('swap_hw');
+  });
+
   it('a Sequential model', async () => {
     const { nodes, target } = await checkAgainstTfjs(sequentialModel(), 'seq', 'flat', 'out');
     expect(nodes).toEqual(['first_input', 'first', 'pool', 'flat', 'out']);
@@ -145,15 +177,27 @@ describe('Keras config reading and its errors (no GPU)', () => {
   it('lists every unsupported class and attribute once, with its layer names', () => {
     const config = functional([
       input,
-      layer('dw1', 'DepthwiseConv2D', {}, ['x']),
-      layer('dw2', 'DepthwiseConv2D', {}, ['dw1']),
-      layer('swish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'swish' }, ['dw2']),
-      layer('mul', 'Multiply', {}, ['swish', 'dw2']),
+      layer('up1', 'UpSampling2D', {}, ['x']),
+      layer('up2', 'UpSampling2D', {}, ['up1']),
+      layer('swish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'swish' }, ['up2']),
+      layer('mul', 'Lambda', {}, ['swish', 'up2']),
       layer('gap', 'GlobalAveragePooling2D', {}, ['mul']),
       layer('out', 'Dense', { units: 2, activation: 'sigmoid' }, ['gap']),
     ], 'out');
     expect(() => importKerasTopology(config)).toThrow(
-      'unsupported Keras layers: DepthwiseConv2D (dw1, dw2); Conv2D with activation="swish" (swish); Multiply (mul); Dense with activation="sigmoid" (out)',
+      'unsupported Keras layers: UpSampling2D (up1, up2); Conv2D with activation="swish" (swish); Lambda (mul); Dense with activation="sigmoid" (out)',
+    );
+  });
+
+  it('ReLU(max_value) is a clip, ReLU(negative_slope) a leaky ReLU; a threshold is refused (tfjs-layers cannot make these configs)', () => {
+    const graph = importKerasTopology(functional([
+      input,
+      layer('six', 'ReLU', { max_value: 6, negative_slope: 0, threshold: 0 }, ['x']),
+      layer('slope', 'ReLU', { max_value: null, negative_slope: 0.1, threshold: 0 }, ['six']),
+    ], 'slope')).graph;
+    expect(graph.nodes.slice(1).map((n) => [n.name, n.op, n.attrs])).toEqual([['six', 'clip', { min: 0, max: 6 }], ['slope', 'leakyrelu', { alpha: 0.1 }]]);
+    expect(() => importKerasTopology(functional([input, layer('t', 'ReLU', { threshold: 0.5 }, ['x'])], 't'))).toThrow(
+      'unsupported Keras layers: ReLU with max_value/negative_slope/threshold [null,0,0.5] (a threshold, or a slope with a maximum, is not supported) (t)',
     );
   });
 

@@ -7,12 +7,12 @@
 // and softmax(our logits) is also compared with tfjs' own predict(). Tolerances: mixed10 and logits
 // within 1e-4 · max|ref|, probabilities within 1e-5 absolute, and the same class.
 // (This replaces the opt-in test/models/nsfwjs-full.test.ts: it runs by default, ~1.5–2 min here.)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { io, Tensor as TfTensor } from '@tensorflow/tfjs-core';
+import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { tidy, type Tensor } from '../../src/tensor/index.js';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
@@ -21,10 +21,11 @@ import { automaticTarget } from '../../src/models/roles.js';
 import { NSFWJS_LABELS } from '../../src/models/labels/index.js';
 import { preprocessPixels } from '../../src/models/preprocess.js';
 import { readWeightsFile } from '../../src/models/weights-file.js';
-import { ensureNsfwjsInception } from '../fixtures/nsfwjs-inception.js';
+import { ensureNsfwjsInception } from '../fixtures/nsfwjs-models.js';
 import { argmax, photoPixels, runConverter } from '../fixtures/keras-zoo-check.js';
 import { expectClose, maxAbs } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
+import { loadTfjsLayersModel } from '../fixtures/tfjs-layers-reference.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-nsfwjs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,13 +41,7 @@ interface Reference {
 async function tfjsReference(modelJson: string, input: Float32Array): Promise<Reference> {
   const tf = await tfjs();
   const t = performance.now();
-  const json = JSON.parse(readFileSync(modelJson, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: io.WeightsManifestEntry[] }[] };
-  const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(modelJson), p))));
-  const model = await tfl.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: Buffer.concat(shards).buffer.slice(0) as ArrayBuffer,
-  }));
+  const model = await loadTfjsLayersModel(modelJson);
   const x = tf.tensor4d(input, [1, 299, 299, 3]);
   const probe = tfl.model({ inputs: model.inputs, outputs: [...['mixed10', 'dropout_3'].map((n) => model.getLayer(n).output as tfl.SymbolicTensor), model.outputs[0]] });
   const [mixed10, features, probabilities] = (probe.predict(x) as TfTensor[]).map((y) => Float32Array.from(y.dataSync()));

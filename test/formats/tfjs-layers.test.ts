@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { io } from '@tensorflow/tfjs-core';
-import { decodeTfjsWeight, type TfjsWeightGroup, type TfjsWeightSpec } from '../../tools/convert-weights/tfjs-layers.js';
-import { readTfjsLayers } from '../../tools/convert-weights/tfjs-layers-file.js';
+import { readTfjsLayers } from '../../tools/convert-weights/tfjs-layers.js';
+import { decodeTfjsWeight, type TfjsWeightGroup, type TfjsWeightSpec } from '../../tools/convert-weights/tfjs-weights.js';
 import { toParameterMap } from '../../tools/convert-weights/layer-weights.js';
 import { tfjs } from '../tfjs.js';
-import { ensureNsfwjsInception } from '../fixtures/nsfwjs-inception.js';
+import { ensureNsfwjsInception } from '../fixtures/nsfwjs-models.js';
 import { expectFileError } from './expect-file-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-tfjs-'));
@@ -167,7 +167,7 @@ describe('TF.js layers reader on small hand-made models (expected values compute
     writeFileSync(path, '{"modelTopology": {');
     expectFileError(() => readTfjsLayers(path), path, /not valid JSON/);
     writeFileSync(path, JSON.stringify({ format: 'graph-model', weightsManifest: [] }));
-    expectFileError(() => readTfjsLayers(path), path, /not a TF\.js layers model.*graph-model/);
+    expectFileError(() => readTfjsLayers(path), path, /graph-model.*not a TF\.js layers model/);
     const odd = [{ ...groups[0], weights: [{ name: 'dense_1/kernel', shape: [1], dtype: 'float32', quantization: { dtype: 'int4' } }] }];
     writeFileSync(path, JSON.stringify({ modelTopology: topology, weightsManifest: odd }));
     expectFileError(() => readTfjsLayers(path), path, /unsupported quantization dtype 'int4'/);

@@ -3,24 +3,13 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { ShapeError, Tape, tensor, tidy, watch, withOverrides, type Tensor } from '../../src/tensor/index.js';
 import * as act from '../../src/ops/activations.js';
 import { relu } from '../../src/ops/relu.js';
-import { expectClose, expectSteadyMemory, randomArray } from '../helpers.js';
+import { expectClose, expectSteadyMemory, randomArray, valueAndGradient } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { activationRef, mapRef } from '../reference/activations.js';
 import { numericGradient } from '../reference/grad.js';
 
 type Tf = typeof tfc;
 const size = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
-
-async function withGrad(data: Float32Array, shape: number[], f: (x: Tensor) => Tensor, seedNum: number, overrides: Record<string, string> = {}) {
-  const x = watch(tensor(data, shape));
-  const tape = new Tape();
-  const y = tape.record(() => f(x));
-  const seed = randomArray(y.size, seedNum);
-  const { grads, overridden } = withOverrides(overrides, () => tape.backward(y, tensor(seed, y.shape)));
-  const out = { value: await y.read(), seed, grad: await grads.get(x)!.read(), overridden };
-  tape.dispose();
-  return out;
-}
 
 interface Case {
   name: string;
@@ -78,6 +67,39 @@ const cases: Case[] = [
   { name: 'abs', run: act.abs, ref: Math.abs, tf: (tf, x) => tf.abs(x), lo: -3, hi: 3 },
   { name: 'neg', run: act.neg, ref: (x) => -x, tf: (tf, x) => tf.neg(x), lo: -3, hi: 3 },
   { name: 'reciprocal', run: act.reciprocal, ref: (x) => 1 / x, tf: (tf, x) => tf.reciprocal(x), lo: 0.2, hi: 4 },
+  { name: 'softsign', run: act.softsign, ref: (x) => r.softsign(x, 0, 0), tf: (tf, x) => tf.div(x, tf.add(tf.abs(x), 1)), lo: -4, hi: 4 },
+  {
+    name: 'celu α 0.7',
+    run: (x) => act.celu(x, 0.7),
+    ref: (x) => r.celu(x, 0.7, 0),
+    tf: (tf, x) => tf.add(tf.relu(x), tf.mul(tf.sub(tf.exp(tf.div(tf.minimum(x, 0), 0.7)), 1), 0.7)),
+    lo: -4,
+    hi: 4,
+  },
+  { name: 'thresholdedRelu α 0.5', run: (x) => act.thresholdedRelu(x, 0.5), ref: (x) => r.thresholdedRelu(x, 0.5, 0), tf: (tf, x) => tf.mul(x, tf.step(tf.sub(x, 0.5))), lo: -3, hi: 3 },
+  {
+    name: 'shrink λ 0.8 bias 0.3',
+    run: (x) => act.shrink(x, 0.8, 0.3),
+    ref: (x) => r.shrink(x, 0.8, 0.3),
+    tf: (tf, x) => tf.add(tf.mul(tf.add(x, 0.3), tf.step(tf.neg(tf.add(x, 0.8)))), tf.mul(tf.sub(x, 0.3), tf.step(tf.sub(x, 0.8)))),
+    lo: -3,
+    hi: 3,
+  },
+  { name: 'sin', run: act.sin, ref: Math.sin, tf: (tf, x) => tf.sin(x), lo: -4, hi: 4 },
+  { name: 'cos', run: act.cos, ref: Math.cos, tf: (tf, x) => tf.cos(x), lo: -4, hi: 4 },
+  { name: 'tan', run: act.tan, ref: Math.tan, tf: (tf, x) => tf.tan(x), lo: -1.2, hi: 1.2 },
+  { name: 'asin', run: act.asin, ref: Math.asin, tf: (tf, x) => tf.asin(x), lo: -0.9, hi: 0.9 },
+  { name: 'acos', run: act.acos, ref: Math.acos, tf: (tf, x) => tf.acos(x), lo: -0.9, hi: 0.9 },
+  { name: 'atan', run: act.atan, ref: Math.atan, tf: (tf, x) => tf.atan(x), lo: -4, hi: 4 },
+  { name: 'sinh', run: act.sinh, ref: Math.sinh, tf: (tf, x) => tf.sinh(x), lo: -3, hi: 3 },
+  { name: 'cosh', run: act.cosh, ref: Math.cosh, tf: (tf, x) => tf.cosh(x), lo: -3, hi: 3 },
+  { name: 'asinh', run: act.asinh, ref: Math.asinh, tf: (tf, x) => tf.asinh(x), lo: -4, hi: 4 },
+  { name: 'acosh', run: act.acosh, ref: Math.acosh, tf: (tf, x) => tf.acosh(x), lo: 1.2, hi: 4 },
+  { name: 'atanh', run: act.atanh, ref: Math.atanh, tf: (tf, x) => tf.atanh(x), lo: -0.9, hi: 0.9 },
+  { name: 'floor', run: act.floor, ref: Math.floor, tf: (tf, x) => tf.floor(x), lo: -3, hi: 3 },
+  { name: 'ceil', run: act.ceil, ref: Math.ceil, tf: (tf, x) => tf.ceil(x), lo: -3, hi: 3 },
+  { name: 'round (half to even)', run: act.round, ref: (x) => r.round(x, 0, 0), tf: (tf, x) => tf.round(x), lo: -3, hi: 3 },
+  { name: 'sign', run: act.sign, ref: Math.sign, tf: (tf, x) => tf.sign(x), lo: -3, hi: 3 },
 ];
 
 // [2, 5, 7, 3] (70 values per image, not a multiple of 4: the scalar kernel) and [2, 3, 4, 8] (vec4 kernel).
@@ -92,7 +114,7 @@ describe.each(cases)('$name', ({ name, run, ref, tf: tfOp, lo, hi }) => {
     async (...shape) => {
       const tf = await tfjs();
       const data = randomArray(size(shape), 7 + name.length, lo, hi);
-      const res = await withGrad(data, shape, run, 9);
+      const res = await valueAndGradient(data, shape, run, 9);
       expectClose(res.value, mapRef(ref, data), 1e-5, 1e-6, 'forward vs float64');
       const tx = tf.tensor(data, shape);
       expectClose(res.value, tfOp(tf, tx).dataSync(), 1e-5, 1e-6, 'forward vs tfjs');
@@ -115,7 +137,7 @@ describe('activation edge cases', () => {
       [(x: Tensor) => act.gelu(x), 'geluErf'],
       [(x: Tensor) => act.gelu(x, 'tanh'), 'geluTanh'],
     ] as const) {
-      const res = await withGrad(data, [4], f, 3);
+      const res = await valueAndGradient(data, [4], f, 3);
       expectClose(res.value, mapRef((v) => activationRef[kind](v, 0, 0), data), 1e-6, 1e-6, `${kind} forward`);
       expect(res.grad.every(Number.isFinite), `${kind} gradient finite`).toBe(true);
     }
@@ -125,15 +147,15 @@ describe('activation edge cases', () => {
     const data = randomArray(2 * 3 * 5 * 3, 41, -3, 9);
     const shape = [2, 3, 5, 3];
     const f = (x: Tensor) => act.relu6(relu(x));
-    const guided = await withGrad(data, shape, f, 42, { relu: 'guided', relu6: 'guided' });
+    const guided = await valueAndGradient(data, shape, f, 42, { relu: 'guided', relu6: 'guided' });
     expect(guided.overridden).toEqual({ relu: 1, relu6: 1 });
     const expected = Array.from(data, (x, i) => (x > 0 && x < 6 ? Math.max(guided.seed[i], 0) : 0));
     expectClose(guided.grad, expected, 0, 0, 'guided gradient: max(g, 0) where 0 < x < 6');
-    const reluOnly = await withGrad(data, shape, f, 42, { relu: 'guided' });
+    const reluOnly = await valueAndGradient(data, shape, f, 42, { relu: 'guided' });
     expect(reluOnly.overridden).toEqual({ relu: 1 });
-    const plain = await withGrad(data, shape, f, 42);
+    const plain = await valueAndGradient(data, shape, f, 42);
     expectClose(reluOnly.grad, Array.from(data, (x, i) => (x > 0 && x < 6 ? Math.max(plain.seed[i], 0) : 0)), 0, 0, 'relu guided, relu6 plain');
-    const deconv = await withGrad(data, shape, act.relu6, 42, { relu6: 'deconvnet' });
+    const deconv = await valueAndGradient(data, shape, act.relu6, 42, { relu6: 'deconvnet' });
     expectClose(deconv.grad, Array.from(deconv.seed, (g) => Math.max(g, 0)), 0, 0, 'deconvnet: max(g, 0)');
   });
 

@@ -58,7 +58,11 @@ const shapePairs: Array<{ what: string; a: number[]; b: number[] }> = [
   { what: 'same shapes', a: [2, 5, 7, 3], b: [2, 5, 7, 3] },
   { what: 'squeeze-excitation gate [N, 1, 1, C] × [N, H, W, C]', a: [2, 1, 1, 6], b: [2, 5, 7, 6] },
   { what: 'per channel [C] (the fast path for add and mul)', a: [2, 5, 7, 3], b: [3] },
+  { what: 'one-image gate [1, 1, 1, C] first (the swapped per-channel path for add and mul)', a: [1, 1, 1, 8], b: [1, 5, 7, 8] },
   { what: 'both broadcast [5, 1, 3] × [1, 7, 1]', a: [5, 1, 3], b: [1, 7, 1] },
+  { what: 'same shapes of 8 channels (vec4 lanes)', a: [2, 3, 4, 8], b: [2, 3, 4, 8] },
+  { what: 'SE gate of 8 channels, batch 2 (vec4 lanes, a repeated over H, W)', a: [2, 1, 1, 8], b: [2, 5, 7, 8] },
+  { what: 'one value per pixel [2, 5, 7, 1] × [2, 5, 7, 8] (vec4, a splat)', a: [2, 5, 7, 1], b: [2, 5, 7, 8] },
   { what: 'a scalar', a: [], b: [2, 3] },
   { what: 'ranks 4 and 3 [2, 3, 1, 5] × [3, 4, 1]', a: [2, 3, 1, 5], b: [3, 4, 1] },
 ];

@@ -34,6 +34,8 @@ const cases: Case[] = [
   { what: '5×5 stride 2 same on 11×11, Cin 3 / Cout 8 (an RGB first layer, channel-padded)', x: [1, 11, 11, 3], k: [5, 5], cout: 8, strides: [2, 2], padding: 'same', bias: true },
   { what: '3×2 kernel, stride [2, 1], Cin 6 / Cout 8 (channel tail in the filter gradient)', x: [2, 8, 5, 6], k: [3, 2], cout: 8, strides: [2, 1], padding: { top: 1, bottom: 1, left: 0, right: 1 }, bias: false },
   { what: '2×2 stride 3 valid, Cin 4 / Cout 20 (phases without taps)', x: [1, 10, 8, 4], k: [2, 2], cout: 20, strides: [3, 3], padding: 'valid', bias: true },
+  { what: '3×3 stride 1 valid, Cin 8 / Cout 12 (dX: the forward kernel over dY padded 2 per side)', x: [1, 6, 7, 8], k: [3, 3], cout: 12, padding: 'valid', bias: false, numeric: true },
+  { what: '3×3 stride 1 padded 3 top/left, Cin 4 / Cout 8 (padding > K−1: dX by the unit-stride phase kernel)', x: [1, 5, 5, 4], k: [3, 3], cout: 8, padding: { top: 3, bottom: 0, left: 3, right: 1 }, bias: false, numeric: true },
   { what: '3×3 same, Cout 72 (more than one column block)', x: [1, 5, 4, 8], k: [3, 3], cout: 72, padding: 'same', bias: true },
 ];
 

@@ -37,6 +37,29 @@ export const activationRef: Record<string, (x: number, alpha: number, beta: numb
   abs: Math.abs,
   neg: (x) => -x,
   reciprocal: (x) => 1 / x,
+  softsign: (x) => x / (1 + Math.abs(x)),
+  celu: (x, a) => Math.max(0, x) + Math.min(0, a * (Math.exp(x / a) - 1)),
+  thresholdedRelu: (x, a) => (x > a ? x : 0),
+  shrink: (x, l, b) => (x < -l ? x + b : x > l ? x - b : 0),
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  /** Half to even, as ONNX and WGSL. */
+  round: (x) => {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
+  sign: Math.sign,
 };
 
 export function mapRef(f: (x: number) => number, xs: ArrayLike<number>): Float64Array {

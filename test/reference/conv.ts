@@ -15,9 +15,10 @@ export function convOutputSize(xShape: readonly number[], wShape: readonly numbe
   return [oh, ow];
 }
 
-export function conv2dRef(x: ArrayLike<number>, xShape: readonly number[], w: ArrayLike<number>, wShape: readonly number[], g: ConvRefGeometry, bias?: ArrayLike<number>): Float64Array {
-  const [N, H, W, C] = xShape;
-  const [KH, KW, , O] = wShape;
+/** groups > 1: the filter is [KH, KW, C/groups, O]; output o reads the input channels of group ⌊o/(O/groups)⌋. */
+export function conv2dRef(x: ArrayLike<number>, xShape: readonly number[], w: ArrayLike<number>, wShape: readonly number[], g: ConvRefGeometry, bias?: ArrayLike<number>, groups = 1): Float64Array {
+  const [N, H, W, CX] = xShape;
+  const [KH, KW, C, O] = wShape;
   const [OH, OW] = convOutputSize(xShape, wShape, g);
   const y = new Float64Array(N * OH * OW * O);
   for (let n = 0; n < N; n++) {
@@ -31,7 +32,8 @@ export function conv2dRef(x: ArrayLike<number>, xShape: readonly number[], w: Ar
             for (let kx = 0; kx < KW; kx++) {
               const ix = ox * g.strides[1] - g.pad.left + kx * g.dilations[1];
               if (ix < 0 || ix >= W) continue;
-              for (let c = 0; c < C; c++) s += x[((n * H + iy) * W + ix) * C + c] * w[((ky * KW + kx) * C + c) * O + o];
+              const c0 = Math.floor(o / (O / groups)) * C;
+              for (let c = 0; c < C; c++) s += x[((n * H + iy) * W + ix) * CX + c0 + c] * w[((ky * KW + kx) * C + c) * O + o];
             }
           }
           y[((n * OH + oy) * OW + ox) * O + o] = s;

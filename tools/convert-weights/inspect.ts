@@ -29,6 +29,15 @@ async function main(path: string | undefined): Promise<void> {
     console.log(`${m.graph.initializers.size} initializers`);
     return;
   }
+  if (source.kind === 'tfjs-graph') {
+    const g = source.contents;
+    console.log(`TF.js graph model${g.convertedBy ? ` (${g.convertedBy})` : ''}: ${g.nodes.length} nodes, ${g.consts.size} constants`);
+    for (const n of g.nodes) {
+      const c = g.consts.get(n.name);
+      console.log(`${n.op} ${n.name}${c ? ` ${c.dtype} ${shape(c.shape)}` : ` (${n.inputs.map((i) => i.node).join(', ')})`}`);
+    }
+    return;
+  }
   console.log(`${source.kind}: ${source.contents.layers.length} layers with weights`);
   for (const l of source.contents.layers) {
     console.log(`${l.layer}${l.className ? ` (${l.className})` : ''}: ${l.weights.map((w) => `${w.name} ${shape(w.shape)}`).join(', ')}`);

@@ -30,11 +30,10 @@ export function convertConv(c: NodeContext): Value {
   const b = c.optionalConstant(2, 'bias');
   if (w.dims.length !== 4) unsupported(`${w.dims.length - 2}-D convolution (only 2-D)`);
   const group = attrInt(c.node, 'group', 1);
-  if (group !== 1) unsupported(`group=${group} (grouped or depthwise convolution)`);
   const xh = c.emit.asNhwc(x, c.name, 'Conv');
   const [o, i, kh, kw] = w.dims;
   const [n, channels, h, wd] = xh.onnx;
-  if (i !== channels) throw new Error(`Conv '${c.name}': weight ${fmtDims(w.dims)} does not fit input ${fmtDims(xh.onnx)}`);
+  if (i * group !== channels || o % group !== 0) throw new Error(`Conv '${c.name}': weight ${fmtDims(w.dims)} with group=${group} does not fit input ${fmtDims(xh.onnx)}`);
   const ks = attrInts(c.node, 'kernel_shape');
   if (ks && (ks.length !== 2 || ks[0] !== kh || ks[1] !== kw)) throw new Error(`Conv '${c.name}': kernel_shape [${ks.join(', ')}] disagrees with weight ${fmtDims(w.dims)}`);
   const g = windowGeometry(c.node, [kh, kw], h, wd);
@@ -43,7 +42,7 @@ export function convertConv(c: NodeContext): Value {
     name: c.name,
     op: 'conv2d',
     inputs: [xh.node],
-    attrs: { filters: o, kernel: g.kernel, strides: g.strides, dilations: g.dilations, padding: g.padding, useBias: b !== undefined },
+    attrs: { filters: o, kernel: g.kernel, strides: g.strides, dilations: g.dilations, padding: g.padding, useBias: b !== undefined, ...(group !== 1 ? { groups: group } : {}) },
   });
   c.emit.param(c.name, 'kernel', [kh, kw, i, o], oihwToHwio(floats(w, 'weight'), o, i, kh, kw));
   if (b) c.emit.param(c.name, 'bias', [o], floats(b, 'bias', [o]));

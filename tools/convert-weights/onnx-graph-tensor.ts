@@ -7,6 +7,8 @@
 import { attrFloat, attrInt, attrInts } from './onnx-graph-attrs.js';
 import { floats, ints, type NodeContext } from './onnx-graph-context.js';
 import { unsupported } from './onnx-graph-error.js';
+import { broadcastDims, convertBroadcast } from './onnx-graph-elementwise.js';
+import { convertBatchedMatMul } from './onnx-graph-layout.js';
 import { fmtDims, layoutFree, nhwcOf, product, sameDims, type Value } from './onnx-graph-values.js';
 
 export function convertRelu(c: NodeContext): Value {
@@ -30,26 +32,9 @@ export function convertIdentity(c: NodeContext): Value {
 /** The values in one common layout and shape, for an elementwise or concat node. */
 function unify(c: NodeContext, xs: Value[], keepShapes = false): Value[] {
   if (xs.every((v) => v.layout === 'nhwc')) return xs;
-  if (xs.every((v) => v.layout === 'nhwc' || layoutFree(v.onnx))) return xs.map((v) => c.emit.asNhwc(v, c.name, c.node.opType));
+  if (xs.some((v) => v.layout === 'nhwc') && xs.every((v) => v.layout === 'nhwc' || layoutFree(v.onnx))) return xs.map((v) => c.emit.asNhwc(v, c.name, c.node.opType));
   const rows = xs.map((v) => c.emit.asRowmajor(v, c.name));
   return rows.map((v) => c.emit.reshaped(v, keepShapes ? v.onnx : rows[0].ours, c.name));
-}
-
-/** ONNX (numpy) broadcasting of several shapes; undefined when they are incompatible. */
-function broadcastDims(shapes: readonly (readonly number[])[]): number[] | undefined {
-  const rank = Math.max(...shapes.map((d) => d.length));
-  const out: number[] = [];
-  for (let k = 0; k < rank; k++) {
-    let size = 1;
-    for (const d of shapes) {
-      const v = d[d.length - rank + k] ?? 1;
-      if (v === 1) continue;
-      if (size !== 1 && size !== v) return undefined;
-      size = v;
-    }
-    out.push(size);
-  }
-  return out;
 }
 
 /**
@@ -78,14 +63,18 @@ export function convertAdd(c: NodeContext): Value {
   const fullAt = dims.flatMap((d, i) => (sameDims(d, out) ? [i] : []));
   const narrow = dims.flatMap((d, i) => (sameDims(d, out) ? [] : [i]));
   const computedNarrow = narrow.find((i) => !c.isConstant(i));
-  if (computedNarrow !== undefined) unsupported(`broadcasting the computed ${fmtDims(dims[computedNarrow])} to ${fmtDims(out)} (only a constant per-channel operand broadcasts)`);
-  if (fullAt.length === 0) unsupported(`broadcasting ${dims.map(fmtDims).join(' with ')} (no operand of the output shape ${fmtDims(out)})`);
+  // Broadcasts other than a constant per-channel bias go through the general broadcasting add.
+  if (count === 2 && (computedNarrow !== undefined || fullAt.length === 0)) return convertBroadcast(c, 'add');
+  if (computedNarrow !== undefined) unsupported(`broadcasting the computed ${fmtDims(dims[computedNarrow])} to ${fmtDims(out)} in a Sum of ${count}`);
+  if (fullAt.length === 0) unsupported(`broadcasting ${dims.map(fmtDims).join(' with ')} in a Sum of ${count}`);
   if (count === 1) return convertIdentity(c);
   const ys = unify(c, fullAt.map((i) => c.operand(i)));
-  const vectors = narrow.map((i) => {
-    if (!isChannelVector(dims[i], out, ys[0])) unsupported(`broadcasting ${fmtDims(dims[i])} to ${fmtDims(out)} (only equal shapes or one value per channel)`);
-    return floats(c.constant(i, 'operand'), 'operand');
-  });
+  // Nodes unify() emitted for a path not taken are pruned with every other unread node.
+  if (narrow.some((i) => !isChannelVector(dims[i], out, ys[0]))) {
+    if (count === 2) return convertBroadcast(c, 'add');
+    unsupported(`broadcasting ${dims.map(fmtDims).join(' with ')} in a Sum of ${count} (only equal shapes or one value per channel)`);
+  }
+  const vectors = narrow.map((i) => floats(c.constant(i, 'operand'), 'operand'));
   const operands = [...ys.slice(1).map((v) => v.node), ...vectors.map((v) => c.emit.derivedConstant(`${c.name}_channels`, [v.length], v))];
   let acc = ys[0];
   operands.forEach((node, k) => {
@@ -148,10 +137,14 @@ function reshapeTarget(c: NodeContext, input: readonly number[]): number[] {
 
 export function convertReshape(c: NodeContext): Value {
   const x = c.value(0);
-  const out = reshapeTarget(c, x.onnx);
+  return reshapeValue(c, x, reshapeTarget(c, x.onnx));
+}
+
+/** The value x with ONNX shape `out` (same size and batch): Reshape, Squeeze, Unsqueeze. */
+export function reshapeValue(c: NodeContext, x: Value, out: number[]): Value {
   if (out[0] !== x.onnx[0]) unsupported(`the batch axis changes (${fmtDims(x.onnx)} → ${fmtDims(out)})`);
   if (sameDims(out, x.onnx)) {
-    c.emit.push({ name: c.name, op: 'identity', inputs: [x.node], attrs: { was: 'Reshape' } });
+    c.emit.push({ name: c.name, op: 'identity', inputs: [x.node], attrs: { was: c.node.opType } });
     return { ...x, node: c.name };
   }
   if (x.layout === 'nhwc' && !layoutFree(x.onnx) && out.length === 2) {
@@ -258,6 +251,7 @@ function gemmWithMatrixC(c: NodeContext, a: Value, kernel: Float32Array, k: numb
 }
 
 export function convertMatMul(c: NodeContext): Value {
+  if (c.value(0).onnx.length !== 2 || !c.isConstant(1) || c.constant(1, 'B').dims.length !== 2) return convertBatchedMatMul(c);
   const a = matrixInput(c);
   const b = c.constant(1, 'B');
   if (b.dims.length !== 2) unsupported(`B of shape ${fmtDims(b.dims)} (only a [in, out] matrix)`);

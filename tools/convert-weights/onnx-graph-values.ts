@@ -5,8 +5,8 @@
 // - 'rowmajor': a tensor whose row-major memory is exactly the ONNX tensor's, of any shape with the
 //   same batch (e.g. [N, F] vectors, GlobalAveragePool's [N, C, 1, 1] held as [N, C]).
 // When C = 1 or H·W = 1 both layouts have the same memory, so switching costs at most a reshape.
-// NHWC → row-major is a channel-major flatten; row-major → NHWC would need a transpose the graph
-// lacks, so spatial ops reject it unless the memory is identical.
+// NHWC → row-major is a channel-major flatten; row-major → NHWC a transpose node (none when the
+// memory is identical).
 import type { GraphNode } from '../../src/models/graph.js';
 import { unsupported } from './onnx-graph-error.js';
 
@@ -45,7 +45,7 @@ export function layoutFree(onnx: readonly number[]): boolean {
 }
 
 /** [N, C, H, W] values in NHWC order. */
-function nchwToNhwc(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
+export function nchwToNhwc(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
   const y = new Float32Array(x.length);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
@@ -139,7 +139,10 @@ export class GraphEmitter {
     if (v.layout === 'nhwc') return v;
     if (v.onnx.length !== 4) unsupported(`${what} of a rank-${v.onnx.length} tensor ${fmtDims(v.onnx)} (only 4-D NCHW inputs)`);
     if (!layoutFree(v.onnx)) {
-      unsupported(`${what} of ${fmtDims(v.onnx)} computed in row-major order: it needs an NCHW→NHWC transpose, which the graph lacks`);
+      // NCHW memory (ShuffleNet's channel shuffle ends in a row-major reshape) → NHWC: one transpose.
+      const rows = this.reshaped(v, v.onnx, base);
+      const name = this.push({ name: this.fresh(`${base}_nhwc`), op: 'transpose', inputs: [rows.node], attrs: { perm: [0, 2, 3, 1] } });
+      return { node: name, onnx: v.onnx, ours: nhwcOf(v.onnx), layout: 'nhwc' };
     }
     return { ...this.reshaped(v, nhwcOf(v.onnx), base), layout: 'nhwc' };
   }

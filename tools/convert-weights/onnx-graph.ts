@@ -21,6 +21,10 @@ import type { OnnxBoundary } from './onnx-graph-boundary.js';
 import { NodeContext } from './onnx-graph-context.js';
 import { OnnxImportError, UnsupportedCase, unsupported, type OnnxImportProblem } from './onnx-graph-error.js';
 import { convertAveragePool, convertBatchNorm, convertConv, convertGlobalPool, convertMaxPool, convertPad } from './onnx-graph-spatial.js';
+import { convertBinary, convertClip, convertHardSigmoid, convertLeakyRelu, convertPRelu, convertSelu, convertUnary } from './onnx-graph-elementwise.js';
+import { FOLDABLE, foldNode } from './onnx-graph-fold.js';
+import { convertLayerNorm, convertLrn } from './onnx-graph-norm.js';
+import { convertReduce, convertSlice, convertSplit, convertSqueeze, convertTranspose } from './onnx-graph-layout.js';
 import { convertAdd, convertConcat, convertFlatten, convertGemm, convertIdentity, convertMatMul, convertRelu, convertReshape, convertSoftmax } from './onnx-graph-tensor.js';
 import { fmtDims, GraphEmitter, nhwcOf, product, sameDims, type Parameter, type Value } from './onnx-graph-values.js';
 
@@ -43,7 +47,7 @@ export interface OnnxImportOptions {
   output?: string;
 }
 
-const CONVERTERS: Record<string, (c: NodeContext) => Value> = {
+const CONVERTERS: Record<string, (c: NodeContext) => Value | Value[]> = {
   Conv: convertConv,
   BatchNormalization: convertBatchNorm,
   Relu: convertRelu,
@@ -62,13 +66,47 @@ const CONVERTERS: Record<string, (c: NodeContext) => Value> = {
   Softmax: convertSoftmax,
   Dropout: convertIdentity,
   Identity: convertIdentity,
+  Sigmoid: convertUnary,
+  Tanh: convertUnary,
+  HardSwish: convertUnary,
+  Softplus: convertUnary,
+  Erf: convertUnary,
+  Sqrt: convertUnary,
+  Exp: convertUnary,
+  Log: convertUnary,
+  Abs: convertUnary,
+  Neg: convertUnary,
+  Reciprocal: convertUnary,
+  Selu: convertSelu,
+  HardSigmoid: convertHardSigmoid,
+  LeakyRelu: convertLeakyRelu,
+  Elu: convertLeakyRelu,
+  Clip: convertClip,
+  PRelu: convertPRelu,
+  Sub: convertBinary,
+  Mul: convertBinary,
+  Div: convertBinary,
+  Pow: convertBinary,
+  Max: convertBinary,
+  Min: convertBinary,
+  Transpose: convertTranspose,
+  Slice: convertSlice,
+  Split: convertSplit,
+  Squeeze: convertSqueeze,
+  Unsqueeze: convertSqueeze,
+  ReduceMean: convertReduce,
+  ReduceSum: convertReduce,
+  ReduceMax: convertReduce,
+  ReduceMin: convertReduce,
+  LayerNormalization: convertLayerNorm,
+  LRN: convertLrn,
 };
 
 /** Ops that only ever produce constants (folded at import, no graph node). */
 const CONSTANT_OPS = new Set(['Constant']);
 
 /** The ONNX op types the importer converts. */
-export const SUPPORTED_ONNX_OPS: readonly string[] = [...Object.keys(CONVERTERS), ...CONSTANT_OPS];
+export const SUPPORTED_ONNX_OPS: readonly string[] = [...new Set([...Object.keys(CONVERTERS), ...CONSTANT_OPS, ...FOLDABLE])];
 
 function opLabel(node: OnnxNode): string {
   return node.domain === '' || node.domain === 'ai.onnx' ? node.opType : `${node.domain}.${node.opType}`;
@@ -243,8 +281,20 @@ export function importOnnxGraph(model: OnnxModel, options: OnnxImportOptions = {
         constants.set(node.outputs[0], constants.get(node.inputs[0]) as OnnxTensor);
         return;
       }
-      const v = CONVERTERS[node.opType](new NodeContext(node, name, model.opset, emit, values, constants, readNames));
-      values.set(node.outputs[0], v);
+      if (FOLDABLE.has(node.opType)) {
+        const shapeOf = (node.opType === 'Shape' || node.opType === 'Size') ? values.get(node.inputs[0])?.onnx : undefined;
+        if (shapeOf || node.inputs.every((n) => n === '' || constants.has(n))) {
+          const folded = foldNode(node, model.opset, node.inputs.map((n) => constants.get(n)), shapeOf);
+          if (folded) {
+            folded.forEach((t, k) => constants.set(node.outputs[k], t));
+            return;
+          }
+        }
+      }
+      const convert = CONVERTERS[node.opType];
+      if (!convert) unsupported(`${node.opType} of a computed tensor (only shape computations on constants are folded at import)`);
+      const v = convert(new NodeContext(node, name, model.opset, emit, values, constants, readNames));
+      (Array.isArray(v) ? v : [v]).forEach((value, k) => values.set(node.outputs[k], value));
     } catch (e) {
       if (!(e instanceof UnsupportedCase)) throw e;
       problems.push({ opType: opLabel(node), node: name, reason: e.reason });

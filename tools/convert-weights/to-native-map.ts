@@ -3,7 +3,7 @@
 // `nativeLayerName`). Problems fail in one line: a file for another architecture names the missing and
 // unexpected layers and the architecture the file seems to hold; a shape mismatch names the layer,
 // the weight and both shapes.
-import { fmt } from '../../src/tensor/shape.js';
+import { fmt, sizeOf } from '../../src/tensor/shape.js';
 import type { Graph } from '../../src/models/graph.js';
 import { NATIVE_MODELS } from '../../src/models/index.js';
 import { parameterSpecs, type ParameterSpec } from '../../src/models/shapes.js';
@@ -52,7 +52,10 @@ export function nativeLayerNames(arch: string | undefined, fileLayers: readonly 
 /** Node name → its parameter specs, for nodes that have parameters. */
 function weightedNodes(graph: Graph): Map<string, ParameterSpec[]> {
   const out = new Map<string, ParameterSpec[]>();
+  // Constant nodes hold values the importer made (a Rescaling's scale), not weights of the file.
+  const constants = new Set(graph.nodes.filter((n) => n.op === 'constant').map((n) => n.name));
   for (const spec of parameterSpecs(graph)) {
+    if (constants.has(spec.node)) continue;
     if (!out.has(spec.node)) out.set(spec.node, []);
     out.get(spec.node)?.push(spec);
   }
@@ -128,8 +131,10 @@ export function mapLayerWeights(file: string, layers: readonly LayerWeights[], g
     const label = layer.layer === node ? `layer '${node}'` : `layer '${layer.layer}' (node '${node}')`;
     const given = new Map(layer.weights.map((w) => [w.name, w]));
     for (const spec of specs) {
-      const w = given.get(spec.kind);
-      given.delete(spec.kind);
+      // A Keras depthwise_kernel [KH, KW, C, M] is a grouped conv2d's kernel [KH, KW, 1, C·M]: the same memory.
+      const depthwise = spec.kind === 'kernel' && !given.has('kernel') ? given.get('depthwise_kernel') : undefined;
+      const w = depthwise && sizeOf(depthwise.shape) === sizeOf(spec.shape) && spec.shape[2] === 1 ? { ...depthwise, shape: spec.shape } : given.get(spec.kind);
+      given.delete(depthwise ? 'depthwise_kernel' : spec.kind);
       if (!w) problems.push(`${label} has no ${spec.kind} (expected shape ${fmt(spec.shape)}; it has ${layer.weights.map((x) => x.name).join(', ')})`);
       else if (w.shape.length !== spec.shape.length || w.shape.some((d, i) => d !== spec.shape[i])) {
         problems.push(`${label} ${spec.kind}: expected shape ${fmt(spec.shape)}, the file has ${fmt(w.shape)}`);

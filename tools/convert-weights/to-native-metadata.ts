@@ -46,6 +46,21 @@ const KNOWN_SOURCES: Readonly<Record<string, KnownSource>> = {
     labels: NSFWJS_LABELS,
     licence: ZOO_LICENCES['nsfwjs-inceptionv3'],
   },
+  // Fingerprints of the imported parameters: a change to how the importers name or fold them changes these.
+  '394f256e8060e56811932673c72e2a5ff889fc13b633b7069693d3d93b58d754': {
+    description: 'nsfwjs MobileNetV2 (npm package nsfwjs, dist/models/mobilenet_v2)',
+    preprocessing: 'unit',
+    preprocessingEvidence: 'nsfwjs divides the pixels by 255 (normalizationOffset = 255 in dist/cjs/core.js)',
+    labels: NSFWJS_LABELS,
+    licence: ZOO_LICENCES['nsfwjs-inceptionv3'],
+  },
+  fd44963455bc72877623925ac8070e11b5753a96fd3f655fa276411d3a08bf55: {
+    description: 'nsfwjs MobileNetV2-mid graph model (npm package nsfwjs, dist/models/mobilenet_v2_mid)',
+    preprocessing: 'unit',
+    preprocessingEvidence: 'nsfwjs divides the pixels by 255 (normalizationOffset = 255 in dist/cjs/core.js); the graph scales them to [-1, 1] itself',
+    labels: NSFWJS_LABELS,
+    licence: ZOO_LICENCES['nsfwjs-inceptionv3'],
+  },
 };
 
 /**

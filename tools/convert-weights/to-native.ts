@@ -16,6 +16,7 @@ import { importKeras } from './keras-import.js';
 import { importOnnx } from './onnx-import.js';
 import type { OnnxModel } from './onnx.js';
 import { readWeightSource, type WeightSource } from './read-source.js';
+import type { TfjsGraphContents } from './tfjs-graph.js';
 import { guessArchitecture, mapLayerWeights } from './to-native-map.js';
 import { knownSource, placeholderLabels, readLabelsFile, UNKNOWN_LICENCE, weightsFingerprint, ZOO_LICENCES, type KnownSource } from './to-native-metadata.js';
 
@@ -54,6 +55,9 @@ export class UsageError extends Error {
   }
 }
 
+/** The sources whose weights are Keras layers (mapped by layer name). */
+type KerasSource = Extract<WeightSource, { kind: 'keras-h5' | 'tfjs-layers' }>;
+
 interface Mapped {
   readonly architecture: string;
   readonly graph: Graph;
@@ -80,7 +84,7 @@ function message(e: unknown): string {
 }
 
 /** Onto a native definition, by Keras layer name. */
-function ontoNative(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>, arch: string): Mapped {
+function ontoNative(input: string, source: KerasSource, arch: string): Mapped {
   const def = nativeModel(arch);
   const params = mapLayerWeights(input, source.contents.layers, def.graph, { arch, what: arch });
   const official = Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
@@ -130,7 +134,7 @@ function fromKnown(known: KnownSource | undefined, graph: Graph, params: Map<str
 }
 
 /** The file's own Keras topology (keras-import.ts, shared with the page), then known-source recognition. */
-function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onnx' }>, inputSize: ConvertOptions['inputSize']): Mapped {
+function importedKeras(input: string, source: KerasSource, inputSize: ConvertOptions['inputSize']): Mapped {
   const r = importKeras(input, source.contents, inputSize);
   return fromKnown(knownSource(weightsFingerprint(r.params)), r.graph, r.params, r.extra, r.notes);
 }
@@ -139,6 +143,25 @@ function importedKeras(input: string, source: Exclude<WeightSource, { kind: 'onn
 async function importedOnnx(input: string, model: OnnxModel, inputSize: ConvertOptions['inputSize']): Promise<Mapped> {
   const r = await importOnnx(input, model, inputSize);
   return fromKnown(knownSource(weightsFingerprint(r.params)), r.graph, r.params, r.extra, r.notes);
+}
+
+/** A TF.js graph model (importer in tfjs-graph-import.ts). */
+async function importedTfjsGraph(input: string, contents: TfjsGraphContents, inputSize: ConvertOptions['inputSize']): Promise<Mapped> {
+  const { importTfjsGraph, TfjsImportError } = await import('./tfjs-graph-import.js');
+  let imported: ReturnType<typeof importTfjsGraph>;
+  try {
+    imported = importTfjsGraph(contents, inputSize ? { inputSize } : {});
+  } catch (e) {
+    if (e instanceof TfjsImportError) throw new WeightFileError(input, `cannot import the TF.js graph: ${e.message}`);
+    throw e;
+  }
+  const extra: Record<string, string> = { tfjsInput: imported.input, tfjsOutput: imported.output };
+  const notes: string[] = [];
+  if (imported.droppedSoftmax) {
+    extra.outputActivation = `the softmax of node '${imported.droppedSoftmax}' was dropped: the output is logits`;
+    notes.push(`dropped the final softmax '${imported.droppedSoftmax}': the graph outputs logits`);
+  }
+  return fromKnown(knownSource(weightsFingerprint(imported.params)), imported.graph, imported.params, extra, notes);
 }
 
 /** The file whose bytes identify the source: model.json for a TF.js directory. */
@@ -151,9 +174,10 @@ export async function convertWeights(options: ConvertOptions): Promise<Conversio
   const { input } = options;
   const source = await readWeightSource(input);
   let mapped: Mapped;
-  if (source.kind === 'onnx') {
-    if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; an ONNX file is imported with its own graph (leave --arch out)`);
-    mapped = await importedOnnx(input, source.contents, options.inputSize);
+  if (source.kind === 'onnx' || source.kind === 'tfjs-graph') {
+    const what = source.kind === 'onnx' ? 'an ONNX file' : 'a TF.js graph model';
+    if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; ${what} is imported with its own graph (leave --arch out)`);
+    mapped = source.kind === 'onnx' ? await importedOnnx(input, source.contents, options.inputSize) : await importedTfjsGraph(input, source.contents, options.inputSize);
   } else {
     mapped = options.arch !== undefined ? ontoNative(input, source, options.arch) : importedKeras(input, source, options.inputSize);
   }

@@ -6,7 +6,8 @@ import { importKeras } from '../../tools/convert-weights/keras-import.js';
 import { placeholderLabels, UNKNOWN_LICENCE } from '../../tools/convert-weights/metadata-defaults.js';
 import { decodeOnnxModel } from '../../tools/convert-weights/onnx.js';
 import { importOnnx, type ImportedModel } from '../../tools/convert-weights/onnx-import.js';
-import { parseTfjsLayers } from '../../tools/convert-weights/tfjs-layers.js';
+import { tfjsLayersFromJson } from '../../tools/convert-weights/tfjs-layers-json.js';
+import { decodeManifestWeights, parseModelJson } from '../../tools/convert-weights/tfjs-weights.js';
 
 async function asWeights(file: string, bytes: Uint8Array, format: string, imported: ImportedModel, preprocessing: PreprocessingMode): Promise<WeightsFile> {
   const nodes = imported.graph.nodes;
@@ -51,6 +52,7 @@ export function tfjsWeights(file: string, bytes: Uint8Array, shards: ReadonlyMap
     if (!found) throw new WeightFileError(path, `missing weight shard listed in ${file} (${where}): drop it together with ${file}`);
     return found;
   };
-  const contents = parseTfjsLayers(file, new TextDecoder().decode(bytes), shard);
+  const json = parseModelJson(file, new TextDecoder().decode(bytes));
+  const contents = tfjsLayersFromJson(file, json, () => decodeManifestWeights(file, json.weightsManifest, shard));
   return asWeights(file, bytes, 'tfjs-layers', importKeras(file, contents), preprocessing);
 }

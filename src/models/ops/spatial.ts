@@ -1,11 +1,13 @@
 // Sliding-window ops over NHWC maps: convolution, max and average pooling, and padding.
 import { conv2d } from '../../ops/conv2d.js';
+import { groupedConv2d } from '../../ops/grouped-conv2d.js';
 import { pad } from '../../ops/pad.js';
 import { avgPool, maxPool } from '../../ops/pool.js';
 import type { Pair } from '../graph.js';
 import { anyInputNegative, CANDIDATE, unguided, PASS_THROUGH, type OpDescriptor, type NodeOf, type ParameterShape } from '../op-descriptor.js';
 import { activate } from './activate.js';
-import { checkPair, expectRank, positiveInteger, resolvePadding, windowed } from './shape-rules.js';
+import { checkPair, expectRank, opLabel, positiveInteger, resolvePadding, windowed } from './shape-rules.js';
+import { ShapeError } from '../../tensor/index.js';
 
 export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
   arity: [1, 1],
@@ -13,6 +15,8 @@ export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
     expectRank(node, x, 4, 'NHWC');
     const a = node.attrs;
     const filters = positiveInteger(node, 'filters', a.filters);
+    const groups = positiveInteger(node, 'groups', a.groups ?? 1);
+    if (x[3] % groups !== 0 || filters % groups !== 0) throw new ShapeError(opLabel(node), `input channels and filters multiples of groups ${groups}`, `${x[3]} and ${filters}`);
     const dilations = checkPair(node, 'dilations', a.dilations);
     const [oh, ow] = windowed(node, x, checkPair(node, 'kernel', a.kernel), checkPair(node, 'strides', a.strides), a.padding, dilations);
     return [x[0], oh, ow, filters];
@@ -20,14 +24,16 @@ export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
   params(node, x) {
     const a = node.attrs;
     const channels = x ? x[x.length - 1] : 0;
-    const out: ParameterShape[] = [{ kind: 'kernel', shape: [a.kernel[0], a.kernel[1], channels, a.filters] }];
+    const out: ParameterShape[] = [{ kind: 'kernel', shape: [a.kernel[0], a.kernel[1], channels / (a.groups ?? 1), a.filters] }];
     if (a.useBias) out.push({ kind: 'bias', shape: [a.filters] });
     return out;
   },
   evaluate(node, [x], ctx) {
     const a = node.attrs;
     const bias = a.useBias ? ctx.param('bias') : undefined;
-    const y = conv2d(x, ctx.param('kernel'), { strides: a.strides, dilations: a.dilations, padding: a.padding, bias });
+    const groups = a.groups ?? 1;
+    const geometry = { strides: a.strides, dilations: a.dilations, padding: a.padding, bias };
+    const y = groups === 1 ? conv2d(x, ctx.param('kernel'), geometry) : groupedConv2d(x, ctx.param('kernel'), { ...geometry, groups });
     return activate(y, a.activation);
   },
   negative: (node) => node.attrs.activation !== 'relu',

@@ -15,7 +15,7 @@ export interface ActivationEntry {
 // Overflow-safe helpers, defined for the alias T. tanh is clamped because tanh(±15) is ±1 in
 // float32 anyway and some drivers compute it as a ratio of exponentials that overflows to NaN.
 // erf: Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), WGSL has no erf.
-const helpers = /* wgsl */ `
+export const activationHelpers = /* wgsl */ `
 fn sig(x: T) -> T { return 1.0 / (1.0 + exp(-x)); }
 fn tanh_(x: T) -> T { return tanh(clamp(x, T(-15.0), T(15.0))); }
 /** 1 − tanh², as 1/cosh² (no cancellation near ±1). */
@@ -75,6 +75,36 @@ export const activationTable = {
   abs: { forward: 'abs(x)', derivative: 'sign(x)' },
   neg: { forward: '-x', derivative: 'T(-1.0)' },
   reciprocal: { forward: '1.0 / x', derivative: '-1.0 / (x * x)' },
+  softsign: { forward: 'x / (1.0 + abs(x))', derivative: '1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))' },
+  /** CELU: max(0, x) + min(0, α(e^(x/α) − 1)). */
+  celu: {
+    forward: 'max(x, T(0.0)) + min(T(0.0), p.alpha * (exp(min(x, T(0.0)) / p.alpha) - 1.0))',
+    derivative: 'select(exp(min(x, T(0.0)) / p.alpha), T(1.0), x > T(0.0))',
+  },
+  /** x where x > α, else 0. */
+  thresholdedRelu: { forward: 'select(T(0.0), x, x > T(p.alpha))', derivative: 'select(T(0.0), T(1.0), x > T(p.alpha))' },
+  /** ONNX Shrink with λ = α, bias = β: x + β below −λ, x − β above λ, 0 between. */
+  shrink: {
+    forward: 'select(select(T(0.0), x - p.beta, x > T(p.alpha)), x + p.beta, x < T(-p.alpha))',
+    derivative: 'select(T(0.0), T(1.0), abs(x) > T(p.alpha))',
+  },
+  sin: { forward: 'sin(x)', derivative: 'cos(x)' },
+  cos: { forward: 'cos(x)', derivative: '-sin(x)' },
+  tan: { forward: 'tan(x)', derivative: '1.0 / (cos(x) * cos(x))' },
+  /** Through atan2: lavapipe's asin and acos err by ~3e-4. */
+  asin: { forward: 'atan2(x, sqrt(1.0 - x * x))', derivative: 'inverseSqrt(1.0 - x * x)' },
+  acos: { forward: 'atan2(sqrt(1.0 - x * x), x)', derivative: '-inverseSqrt(1.0 - x * x)' },
+  atan: { forward: 'atan(x)', derivative: '1.0 / (1.0 + x * x)' },
+  sinh: { forward: 'sinh(x)', derivative: 'cosh(x)' },
+  cosh: { forward: 'cosh(x)', derivative: 'sinh(x)' },
+  asinh: { forward: 'asinh(x)', derivative: 'inverseSqrt(x * x + 1.0)' },
+  acosh: { forward: 'acosh(x)', derivative: 'inverseSqrt(x * x - 1.0)' },
+  atanh: { forward: 'atanh(x)', derivative: '1.0 / (1.0 - x * x)' },
+  /** Piecewise constant: derivative 0 (as tfjs and PyTorch). round is half to even (ONNX, WGSL). */
+  floor: { forward: 'floor(x)', derivative: 'T(0.0)' },
+  ceil: { forward: 'ceil(x)', derivative: 'T(0.0)' },
+  round: { forward: 'round(x)', derivative: 'T(0.0)' },
+  sign: { forward: 'sign(x)', derivative: 'T(0.0)' },
 } satisfies Record<string, ActivationEntry>;
 
 export type ActivationKind = keyof typeof activationTable;
@@ -84,7 +114,7 @@ alias T = ${t};
 struct Params { n: i32, c: i32, alpha: f32, beta: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 ${bindings}
-${helpers}`;
+${activationHelpers}`;
 
 const unary = `
 @group(0) @binding(1) var<storage, read> xs: array<T>;

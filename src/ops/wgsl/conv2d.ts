@@ -4,7 +4,9 @@
 //   dX       dX[pixel, ci]     = Σ_(tap, co)  dY[(pixel + pad − tap·dilation) / stride, co] · W[tap, ci, co]
 //   dW       dW[(tap, ci), co] = Σ_pixel      X[pixel·stride + tap·dilation − pad, ci] · dY[pixel, co]
 // The HWIO filter is already the [taps·Cin, Cout] B matrix of the forward pass; the input gradient
-// reads it as "nk" (transposed per tap) instead of copying a flipped, transposed filter.
+// by stride phases reads it as "nk" (transposed per tap). Where it pays (conv2d.ts says when), the
+// input gradient is instead the forward kernel itself over dY and a flipped, transposed filter copy
+// [taps reversed, Cout, Cin] (flipTransposeFilterKernel), whose B loads are contiguous.
 //
 // The input gradient is computed by stride phases (sub-pixel decomposition): input pixels
 // with the same (y mod strideH, x mod strideW) see the same set of taps, and those taps read dY
@@ -129,7 +131,7 @@ export function convForwardKernel(v: ConvVariant & EpilogueVariant): string {
 @group(0) @binding(1) var<storage, read> x: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
 ${epilogueBindings(3, v)}
-${entryPoint}
+${entryPoint()}
 ${tileIndex(R)}
   if (row0 >= p.M) { return; }
 ${columnSetup('p.Cout')}
@@ -188,7 +190,7 @@ export function convInputGradKernel(v: ConvVariant): string {
 @group(0) @binding(1) var<storage, read> dy: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
 ${storeBindings(3, v)}
-${entryPoint}
+${entryPoint()}
 ${tileIndex(R)}
   let phase = i32(wg.z);
   let py = phase / p.sw;
@@ -266,7 +268,7 @@ export function convFilterGradKernel(v: ConvVariant): string {
 @group(0) @binding(1) var<storage, read> x: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
 ${storeBindings(3, v)}
-${entryPoint}
+${entryPoint()}
 ${tileIndex(R)}
   if (row0 >= p.M) { return; }
 ${columnSetup('p.Cout')}
@@ -304,3 +306,41 @@ ${flatKernelMain(`let inner = i % p.inner;
   var v = 0.0;
   if (c < p.C) { v = x[(outer * p.C + c) * p.inner + inner]; }
   y[i] = v;`)}`;
+
+
+/**
+ * [taps, Cin, Cout] → [taps reversed, Cout, Cin]: the filter of the input gradient seen as a
+ * forward convolution of dY (the taps flipped, in and out channels swapped). With both channel
+ * counts ≡ 0 (mod 4) each invocation moves a 4×4 block as four vec4 loads and four vec4 stores:
+ * the element-wise version's reads, strided by Cout, ran at ~0.5 GB/s on lavapipe and cost a 3×3
+ * 512→512 filter more time than the 7×7 convolution it serves.
+ */
+export function flipTransposeFilterKernel(vec4: boolean, scaled: boolean): string {
+  // With `scaled`, output channel co's row is multiplied by coef[Cout + co] (an epilogue affine's
+  // scale): (dY·s) ⊛ Wᵀ = dY ⊛ (s·W)ᵀ, so the input gradient needs no pass scaling dY first.
+  const sc = (co: string) => (scaled ? ` * coef[p.Cout + ${co}]` : '');
+  const stores = lanes.map((l, k) => `  wt[dst + ${k} * (p.Cin / 4)] = vec4<f32>(r0.${l}, r1.${l}, r2.${l}, r3.${l})${sc(`co4 * 4 + ${k}`)};`);
+  const body = vec4
+    ? `let co4 = i % (p.Cout / 4);
+  let ci4 = (i / (p.Cout / 4)) % (p.Cin / 4);
+  let tap = i / ((p.Cout / 4) * (p.Cin / 4));
+  let src = ((p.taps - 1 - tap) * p.Cin + ci4 * 4) * (p.Cout / 4) + co4;
+  let r0 = w[src];
+  let r1 = w[src + p.Cout / 4];
+  let r2 = w[src + 2 * (p.Cout / 4)];
+  let r3 = w[src + 3 * (p.Cout / 4)];
+  let dst = (tap * p.Cout + co4 * 4) * (p.Cin / 4) + ci4;
+${stores.join('\n')}`
+    : `let ci = i % p.Cin;
+  let co = (i / p.Cin) % p.Cout;
+  let tap = p.taps - 1 - i / (p.Cin * p.Cout);
+  wt[i] = w[(tap * p.Cin + ci) * p.Cout + co]${sc('co')};`;
+  const t = vec4 ? 'vec4<f32>' : 'f32';
+  return /* wgsl */ `
+struct Params { n: i32, taps: i32, Cin: i32, Cout: i32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> wt: array<${t}>;
+${scaled ? '@group(0) @binding(3) var<storage, read> coef: array<f32>;' : ''}
+${flatKernelMain(body)}`;
+}

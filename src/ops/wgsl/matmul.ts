@@ -2,7 +2,7 @@
 // no shared memory and no barriers; each invocation accumulates ROWS output rows × 4 columns
 // in vec4 registers and the K loop advances 4 at a time with fma. Invocations next to each other
 // in a workgroup take adjacent column groups of the same rows, so one SIMD batch of lavapipe
-// lanes reads the same A values; when N is small (fewer than 16 column groups) the remaining
+// lanes reads the same A values; when N is small (fewer column groups than the workgroup width, tiles.ts) the remaining
 // lanes take further rows instead of idling (`colGroups` in Params, a runtime value).
 //
 // The pieces below (B-operand loads, accumulators, the store) are shared with the implicit-GEMM
@@ -14,7 +14,7 @@
 // ("strided", any layout). Strides and bases are in floats; a base is where this dispatch's
 // (0, 0) element sits inside the bound slice of the buffer.
 
-export const WIDTH = 16;
+import { workgroupWidth } from '../tiles.js';
 
 export type ALoad = 'mk4' | 'km4' | 'strided';
 export type BLoad = 'kn4' | 'nk4' | 'strided';
@@ -46,7 +46,8 @@ export function storeBindings(firstSlot: number, s: StoreVariant): string {
   return lines.join('\n');
 }
 
-export const entryPoint = `@compute @workgroup_size(${WIDTH})
+/** The entry point at the adapter's workgroup width (tiles.ts). */
+export const entryPoint = () => `@compute @workgroup_size(${workgroupWidth()})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {`;
 
 /**
@@ -57,7 +58,7 @@ export const tileIndex = (rows: number) => /* wgsl */ `
   let wgId = i32(wg.x + wg.y * nwg.x);
   let lane = i32(lid.x);
   let col4 = (wgId % p.colBlocks) * p.colGroups + lane % p.colGroups;
-  let row0 = ((wgId / p.colBlocks) * (${WIDTH} / p.colGroups) + lane / p.colGroups) * ${rows};`;
+  let row0 = ((wgId / p.colBlocks) * (${workgroupWidth()} / p.colGroups) + lane / p.colGroups) * ${rows};`;
 
 /**
  * Column set-up: `cv` is the column group clamped in range (vec4 B), `c0..c3` the single
@@ -215,7 +216,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> a: array<${v.a === 'strided' ? 'f32' : 'vec4<f32>'}>;
 ${bBinding(2, v.b)}
 ${storeBindings(3, v)}
-${entryPoint}
+${entryPoint()}
 ${tileIndex(v.rows)}
   if (row0 >= p.M) { return; }
 ${columnSetup('p.N')}
@@ -240,13 +241,13 @@ ${store(v.rows, v, 'p.M', 'p.N')}
 }
 
 /**
- * Column groups (of 4) per workgroup, the rest of the 16 lanes taking more rows: the largest
+ * Column groups (of 4) per workgroup, the rest of its lanes taking more rows: the largest
  * count that leaves the fewest idle lanes in the last column block (80 columns = 20 groups run
  * as 5 blocks of 4, not 2 blocks of 16 with 12 idle; measured 6.7 → 10.1 GFLOP/s).
  */
 export function colGroupsFor(n: number): number {
   const groups = Math.ceil(n / 4);
-  let g = WIDTH;
+  let g = workgroupWidth();
   while (g > 1 && g / 2 >= groups) g /= 2;
   const padded = (c: number) => Math.ceil(groups / c) * c;
   let best = g;

@@ -1,0 +1,47 @@
+// The workgroup width of the register-blocked GEMM and convolution kernels, chosen from the
+// adapter rather than assumed. Each invocation accumulates 8 rows × 4 columns in registers; the
+// width is how many invocations share a workgroup (adjacent ones take adjacent column groups).
+//   - CPU adapters (lavapipe/llvmpipe, SwiftShader): 16, measured best here (DESIGN.md "Speed":
+//     16–32 wide; no shared memory or barriers).
+//   - Any other adapter: 64 invocations, WebGPU's usual default workgroup size, clamped to the
+//     device's limits. NOT measured: this project has had no GPU machine; the kernels are tested
+//     for correctness at every width the choice can give (test/ops/tiles.test.ts), not timed.
+import { gpu } from '../tensor/index.js';
+
+export const CPU_WIDTH = 16;
+const GPU_WIDTH = 64;
+
+const CPU_ADAPTERS = /llvmpipe|lavapipe|swiftshader|software/i;
+
+export interface WidthLimits {
+  maxComputeWorkgroupSizeX: number;
+  maxComputeInvocationsPerWorkgroup: number;
+}
+
+/** A power of two ≥ 4 (the column-group split needs one) within the device's limits. */
+export function widthFor(adapterDescription: string, limits: WidthLimits): number {
+  const wanted = CPU_ADAPTERS.test(adapterDescription) ? CPU_WIDTH : GPU_WIDTH;
+  const cap = Math.min(limits.maxComputeWorkgroupSizeX, limits.maxComputeInvocationsPerWorkgroup);
+  let w = 4;
+  while (w * 2 <= Math.min(wanted, cap)) w *= 2;
+  return w;
+}
+
+let override: number | undefined;
+
+/** The width for the current device (CPU_WIDTH before one exists: WGSL text built without a device). */
+export function workgroupWidth(): number {
+  if (override !== undefined) return override;
+  try {
+    const g = gpu();
+    return widthFor(g.adapterDescription, g.limits);
+  } catch {
+    return CPU_WIDTH;
+  }
+}
+
+/** Test hook: run the kernels at `width` (undefined restores the adapter's choice). */
+export function setWorkgroupWidthForTests(width: number | undefined): void {
+  if (width !== undefined && !(Number.isInteger(Math.log2(width)) && width >= 4)) throw new Error(`workgroup width must be a power of two ≥ 4, given ${width}`);
+  override = width;
+}
