@@ -177,7 +177,8 @@ export async function runExplain(job: ExplainJob): Promise<number> {
     return EXIT_BAD_INPUT;
   }
   const n = images.length;
-  const summary = expanded || n > 1 || job.resume ? new RunSummary(job.outDir) : undefined;
+  // Started once the model is loaded and the layer and class are valid: a bad input leaves --out untouched.
+  let summary: RunSummary | undefined;
   const summaryWords = () => (summary ? `; summary in ${join(job.outDir, SUMMARY_JSONL)} and ${SUMMARY_CSV}` : '');
   const interrupted = (signal: NodeJS.Signals) => {
     removePendingOutputs();
@@ -200,6 +201,7 @@ export async function runExplain(job: ExplainJob): Promise<number> {
       topK: job.topK, colormap: job.render.colormap, alpha: job.render.alpha, options: job.readOptions,
     };
     const ctx: Context = { job, model, weights, classIndex, request, console };
+    if (expanded || n > 1 || job.resume) summary = new RunSummary(job.outDir);
     for (const warning of job.ignoredOptions) console.err(`warning: ${warning}`);
     if (!job.json) {
       const { height, width } = model.definition.inputSize;

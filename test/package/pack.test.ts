@@ -63,7 +63,7 @@ describe('the packed tarball', () => {
     }
   }, 120_000);
 
-  it('npx gradscope explain <bundled scene> writes the overlay, heat map and sidecar with Dawn\'s start-up lines filtered', () => {
+  it("npx gradscope explain <bundled scene> writes the overlay, heat map and sidecar with Dawn's start-up lines filtered", () => {
     const r = run('npx', ['gradscope', 'explain', star, '--out', 'out'], project);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR|artificially reduced/);
@@ -78,10 +78,16 @@ describe('the library, imported by name from the installed package', () => {
   beforeAll(() => {
     for (const f of readdirSync(EXAMPLES)) if (f.endsWith('.ts')) copyFileSync(join(EXAMPLES, f), join(project, f));
     const compilerOptions = {
-      target: 'ES2022', lib: ['ES2022'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true,
+      target: 'ES2022',
+      lib: ['ES2022'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
       // As `tsc --init` writes it: @webgpu/types itself names DOM types a Node project does not load.
       skipLibCheck: true,
-      types: ['node'], typeRoots: [join(REPO, 'node_modules', '@types')],
+      types: ['node'],
+      typeRoots: [join(REPO, 'node_modules', '@types')],
     };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }, null, 2));
   });
@@ -89,8 +95,11 @@ describe('the library, imported by name from the installed package', () => {
   it('the API examples typecheck (strict) against the shipped declarations, and a wrong option does not', () => {
     const ok = run(TSC, ['-p', 'tsconfig.json'], project);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
-    writeFileSync(join(project, 'wrong.ts'), "import { explain, loadModel, readImage } from 'gradscope';\n" +
-      "await explain(await loadModel('scenes-resnet'), await readImage('x.png'), { method: 'grad-cam' });\n");
+    writeFileSync(
+      join(project, 'wrong.ts'),
+      "import { explain, loadModel, readImage } from 'gradscope';\n" +
+        "await explain(await loadModel('scenes-resnet'), await readImage('x.png'), { method: 'grad-cam' });\n",
+    );
     const bad = run(TSC, ['-p', 'tsconfig.json'], project);
     expect(bad.status).not.toBe(0);
     expect(bad.stdout).toMatch(/wrong\.ts\(2,\d+\): error TS\d+: Type '"grad-cam"' is not assignable/);
