@@ -18,6 +18,7 @@ import { DEFAULT_MODEL, resolveModelSource, weightsDir, weightsRecord } from './
 import * as parse from './option-parsers.js';
 import { checkOutputDirectory, writeAllOrNothing } from './output-files.js';
 import { checkScenesModel, heldOutScene, heldOutScenes } from './pointing-game-command.js';
+import { checkReadable } from './image-session.js';
 import { markGpuReady } from './respawn.js';
 
 /** Methods scored by default: the fast ones of the paper families (one forward and at most one backward each). */
@@ -100,6 +101,8 @@ async function imagesOf(files: readonly string[], flags: EvaluateFlags, model: M
 async function runEvaluate(files: readonly string[], flags: EvaluateFlags): Promise<number> {
   if ((files.length === 0) === (flags.scenes === undefined)) throw new UsageError('evaluate: give image files or --scenes N, not both and not neither');
   checkOutputDirectory(flags.out);
+  // A typo in a file name is reported before the GPU starts and the model loads.
+  for (const file of files) checkReadable(file);
   const source = resolveModelSource(flags.model);
   const console = new CliConsole();
   let model: Model | undefined;

@@ -40,7 +40,7 @@ export interface Session {
   console: CliConsole;
 }
 
-function checkReadable(file: string): void {
+export function checkReadable(file: string): void {
   try {
     if (statSync(file).isDirectory()) throw new ImageError(file, 'is a directory, not an image file');
     accessSync(file, constants.R_OK);

@@ -16,6 +16,7 @@ import { EXIT_OK, messageOf, UsageError } from './errors.js';
 import { DEFAULT_MODEL, resolveModelSource, weightsDir, weightsRecord } from './model-source.js';
 import * as parse from './option-parsers.js';
 import { checkOutputDirectory, writeAllOrNothing } from './output-files.js';
+import { checkReadable } from './image-session.js';
 import { markGpuReady } from './respawn.js';
 
 /** The paper's methods: two that should pass (Grad-CAM, gradients) or pass weakly (IG), two that should fail (guided). */
@@ -94,6 +95,8 @@ async function readImages(files: readonly string[], model: Model): Promise<Sanit
 
 async function runSanity(files: readonly string[], flags: SanityFlags): Promise<number> {
   checkOutputDirectory(flags.out);
+  // A typo in a file name is reported before the GPU starts and the model loads.
+  for (const file of files) checkReadable(file);
   const source = resolveModelSource(flags.model);
   const console = new CliConsole();
   let model: Model | undefined;

@@ -7,13 +7,14 @@
 import { fmt, sameShape, ShapeError, watch, type Tensor } from '../tensor/index.js';
 import { add, mulScalar } from '../ops/arithmetic.js';
 import { batchNormCoefficients, batchNormRelu, type BatchNormParams } from '../ops/batchnorm.js';
+import { applyActivation, type FusedActivation } from '../ops/activations.js';
 import { conv2d, convGeometry } from '../ops/conv2d.js';
+import { groupedConv2d } from '../ops/grouped-conv2d.js';
 import { samePadding, type Padding } from '../ops/padding.js';
 import { planSteps, type Step } from './fuse.js';
 import { GraphIndex, type BatchNormNode, type Graph, type GraphNode } from './graph.js';
 import type { BatchStatistics } from './op-descriptor.js';
 import { descriptorOf } from './op-table.js';
-import { activate } from './ops/activate.js';
 import { inputNode } from './shapes.js';
 import { resolveTarget } from './targets.js';
 
@@ -101,15 +102,26 @@ function evaluateStep(step: Step, xs: Tensor[], params: ReadonlyMap<string, Tens
       const convOnly = { strides: a.strides, dilations: a.dilations, padding, bias: a.useBias ? p('bias') : undefined };
       const shortcut = step.residual ? xs[1] : undefined;
       const kernel = p('kernel');
-      const g = convGeometry(xs[0].shape, kernel.shape, convOnly);
+      const groups = a.groups ?? 1;
+      const act = step.activation;
+      // conv2d's own epilogue applies ReLU; grouped convolutions and other activations take groupedConv2d's.
+      const plain = groups === 1 && (!act || act.kind === 'relu');
+      const convolve = (epilogue: { affine?: Tensor; residual?: Tensor; activation?: FusedActivation }) =>
+        plain
+          ? conv2d(xs[0], kernel, { ...convOnly, epilogue: { affine: epilogue.affine, residual: epilogue.residual, relu: epilogue.activation !== undefined } })
+          : groupedConv2d(xs[0], kernel, { ...convOnly, groups, epilogue });
+      const [kh, kw, , cout] = kernel.shape;
+      const g = convGeometry(xs[0].shape, [kh, kw, xs[0].shape[3], cout], convOnly);
       let y: Tensor;
       // A broadcasting Add cannot be folded into the store: it runs after the convolution.
       if (!shortcut || sameShape(shortcut.shape, [g.batch, g.OH, g.OW, g.Cout])) {
-        y = conv2d(xs[0], kernel, { ...convOnly, epilogue: { affine, residual: shortcut, relu: step.relu } });
+        y = convolve({ affine, residual: shortcut, activation: act });
       } else {
-        const z = conv2d(xs[0], kernel, { ...convOnly, epilogue: { affine } });
-        y = activate(add(z, shortcut), step.relu ? 'relu' : undefined);
+        const z = convolve({ affine });
+        const sum = add(z, shortcut);
         z.dispose();
+        y = act ? applyActivation(act, sum) : sum;
+        if (y !== sum) sum.dispose();
       }
       affine?.dispose();
       return y;

@@ -187,8 +187,25 @@ export interface MatmulNode extends NodeBase {
   attrs: Record<string, never>;
 }
 
+/**
+ * Layer normalization over the last axis (channels of an NHWC map; ConvNeXt, Keras and ONNX
+ * LayerNormalization), with `<node>/gamma` and `<node>/beta` of the channel count when scale/center.
+ */
+export interface LayerNormNode extends NodeBase {
+  op: 'layernorm';
+  attrs: { epsilon: number; scale: boolean; center: boolean };
+}
+
+/** Local response normalization across `size` channels (ONNX LRN: alpha is divided by size). */
+export interface LrnNode extends NodeBase {
+  op: 'lrn';
+  attrs: { size: number; alpha: number; beta: number; bias: number };
+}
+
 export type GraphNode =
   | InputNode
+  | LayerNormNode
+  | LrnNode
   | TransposeNode
   | SliceNode
   | ReduceNode

@@ -106,8 +106,12 @@ export function automaticTarget(graph: Graph, shapes: Map<string, Shape> = infer
     const node = graph.nodes[i];
     const consumersClean = (index.consumers.get(node.name) ?? []).every((c) => clean.get(c));
     const fourD = shapes.get(node.name)?.length === 4;
-    // A 1×1 map (pooled, before a LayerNorm head as in ConvNeXt) has no spatial layout left to mix.
-    const pooled = fourD && (shapes.get(node.name) as Shape)[1] * (shapes.get(node.name) as Shape)[2] === 1;
+    // A node that reads only 1×1 maps (after pooling, a LayerNorm head as in ConvNeXt) has no spatial layout left to mix.
+    const oneByOne = (name: string) => {
+      const s = shapes.get(name);
+      return s?.length !== 4 || s[1] * s[2] === 1;
+    };
+    const pooled = fourD && oneByOne(node.name) && node.inputs.every(oneByOne);
     clean.set(node.name, consumersClean && (!fourD || pooled || descriptorOf(node).roles.target === 'pass-through'));
   }
   const candidates = graph.nodes.filter((n) => {

@@ -22,7 +22,8 @@ function batched(a: Tensor, transA: boolean, b: Tensor, transB: boolean, outBatc
   if (!transA && bFlat && sizeOf(batchOf(a.shape)) === sizeOf(outBatch)) {
     // One GEMM: a's batches are consecutive row blocks.
     const P = sizeOf(outBatch);
-    gemm({ a: { buffer: a.buffer, rows: P * M, cols: K }, transposeA: false, b: matrix(b, 0), transposeB: transB, y: { buffer: y.buffer, rows: P * M, cols: N } });
+    const aAll = { buffer: a.buffer, rows: P * M, cols: K };
+    gemm({ a: aAll, transposeA: false, b: matrix(b, 0), transposeB: transB, y: { buffer: y.buffer, rows: P * M, cols: N } });
     return y;
   }
   const aStrides = broadcastStrides(batchOf(a.shape), outBatch);
@@ -38,7 +39,8 @@ function batched(a: Tensor, transA: boolean, b: Tensor, transB: boolean, outBatc
     }
     const aSize = a.shape[a.rank - 2] * a.shape[a.rank - 1];
     const bSize = b.shape[b.rank - 2] * b.shape[b.rank - 1];
-    gemm({ a: matrix(a, ai * aSize), transposeA: transA, b: matrix(b, bi * bSize), transposeB: transB, y: { buffer: y.buffer, rows: M, cols: N, offset: i * M * N } });
+    const yi = { buffer: y.buffer, rows: M, cols: N, offset: i * M * N };
+    gemm({ a: matrix(a, ai * aSize), transposeA: transA, b: matrix(b, bi * bSize), transposeB: transB, y: yi });
   }
   return y;
 }
@@ -71,7 +73,9 @@ export function batchMatmul(a: Tensor, b: Tensor): Tensor {
           // Σ over batches of aᵀ·dY is one GEMM over the folded rows.
           const P = sizeOf(outBatch) * rows(a, false);
           gb = empty(b.shape);
-          gemm({ a: { buffer: a.buffer, rows: P, cols: cols(a, false) }, transposeA: true, b: { buffer: gy.buffer, rows: P, cols: cols(b, false) }, transposeB: false, y: { buffer: gb.buffer, rows: b.shape[0], cols: b.shape[1] } });
+          const aAll = { buffer: a.buffer, rows: P, cols: cols(a, false) };
+          const gyAll = { buffer: gy.buffer, rows: P, cols: cols(b, false) };
+          gemm({ a: aAll, transposeA: true, b: gyAll, transposeB: false, y: { buffer: gb.buffer, rows: b.shape[0], cols: b.shape[1] } });
         } else {
           gb = reduceTo(batched(a, true, gy, false, outBatch), b);
         }

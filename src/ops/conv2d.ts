@@ -1,8 +1,9 @@
 // 2-D convolution over NHWC activations with HWIO filters, as implicit GEMM (kernels in
 // wgsl/conv2d.ts): the forward, the input gradient and the filter gradient each run one
 // register-blocked kernel; a 1×1 stride-1 unpadded convolution without an epilogue is a plain
-// GEMM. The input gradient at stride 1 is the forward kernel itself over dY and the flipped,
-// transposed filter; at larger strides it runs by stride phases over the same filter copy.
+// GEMM. The input gradient runs by stride phases reading the filter transposed, or, at stride 1
+// where it was measured to pay (transposedPays), as the forward kernel itself over dY and a
+// flipped, transposed filter copy.
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 // An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
 // applied in the forward kernel's store instead of as separate passes over the output.
@@ -229,24 +230,45 @@ function transposedGeometry(g: ConvGeometry): ConvGeometry | undefined {
   return { ...g, H: g.OH, W: g.OW, Cin: g.Cout, Cout: g.Cin, OH: g.H, OW: g.W, pad: { top, bottom, left, right } };
 }
 
-/** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
-function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
-  const wt = flipTransposeFilter(g, w, affine);
-  try {
-    const t = transposedGeometry(g);
-    // The forward kernel (its GEMM path when 1×1) with the filter's B loads contiguous along Cin:
-    // measured at the forward's own rate, where the phase kernel reading W "nk" ran at 0.6–0.85×.
-    if (t) return forward(t, gy, wt, undefined, {});
-    return phasedInputGradient(g, gy, wt);
-  } finally {
-    wt.dispose();
-  }
+/**
+ * Whether the input gradient runs as the forward kernel over a flipped, transposed filter copy.
+ * Measured on lavapipe, in-process A/B against the phase kernel reading W "nk" (12 interleaved
+ * pairs, idle-equivalent time): 3×3 56×56×64→64 8 % faster, 14×14×256→256 15 % faster; but
+ * 7×7×512→512 5 % slower (the copy of a 2.4 M-float filter outweighs a 25 k-float dX), 1×1
+ * 14×14×1024→256 7 % slower than the plain GEMM, and stride 2 no faster (3×3/2 28×28×128: equal).
+ * So: stride 1, not pointwise, and a filter at most 32 times dX's size (14×14×256: 12×; 7×7×512: 94×).
+ */
+function transposedPays(g: ConvGeometry): boolean {
+  const filter = g.KH * g.KW * g.Cin * g.Cout;
+  return !isPointwise(g) && filter <= 32 * g.batch * g.H * g.W * g.Cin;
 }
 
-function phasedInputGradient(g: ConvGeometry, gy: Tensor, wt: Tensor): Tensor {
+/** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
+function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
+  const t = transposedPays(g) ? transposedGeometry(g) : undefined;
+  if (t) {
+    const wt = flipTransposeFilter(g, w, affine);
+    const dx = forward(t, gy, wt, undefined, {});
+    wt.dispose();
+    return dx;
+  }
+  const gz = affine ? scaleChannels(gy, affine) : gy;
+  const dx = isPointwise(g) ? pointwiseInputGradient(g, gz, w) : phasedInputGradient(g, gz, w);
+  if (gz !== gy) gz.dispose();
+  return dx;
+}
+
+function pointwiseInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
+  const dx = empty([g.batch, g.H, g.W, g.Cin]);
+  const pixels = g.batch * g.H * g.W;
+  gemm({ a: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: true, y: { buffer: dx.buffer, rows: pixels, cols: g.Cin } });
+  return dx;
+}
+
+function phasedInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
   const dx = empty([g.batch, g.H, g.W, g.Cin]);
   const [sh, sw] = g.strides;
-  const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cin % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false, unitStride: sh === 1 && sw === 1 });
+  const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false, unitStride: sh === 1 && sw === 1 });
   const dyPer = g.OH * g.OW * g.Cout, dxPer = g.H * g.W * g.Cin;
   for (const [n0, n1] of imageChunks(g, [dyPer, dxPer])) {
     const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);
@@ -257,7 +279,7 @@ function phasedInputGradient(g: ConvGeometry, gy: Tensor, wt: Tensor): Tensor {
     const [gx, gyCount] = groupsFor(launch.workgroups, 1);
     dispatch({
       wgsl,
-      bindings: [dyw.binding, whole(wt), dxw.binding],
+      bindings: [dyw.binding, whole(w), dxw.binding],
       ints: launch.ints,
       workgroups: [gx, gyCount, sh * sw],
       flops: 2 * (n1 - n0) * g.OH * g.OW * g.Cout * g.KH * g.KW * g.Cin,
@@ -333,8 +355,8 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
     saved: [...(w.requiresGrad ? [x] : []), ...(x.requiresGrad ? [w] : []), ...(affine ? [affine] : [])],
     backward: (gy, { needs }) => {
       const grads: (Tensor | null)[] = inputs.map(() => null);
-      // The input gradient takes the affine's scale in its filter copy: gy itself is scaled only
-      // for the filter and bias gradients (an explanation's backward needs neither).
+      // The input gradient scales by the affine itself (in its filter copy when it makes one): gy
+      // is scaled here only for the filter and bias gradients (an explanation's backward needs neither).
       const gz = affine && (needs[1] || (biasAt > 0 && needs[biasAt])) ? scaleChannels(gy, affine) : gy;
       if (needs[0]) grads[0] = inputGradient(g, gy, w, affine);
       if (needs[1]) grads[1] = filterGradient(g, x, gz);

@@ -36,7 +36,7 @@ interface Geometry extends ConvGeometry {
   coutG: number;
   /** Depthwise with one output per input channel and channels a multiple of 4: vec4 kernels. */
   vec4: boolean;
-  /** Otherwise groups of a multiple of 4 input and output channels: the forward runs on channel quads. */
+  /** Otherwise groups of a multiple of 4 input and output channels: forward and input gradient run on channel quads. */
   grouped4: boolean;
 }
 
@@ -44,11 +44,12 @@ const OP = 'groupedConv2d';
 
 function geometry(x: Tensor, w: Tensor, groups: number, opts: GroupedConv2dOptions): Geometry {
   if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(OP, 'groups a positive integer', `${groups}`);
-  if (x.rank !== 4 || w.rank !== 4) throw new ShapeError(OP, 'x [N, H, W, Cin] and filter [KH, KW, Cin/groups, Cout]', `x ${fmt(x.shape)}, filter ${fmt(w.shape)}`);
+  const given = `x ${fmt(x.shape)}, filter ${fmt(w.shape)}`;
+  if (x.rank !== 4 || w.rank !== 4) throw new ShapeError(OP, 'x [N, H, W, Cin] and filter [KH, KW, Cin/groups, Cout]', given);
   const [KH, KW, cinG, Cout] = w.shape;
   const Cin = x.shape[3];
   if (Cin % groups !== 0 || Cout % groups !== 0 || cinG * groups !== Cin) {
-    throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin / groups}, Cout] with Cin ${Cin} and Cout multiples of groups ${groups}`, `x ${fmt(x.shape)}, filter ${fmt(w.shape)}`);
+    throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin / groups}, Cout] with Cin ${Cin} and Cout multiples of groups ${groups}`, given);
   }
   const { epilogue, ...rest } = opts;
   // conv2d's geometry for one group's input channels: the real filter, so its size checks hold.
@@ -92,8 +93,15 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, ep
 
 function inputGradient(g: Geometry, gy: Tensor, w: Tensor): Tensor {
   const gx = empty([g.batch, g.H, g.W, g.Cin]);
-  const n = g.vec4 ? g.batch * g.H * Math.ceil(g.W / DEPTHWISE_COLS) * (g.Cin / 4) : gx.size;
-  dispatch({ wgsl: groupedInputGradKernel(g.vec4), bindings: [gy.buffer, w.buffer, gx.buffer], ints: ints(g, n), floats: [0, 0], workgroups: groupsFor(n, 256), flops: 2 * gy.size * g.KH * g.KW * g.cinG });
+  const n = g.vec4 ? g.batch * g.H * Math.ceil(g.W / DEPTHWISE_COLS) * (g.Cin / 4) : g.grouped4 ? gx.size / 4 : gx.size;
+  dispatch({
+    wgsl: groupedInputGradKernel(g.vec4, g.grouped4),
+    bindings: [gy.buffer, w.buffer, gx.buffer],
+    ints: ints(g, n),
+    floats: [0, 0],
+    workgroups: groupsFor(n, 256),
+    flops: 2 * gy.size * g.KH * g.KW * g.cinG,
+  });
   return gx;
 }
 
@@ -102,7 +110,14 @@ function filterGradient(g: Geometry, x: Tensor, gy: Tensor, wShape: readonly num
   const chunks = Math.max(1, Math.ceil((g.batch * g.OH * g.OW) / FILTER_GRAD_CHUNK));
   const partial = empty([chunks, filterSize]);
   const n = partial.size / lanes(g);
-  dispatch({ wgsl: groupedFilterGradKernel(g.vec4), bindings: [x.buffer, gy.buffer, partial.buffer], ints: ints(g, n), floats: [0, 0], workgroups: groupsFor(n, 256), flops: 2 * gy.size * g.KH * g.KW * g.cinG });
+  dispatch({
+    wgsl: groupedFilterGradKernel(g.vec4),
+    bindings: [x.buffer, gy.buffer, partial.buffer],
+    ints: ints(g, n),
+    floats: [0, 0],
+    workgroups: groupsFor(n, 256),
+    flops: 2 * gy.size * g.KH * g.KW * g.cinG,
+  });
   const gw = sumAxes(partial, [0], 1, wShape);
   partial.dispose();
   return gw;

@@ -29,7 +29,8 @@ export function lrn(x: Tensor, opts: LrnOptions): Tensor {
     saved: [x],
     backward: (gy) => {
       const gx = empty(x.shape);
-      dispatch({ wgsl: lrnBackward, bindings: [x.buffer, gy.buffer, gx.buffer], ints, floats, workgroups: groupsFor(x.size, 256), flops: x.size * size * (2 * size + 6) });
+      const flops = x.size * size * (2 * size + 6);
+      dispatch({ wgsl: lrnBackward, bindings: [x.buffer, gy.buffer, gx.buffer], ints, floats, workgroups: groupsFor(x.size, 256), flops });
       return [gx];
     },
   });

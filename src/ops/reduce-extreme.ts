@@ -18,7 +18,10 @@ function extreme(kind: 'max' | 'min', x: Tensor, axesIn: readonly number[] | und
   const strides = contiguousStrides(x.shape);
   const rows = inOrder ? x : stridedMap(kind, [{ tensor: x, strides: perm.map((p) => strides[p]) }], perm.map((p) => x.shape[p]), 'v0');
   const y = empty(outShape);
-  if (y.size > 0) dispatch({ wgsl: kind === 'max' ? rowMax : rowMin, bindings: [rows.buffer, y.buffer], ints: [y.size, r], workgroups: groupsFor(y.size, 256), flops: x.size });
+  if (y.size > 0) {
+    const wgsl = kind === 'max' ? rowMax : rowMin;
+    dispatch({ wgsl, bindings: [rows.buffer, y.buffer], ints: [y.size, r], workgroups: groupsFor(y.size, 256), flops: x.size });
+  }
   if (rows !== x) rows.dispose();
   recordOp({
     kind: kind === 'max' ? 'reduceMax' : 'reduceMin',

@@ -92,7 +92,9 @@ function laneReads(dims: readonly number[], strides: readonly (readonly number[]
 }
 
 /** Uniform ints (n, nd, padding, bases (4), dims (8), then 8 strides per input), the collapsed rank and the lane reads. */
-function stridedInts(outShape: Shape, views: readonly { strides: readonly number[]; base?: number }[], allowVec4: boolean): { ints: number[]; nd: number; reads: LaneRead[] } {
+type Strides = { strides: readonly number[]; base?: number };
+
+function stridedInts(outShape: Shape, views: readonly Strides[], allowVec4: boolean): { ints: number[]; nd: number; reads: LaneRead[] } {
   const size = outShape.reduce((n, d) => n * d, 1);
   const { dims, strides } = collapseDims(outShape, views.map((v) => v.strides));
   const pad = (xs: readonly number[], fill: number, len: number) => [...xs, ...new Array<number>(len - xs.length).fill(fill)];

@@ -54,11 +54,12 @@ function everyLayerModel(): tfl.LayersModel {
 /**
  * The MobileNet/EfficientNet layer classes: DepthwiseConv2D (stride 2, depth multiplier 2, 5 channels),
  * ReLU(max_value) = ReLU6, LeakyReLU, Activation(sigmoid, hard_sigmoid, swish,
- * relu6, tanh, elu, selu, gelu, softplus) and Multiply (a sigmoid gate).
+ * relu6, tanh, elu, selu, gelu, softplus), Multiply (a sigmoid gate), Rescaling, LayerNormalization, Permute.
  */
 function mobileModel(): tfl.LayersModel {
   const input = tfl.input({ shape: [11, 9, 5], name: 'image' });
-  const dw = call(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, name: 'dw' }), input);
+  const scaled = call(L.rescaling({ scale: 1 / 127.5, offset: -1, name: 'rescale' }), input);
+  const dw = call(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, name: 'dw' }), scaled);
   const r6 = call(L.reLU({ maxValue: 6, name: 'relu6_layer' }), call(L.batchNormalization({ name: 'dw_bn' }), dw));
   const dw2 = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, name: 'dw_plain' }), r6);
   const leaky = call(L.reLU({ name: 'relu_plain' }), dw2);
@@ -68,7 +69,9 @@ function mobileModel(): tfl.LayersModel {
   let sum = gate;
   for (const [i, a] of acts.slice(1).entries()) sum = call(L.add({ name: `sum_${i}` }), [sum, a]);
   const diff = call(L.add({ name: 'diff' }), [sum, call(L.leakyReLU({ alpha: 0.2, name: 'leaky' }), dw2)]);
-  const gap = call(L.globalAveragePooling2d({ name: 'gap' }), diff);
+  const normed = call(L.layerNormalization({ epsilon: 1e-3, name: 'ln' }), diff);
+  const swapped = call(L.permute({ dims: [2, 1, 3], name: 'swap_hw' }), normed);
+  const gap = call(L.globalAveragePooling2d({ name: 'gap' }), swapped);
   const out = call(L.dense({ units: 3, activation: 'softmax', name: 'probs' }), gap);
   return tfl.model({ inputs: input, outputs: out, name: 'mobile' });
 }
@@ -172,10 +175,11 @@ describe('Keras topology import through the converter, against tfjs-layers (1e-4
     expect(target).toBe('cat');
   });
 
-  it('MobileNet/EfficientNet layer classes (depthwise, ReLU6, leaky, the Activation table, Multiply), batch 2', async () => {
+  it('MobileNet/EfficientNet layer classes (depthwise, ReLU6, leaky, the Activation table, Multiply, Rescaling, LayerNormalization, Permute), batch 2', async () => {
     const { nodes, target } = await checkAgainstTfjs(mobileModel(), 'mobile', 'gap', 'probs');
+    expect(nodes.slice(0, 6)).toEqual(['image', 'rescale/scale', 'rescale/scaled', 'rescale/offset', 'rescale', 'dw']);
     expect(nodes).toContain('relu6_layer');
-    expect(target).toBe('diff');
+    expect(target).toBe('swap_hw');
   });
 
   it('a Sequential model', async () => {

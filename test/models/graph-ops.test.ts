@@ -3,9 +3,10 @@
 // broadcast.ts), rtol 1e-4 + atol 1e-5·max|ref|; shape inference, parameter specs, sign rules,
 // guided-backprop behaviour and roles come from the descriptors.
 import { describe, expect, it } from 'vitest';
-import { tensor, tidy, type Tensor } from '../../src/tensor/index.js';
+import { Tape, tensor, tidy, withOverrides, type Tensor } from '../../src/tensor/index.js';
 import { runGraph } from '../../src/models/execute.js';
-import type { Graph, GraphNode } from '../../src/models/graph.js';
+import { GraphIndex, type Graph, type GraphNode } from '../../src/models/graph.js';
+import { planSteps } from '../../src/models/fuse.js';
 import { inferShapes, parameterSpecs } from '../../src/models/shapes.js';
 import { negativeValuesPossible } from '../../src/methods/activation-sign.js';
 import { keptActivationsNote } from '../../src/methods/guided.js';
@@ -199,5 +200,91 @@ describe('layout, reduction, matmul and grouped-conv graph ops = float64 referen
     const geometry = { strides: [2, 2] as [number, number], dilations: [1, 1] as [number, number], pad: { top: 1, bottom: 1, left: 1, right: 1 } };
     check(await run(graph, x, params), conv2dRef(x, X, w, [3, 3, 1, 6], geometry, undefined, 3), 'depthwise');
     params.get('y/kernel')?.dispose();
+  });
+});
+
+describe('normalization graph ops = float64 definitions (rtol 1e-4, atol 1e-5·max|ref|)', () => {
+  const x = randomArray(90, 31, -2, 2);
+
+  it('layernorm over channels with gamma and beta (epsilon 1e-6, as ConvNeXt)', async () => {
+    const graph: Graph = { nodes: [input, { name: 'y', op: 'layernorm', inputs: ['x'], attrs: { epsilon: 1e-6, scale: true, center: true } }] };
+    expect(parameterSpecs(graph, inferShapes(graph, { batch: 2 })).map((p) => [p.name, p.shape])).toEqual([['y/gamma', [3]], ['y/beta', [3]]]);
+    const gamma = Float32Array.of(0.5, 1.5, -1), beta = Float32Array.of(0.1, -0.2, 0.3);
+    const ref = new Float64Array(90);
+    for (let p = 0; p < 30; p++) {
+      const v = [0, 1, 2].map((c) => x[p * 3 + c]);
+      const mu = (v[0] + v[1] + v[2]) / 3;
+      const variance = v.reduce((s, e) => s + (e - mu) ** 2, 0) / 3;
+      v.forEach((e, c) => (ref[p * 3 + c] = ((e - mu) / Math.sqrt(variance + 1e-6)) * gamma[c] + beta[c]));
+    }
+    const params = new Map([['y/gamma', tensor(gamma, [3])], ['y/beta', tensor(beta, [3])]]);
+    check(await run(graph, x, params), ref, 'layernorm');
+    for (const t of params.values()) t.dispose();
+  });
+
+  it('lrn across channels, size 3 (ONNX: y = x / (bias + alpha/size · Σ x²)^beta)', async () => {
+    const attrs = { size: 3, alpha: 0.2, beta: 0.75, bias: 1.5 };
+    const graph: Graph = { nodes: [input, { name: 'y', op: 'lrn', inputs: ['x'], attrs }] };
+    const ref = Float64Array.from(x, (v, i) => {
+      const c = i % 3, base = i - c;
+      let s = 0;
+      for (let k = Math.max(0, c - 1); k <= Math.min(2, c + 1); k++) s += x[base + k] ** 2;
+      return v / (attrs.bias + (attrs.alpha / attrs.size) * s) ** attrs.beta;
+    });
+    check(await run(graph, x), ref, 'lrn');
+  });
+});
+
+describe('fusion of the new nets’ chains: depthwise conv → ReLU6, conv → hard-swish, project conv → residual add', () => {
+  // An inverted residual, as MobileNetV2/V3 exports write it (batchnorm folded into the convs).
+  const conv = (name: string, x: string, filters: number, kernel: number, groups?: number): GraphNode => ({
+    name, op: 'conv2d', inputs: [x], attrs: { filters, kernel: [kernel, kernel], strides: [1, 1], dilations: [1, 1], padding: 'same', useBias: true, ...(groups ? { groups } : {}) },
+  });
+  const graph: Graph = {
+    nodes: [
+      input,
+      conv('expand', 'x', 8, 1),
+      { name: 'expand_hswish', op: 'hardswish', inputs: ['expand'], attrs: {} },
+      conv('dw', 'expand_hswish', 8, 3, 8),
+      { name: 'dw_relu6', op: 'clip', inputs: ['dw'], attrs: { min: 0, max: 6 } },
+      conv('project', 'dw_relu6', 3, 1),
+      { name: 'out', op: 'add', inputs: ['x', 'project'], attrs: {} },
+    ],
+  };
+  const specs = parameterSpecs(graph, inferShapes(graph, { batch: 2 }));
+  const x = randomArray(90, 41, -2, 2);
+
+  it('plans three fused steps: expand+hard-swish, depthwise+ReLU6, project+add', () => {
+    const steps = planSteps(new GraphIndex(graph), { enabled: true, held: new Set(['out']), canFold: () => true });
+    expect(steps.map((s) => (s.kind === 'conv' ? `${s.nodes.join('+')}:${s.activation?.kind ?? '-'}` : s.output))).toEqual([
+      'expand+expand_hswish:hardSwish', 'dw+dw_relu6:clip', 'project+out:-',
+    ]);
+  });
+
+  it('the fused run equals the unfused one (1e-5 relative; each unfused op is tested against float64 above) and guided backprop still counts the ReLU6', async () => {
+    const params = new Map(specs.map((p, i) => [p.name, tensor(randomArray(p.shape.reduce((a, b) => a * b, 1), 50 + i, -0.5, 0.5), p.shape)]));
+    const forward = async (fuse: boolean) => {
+      const y = tidy(() => runGraph(graph, params, tensor(x, X), {}, { fuse }).logits);
+      const out = await y.read();
+      y.dispose();
+      return out;
+    };
+    const fused = await forward(true);
+    expectClose(fused, await forward(false), 1e-5, 1e-6 * maxAbs(fused), 'fused vs unfused');
+    const guidedCount = (fuse: boolean) => {
+      const input = tensor(x, X);
+      input.requiresGrad = true;
+      const tape = new Tape();
+      const r = tape.record(() => tidy(() => runGraph(graph, params, input, {}, { fuse })));
+      const { grads, overridden } = withOverrides({ relu: 'guided', relu6: 'guided' }, () => tape.backward(r.logits, tensor(new Float32Array(r.logits.size).fill(1), r.logits.shape)));
+      for (const g of grads.values()) g.dispose();
+      tape.dispose();
+      r.logits.dispose();
+      input.dispose();
+      return overridden.relu6 ?? 0;
+    };
+    expect(guidedCount(true)).toBe(1);
+    expect(guidedCount(false)).toBe(1);
+    for (const t of params.values()) t.dispose();
   });
 });

@@ -37,6 +37,7 @@ const cases: Case[] = [
   { what: '3×3 stride 2, asymmetric padding, Cin 8 / Cout 8: residual + relu', x: [1, 9, 8, 8], k: [3, 3], cout: 8, strides: [2, 2], padding: { top: 0, bottom: 2, left: 1, right: 0 }, bias: false, affine: false, residual: true, relu: true },
   { what: '7×7 stride 2 valid on 13×11 RGB, Cout 8: affine + relu (unpadded gather)', x: [1, 13, 11, 3], k: [7, 7], cout: 8, strides: [2, 2], padding: 'valid', bias: true, affine: true, residual: false, relu: true },
   { what: '3×3 same, batch 2, Cin 2 / Cout 5 (scalar gather and store): affine + residual + relu', x: [2, 5, 7, 2], k: [3, 3], cout: 5, padding: 'same', bias: true, affine: true, residual: true, relu: true },
+  { what: '3×3 same, Cin 8 / Cout 12: affine + relu (dX: the forward kernel over a scaled, flipped, transposed vec4 filter copy)', x: [1, 6, 5, 8], k: [3, 3], cout: 12, padding: 'same', bias: false, affine: true, residual: false, relu: true },
   { what: '3×2 kernel, stride [2, 1], batch 3, 3×6 (2×6 outputs: the 8 pixels of an invocation cross rows and images): affine', x: [3, 3, 6, 4], k: [3, 2], cout: 4, strides: [2, 1], padding: { top: 1, bottom: 1, left: 0, right: 1 }, bias: true, affine: true, residual: false, relu: false },
 ];
 

@@ -5,23 +5,12 @@ import { ShapeError, Tape, tensor, tidy, watch, type Tensor } from '../../src/te
 import { transpose } from '../../src/ops/transpose.js';
 import { broadcastTo, slice, split } from '../../src/ops/slice.js';
 import { reduceMax, reduceMin } from '../../src/ops/reduce-extreme.js';
-import { expectClose, expectSteadyMemory, randomArray } from '../helpers.js';
+import { expectClose, expectSteadyMemory, randomArray, valueAndGradient } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { extremeRef, gatherRef, sliceIndices, transposeRef } from '../reference/strided.js';
 import { numericGradient } from '../reference/grad.js';
 
 const size = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
-
-async function withGrad(data: Float32Array, shape: number[], f: (x: Tensor) => Tensor, seedNum: number) {
-  const x = watch(tensor(data, shape));
-  const tape = new Tape();
-  const y = tape.record(() => f(x));
-  const seed = randomArray(y.size, seedNum);
-  const { grads } = tape.backward(y, tensor(seed, y.shape));
-  const out = { shape: [...y.shape], value: await y.read(), seed, grad: await grads.get(x)!.read() };
-  tape.dispose();
-  return out;
-}
 
 describe('transpose', () => {
   it.each([
@@ -34,7 +23,7 @@ describe('transpose', () => {
   ])('$what: forward and gradient exact vs float64 and tf.transpose / tf.grad', async ({ shape, perm, what }) => {
     const tf = await tfjs();
     const data = randomArray(size(shape), what.length);
-    const r = await withGrad(data, shape, (x) => transpose(x, perm), 3);
+    const r = await valueAndGradient(data, shape, (x) => transpose(x, perm), 3);
     const p = perm ?? shape.map((_, i) => shape.length - 1 - i);
     expect(r.shape).toEqual(p.map((i) => shape[i]));
     expectClose(r.value, transposeRef(data, shape, p), 0, 0, 'forward vs float64');
@@ -59,7 +48,7 @@ describe('slice', () => {
   ])('$what: forward exact vs float64 (and tf.stridedSlice), gradient exact vs scatter reference and central differences', async ({ shape, starts, ends, axes, steps, what }) => {
     const tf = await tfjs();
     const data = randomArray(size(shape), what.length);
-    const r = await withGrad(data, shape, (x) => slice(x, { starts, ends, axes, steps }), 4);
+    const r = await valueAndGradient(data, shape, (x) => slice(x, { starts, ends, axes, steps }), 4);
     const picks = shape.map((d, i) => {
       const k = axes.findIndex((a) => (a < 0 ? a + shape.length : a) === i);
       return k < 0 ? Array.from({ length: d }, (_, j) => j) : sliceIndices(d, starts[k], ends[k], steps?.[k] ?? 1);
@@ -109,7 +98,7 @@ describe('broadcastTo', () => {
   ])('$shape to $to: forward exact vs tf.broadcastTo, gradient vs tf.grad (rtol 1e-6, atol 1e-6)', async ({ shape, to }) => {
     const tf = await tfjs();
     const data = randomArray(size(shape), 5);
-    const r = await withGrad(data, shape, (x) => broadcastTo(x, to), 6);
+    const r = await valueAndGradient(data, shape, (x) => broadcastTo(x, to), 6);
     const tx = tf.tensor(data, shape);
     expectClose(r.value, tf.broadcastTo(tx, to).dataSync(), 0, 0, 'forward vs tfjs');
     expectClose(r.grad, tf.grad((t: tfc.Tensor) => tf.broadcastTo(t, to))(tx, tf.tensor(r.seed, to)).dataSync(), 1e-6, 1e-6, 'gradient vs tf.grad');
@@ -130,7 +119,7 @@ describe.each([
     const data = randomArray(size(shape), 8);
     const norm = axes ?? shape.map((_, i) => i);
     for (const keepDims of [false, true]) {
-      const r = await withGrad(data, shape, (x) => run(x, axes, keepDims), 7);
+      const r = await valueAndGradient(data, shape, (x) => run(x, axes, keepDims), 7);
       const tx = tf.tensor(data, shape);
       const f = (t: tfc.Tensor) => tfOp(tf)(t, axes, keepDims);
       expect(r.shape).toEqual(f(tx).shape);

@@ -4,11 +4,19 @@
 // the reasons so one error lists every problem at once.
 import type { Activation, GraphNode, Pair, PaddingSpec } from '../../src/models/graph.js';
 import type { Padding } from '../../src/ops/padding.js';
+import type { NamedTensor } from '../../src/models/safetensors.js';
 import { type Json, type JsonObject, type KerasLayerRecord } from './keras-topology-config.js';
 
 /** A node, or why not: `unsupported` is '' when the layer class itself is unknown here. */
 export type LayerResult =
-  | { readonly node: GraphNode; readonly droppedSoftmax?: boolean }
+  | {
+    readonly node: GraphNode;
+    readonly droppedSoftmax?: boolean;
+    /** Nodes the layer needs before its own (a Rescaling's constants and product), in order. */
+    readonly before?: GraphNode[];
+    /** Values of the constant nodes it adds, `<node>/value` (not weights of the file). */
+    readonly constants?: ReadonlyMap<string, NamedTensor>;
+  }
   | { readonly unsupported: string };
 
 /** Context a layer needs beyond its own config. */
@@ -125,6 +133,22 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const node = typeof a === 'string' ? activationNode(a, name, inputs) : undefined;
       return node ? ok(node) : no(`activation=${JSON.stringify(a)}`);
     }
+    case 'Permute': {
+      // dims are 1-based axes of one sample; the graph's transpose permutes with the batch axis 0 first.
+      const dims = c.dims;
+      const rank = ctx.inputShapeOf?.().length;
+      if (!Array.isArray(dims) || !dims.every((d) => typeof d === 'number') || rank !== dims.length + 1) return no(`dims=${JSON.stringify(dims)}`);
+      return ok({ name, op: 'transpose', inputs, attrs: { perm: [0, ...(dims as number[])] } });
+    }
+    case 'LayerNormalization': {
+      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
+      const rank = ctx.inputShapeOf?.().length;
+      if (axis !== -1 && axis !== (rank ?? 0) - 1) return no(`axis=${JSON.stringify(c.axis)} (only the last axis)`);
+      const epsilon = typeof c.epsilon === 'number' ? c.epsilon : 1e-3;
+      return ok({ name, op: 'layernorm', inputs, attrs: { epsilon, scale: c.scale !== false, center: c.center !== false } });
+    }
+    case 'Rescaling':
+      return rescaling(name, inputs, c);
     case 'Multiply':
       return inputs.length === 2 ? ok({ name, op: 'mul', inputs, attrs: {} }) : no(`${inputs.length} inputs (2 are supported)`);
     case 'ReLU': {
@@ -238,6 +262,26 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
     default:
       return undefined;
   }
+}
+
+/** Rescaling: x·scale + offset, as constant nodes and broadcasting mul/add (offset 0: the product alone). */
+function rescaling(name: string, inputs: string[], c: JsonObject): LayerResult {
+  const values = (v: Json | undefined, fallback: number): number[] | undefined =>
+    v === undefined || v === null ? [fallback] : typeof v === 'number' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+  const scale = values(c.scale, 1), offset = values(c.offset, 0);
+  if (!scale || !offset) return no(`scale/offset ${JSON.stringify([c.scale, c.offset])} (numbers or per-channel lists)`);
+  const constants = new Map<string, NamedTensor>();
+  const constant = (node: string, v: number[]): GraphNode => {
+    constants.set(`${node}/value`, { shape: [v.length], data: Float32Array.from(v) });
+    return { name: node, op: 'constant', inputs: [], attrs: { shape: [v.length] } };
+  };
+  const hasOffset = offset.some((v) => v !== 0);
+  const product = hasOffset ? `${name}/scaled` : name;
+  const before: GraphNode[] = [constant(`${name}/scale`, scale)];
+  const mul: GraphNode = { name: product, op: 'mul', inputs: [inputs[0], `${name}/scale`], attrs: {} };
+  if (!hasOffset) return { node: mul, before, constants };
+  before.push(mul, constant(`${name}/offset`, offset));
+  return { node: { name, op: 'add', inputs: [product, `${name}/offset`], attrs: {} }, before, constants };
 }
 
 function softmaxLayer(name: string, inputs: string[], ctx: LayerContext): LayerResult {

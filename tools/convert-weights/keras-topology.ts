@@ -3,6 +3,7 @@
 // output are left out; a final softmax is dropped so the graph outputs logits (said in the result).
 // Everything the importer cannot express is reported at once, grouped by layer class.
 import type { Graph, GraphNode } from '../../src/models/graph.js';
+import type { NamedTensor } from '../../src/models/safetensors.js';
 import { inferShapes, inputShape } from '../../src/models/shapes.js';
 import { withInferredRoles } from '../../src/models/roles.js';
 import { convertLayer } from './keras-topology-layers.js';
@@ -19,6 +20,8 @@ export interface ImportedTopology {
   readonly droppedSoftmax?: string;
   /** Layers that do not lead to the output, left out. */
   readonly unusedLayers: string[];
+  /** Values of constant nodes the import made (Rescaling's scale and offset), `<node>/value`. */
+  readonly constants: ReadonlyMap<string, NamedTensor>;
 }
 
 function listNames(names: readonly string[], shown = 4): string {
@@ -74,6 +77,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
   };
   const nodes: GraphNode[] = [];
   let droppedSoftmax: string | undefined;
+  const constants = new Map<string, NamedTensor>();
   for (const name of order) {
     const layer = byName.get(name) as KerasLayerRecord;
     if (layer.calls > 1) {
@@ -95,7 +99,8 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
       continue;
     }
     if (result.droppedSoftmax) droppedSoftmax = name;
-    nodes.push(result.node);
+    nodes.push(...(result.before ?? []), result.node);
+    for (const [k, v] of result.constants ?? []) constants.set(k, v);
   }
   if (problems.size > 0) {
     const list = [...problems].map(([what, names]) => `${what} (${listNames(names)})`);
@@ -115,6 +120,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
     graph: withInferredRoles(graph, shapes),
     modelName: model.name,
     droppedSoftmax,
+    constants,
     unusedLayers: model.layers.map((l) => l.name).filter((n) => !kept.has(n)),
   };
 }

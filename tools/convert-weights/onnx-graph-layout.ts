@@ -9,7 +9,7 @@ import { attrInt, attrInts } from './onnx-graph-attrs.js';
 import { floats, ints, type NodeContext } from './onnx-graph-context.js';
 import { unsupported } from './onnx-graph-error.js';
 import { reshapeValue } from './onnx-graph-tensor.js';
-import { fmtDims, nhwcOf, sameDims, type Value } from './onnx-graph-values.js';
+import { fmtDims, layoutFree, nhwcOf, sameDims, type Value } from './onnx-graph-values.js';
 
 /** Where ONNX axis a of a rank-4 NCHW value lives in our NHWC tensor. */
 const NHWC_AXIS = [0, 3, 1, 2];
@@ -28,9 +28,11 @@ function push(c: NodeContext, node: GraphNode, onnx: number[], layout: Value['la
 }
 
 export function convertTranspose(c: NodeContext): Value {
-  const x = c.value(0);
-  const r = x.onnx.length;
-  const perm = (attrInts(c.node, 'perm') ?? x.onnx.map((_, i) => r - 1 - i)).map((p) => (p < 0 ? p + r : p));
+  const given = c.value(0);
+  const r = given.onnx.length;
+  const perm = (attrInts(c.node, 'perm') ?? given.onnx.map((_, i) => r - 1 - i)).map((p) => (p < 0 ? p + r : p));
+  // A pooled [N, C, 1, 1] held as [N, C] is NHWC already (a reshape): its permute to channels-last is then free.
+  const x = given.layout === 'rowmajor' && layoutFree(given.onnx) && sameDims(perm, [0, 2, 3, 1]) ? c.emit.asNhwc(given, c.name, 'Transpose') : given;
   if (perm[0] !== 0) unsupported(`perm [${perm.join(', ')}] moves the batch axis`);
   const out = perm.map((p) => x.onnx[p]);
   if (x.layout === 'nhwc' && sameDims(perm, [0, 2, 3, 1])) {

@@ -23,6 +23,7 @@ import { OnnxImportError, UnsupportedCase, unsupported, type OnnxImportProblem }
 import { convertAveragePool, convertBatchNorm, convertConv, convertGlobalPool, convertMaxPool, convertPad } from './onnx-graph-spatial.js';
 import { convertBinary, convertClip, convertHardSigmoid, convertLeakyRelu, convertPRelu, convertSelu, convertUnary } from './onnx-graph-elementwise.js';
 import { FOLDABLE, foldNode } from './onnx-graph-fold.js';
+import { convertLayerNorm, convertLrn } from './onnx-graph-norm.js';
 import { convertReduce, convertSlice, convertSplit, convertSqueeze, convertTranspose } from './onnx-graph-layout.js';
 import { convertAdd, convertConcat, convertFlatten, convertGemm, convertIdentity, convertMatMul, convertRelu, convertReshape, convertSoftmax } from './onnx-graph-tensor.js';
 import { fmtDims, GraphEmitter, nhwcOf, product, sameDims, type Parameter, type Value } from './onnx-graph-values.js';
@@ -97,6 +98,8 @@ const CONVERTERS: Record<string, (c: NodeContext) => Value | Value[]> = {
   ReduceSum: convertReduce,
   ReduceMax: convertReduce,
   ReduceMin: convertReduce,
+  LayerNormalization: convertLayerNorm,
+  LRN: convertLrn,
 };
 
 /** Ops that only ever produce constants (folded at import, no graph node). */

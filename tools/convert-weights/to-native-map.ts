@@ -52,7 +52,10 @@ export function nativeLayerNames(arch: string | undefined, fileLayers: readonly 
 /** Node name → its parameter specs, for nodes that have parameters. */
 function weightedNodes(graph: Graph): Map<string, ParameterSpec[]> {
   const out = new Map<string, ParameterSpec[]>();
+  // Constant nodes hold values the importer made (a Rescaling's scale), not weights of the file.
+  const constants = new Set(graph.nodes.filter((n) => n.op === 'constant').map((n) => n.name));
   for (const spec of parameterSpecs(graph)) {
+    if (constants.has(spec.node)) continue;
     if (!out.has(spec.node)) out.set(spec.node, []);
     out.get(spec.node)?.push(spec);
   }

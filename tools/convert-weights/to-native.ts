@@ -146,6 +146,7 @@ function importedKeras(input: string, source: KerasSource, inputSize: ConvertOpt
     throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
   }
   const params = mapLayerWeights(input, source.contents.layers, imported.graph, { what: 'the imported topology' });
+  for (const [k, v] of imported.constants) params.set(k, v);
   const notes: string[] = [];
   const extra: Record<string, string> = { modelName: imported.modelName };
   if (imported.droppedSoftmax) {

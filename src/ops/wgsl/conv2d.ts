@@ -3,11 +3,10 @@
 //   forward  Y[pixel, co]      = Σ_(tap, ci)  X[pixel·stride + tap·dilation − pad, ci] · W[tap, ci, co]
 //   dX       dX[pixel, ci]     = Σ_(tap, co)  dY[(pixel + pad − tap·dilation) / stride, co] · W[tap, ci, co]
 //   dW       dW[(tap, ci), co] = Σ_pixel      X[pixel·stride + tap·dilation − pad, ci] · dY[pixel, co]
-// The HWIO filter is already the [taps·Cin, Cout] B matrix of the forward pass. The input gradient
-// reads a flipped, transposed copy [taps reversed, Cout, Cin] (flipTransposeFilterKernel): reading
-// the filter itself "nk" (4 strided vec4 loads and a 4×4 shuffle per K step) ran at 0.6–0.85× the
-// forward's rate on lavapipe, and the copy costs one pass over the filter. At stride 1 the input
-// gradient is then exactly a forward convolution of dY (conv2d.ts), the same kernel and blocking.
+// The HWIO filter is already the [taps·Cin, Cout] B matrix of the forward pass; the input gradient
+// by stride phases reads it as "nk" (transposed per tap). Where it pays (conv2d.ts says when), the
+// input gradient is instead the forward kernel itself over dY and a flipped, transposed filter copy
+// [taps reversed, Cout, Cin] (flipTransposeFilterKernel), whose B loads are contiguous.
 //
 // The input gradient is computed by stride phases (sub-pixel decomposition): input pixels
 // with the same (y mod strideH, x mod strideW) see the same set of taps, and those taps read dY
@@ -180,13 +179,12 @@ ${channelLoop(v, bOp, 'p.Cin', 'x', (c) => c, '0', false)}`;
 }
 
 /**
- * Input gradient by stride phases: bindings dy, wt (the flipped, transposed filter
- * [taps reversed, Cout, Cin], "kn": element (co, ci) of tap t at ((T−1−t)·Cout + co)·Cin + ci), dx.
- * Workgroup z is the stride phase; M is the row count of the largest phase (phase 0), smaller
- * phases stop early. conv2d.ts uses it where the forward kernel cannot serve (stride > 1).
+ * Input gradient: bindings dy, w (read "nk" per tap: element (co, ci) of tap t at
+ * (t·Cin + ci)·Cout + co), dx. Workgroup z is the stride phase; M is the row count of the
+ * largest phase (phase 0), smaller phases stop early.
  */
 export function convInputGradKernel(v: ConvVariant): string {
-  const bOp: BLoad = v.bVec4 ? 'kn4' : 'strided';
+  const bOp: BLoad = v.bVec4 ? 'nk4' : 'strided';
   const R = CONV_ROWS;
   return /* wgsl */ `${params}
 @group(0) @binding(1) var<storage, read> dy: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
@@ -202,13 +200,12 @@ ${tileIndex(R)}
   let MP = p.nImages * PH * PW;
   if (row0 >= MP) { return; }
 ${columnSetup('p.Cin')}
-${bSetup(bOp, 'p.bBase', 'p.Cin', '1')}
+${bSetup(bOp, 'p.bBase', '1', 'p.Cout')}
 ${consecutivePixels(R, 'PW', 'PH', 'p.nImages', (r) => `  let i${r} = ox;
   let j${r} = oy;
   let yrow${r} = (n * p.H + py + p.sh * oy) * p.W + px + p.sw * ox;
   let img${r} = p.xBase + n * p.OH * p.OW * p.Cout;`)}
 ${accumulators(R)}
-  let lastTap = p.KH * p.KW - 1;
   for (var ky = 0; ky < p.KH; ky++) {
     let ty = py + p.pt - ky * p.dh;
 ${v.unitStride ? '    let oyOff = ty;' : `    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
@@ -227,7 +224,7 @@ ${range(R)
     let s${r} = select(0, (img${r} + (oy${r} * p.OW + ox${r}) * p.Cout)${v.aVec4 ? ' / 4' : ''}, ok${r});`,
   )
   .join('\n')}
-    let tapOff = (lastTap - (ky * p.KW + kx)) * p.Cout * p.Cin;
+    let tapOff = (ky * p.KW + kx) * p.Cin * p.Cout;
 ${channelLoop(v, bOp, 'p.Cout', 'dy', (c) => c, 'tapOff')}
     }
   }

@@ -183,6 +183,8 @@ ${flatKernelMain(`let cq = p.Cin;
   gxs[i] = acc;`)}`;
 }
 
+const inputGradTap = (r: number) => `acc${r} += gys[(row + tw / p.sw) * cq + c] * wv;`;
+
 /** vec4 depthwise input gradient: 4 channels × DEPTHWISE_COLS input columns per invocation, each tap loaded once. */
 function depthwiseVec4InputGrad(): string {
   const cols = Array.from({ length: DEPTHWISE_COLS }, (_, r) => r);
@@ -203,15 +205,48 @@ ${flatKernelMain(`let cq = p.Cin / 4;
     for (var kw = 0; kw < p.KW; kw++) {
       let wv = ws[(kh * p.KW + kw) * cq + c];
       let tw0 = iw0 + p.pl - kw * p.dw;
-      ${cols.map((r) => `{ let tw = tw0 + ${r}; if (tw >= 0 && tw % p.sw == 0 && tw / p.sw < p.OW) { acc${r} += gys[(row + tw / p.sw) * cq + c] * wv; } }`).join('\n      ')}
+      ${cols.map((r) => `{ let tw = tw0 + ${r}; if (tw >= 0 && tw % p.sw == 0 && tw / p.sw < p.OW) { ${inputGradTap(r)} } }`).join('\n      ')}
     }
   }
   let at = ((b * p.H + r1) * p.W + iw0) * cq + c;
   ${cols.map((r) => `if (iw0 + ${r} < p.W) { gxs[at + ${r} * cq] = acc${r}; }`).join('\n  ')}`)}`;
 }
 
-export function groupedInputGradKernel(vec4: boolean): string {
-  return vec4 ? depthwiseVec4InputGrad() : groupedScalarInputGrad();
+/**
+ * Grouped input gradient over channel quads: 4 input channels of one group per invocation; for each
+ * tap, dy of 4 consecutive outputs dotted with the 4 filter rows of those input channels.
+ */
+function groupedVec4InputGrad(): string {
+  return `${typeAlias(true)}
+${params}
+@group(0) @binding(1) var<storage, read> gys: array<T>;
+@group(0) @binding(2) var<storage, read> ws: array<T>;
+@group(0) @binding(3) var<storage, read_write> gxs: array<T>;
+${flatKernelMain(`let cq = p.Cin / 4;
+  ${unravel('p.H', 'p.W', 'cq')}
+  let coutq = p.Cout / 4;
+  let o0 = ((c * 4) / p.cinG) * (p.coutG / 4);
+  let cig = (c * 4) % p.cinG;
+  var acc = T(0.0);
+  for (var kh = 0; kh < p.KH; kh++) {
+    let th = r1 + p.pt - kh * p.dh;
+    if (th < 0 || th % p.sh != 0 || th / p.sh >= p.OH) { continue; }
+    for (var kw = 0; kw < p.KW; kw++) {
+      let tw = r2 + p.pl - kw * p.dw;
+      if (tw < 0 || tw % p.sw != 0 || tw / p.sw >= p.OW) { continue; }
+      let gb = ((b * p.OH + th / p.sh) * p.OW + tw / p.sw) * coutq + o0;
+      let wb = ((kh * p.KW + kw) * p.cinG + cig) * coutq + o0;
+      for (var q = 0; q < p.coutG / 4; q++) {
+        let g = gys[gb + q];
+        acc += vec4<f32>(dot(g, ws[wb + q]), dot(g, ws[wb + coutq + q]), dot(g, ws[wb + 2 * coutq + q]), dot(g, ws[wb + 3 * coutq + q]));
+      }
+    }
+  }
+  gxs[i] = acc;`)}`;
+}
+
+export function groupedInputGradKernel(vec4: boolean, grouped4: boolean): string {
+  return vec4 ? depthwiseVec4InputGrad() : grouped4 ? groupedVec4InputGrad() : groupedScalarInputGrad();
 }
 
 /**
