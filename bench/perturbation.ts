@@ -7,13 +7,13 @@ import { classProbabilities } from '../src/metrics/batched-scores.js';
 import { blurred, rankPixels, sequence, zeroInput, type ModelInput } from '../src/metrics/perturbation.js';
 import { releaseGpu } from '../src/tensor/index.js';
 import { randomNativeModel } from './random-weights.js';
-import { time, type Timing } from './timing.js';
+import { interleave, type Paired, type Timing } from './timing.js';
 
 export interface PerturbationRow {
   steps: number;
   batch: number;
-  batched: Timing;
-  oneByOne: Timing;
+  /** ours: batched; theirs: one forward per input; ratio: batched ÷ one-by-one. */
+  timing: Paired;
 }
 
 export async function perturbationBench(steps = 50, batch = 16, runs = 1): Promise<PerturbationRow> {
@@ -29,9 +29,7 @@ export async function perturbationBench(steps = 50, batch = 16, runs = 1): Promi
       await classProbabilities(model, deletion, 0, b);
       await classProbabilities(model, insertion, 0, b);
     };
-    const batched = await time(() => both(batch), runs, 1);
-    const oneByOne = await time(() => both(1), runs, 0);
-    return { steps, batch, batched, oneByOne };
+    return { steps, batch, timing: await interleave(() => both(batch), () => both(1), runs, 0) };
   } finally {
     model.dispose();
   }
@@ -40,10 +38,12 @@ export async function perturbationBench(steps = 50, batch = 16, runs = 1): Promi
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [steps, batch] = [Number(process.argv[2] ?? 50), Number(process.argv[3] ?? 16)];
   const row = await perturbationBench(steps, batch);
-  const ms = (t: Timing) => `${(t.medianMs / 1000).toFixed(1)} s${t.idleEquivalentMs === undefined ? '' : ` (idle-equivalent ${(t.idleEquivalentMs / 1000).toFixed(1)} s)`}`;
+  const ms = (t: Timing | undefined) =>
+    t === undefined ? '—' : `${(t.median / 1000).toFixed(1)} s${t.idleEquivalentMs === undefined ? '' : ` (idle-equivalent ${(t.idleEquivalentMs / 1000).toFixed(1)} s)`}`;
   console.log(`deletion + insertion, ${row.steps} steps each (${2 * (row.steps + 1)} inputs), ResNet50V2 224×224:`);
-  console.log(`  batched, ${row.batch} per forward: ${ms(row.batched)}`);
-  console.log(`  one forward per input:      ${ms(row.oneByOne)}`);
-  console.log(`  ratio ${(row.oneByOne.medianMs / row.batched.medianMs).toFixed(2)}× (wall)`);
+  console.log(`  batched, ${row.batch} per forward: ${ms(row.timing.ours)}`);
+  console.log(`  one forward per input:      ${ms(row.timing.theirs)}`);
+  const ratio = row.timing.ratio?.median;
+  console.log(`  one-by-one ÷ batched: ${ratio === undefined ? '—' : (1 / ratio).toFixed(2)}× (wall)`);
   releaseGpu();
 }
