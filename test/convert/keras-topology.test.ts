@@ -55,14 +55,16 @@ function everyLayerModel(): tfl.LayersModel {
 /**
  * The MobileNet/EfficientNet layer classes: DepthwiseConv2D (stride 2, depth multiplier 2, 5 channels),
  * ReLU(max_value) = ReLU6, LeakyReLU, Activation(sigmoid, hard_sigmoid, swish,
- * relu6, tanh, elu, selu, gelu, softplus), Multiply (a sigmoid gate), Rescaling, LayerNormalization, Permute.
+ * relu6, tanh, elu, selu, gelu, softplus), Multiply (a sigmoid gate), Rescaling, LayerNormalization, Permute, SeparableConv2D.
  */
 function mobileModel(): tfl.LayersModel {
   const input = tfl.input({ shape: [11, 9, 5], name: 'image' });
   const scaled = call(L.rescaling({ scale: 1 / 127.5, offset: -1, name: 'rescale' }), input);
   const dw = call(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, name: 'dw' }), scaled);
   const r6 = call(L.reLU({ maxValue: 6, name: 'relu6_layer' }), call(L.batchNormalization({ name: 'dw_bn' }), dw));
-  const dw2 = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, name: 'dw_plain' }), r6);
+  // Multiplier 1: tfjs-layers 4.22 leaves depth_multiplier out of a SeparableConv2D's saved config.
+  const sep = call(L.separableConv2d({ filters: 7, kernelSize: 3, padding: 'same', activation: 'relu', name: 'sep' }), r6);
+  const dw2 = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, name: 'dw_plain' }), sep);
   const leaky = call(L.reLU({ name: 'relu_plain' }), dw2);
   const acts = ['sigmoid', 'hardSigmoid', 'swish', 'relu6', 'tanh', 'elu', 'selu', 'gelu', 'softplus'].map((a) =>
     call(L.activation({ activation: a as 'sigmoid', name: `act_${a}` }), leaky));
@@ -147,10 +149,11 @@ describe('Keras topology import through the converter, against tfjs-layers (1e-4
     expect(target).toBe('cat');
   });
 
-  it('MobileNet/EfficientNet layer classes (depthwise, ReLU6, leaky, the Activation table, Multiply, Rescaling, LayerNormalization, Permute), batch 2', async () => {
+  it('MobileNet/EfficientNet layer classes (depthwise, separable, ReLU6, leaky, the Activation table, Multiply, Rescaling, LayerNormalization, Permute), batch 2', async () => {
     const { nodes, target } = await checkAgainstTfjs(mobileModel(), 'mobile', 'gap', 'probs');
     expect(nodes.slice(0, 6)).toEqual(['image', 'rescale/scale', 'rescale/scaled', 'rescale/offset', 'rescale', 'dw']);
     expect(nodes).toContain('relu6_layer');
+    expect(nodes.slice(nodes.indexOf('sep/depthwise'), nodes.indexOf('sep') + 1)).toEqual(['sep/depthwise', 'sep']);
     expect(target).toBe('swap_hw');
   });
 
