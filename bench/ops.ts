@@ -70,8 +70,8 @@ function convRows(s: ConvShape, tf: Tf | undefined, pairs: number, tensors: { di
     };
   })();
   return [
-    { name: `${s.name} forward`, flops, ours: forward, theirs: peer?.forward, theirsName: 'tfjs-webgpu', pairs, warmup: 2 },
-    { name: `${s.name} input gradient`, flops, ours: inputGradient, theirs: peer?.inputGradient, theirsName: 'tfjs-webgpu', pairs, warmup: 2 },
+    { name: `${s.name} forward`, flops, ours: forward, theirs: peer?.forward, theirsName: peer && 'tfjs-webgpu', pairs, warmup: 2 },
+    { name: `${s.name} input gradient`, flops, ours: inputGradient, theirs: peer?.inputGradient, theirsName: peer && 'tfjs conv2dTranspose', pairs, warmup: 2 },
     { name: `${s.name} input gradient vs forward`, flops, ours: inputGradient, theirs: forward, theirsName: 'ours: forward', pairs, warmup: 1, target: '≤ 1.11' },
   ];
 }
@@ -91,7 +91,7 @@ function matmulRow(tf: Tf | undefined, pairs: number, tensors: { dispose(): void
       y.dispose();
     };
   }
-  return { name: 'matmul 1024³', flops: 2 * n ** 3, ours: () => done(matmul(a, b)), theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 };
+  return { name: 'matmul 1024³', flops: 2 * n ** 3, ours: () => done(matmul(a, b)), theirs, theirsName: theirs && 'tfjs-webgpu', pairs, warmup: 2 };
 }
 
 export function opSuites(tf: Tf | undefined, pairs: number): Suite[] {
