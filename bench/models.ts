@@ -74,7 +74,7 @@ function suiteFor(c: ModelBenchCase, tf: Tf | undefined, n: ModelPairs): Suite {
         await g.data();
         g.dispose();
       } : undefined;
-      const forwardName = `tfjs-webgpu forward${peer?.partial ? ` (${peer.partial})` : ''}`;
+      const forwardName = peer && `tfjs-webgpu forward${peer.partial ? ` (${peer.partial})` : ''}`;
       const gradcam: Step = async () => void (await computeLowres(model, x, { method: 'gradcam', node: c.target }));
       const saliency: Step = async () => void (await computeLowres(model, x, { method: 'saliency' }));
       const rows: BenchRow[] = [
@@ -84,7 +84,7 @@ function suiteFor(c: ModelBenchCase, tf: Tf | undefined, n: ModelPairs): Suite {
           name: `${c.model} forward + backward to the input (saliency)`,
           ours: saliency,
           theirs: peerGrad,
-          theirsName: 'tfjs-webgpu forward + tf.grad',
+          theirsName: peerGrad && 'tfjs-webgpu forward + tf.grad',
           pairs: n.slowPairs,
           warmup: 1,
           theirsFailure,

@@ -1,12 +1,13 @@
 // Rows for the ops of issue 10 — MobileNetV2's depthwise 3×3 convolutions (forward with the fused
 // BN + ReLU6, and the input gradient) and the squeeze-excitation gate — against tfjs-backend-webgpu
 // on the same adapter, as one suite of `npm run bench` (`--only depthwise` runs them alone).
-import { Tape, tensor, tidy, watch, type Tensor } from '../src/tensor/index.js';
+import { Tape, tensor, tidy, watch } from '../src/tensor/index.js';
 import { depthwiseConv2d } from '../src/ops/grouped-conv2d.js';
 import { batchNormCoefficients } from '../src/ops/batchnorm.js';
 import { mul } from '../src/ops/arithmetic.js';
 import { sigmoid } from '../src/ops/activations.js';
 import { tfjsWebgpu, type Tf } from './peer-tfjs.js';
+import { readAndDispose, randomData } from './ops.js';
 import type { BenchRow, Suite } from './rows.js';
 
 export interface NewOpCase {
@@ -16,20 +17,6 @@ export interface NewOpCase {
   theirs: () => Promise<void>;
 }
 
-function randomData(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-}
-
-async function readAndDispose(t: Tensor): Promise<void> {
-  await t.read();
-  t.dispose();
-}
 
 export function newOpCases(tf: Tf): NewOpCase[] {
   const cases: NewOpCase[] = [];

@@ -115,7 +115,9 @@ export interface PlainNode extends NodeBase {
  * function's output; sqrt/exp/log/abs/neg/reciprocal/erf also serve decomposed LayerNorm and GELU.
  */
 export type UnaryFunction = 'sigmoid' | 'tanh' | 'silu' | 'hardswish' | 'selu' | 'softplus' | 'erf' | 'sqrt' | 'exp' | 'log' | 'abs' | 'neg' | 'reciprocal';
-export const UNARY_FUNCTIONS: readonly UnaryFunction[] = ['sigmoid', 'tanh', 'silu', 'hardswish', 'selu', 'softplus', 'erf', 'sqrt', 'exp', 'log', 'abs', 'neg', 'reciprocal'];
+export const UNARY_FUNCTIONS: readonly UnaryFunction[] = [
+  'sigmoid', 'tanh', 'silu', 'hardswish', 'selu', 'softplus', 'erf', 'sqrt', 'exp', 'log', 'abs', 'neg', 'reciprocal',
+];
 
 export interface UnaryNode extends NodeBase {
   op: UnaryFunction;

@@ -12,7 +12,7 @@ import { add } from '../../src/ops/arithmetic.js';
 import { relu } from '../../src/ops/relu.js';
 import { setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { samePadding, type Padding } from '../../src/ops/padding.js';
-import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { expectClose, expectSteadyMemory, maxAbs, randomArray } from '../helpers.js';
 import { tfjs, type Tf } from '../tfjs.js';
 
 type TfTensor = ReturnType<Tf['tensor']>;
@@ -198,6 +198,26 @@ describe('conv2d epilogue: backward', () => {
     const [expected] = tf.grads((x: TfTensor) => tfFused(tf, c, d, x, tw, tb, tr, true))([tx], tf.tensor(masked, d.yShape)).map((g) => g.dataSync());
     expectClose(await grads.get(t.x)!.read(), expected, RTOL, atolFor(expected), 'guided dX');
     tape.dispose();
+  });
+
+  it('repeated input gradients leave GPU memory unchanged: the filter copy (scaled), the phase kernel and the 1×1 GEMM', async () => {
+    const convs: { k: number; strides: [number, number] }[] = [{ k: 3, strides: [1, 1] }, { k: 3, strides: [2, 2] }, { k: 1, strides: [1, 1] }];
+    const x = watch(tensor(randomArray(6 * 6 * 8, 6), [1, 6, 6, 8]));
+    const affine = tensor(Float32Array.from({ length: 24 }, (_, i) => 0.5 + i / 24), [3, 8]);
+    const filters = convs.map((c, i) => tensor(randomArray(c.k * c.k * 64, 7 + i), [c.k, c.k, 8, 8]));
+    const seeds = convs.map((c, i) => tensor(randomArray(c.strides[0] === 1 ? 288 : 72, 10 + i), [1, 6 / c.strides[0], 6 / c.strides[0], 8]));
+    const step = async () => {
+      for (const [i, c] of convs.entries()) {
+        const tape = new Tape();
+        const y = tape.record(() => conv2d(x, filters[i], { strides: c.strides, padding: 'same', epilogue: { affine } }));
+        const gx = tape.backward(y, seeds[i]).grads.get(x)!;
+        await gx.read();
+        gx.dispose();
+        y.dispose();
+        tape.dispose();
+      }
+    };
+    await expectSteadyMemory(step, { repeats: 5 });
   });
 
   it('an affine coefficient tensor that requires a gradient is refused while recording', () => {

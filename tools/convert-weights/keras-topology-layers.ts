@@ -165,26 +165,9 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const alpha = c.alpha ?? c.negative_slope ?? 0.3;
       return typeof alpha === 'number' ? ok({ name, op: 'leakyrelu', inputs, attrs: { alpha } }) : no(`alpha=${JSON.stringify(alpha)}`);
     }
-    case 'DepthwiseConv2D': {
-      const kernel = pair(c.kernel_size), strides = pair(c.strides, [1, 1]), dilations = pair(c.dilation_rate, [1, 1]);
-      const padding = tfPadding(c.padding);
-      const act = activationOf(c, ctx);
-      const multiplier = c.depth_multiplier ?? 1;
-      if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
-      if (typeof act === 'string') return no(act);
-      if (act.droppedSoftmax) return no('activation="softmax" on a convolution');
-      if (!kernel || !strides || !dilations) return no(`kernel_size/strides/dilation_rate ${JSON.stringify([c.kernel_size, c.strides, c.dilation_rate])}`);
-      if (!padding) return no(`padding=${JSON.stringify(c.padding)}`);
-      if (typeof multiplier !== 'number' || !Number.isInteger(multiplier) || multiplier < 1) return no(`depth_multiplier=${JSON.stringify(multiplier)}`);
-      const channels = ctx.inputShapeOf?.()[3];
-      if (channels === undefined) return no('an input whose channel count is unknown');
-      // Depthwise = one group per input channel; Keras' depthwise_kernel [KH, KW, C, M] is the grouped [KH, KW, 1, C·M] in memory.
-      const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
-        filters: channels * multiplier, kernel, strides, dilations, padding, useBias: c.use_bias !== false, groups: channels,
-      };
-      if (act.activation) attrs.activation = act.activation;
-      return ok({ name, op: 'conv2d', inputs, attrs });
-    }
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D':
+      return depthwiseLayer(layer, ctx);
     case 'Softmax':
       return c.axis === undefined || c.axis === -1 ? softmaxLayer(name, inputs, ctx) : no(`axis=${JSON.stringify(c.axis)}`);
     case 'Add':
@@ -262,6 +245,43 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
     default:
       return undefined;
   }
+}
+
+/**
+ * DepthwiseConv2D: one group per input channel (Keras' depthwise_kernel [KH, KW, C, M] is the grouped
+ * [KH, KW, 1, C·M] in memory). SeparableConv2D: that depthwise step as '<layer>/depthwise' (no bias), then
+ * the 1×1 pointwise convolution as the layer's own node with its bias and activation.
+ */
+function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult {
+  const { name, config: c, inputs } = layer;
+  const separable = layer.className === 'SeparableConv2D';
+  const kernel = pair(c.kernel_size), strides = pair(c.strides, [1, 1]), dilations = pair(c.dilation_rate, [1, 1]);
+  const padding = tfPadding(c.padding);
+  const act = activationOf(c, ctx);
+  const multiplier = c.depth_multiplier ?? 1;
+  if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
+  if (typeof act === 'string') return no(act);
+  if (act.droppedSoftmax) return no('activation="softmax" on a convolution');
+  if (!kernel || !strides || !dilations) return no(`kernel_size/strides/dilation_rate ${JSON.stringify([c.kernel_size, c.strides, c.dilation_rate])}`);
+  if (!padding) return no(`padding=${JSON.stringify(c.padding)}`);
+  if (typeof multiplier !== 'number' || !Number.isInteger(multiplier) || multiplier < 1) return no(`depth_multiplier=${JSON.stringify(multiplier)}`);
+  if (separable && typeof c.filters !== 'number') return no('no filters');
+  const channels = ctx.inputShapeOf?.()[3];
+  if (channels === undefined) return no('an input whose channel count is unknown');
+  const useBias = c.use_bias !== false;
+  const depthwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
+    filters: channels * multiplier, kernel, strides, dilations, padding, useBias: useBias && !separable, groups: channels,
+  };
+  if (!separable) {
+    if (act.activation) depthwise.activation = act.activation;
+    return ok({ name, op: 'conv2d', inputs, attrs: depthwise });
+  }
+  const dwName = `${name}/depthwise`;
+  const pointwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
+    filters: c.filters as number, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias,
+  };
+  if (act.activation) pointwise.activation = act.activation;
+  return { node: { name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, before: [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }] };
 }
 
 /** Rescaling: x·scale + offset, as constant nodes and broadcasting mul/add (offset 0: the product alone). */

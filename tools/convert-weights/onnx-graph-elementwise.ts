@@ -94,7 +94,8 @@ function constantIn(c: NodeContext, i: number, rank: number, nhwc: boolean): str
   const t = c.constant(i, 'operand');
   const dims = padTo(t.dims, rank);
   const data = floats(t, 'operand');
-  return nhwc ? c.emit.derivedConstant(`${c.name}_operand${i}`, nhwcOf(dims), nchwToNhwc(data, dims)) : c.emit.derivedConstant(`${c.name}_operand${i}`, dims, data);
+  const base = `${c.name}_operand${i}`;
+  return nhwc ? c.emit.derivedConstant(base, nhwcOf(dims), nchwToNhwc(data, dims)) : c.emit.derivedConstant(base, dims, data);
 }
 
 /** A computed operand held in the output's layout. */
@@ -138,11 +139,9 @@ const BINARY: Record<string, BinaryFunction> = { Sub: 'sub', Mul: 'mul', Div: 'd
 export function convertBinary(c: NodeContext): Value {
   const op = BINARY[c.node.opType];
   if (!op) throw new Error(`no binary function for ${c.node.opType}`);
-  if (c.node.opType === 'Pow' && c.isConstant(1)) {
-    // Integer types of the exponent are fine: its values become float32.
-  }
   const variadic = c.node.opType === 'Max' || c.node.opType === 'Min';
-  if (!variadic && attrInt(c.node, 'broadcast', 1) === 0 && c.opset < 7) unsupported('broadcast=0 (legacy opset)');
+  // Before opset 7, broadcasting was opt-in and aligned at an `axis`, not NumPy's trailing rule.
+  if (!variadic && c.opset < 7 && attrInt(c.node, 'broadcast', 0) === 1) unsupported('legacy broadcasting with an axis (opset < 7)');
   return convertBroadcast(c, op, variadic ? c.inputCount : 2);
 }
 
@@ -151,7 +150,9 @@ export function convertPRelu(c: NodeContext): Value {
   const x = c.value(0);
   const t = c.constant(1, 'slope');
   const out = broadcastDims([x.onnx, t.dims]);
-  if (!out || out.length !== x.onnx.length || out.some((d, k) => d !== x.onnx[k])) unsupported(`slope ${fmtDims(t.dims)} does not broadcast to the input ${fmtDims(x.onnx)}`);
+  if (!out || out.length !== x.onnx.length || out.some((d, k) => d !== x.onnx[k])) {
+    unsupported(`slope ${fmtDims(t.dims)} does not broadcast to the input ${fmtDims(x.onnx)}`);
+  }
   const rank = x.onnx.length;
   const dims = padTo(t.dims, rank);
   const data = floats(t, 'slope');

@@ -52,7 +52,8 @@ function broadcast(name: string, xs: Folded[], f: (vs: number[]) => number, data
   const values = new Array<number>(product(out));
   const strides = xs.map((x) => stridesOf(x.dims));
   forEachIndex(out, (idx, flat) => {
-    values[flat] = f(xs.map((x, j) => x.dims.reduce((at, d, k) => at + (d === 1 ? 0 : idx[k + out.length - x.dims.length]) * strides[j][k], 0)).map((at, j) => xs[j].values[at]));
+    const at = xs.map((x, j) => x.dims.reduce((sum, d, k) => sum + (d === 1 ? 0 : idx[k + out.length - x.dims.length]) * strides[j][k], 0));
+    values[flat] = f(at.map((a, j) => xs[j].values[a]));
   });
   return { dataType, dims: out, values };
 }

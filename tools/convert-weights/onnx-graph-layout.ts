@@ -158,7 +158,8 @@ export function convertReduce(c: NodeContext): Value {
   }
   const attrs = { axes: axes.map((a) => ourAxis(source, a)), keepdims: keep };
   const layout = source.layout === 'nhwc' && keep ? 'nhwc' : 'rowmajor';
-  const ours = source.layout === 'nhwc' ? (keep ? nhwcOf(out) : [0, 3, 1, 2].map((_, i) => i).filter((i) => !attrs.axes.includes(i)).map((i) => source.ours[i])) : out;
+  const remaining = source.ours.filter((_, i) => !attrs.axes.includes(i));
+  const ours = source.layout === 'nhwc' ? (keep ? nhwcOf(out) : remaining) : out;
   return push(c, { name: c.name, op, inputs: [source.node], attrs }, out, layout, ours);
 }
 

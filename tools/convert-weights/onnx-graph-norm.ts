@@ -14,7 +14,8 @@ export function convertLayerNorm(c: NodeContext): Value {
   const scale = c.optionalConstant(1, 'scale'), bias = c.optionalConstant(2, 'bias');
   // The last ONNX axis is our last axis when the value is held row-major.
   const rows = c.emit.reshaped(c.emit.asRowmajor(x, c.name), x.onnx, c.name);
-  c.emit.push({ name: c.name, op: 'layernorm', inputs: [rows.node], attrs: { epsilon: attrFloat(c.node, 'epsilon', 1e-5), scale: scale !== undefined, center: bias !== undefined } });
+  const attrs = { epsilon: attrFloat(c.node, 'epsilon', 1e-5), scale: scale !== undefined, center: bias !== undefined };
+  c.emit.push({ name: c.name, op: 'layernorm', inputs: [rows.node], attrs });
   for (const [kind, t] of [['gamma', scale], ['beta', bias]] as const) {
     if (!t) continue;
     const v = floats(t, kind);

@@ -9,14 +9,21 @@ import { anyInputNegative, PASS_THROUGH, unguided, type NodeOf, type OpDescripto
 import { opLabel } from './shape-rules.js';
 
 type ReduceKind = ReduceNode['op'];
-const RUN: Record<ReduceKind, (x: Tensor, axes: number[], keep: boolean) => Tensor> = { reducemean: mean, reducesum: sum, reducemax: reduceMax, reducemin: reduceMin };
+const RUN: Record<ReduceKind, (x: Tensor, axes: number[], keep: boolean) => Tensor> = {
+  reducemean: mean,
+  reducesum: sum,
+  reducemax: reduceMax,
+  reducemin: reduceMin,
+};
 
 function reduceOp(kind: ReduceKind): OpDescriptor<NodeOf<ReduceKind>> {
   return {
     arity: [1, 1],
     shape(node, [x]) {
       const axes = node.attrs.axes.map((a) => (a < 0 ? a + x.length : a));
-      if (axes.length === 0 || axes.some((a) => !(a >= 1 && a < x.length))) throw new ShapeError(opLabel(node), `axes in 1..${x.length - 1} (not the batch)`, `[${node.attrs.axes.join(', ')}] for ${fmt(x)}`);
+      if (axes.length === 0 || axes.some((a) => !(a >= 1 && a < x.length))) {
+        throw new ShapeError(opLabel(node), `axes in 1..${x.length - 1} (not the batch)`, `[${node.attrs.axes.join(', ')}] for ${fmt(x)}`);
+      }
       return node.attrs.keepdims ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
     },
     evaluate: (node, [x]) => RUN[kind](x, node.attrs.axes, node.attrs.keepdims),
