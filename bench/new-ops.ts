@@ -6,7 +6,7 @@ import { depthwiseConv2d } from '../src/ops/grouped-conv2d.js';
 import { batchNormCoefficients } from '../src/ops/batchnorm.js';
 import { mul } from '../src/ops/arithmetic.js';
 import { sigmoid } from '../src/ops/activations.js';
-import { tfjsWebgpu, type Tf } from './peer-tfjs.js';
+import type { Tf } from './peer-tfjs.js';
 import { readAndDispose, randomData } from './ops.js';
 import type { BenchRow, Suite } from './rows.js';
 
@@ -16,7 +16,6 @@ export interface NewOpCase {
   ours: () => Promise<void>;
   theirs: () => Promise<void>;
 }
-
 
 export function newOpCases(tf: Tf): NewOpCase[] {
   const cases: NewOpCase[] = [];
@@ -97,7 +96,9 @@ export function newOpsSuite(tf: Tf, pairs: number): Suite {
   return {
     name: 'new ops (depthwise, SE gate)',
     build: async () => ({
-      rows: newOpCases(tf).map((c): BenchRow => ({ name: c.name, flops: c.flops, ours: c.ours, theirs: c.theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 })),
+      rows: newOpCases(tf).map(
+        (c): BenchRow => ({ name: c.name, flops: c.flops, ours: c.ours, theirs: c.theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 }),
+      ),
       dispose: () => undefined,
     }),
   };

@@ -17,7 +17,7 @@ import { importOnnx } from './onnx-import.js';
 import type { OnnxModel } from './onnx.js';
 import { readWeightSource, type WeightSource } from './read-source.js';
 import type { TfjsGraphContents } from './tfjs-graph.js';
-import { guessArchitecture, mapLayerWeights } from './to-native-map.js';
+import { mapLayerWeights } from './to-native-map.js';
 import { knownSource, placeholderLabels, readLabelsFile, UNKNOWN_LICENCE, weightsFingerprint, ZOO_LICENCES, type KnownSource } from './to-native-metadata.js';
 
 export interface ConvertOptions {
@@ -79,7 +79,7 @@ function checkOptions(o: ConvertOptions): void {
   }
 }
 
-function message(e: unknown): string {
+function _message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -87,7 +87,8 @@ function message(e: unknown): string {
 function ontoNative(input: string, source: KerasSource, arch: string): Mapped {
   const def = nativeModel(arch);
   const params = mapLayerWeights(input, source.contents.layers, def.graph, { arch, what: arch });
-  const official = Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
+  const official =
+    Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
   const known = knownSource(weightsFingerprint(params));
   const notes: string[] = [];
   let licence: string | undefined;
@@ -176,8 +177,12 @@ export async function convertWeights(options: ConvertOptions): Promise<Conversio
   let mapped: Mapped;
   if (source.kind === 'onnx' || source.kind === 'tfjs-graph') {
     const what = source.kind === 'onnx' ? 'an ONNX file' : 'a TF.js graph model';
-    if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; ${what} is imported with its own graph (leave --arch out)`);
-    mapped = source.kind === 'onnx' ? await importedOnnx(input, source.contents, options.inputSize) : await importedTfjsGraph(input, source.contents, options.inputSize);
+    if (options.arch !== undefined)
+      throw new WeightFileError(input, `--arch maps Keras layer weights; ${what} is imported with its own graph (leave --arch out)`);
+    mapped =
+      source.kind === 'onnx'
+        ? await importedOnnx(input, source.contents, options.inputSize)
+        : await importedTfjsGraph(input, source.contents, options.inputSize);
   } else {
     mapped = options.arch !== undefined ? ontoNative(input, source, options.arch) : importedKeras(input, source, options.inputSize);
   }

@@ -1,8 +1,23 @@
 // The compute worker: loads the model (bytes in), runs explanations, evolution and gradient flow on
 // its own WebGPU device and posts the plain results back. Drawing happens in the page.
 import {
-  chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, memoryStats, modelFromWeights, modelInputPixels, parseWeightsFile, summarize, WeightFileError,
-  type Model, type RgbImage, type Tensor, type WeightsFile,
+  chooseTarget,
+  evolution,
+  evolutionNodes,
+  gpu,
+  gradientFlow,
+  explain,
+  initGpu,
+  memoryStats,
+  modelFromWeights,
+  modelInputPixels,
+  parseWeightsFile,
+  summarize,
+  WeightFileError,
+  type Model,
+  type RgbImage,
+  type Tensor,
+  type WeightsFile,
 } from '../../src/browser.js';
 import { kerasH5Weights, onnxWeights, tfjsWeights } from './convert-model.js';
 import type { Envelope, ModelInfo, Reply, Request } from './protocol.js';
@@ -69,11 +84,12 @@ async function handle(id: number, req: Request): Promise<Reply> {
     case 'load':
       post(id, { kind: 'progress', stage: `loading ${req.file}` });
       return { kind: 'load', model: await load(req) };
-    case 'explain':
+    case 'explain': {
       const { method } = req.options;
       post(id, { kind: 'progress', stage: `${method}: forward and backward on the GPU` });
       const onProgress = (done: number, total: number) => post(id, { kind: 'progress', stage: `${method}: ${done} of ${total}`, fraction: done / total });
       return { kind: 'explain', explanation: await explain(loaded(), req.image, { ...req.options, onProgress }) };
+    }
     case 'evolution': {
       const m = loaded();
       const nodes = evolutionNodes(m.definition, 'blocks');
