@@ -55,9 +55,9 @@ function readersOf(index: GraphIndex): Map<string, GraphNode[]> {
     if (node.op === 'identity') continue;
     for (const input of node.inputs) {
       const source = index.source(input);
-      let list = readers.get(source);
-      if (!list) readers.set(source, (list = []));
-      list.push(node);
+      const list = readers.get(source);
+      if (list) list.push(node);
+      else readers.set(source, [node]);
     }
   }
   return readers;
@@ -102,7 +102,13 @@ export function planSteps(index: GraphIndex, options: FusionOptions): Step[] {
       if (node.attrs.activation === 'relu' || next?.op === 'relu') {
         const output = next ? next.name : node.name;
         if (next) absorbed.add(node.name);
-        fusedAt.set(output, { kind: 'batchnorm-relu', output, inputs: [index.source(node.inputs[0])], batchNorm: node, nodes: next ? [node.name, next.name] : [node.name] });
+        fusedAt.set(output, {
+          kind: 'batchnorm-relu',
+          output,
+          inputs: [index.source(node.inputs[0])],
+          batchNorm: node,
+          nodes: next ? [node.name, next.name] : [node.name],
+        });
       }
     }
   }
@@ -137,7 +143,8 @@ function convChain(conv: Conv2dNode, index: GraphIndex, freeReader: (name: strin
   if (next?.op === 'batchnorm' && options.canFold(next)) {
     batchNorm = next;
     if (next.attrs.activation === 'relu') activation = RELU;
-    nodes.push((last = next.name));
+    last = next.name;
+    nodes.push(last);
     next = activation ? undefined : freeReader(last);
   }
   if (next?.op === 'add') {
@@ -146,14 +153,16 @@ function convChain(conv: Conv2dNode, index: GraphIndex, freeReader: (name: strin
     // else the conv's input would stay alive through the whole other branch.
     if (others.length === 1 && (index.position.get(others[0]) ?? Infinity) < (index.position.get(conv.name) ?? -1)) {
       residual = others[0];
-      nodes.push((last = next.name));
+      last = next.name;
+      nodes.push(last);
       next = freeReader(last);
     }
   }
   const fused = next && !activation ? descriptorOf(next).fused?.(next) : undefined;
   if (next && fused) {
     activation = fused;
-    nodes.push((last = next.name));
+    last = next.name;
+    nodes.push(last);
   }
   const inputs = residual ? [input, residual] : [input];
   return { kind: 'conv', output: last, inputs, conv, prePad, batchNorm, residual, activation, nodes };

@@ -72,7 +72,7 @@ export const OPS = {
 export const OP_KINDS = Object.keys(OPS) as OpKind[];
 
 export function isOpKind(op: unknown): op is OpKind {
-  return typeof op === 'string' && Object.prototype.hasOwnProperty.call(OPS, op);
+  return typeof op === 'string' && Object.hasOwn(OPS, op);
 }
 
 /**
