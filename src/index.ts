@@ -50,8 +50,9 @@ export { evolutionNodes, type EvolutionNode, type NodeSelection } from './analys
 export { gradientFlow as gradflow, NoResidualBlocksError, type GradflowOptions, type GradflowResult, type BlockFlow } from './analyses/gradflow.js';
 
 // Images: read (PNG/JPEG by content), resize to a model's input, encode.
-export { readImage, modelInputPixels, writePng, ImageError, COLORMAP_NAMES, type RgbImage, type ColormapName } from './image/index.js';
-export { encodePng } from './image/write-png.js';
+export { modelInputPixels, ImageError, COLORMAP_NAMES, type RgbImage, type ColormapName } from './image/index.js';
+export { readImage } from './image/read-image.js';
+export { encodePng, writePng } from './image/write-png.js';
 
 // The engine: tensors, the tape, taps and backward overrides, scopes and GPU memory.
 export {

@@ -4,7 +4,8 @@
 // centre-map baseline. The metrics are pinned in src/metrics/faithfulness.ts.
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { modelInputPixels, readImage } from '../image/index.js';
+import { modelInputPixels } from '../image/index.js';
+import { readImage } from '../image/read-image.js';
 import { chooseTarget, UnknownNodeError, usesLayer, type MethodName } from '../methods/index.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';

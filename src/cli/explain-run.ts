@@ -10,7 +10,8 @@ import {
   type Explanation, type MethodName, type MethodOptions, type RenderOptions,
 } from '../methods/index.js';
 import { chooseTarget } from '../methods/layer-choice.js';
-import { ImageError, readImage } from '../image/index.js';
+import { ImageError } from '../image/index.js';
+import { readImage } from '../image/read-image.js';
 import { encodePng } from '../image/write-png.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';

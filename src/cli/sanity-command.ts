@@ -3,7 +3,8 @@
 // verdict rules are in src/metrics/sanity.ts; this file loads, runs, reports and writes the files.
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { COLORMAP_NAMES, modelInputPixels, readImage, type ColormapName } from '../image/index.js';
+import { COLORMAP_NAMES, modelInputPixels, type ColormapName } from '../image/index.js';
+import { readImage } from '../image/read-image.js';
 import { chooseTarget, IG_DEFAULT_STEPS, SMOOTHGRAD_DEFAULT_SAMPLES, UnknownNodeError, usesLayer, type MethodName } from '../methods/index.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';

@@ -4,10 +4,9 @@
 // image data with Node's own zlib first; pngjs then only ever sees well-formed files.
 import { inflateSync } from 'node:zlib';
 import { crc32 } from './crc32.js';
-import { ImageError, describeError } from './image-error.js';
+import { ImageError, MAX_PIXELS, describeError } from './image-error.js';
 
-/** Larger pictures are refused before anything allocates for them (a forged header can claim 4 G pixels). */
-export const MAX_PIXELS = 100_000_000;
+export { MAX_PIXELS } from './image-error.js';
 
 interface Header {
   width: number;

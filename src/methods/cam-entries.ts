@@ -83,7 +83,7 @@ const scorecam: MethodEntry = {
     const node = requireNode(request);
     const maxChannels = request.scoreCamMaxChannels ?? SCORECAM_DEFAULT_MAX_CHANNELS;
     const batchSize = request.batchSize ?? SCORECAM_DEFAULT_BATCH;
-    const r = await scoreCam(model, input, node, { classIndex: request.classIndex, maxChannels, batchSize });
+    const r = await scoreCam(model, input, node, { classIndex: request.classIndex, maxChannels, batchSize, onProgress: request.onProgress });
     const { map, status, signed } = rectify(r.preRelu, `scorecam at '${node}'`);
     const notes = r.channels.length < r.shape[3]
       ? [`Score-CAM scored ${r.channels.length} of ${r.shape[3]} channels (those with the largest spatial variance; raise scoreCamMaxChannels for more).`]

@@ -93,7 +93,7 @@ const smoothgrad: MethodEntry = {
     const noise = request.noise ?? SMOOTHGRAD_DEFAULT_NOISE;
     const batchSize = request.batchSize ?? GRADIENT_DEFAULT_BATCH;
     const seed = request.seed ?? 0;
-    const r = await smoothGrad(model, input, { classIndex: request.classIndex, samples, noise, batchSize, seed });
+    const r = await smoothGrad(model, input, { classIndex: request.classIndex, samples, noise, batchSize, seed, onProgress: request.onProgress });
     const { map, status } = rectify(r.map, 'smoothgrad');
     return {
       map: { height, width, data: map }, status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
@@ -121,7 +121,7 @@ const integratedGradientsEntry: MethodEntry = {
     const [, height, width, channels] = input.shape;
     const steps = request.steps ?? IG_DEFAULT_STEPS;
     const batchSize = request.batchSize ?? GRADIENT_DEFAULT_BATCH;
-    const r = await integratedGradients(model, input, { classIndex: request.classIndex, steps, batchSize });
+    const r = await integratedGradients(model, input, { classIndex: request.classIndex, steps, batchSize, onProgress: request.onProgress });
     const channelSum = overChannels(r.attributions, channels, sum, 0);
     const { map, status } = rectify(channelSum.map(Math.abs), 'integrated gradients');
     const c = r.completeness;

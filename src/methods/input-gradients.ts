@@ -123,6 +123,8 @@ export interface SmoothGradOptions {
   noise?: number;
   batchSize?: number;
   seed?: number;
+  /** After each batch: noisy copies done, of all. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface SmoothGradResult {
@@ -164,6 +166,7 @@ export async function smoothGrad(model: Model, input: Tensor, opts: SmoothGradOp
       const saliency = overChannels(gradients.subarray(r * x.length, (r + 1) * x.length), channels, maxAbs, 0);
       for (let p = 0; p < map.length; p++) map[p] += saliency[p] / samples;
     }
+    opts.onProgress?.(start + rows, samples);
   }
   return { logits, classIndex, map, sigma, forwards };
 }
@@ -172,6 +175,8 @@ export interface IntegratedGradientsOptions {
   classIndex?: number;
   steps?: number;
   batchSize?: number;
+  /** After each batch: path points done, of steps + 1. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface IntegratedGradientsResult {
@@ -217,6 +222,7 @@ export async function integratedGradients(model: Model, input: Tensor, opts: Int
       if (k === 0) baselineScore = rowLogits[r * classes + classIndex];
       if (k === steps) inputScore = rowLogits[r * classes + classIndex];
     }
+    opts.onProgress?.(start + points, steps + 1);
   }
   const attributions = new Float32Array(x.length);
   let total = 0;

@@ -18,6 +18,8 @@ export interface ScoreCamOptions {
   /** Keep the channels with the largest spatial variance (default 64; Infinity for all). */
   maxChannels?: number;
   batchSize?: number;
+  /** After each batch: channels scored so far, of those chosen. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ScoreCamResult {
@@ -117,6 +119,7 @@ export async function scoreCam(model: Model, input: Tensor, node: string, opts: 
       weights[k] = p;
       scored.push({ index: k, weight: p });
     });
+    opts.onProgress?.(scored.length, chosen.length);
   }
   const preRelu = weightedSum(nodeValues(shape, activations), weights);
   return { classIndex, logits, shape, preRelu, channels: scored, forwards };

@@ -103,7 +103,7 @@ function isPointwise(g: ConvGeometry): boolean {
 }
 
 /** Whole images per dispatch so that every per-image operand fits one storage binding. */
-function imageChunks(g: ConvGeometry, perImageFloats: number[]): [number, number][] {
+export function imageChunks(g: ConvGeometry, perImageFloats: number[]): [number, number][] {
   const largest = Math.max(...perImageFloats);
   const perChunk = Math.floor((maxBindingBytes() / 4 - 64) / largest);
   if (perChunk < 1) {

@@ -155,7 +155,7 @@ export function renderGrid(spec: GridSpec): Uint8Array {
   }
   spec.cells.forEach((cell, i) => {
     const at = layout.cells[i];
-    drawRgb(ctx, cell.image, at.x, at.y);
+    drawRgb(s, cell.image, at.x, at.y);
     const label = layout.labels[i];
     cell.lines.forEach((line, k) => {
       ctx.font = font(LABEL_PX, k === 0 ? 'bold' : 'normal');

@@ -42,7 +42,10 @@ export function formatCell(v: Cell): string {
 }
 
 export function pngDataUri(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+  // btoa over a binary string rather than Buffer, so this works in a page as well.
+  let binary = '';
+  for (let i = 0; i < png.length; i += 0x8000) binary += String.fromCharCode(...png.subarray(i, i + 0x8000));
+  return `data:image/png;base64,${btoa(binary)}`;
 }
 
 const STYLE = `

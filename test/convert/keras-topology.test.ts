@@ -5,12 +5,12 @@
 // reference logits = the penultimate output × kernel + bias in float64; softmax(ours) is also compared
 // with predict(). Tolerances: logits 1e-4 · max|ref|, probabilities 1e-5 absolute.
 // The config reader and the error paths are checked on hand-written configs (no GPU).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { io, Tensor as TfTensor } from '@tensorflow/tfjs-core';
+import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { tensor, tidy } from '../../src/tensor/index.js';
 import { loadModel } from '../../src/models/load.js';
 import { automaticTarget } from '../../src/models/roles.js';
@@ -18,6 +18,7 @@ import { importKerasTopology } from '../../tools/convert-weights/keras-topology.
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { runConverter } from '../fixtures/keras-zoo-check.js';
+import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-topology-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,35 +87,6 @@ function sequentialModel(): tfl.LayersModel {
   m.add(L.flatten({ name: 'flat' }));
   m.add(L.dense({ units: 3, activation: 'softmax', name: 'out' }));
   return m;
-}
-
-/** Seeded weights (BN variances positive) set on the model; returns kernel and bias of the output layer. */
-function randomise(tf: typeof import('@tensorflow/tfjs-core'), model: tfl.LayersModel, seed: number): void {
-  let k = 0;
-  for (const layer of model.layers) {
-    const ws = layer.weights.map((w) => {
-      const n = w.shape.reduce((a, b) => (a as number) * (b as number), 1) as number;
-      const variance = w.originalName.endsWith('moving_variance');
-      return tf.tensor(variance ? randomArray(n, seed + k++, 0.5, 1.5) : randomArray(n, seed + k++, -0.5, 0.5), w.shape as number[]);
-    });
-    if (ws.length > 0) layer.setWeights(ws);
-  }
-}
-
-/** Saves as a TF.js layers model (model.json + one shard) the way tfjs' own save handlers lay it out. */
-async function saveTfjs(tf: typeof import('@tensorflow/tfjs-core'), model: tfl.LayersModel, into: string): Promise<string> {
-  mkdirSync(into, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts: io.ModelArtifacts) => {
-    const data = artifacts.weightData as ArrayBuffer;
-    writeFileSync(join(into, 'group1-shard1of1.bin'), new Uint8Array(data));
-    writeFileSync(join(into, 'model.json'), JSON.stringify({
-      format: 'layers-model',
-      modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }],
-    }));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return join(into, 'model.json');
 }
 
 function softmax(z: ArrayLike<number>, rows: number): number[] {

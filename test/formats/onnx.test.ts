@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readOnnxModel, readOnnxTensor, tensorToFloat32, type OnnxAttribute, type OnnxModel } from '../../tools/convert-weights/onnx.js';
+import { tensorToFloat32, type OnnxAttribute, type OnnxModel } from '../../tools/convert-weights/onnx.js';
+import { readOnnxModel, readOnnxTensor } from '../../tools/convert-weights/onnx-file.js';
 import { BIAS_OFFSET, EXTERNAL_B, EXTERNAL_W, writeOnnxFixture } from '../fixtures/onnx-model.js';
 import { expectFileError } from './expect-file-error.js';
 

@@ -2,9 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, type NamedTensor,
-} from '../../src/models/safetensors.js';
+import { parseSafetensors, serializeSafetensors, type NamedTensor } from '../../src/models/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../../src/models/safetensors-file.js';
 import { readWeightsFile, sha256OfFile, writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
 import { expectFileError } from './expect-file-error.js';
 

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readImage, type RgbImage } from '../../src/image/index.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { readImage } from '../../src/image/read-image.js';
 import { exifApp1, withExif } from './exif-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-exif-'));

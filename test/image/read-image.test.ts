@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readImage, type RgbImage } from '../../src/image/index.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { readImage } from '../../src/image/read-image.js';
 import { PHOTOS } from './photos.js';
 import { buildPng } from './png-builder.js';
 

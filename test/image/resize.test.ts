@@ -1,7 +1,8 @@
 // resizeRgb and upsampleMap against the dense float64 references of test/image/reference.ts and
 // against tf.image.resizeBilinear(halfPixelCenters = true) on tfjs-core's CPU backend.
 import { describe, expect, it } from 'vitest';
-import { readImage, resizeRgb, upsampleMap, modelInputPixels, type RgbImage } from '../../src/image/index.js';
+import { resizeRgb, upsampleMap, modelInputPixels, type RgbImage } from '../../src/image/index.js';
+import { readImage } from '../../src/image/read-image.js';
 import { ShapeError } from '../../src/tensor/shape.js';
 import { tfjs } from '../tfjs.js';
 import { photo } from './photos.js';

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { onnxType } from '../../tools/convert-weights/onnx-proto.js';
-import { readOnnxTensor, tensorToFloat32 } from '../../tools/convert-weights/onnx.js';
+import { tensorToFloat32 } from '../../tools/convert-weights/onnx.js';
+import { readOnnxTensor } from '../../tools/convert-weights/onnx-file.js';
 import { runConformance, summaryLine } from '../../tools/conformance/run.js';
 import { DEFAULT_NODE_TESTS } from '../../tools/conformance/select.js';
 

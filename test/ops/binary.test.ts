@@ -125,6 +125,18 @@ describe('binary edge cases', () => {
     expect(r.ga[4]).toBe(0);
   });
 
+  it('sub keeps neither operand on the tape (its gradients read only dY): disposed operands leave backward working', async () => {
+    const a = watch(tensor(randomArray(2 * 3 * 4, 1), [2, 3, 4]));
+    const b = watch(tensor(randomArray(4, 2), [4]));
+    const tape = new Tape();
+    const y = tape.record(() => sub(a, b));
+    a.dispose();
+    b.dispose();
+    const { grads } = tape.backward(y);
+    expectClose(await grads.get(b)!.read(), [-6, -6, -6, -6], 0, 0, 'gradient of b: −Σ over 6 rows of ones');
+    tape.dispose();
+  });
+
   it('shapes that do not broadcast are rejected, naming both', () => {
     const a = tensor(new Float32Array(6), [2, 3]);
     const b = tensor(new Float32Array(4), [4]);

@@ -220,6 +220,34 @@ describe('grouped convolution limits', () => {
   });
 });
 
+describe('batches beyond one storage binding run in chunks of whole images', () => {
+  it.each([cases[0], cases[1], cases[7]])('$what with one image per binding: forward vs float64, gradients vs tf.grads (rtol 1e-4, atol 1e-5·max(1, max|ref|))', async (c) => {
+    const tf = await tfjs();
+    const { wShape } = layout(c);
+    const xv = randomArray(size(c.x), 81);
+    const wv = randomArray(size(wShape), 82);
+    const perImage = Math.max(size(c.x.slice(1)), size(outShapeOf(c).slice(1)));
+    // Room for one image (and the 64-float alignment slack) and the filter, but not for two images.
+    const limit = Math.max(size(wShape) * 4, (perImage + 64) * 4 + 16);
+    expect(limit).toBeLessThan((2 * perImage + 64) * 4);
+    setMaxBindingBytesForTests(limit);
+    let r: Awaited<ReturnType<typeof forwardBackward>>;
+    try {
+      r = await forwardBackward(c, xv, wv, 83, (yShape) => ({ residual: tensor(randomArray(size(yShape), 84), yShape) }));
+    } finally {
+      setMaxBindingBytesForTests(undefined);
+    }
+    const yShape = outShapeOf(c);
+    const rv = randomArray(size(yShape), 84);
+    const ref = refForward(c, xv, wv).map((v, i) => v + rv[i]);
+    expectClose(r.value, ref, 1e-4, tol(ref), 'forward vs float64');
+    const [tx, tw] = [tf.tensor(xv, c.x), tf.tensor(wv, wShape)];
+    const [tgx, tgw] = tf.grads((a: tfc.Tensor, b: tfc.Tensor) => tfConv(tf, c, a, b))([tx, tw], tf.tensor(r.seed, yShape));
+    expectClose(r.gx, tgx.dataSync(), 1e-4, tol(tgx.dataSync()), 'input gradient vs tf.grads');
+    expectClose(r.gw, tgw.dataSync(), 1e-4, tol(tgw.dataSync()), 'filter gradient vs tf.grads');
+  });
+});
+
 describe('grouped convolution memory', () => {
   it('depthwise + grouped forward and backward leave GPU memory steady (10 steps)', async () => {
     const x = tensor(randomArray(2 * 7 * 5 * 8, 3), [2, 7, 5, 8]);

@@ -1,8 +1,6 @@
 // ONNX TensorProto → typed array, from raw_data, the typed *_data fields, or external data
 // (data_location EXTERNAL: `location`/`offset`/`length` relative to the model file's directory).
-// No layout change here: dims stay as stored (NCHW, OIHW, …).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+// No layout change here: dims stay as stored (NCHW, OIHW, …). Bytes only: external files are onnx-external.ts.
 import { WeightFileError, decodeBfloat16, decodeFloat16 } from '../../src/models/safetensors.js';
 import type { RawEntry, RawSparseTensor, RawTensor } from './onnx-proto.js';
 
@@ -45,55 +43,10 @@ function isNumeric(t: OnnxDataType): t is Numeric {
   return t in ELEMENT_BYTES;
 }
 
-/** Where external data files are found and read, shared by all tensors of one model. */
-export class ExternalData {
-  private readonly fds = new Map<string, number>();
-  constructor(readonly modelFile: string, readonly baseDir: string) {}
-
-  read(tensorName: string, entries: readonly RawEntry[], expectedBytes: number): Uint8Array {
-    const keys = new Map(entries.map((e) => [e.key ?? '', e.value ?? '']));
-    const location = keys.get('location');
-    if (!location) throw new WeightFileError(this.modelFile, `tensor '${tensorName}' is EXTERNAL but has no 'location'`);
-    const path = resolve(this.baseDir, location);
-    const rel = relative(this.baseDir, path);
-    if (isAbsolute(location) || rel.startsWith('..') || isAbsolute(rel)) {
-      throw new WeightFileError(this.modelFile, `tensor '${tensorName}': external data location '${location}' is outside the model's directory`);
-    }
-    const offset = Number(keys.get('offset') ?? '0');
-    let fd = this.fds.get(path);
-    if (fd === undefined) {
-      try {
-        fd = openSync(path, 'r');
-      } catch (e) {
-        throw new WeightFileError(path, `cannot read external data of tensor '${tensorName}' in ${this.modelFile} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
-      this.fds.set(path, fd);
-    }
-    const size = fstatSync(fd).size;
-    const length = keys.has('length') ? Number(keys.get('length')) : size - offset;
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new WeightFileError(this.modelFile, `tensor '${tensorName}': bad external offset/length '${keys.get('offset')}'/'${keys.get('length')}'`);
-    }
-    if (offset + length > size) {
-      throw new WeightFileError(path, `external data of tensor '${tensorName}' [${offset}, ${offset + length}) runs past the end of the file (${size} bytes)`);
-    }
-    if (length !== expectedBytes) {
-      throw new WeightFileError(this.modelFile, `tensor '${tensorName}' needs ${expectedBytes} bytes but its external data length is ${length}`);
-    }
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, out, done, length - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return out;
-  }
-
-  close(): void {
-    for (const fd of this.fds.values()) closeSync(fd);
-    this.fds.clear();
-  }
+/** Where a model's external data comes from (files next to it, in Node: onnx-external.ts); none in a page. */
+export interface ExternalSource {
+  read(tensorName: string, entries: readonly RawEntry[], expectedBytes: number): Uint8Array;
+  close(): void;
 }
 
 function fromBytes(type: Numeric, bytes: Uint8Array): Exclude<OnnxTensorData, string[]> {
@@ -143,7 +96,7 @@ export function dimsOf(file: string, what: string, dims: readonly string[] | und
 }
 
 /** Decodes one TensorProto. `external` is needed only for tensors stored outside the model file. */
-export function decodeTensor(file: string, t: RawTensor, external?: ExternalData): OnnxTensor {
+export function decodeTensor(file: string, t: RawTensor, external?: ExternalSource): OnnxTensor {
   const name = t.name ?? '';
   const label = `tensor '${name}'`;
   const dataType = onnxDataType(t.dataType);
@@ -174,7 +127,7 @@ export function decodeTensor(file: string, t: RawTensor, external?: ExternalData
 }
 
 /** A SparseTensorProto made dense (indices either linear [NNZ] or coordinates [NNZ, rank]). */
-export function decodeSparseTensor(file: string, s: RawSparseTensor, external?: ExternalData): OnnxTensor {
+export function decodeSparseTensor(file: string, s: RawSparseTensor, external?: ExternalSource): OnnxTensor {
   if (!s.values || !s.indices) throw new WeightFileError(file, 'sparse tensor without values or indices');
   const values = decodeTensor(file, s.values, external);
   const indices = decodeTensor(file, s.indices, external);

@@ -4,7 +4,8 @@
 // node's name. Attributes are decoded from TF's AttrValue JSON (bytes base64, int64 as strings) into
 // plain values; nothing is interpreted here — the graph importer (tfjs-graph-import.ts) does that.
 import { WeightFileError } from '../../src/models/safetensors.js';
-import { isJsonObject, isTfjsGraphModel, readManifestWeights, readModelJson } from './tfjs-weights.js';
+import { isJsonObject, isTfjsGraphModel } from './tfjs-weights.js';
+import { readManifestWeights, readModelJson } from './tfjs-weights-file.js';
 
 /** A Const's tensor attribute, without its values (they are in the weights). */
 export interface TfjsTensorAttr {

@@ -23,7 +23,7 @@ export const ZOO_LICENCES: Readonly<Record<string, string>> = {
   'nsfwjs-inceptionv3': 'nsfwjs model weights, MIT License, Copyright (c) 2019 Infinite Red, Inc. (LICENSE of the nsfwjs npm package); ' + CHECK,
 };
 
-export const UNKNOWN_LICENCE = 'unknown: the source file states no licence; find the terms where the file came from (or pass --licence)';
+export { placeholderLabels, UNKNOWN_LICENCE } from './metadata-defaults.js';
 
 export interface KnownSource {
   readonly description: string;
@@ -106,6 +106,3 @@ export function readLabelsFile(path: string): string[] {
   return lines.map((l) => l.trim());
 }
 
-export function placeholderLabels(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `class ${i}`);
-}

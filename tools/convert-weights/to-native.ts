@@ -12,7 +12,8 @@ import { inferShapes } from '../../src/models/shapes.js';
 import { WeightFileError, type NamedTensor } from '../../src/models/safetensors.js';
 import { sha256OfFile, writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
 import { KERAS_IMAGENET_WEIGHTS, md5OfFile, type KerasZooName } from './fetch.js';
-import { importKerasTopology } from './keras-topology.js';
+import { importKeras } from './keras-import.js';
+import { importOnnx } from './onnx-import.js';
 import type { OnnxModel } from './onnx.js';
 import { readWeightSource, type WeightSource } from './read-source.js';
 import type { TfjsGraphContents } from './tfjs-graph.js';
@@ -132,60 +133,16 @@ function fromKnown(known: KnownSource | undefined, graph: Graph, params: Map<str
   };
 }
 
-/** The file's own Keras topology, imported as a graph. */
+/** The file's own Keras topology (keras-import.ts, shared with the page), then known-source recognition. */
 function importedKeras(input: string, source: KerasSource, inputSize: ConvertOptions['inputSize']): Mapped {
-  const config = source.contents.modelConfig;
-  if (config === undefined) {
-    const names = source.contents.layers.filter((l) => l.weights.length > 0).map((l) => l.layer);
-    throw new WeightFileError(input, `a weights-only Keras file holds no topology: pass --arch (${Object.keys(NATIVE_MODELS).join(', ')}); ${guessArchitecture(names)}`);
-  }
-  let imported: ReturnType<typeof importKerasTopology>;
-  try {
-    imported = importKerasTopology(config, { inputSize });
-  } catch (e) {
-    throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
-  }
-  const params = mapLayerWeights(input, source.contents.layers, imported.graph, { what: 'the imported topology' });
-  for (const [k, v] of imported.constants) params.set(k, v);
-  const notes: string[] = [];
-  const extra: Record<string, string> = { modelName: imported.modelName };
-  if (imported.droppedSoftmax) {
-    extra.outputActivation = `the softmax of layer '${imported.droppedSoftmax}' was dropped: the output is logits`;
-    notes.push(`dropped the final softmax of '${imported.droppedSoftmax}': the graph outputs logits`);
-  }
-  if (imported.unusedLayers.length > 0) notes.push(`left out ${imported.unusedLayers.length} layer(s) that do not lead to the output: ${imported.unusedLayers.slice(0, 5).join(', ')}`);
-  return fromKnown(knownSource(weightsFingerprint(params)), imported.graph, params, extra, notes);
+  const r = importKeras(input, source.contents, inputSize);
+  return fromKnown(knownSource(weightsFingerprint(r.params)), r.graph, r.params, r.extra, r.notes);
 }
 
-/** An ONNX graph (importer in onnx-graph.ts, loaded only for ONNX inputs). */
+/** An ONNX graph through the importer (onnx-import.ts, shared with the page), then known-source recognition. */
 async function importedOnnx(input: string, model: OnnxModel, inputSize: ConvertOptions['inputSize']): Promise<Mapped> {
-  let onnxGraph: typeof import('./onnx-graph.js');
-  try {
-    onnxGraph = await import('./onnx-graph.js');
-  } catch {
-    throw new WeightFileError(input, 'ONNX models are not yet supported by the converter (the ONNX graph importer is missing)');
-  }
-  let imported: ReturnType<typeof onnxGraph.importOnnxGraph>;
-  try {
-    imported = onnxGraph.importOnnxGraph(model, inputSize ? { inputSize } : {});
-  } catch (e) {
-    if (e instanceof onnxGraph.OnnxImportError) {
-      const list = e.problems.map((p) => `${p.opType} (${p.nodes.slice(0, 4).join(', ')}${p.nodes.length > 4 ? `, … ${p.nodes.length} nodes` : ''})${p.reason ? `: ${p.reason}` : ''}`);
-      throw new WeightFileError(input, `cannot import the ONNX graph: unsupported ${list.join('; ')}`);
-    }
-    throw new WeightFileError(input, `cannot import the ONNX graph: ${message(e).replace(`${input}: `, '')}`);
-  }
-  let graph = imported.graph;
-  const extra: Record<string, string> = { onnxInput: imported.input.name, onnxOutput: imported.output.name };
-  const notes: string[] = [];
-  const last = graph.nodes[graph.nodes.length - 1];
-  if (last.op === 'softmax') {
-    graph = { nodes: [...graph.nodes.slice(0, -1), { name: last.name, op: 'identity', inputs: last.inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }] };
-    extra.outputActivation = `the softmax of node '${last.name}' was dropped: the output is logits`;
-    notes.push(`dropped the final softmax '${last.name}': the graph outputs logits`);
-  }
-  const params = new Map<string, NamedTensor>([...imported.params].map(([k, p]) => [k, { shape: p.shape, data: p.data }]));
-  return fromKnown(knownSource(weightsFingerprint(params)), graph, params, extra, notes);
+  const r = await importOnnx(input, model, inputSize);
+  return fromKnown(knownSource(weightsFingerprint(r.params)), r.graph, r.params, r.extra, r.notes);
 }
 
 /** A TF.js graph model (importer in tfjs-graph-import.ts). */
