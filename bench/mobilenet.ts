@@ -32,11 +32,14 @@ export function mobilenetSuite(tf: Tf | undefined, pairs: number): Suite {
       const tx = tf?.tensor4d(randomImage(224), [1, 224, 224, 3]);
       const errors = tf ? peerErrors(tf) : undefined;
       const theirsFailure = () => errors?.take()[0];
-      const peerForward: Step | undefined = peer && tx && (async () => {
-        const y = peer.predict(tx) as ReturnType<Tf['tensor']>;
-        await y.data();
-        y.dispose();
-      });
+      const peerForward: Step | undefined =
+        peer &&
+        tx &&
+        (async () => {
+          const y = peer.predict(tx) as ReturnType<Tf['tensor']>;
+          await y.data();
+          y.dispose();
+        });
       const forward: Step = async () => {
         const r = tidy(() => model.run(x));
         await r.logits.read();
@@ -46,7 +49,16 @@ export function mobilenetSuite(tf: Tf | undefined, pairs: number): Suite {
       const theirsName = 'tfjs-webgpu forward';
       const rows: BenchRow[] = [
         { name: 'mobilenetv2 (nsfwjs weights) forward (224)', ours: forward, theirs: peerForward, theirsName, pairs, warmup: 1, theirsFailure },
-        { name: `mobilenetv2 (nsfwjs weights) Grad-CAM at ${target} (224)`, ours: gradcam, theirs: peerForward, theirsName, pairs, warmup: 1, theirsFailure, target: '< 1' },
+        {
+          name: `mobilenetv2 (nsfwjs weights) Grad-CAM at ${target} (224)`,
+          ours: gradcam,
+          theirs: peerForward,
+          theirsName,
+          pairs,
+          warmup: 1,
+          theirsFailure,
+          target: '< 1',
+        },
       ];
       return {
         rows,

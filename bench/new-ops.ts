@@ -110,7 +110,9 @@ export function newOpsSuite(tf: Tf, pairs: number): Suite {
   return {
     name: 'new ops (depthwise, SE gate)',
     build: async () => ({
-      rows: newOpCases(tf).map((c): BenchRow => ({ name: c.name, flops: c.flops, ours: c.ours, theirs: c.theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 })),
+      rows: newOpCases(tf).map(
+        (c): BenchRow => ({ name: c.name, flops: c.flops, ours: c.ours, theirs: c.theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 }),
+      ),
       dispose: () => undefined,
     }),
   };

@@ -54,36 +54,50 @@ function convRows(s: ConvShape, tf: Tf | undefined, pairs: number, tensors: { di
   const forward = () => done(conv2d(x, w, opts));
   const inputGradient = () => done(conv2dInputGradient(xShape, w, gy, opts));
   const flops = 2 * oh * oh * s.cin * s.cout * s.k * s.k;
-  const peer = tf && (() => {
-    const tx = tf.tensor4d(xData, xShape as [number, number, number, number]);
-    const tw = tf.tensor4d(wData, [s.k, s.k, s.cin, s.cout]);
-    const tgy = tf.tensor4d(gyData, [1, oh, oh, s.cout]);
-    tensors.push(tx, tw, tgy);
-    const run = async (t: { data(): Promise<unknown>; dispose(): void }) => {
-      await t.data();
-      t.dispose();
-    };
-    return {
-      forward: () => run(tf.conv2d(tx, tw, s.stride, 'same')),
-      // tf.conv2dTranspose is tfjs' conv2dDerInput: the input gradient alone.
-      inputGradient: () => run(tf.conv2dTranspose(tgy, tw, [1, s.h, s.h, s.cin], s.stride, 'same')),
-    };
-  })();
+  const peer =
+    tf &&
+    (() => {
+      const tx = tf.tensor4d(xData, xShape as [number, number, number, number]);
+      const tw = tf.tensor4d(wData, [s.k, s.k, s.cin, s.cout]);
+      const tgy = tf.tensor4d(gyData, [1, oh, oh, s.cout]);
+      tensors.push(tx, tw, tgy);
+      const run = async (t: { data(): Promise<unknown>; dispose(): void }) => {
+        await t.data();
+        t.dispose();
+      };
+      return {
+        forward: () => run(tf.conv2d(tx, tw, s.stride, 'same')),
+        // tf.conv2dTranspose is tfjs' conv2dDerInput: the input gradient alone.
+        inputGradient: () => run(tf.conv2dTranspose(tgy, tw, [1, s.h, s.h, s.cin], s.stride, 'same')),
+      };
+    })();
   return [
     { name: `${s.name} forward`, flops, ours: forward, theirs: peer?.forward, theirsName: 'tfjs-webgpu', pairs, warmup: 2 },
     { name: `${s.name} input gradient`, flops, ours: inputGradient, theirs: peer?.inputGradient, theirsName: 'tfjs-webgpu', pairs, warmup: 2 },
-    { name: `${s.name} input gradient vs forward`, flops, ours: inputGradient, theirs: forward, theirsName: 'ours: forward', pairs, warmup: 1, target: '≤ 1.11' },
+    {
+      name: `${s.name} input gradient vs forward`,
+      flops,
+      ours: inputGradient,
+      theirs: forward,
+      theirsName: 'ours: forward',
+      pairs,
+      warmup: 1,
+      target: '≤ 1.11',
+    },
   ];
 }
 
 function matmulRow(tf: Tf | undefined, pairs: number, tensors: { dispose(): void }[]): BenchRow {
   const n = 1024;
-  const aData = randomData(n * n, 4), bData = randomData(n * n, 5);
-  const a = tensor(aData, [n, n]), b = tensor(bData, [n, n]);
+  const aData = randomData(n * n, 4),
+    bData = randomData(n * n, 5);
+  const a = tensor(aData, [n, n]),
+    b = tensor(bData, [n, n]);
   tensors.push(a, b);
   let theirs: (() => Promise<void>) | undefined;
   if (tf) {
-    const ta = tf.tensor2d(aData, [n, n]), tb = tf.tensor2d(bData, [n, n]);
+    const ta = tf.tensor2d(aData, [n, n]),
+      tb = tf.tensor2d(bData, [n, n]);
     tensors.push(ta, tb);
     theirs = async () => {
       const y = tf.matMul(ta, tb);

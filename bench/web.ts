@@ -32,7 +32,9 @@ async function inPage(screenshot?: string): Promise<number[]> {
       for (let i = 0; i < SCENES.length; i++) {
         const before = JSON.stringify(await page.evaluate('window.gradscope.lastExplanation'));
         await page.evaluate(`document.querySelectorAll('#image-list button')[${i}].click()`);
-        await page.waitForFunction(`JSON.stringify(window.gradscope.lastExplanation) !== ${JSON.stringify(before)} && !window.gradscope.busy()`, { timeout: 300_000 });
+        await page.waitForFunction(`JSON.stringify(window.gradscope.lastExplanation) !== ${JSON.stringify(before)} && !window.gradscope.busy()`, {
+          timeout: 300_000,
+        });
         const ms = (await page.evaluate('window.gradscope.lastExplanation.elapsedMs')) as number;
         if (round > 0 || i > 0) times.push(ms); // the very first one compiles the pipelines
       }

@@ -89,7 +89,8 @@ async function main(): Promise<void> {
       );
     },
     onPhase: (phase, done, total) => {
-      if (phase === 'recalibrate' && done === 0) console.log(`re-estimating batchnorm statistics on ${total} batches; evaluating on ${recipe.heldOutScenes} held-out scenes…`);
+      if (phase === 'recalibrate' && done === 0)
+        console.log(`re-estimating batchnorm statistics on ${total} batches; evaluating on ${recipe.heldOutScenes} held-out scenes…`);
     },
   });
 

@@ -8,7 +8,16 @@ export { modelFromBytes, modelFromWeights } from './models/load-bytes.js';
 export { parseWeightsFile, sha256Hex, WeightFileError, type WeightsFile, type WeightsMetadata } from './models/weights-format.js';
 export { Model } from './models/model.js';
 export {
-  NATIVE_MODELS, inferShapes, rolesOf, automaticTarget, resolveTarget, summarize, preprocessPixels, PREPROCESSING_MODES, UnknownNodeError, type PreprocessingMode,
+  NATIVE_MODELS,
+  inferShapes,
+  rolesOf,
+  automaticTarget,
+  resolveTarget,
+  summarize,
+  preprocessPixels,
+  PREPROCESSING_MODES,
+  UnknownNodeError,
+  type PreprocessingMode,
 } from './models/index.js';
 export * from './methods/index.js';
 export { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from './analyses/evolution.js';
@@ -18,6 +27,20 @@ export { gradientFlow, NoResidualBlocksError, type GradflowResult } from './anal
 export { gradflowDocument } from './analyses/gradflow-document.js';
 export { evolutionGrid, evolutionMethodWords } from './report/evolution-figure.js';
 export { gradflowChart, gradflowGrid } from './report/gradflow-figure.js';
-export { decodeImage, type PngDecoder, resizeRgb, modelInputPixels, upsampleMap, normalizeMap, colormap, COLORMAP_NAMES, heatmapImage, overlay, ImageError, type RgbImage, type ColormapName } from './image/index.js';
+export {
+  decodeImage,
+  type PngDecoder,
+  resizeRgb,
+  modelInputPixels,
+  upsampleMap,
+  normalizeMap,
+  colormap,
+  COLORMAP_NAMES,
+  heatmapImage,
+  overlay,
+  ImageError,
+  type RgbImage,
+  type ColormapName,
+} from './image/index.js';
 export { sidecarDocument, type ImageRecord } from './cli/sidecar-document.js';
 export type { WeightsRecord } from './cli/model-source.js';

@@ -6,8 +6,14 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
-  classCount, explain, renderExplanation, resolveClass,
-  type Explanation, type MethodName, type MethodOptions, type RenderOptions,
+  classCount,
+  explain,
+  renderExplanation,
+  resolveClass,
+  type Explanation,
+  type MethodName,
+  type MethodOptions,
+  type RenderOptions,
 } from '../methods/index.js';
 import { chooseTarget } from '../methods/layer-choice.js';
 import { ImageError } from '../image/index.js';
@@ -94,7 +100,10 @@ function unopenable(file: string): ImageError | undefined {
     return undefined;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return new ImageError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read the file (${code ?? String(e)})`);
+    return new ImageError(
+      file,
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read the file (${code ?? String(e)})`,
+    );
   }
 }
 
@@ -198,8 +207,16 @@ export async function runExplain(job: ExplainJob): Promise<number> {
     const weights = weightsRecord(source.path);
     const { node, classIndex } = preflight(model, job);
     const request = {
-      model: model.name, weightsSha256: weights.sha256, method: job.method, layer: job.layer, node, class: classIndex ?? ('top-1' as const),
-      topK: job.topK, colormap: job.render.colormap, alpha: job.render.alpha, options: job.readOptions,
+      model: model.name,
+      weightsSha256: weights.sha256,
+      method: job.method,
+      layer: job.layer,
+      node,
+      class: classIndex ?? ('top-1' as const),
+      topK: job.topK,
+      colormap: job.render.colormap,
+      alpha: job.render.alpha,
+      options: job.readOptions,
     };
     const ctx: Context = { job, model, weights, classIndex, request, console };
     if (expanded || n > 1 || job.resume) summary = new RunSummary(job.outDir);

@@ -48,7 +48,10 @@ export function checkReadable(file: string): void {
   } catch (e) {
     if (e instanceof ImageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ImageError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read the file (${code ?? String(e)})`);
+    throw new ImageError(
+      file,
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read the file (${code ?? String(e)})`,
+    );
   }
 }
 

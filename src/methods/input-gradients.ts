@@ -31,7 +31,12 @@ export function inputNodeName(model: Model): string {
 }
 
 /** One forward and one backward to the input (under the given ReLU override). */
-export async function inputGradient(model: Model, input: Tensor, classIndex: number | undefined, overrides: Record<string, string> = {}): Promise<InputGradientPass> {
+export async function inputGradient(
+  model: Model,
+  input: Tensor,
+  classIndex: number | undefined,
+  overrides: Record<string, string> = {},
+): Promise<InputGradientPass> {
   assertSingleImage('input gradient', input);
   const target = inputNodeName(model);
   const forward = RecordedForward.run(model, input, { watch: [target] });
@@ -146,7 +151,8 @@ export async function smoothGrad(model: Model, input: Tensor, opts: SmoothGradOp
   const logits = await cleanLogits(model, input);
   const classIndex = opts.classIndex ?? argmax(logits);
   const x = await input.read();
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of x) {
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
@@ -204,7 +210,9 @@ export async function integratedGradients(model: Model, input: Tensor, opts: Int
   const [, height, width, channels] = input.shape;
   const baseline = preprocessPixels(model.definition.preprocessing, new Uint8Array(height * width * channels), height, width);
   const averaged = new Float64Array(x.length);
-  let baselineScore = 0, inputScore = 0, forwards = 0;
+  let baselineScore = 0,
+    inputScore = 0,
+    forwards = 0;
   for (let start = 0; start <= steps; start += batchSize) {
     const points = Math.min(batchSize, steps + 1 - start);
     const images = new Float32Array(points * x.length);

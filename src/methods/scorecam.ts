@@ -62,7 +62,8 @@ export function channelMask(data: Float32Array, shape: Shape, k: number, height:
   const channel = new Float32Array(h * w);
   for (let i = 0; i < h * w; i++) channel[i] = data[i * c + k];
   const up = upsampleMap(channel, h, w, width, height);
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const v of up) {
     min = Math.min(min, v);
     max = Math.max(max, v);

@@ -132,7 +132,12 @@ function judge(ranks: readonly number[]): Verdict {
 }
 
 /** The verdicts by VERDICT_RULES. */
-export function verdictsOf(methods: readonly MethodName[], steps: readonly SanityStep[], randomLogit: SanityResult['randomLogit'], blocks: number): MethodVerdict[] {
+export function verdictsOf(
+  methods: readonly MethodName[],
+  steps: readonly SanityStep[],
+  randomLogit: SanityResult['randomLogit'],
+  blocks: number,
+): MethodVerdict[] {
   const half = Math.ceil(blocks / 2);
   const judged = steps.find((s) => s.mode === 'cascading' && s.randomised.length === half);
   return methods.map((method) => ({

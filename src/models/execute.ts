@@ -74,7 +74,13 @@ function evaluate(node: GraphNode, xs: Tensor[], params: ReadonlyMap<string, Ten
 function inferenceParams(params: ReadonlyMap<string, Tensor>, node: BatchNormNode): BatchNormParams {
   const p = (kind: string) => parameter(params, node.name, kind);
   const a = node.attrs;
-  return { mean: p('moving_mean'), variance: p('moving_variance'), gamma: a.scale ? p('gamma') : undefined, beta: a.center ? p('beta') : undefined, epsilon: a.epsilon };
+  return {
+    mean: p('moving_mean'),
+    variance: p('moving_variance'),
+    gamma: a.scale ? p('gamma') : undefined,
+    beta: a.center ? p('beta') : undefined,
+    epsilon: a.epsilon,
+  };
 }
 
 /** A zero padding before a conv plus the conv's own padding, resolved on the padded size. */
@@ -82,7 +88,12 @@ function mergedPadding(prePad: Padding, conv: Extract<GraphNode, { op: 'conv2d' 
   const { padding, kernel, strides, dilations } = conv.attrs;
   const h = x.shape[1] + prePad.top + prePad.bottom;
   const w = x.shape[2] + prePad.left + prePad.right;
-  const own = padding === 'valid' ? { top: 0, bottom: 0, left: 0, right: 0 } : padding === 'same' ? samePadding(h, w, kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1]) : padding;
+  const own =
+    padding === 'valid'
+      ? { top: 0, bottom: 0, left: 0, right: 0 }
+      : padding === 'same'
+        ? samePadding(h, w, kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1])
+        : padding;
   return { top: prePad.top + own.top, bottom: prePad.bottom + own.bottom, left: prePad.left + own.left, right: prePad.right + own.right };
 }
 
@@ -154,7 +165,10 @@ export function runGraph(graph: Graph, params: ReadonlyMap<string, Tensor>, inpu
     throw new ShapeError('model input', `[N, H, W, ${channels}] (NHWC)`, fmt(input.shape));
   }
   const keepTargets = (hooks.keep ?? []).map((k) => resolveTarget(index, k));
-  const watchTargets = [...(hooks.watch ?? []).map((k) => resolveTarget(index, k)), ...(hooks.watchInputs ?? []).map((k) => resolveTarget(index, `${k}:input`))];
+  const watchTargets = [
+    ...(hooks.watch ?? []).map((k) => resolveTarget(index, k)),
+    ...(hooks.watchInputs ?? []).map((k) => resolveTarget(index, `${k}:input`)),
+  ];
   const watched = new Set(watchTargets.map((t) => t.tensorOf));
   const output = index.source(index.output.name);
   const held = new Set([output, ...keepTargets.map((t) => t.tensorOf), ...watched]);

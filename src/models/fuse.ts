@@ -102,7 +102,13 @@ export function planSteps(index: GraphIndex, options: FusionOptions): Step[] {
       if (node.attrs.activation === 'relu' || next?.op === 'relu') {
         const output = next ? next.name : node.name;
         if (next) absorbed.add(node.name);
-        fusedAt.set(output, { kind: 'batchnorm-relu', output, inputs: [index.source(node.inputs[0])], batchNorm: node, nodes: next ? [node.name, next.name] : [node.name] });
+        fusedAt.set(output, {
+          kind: 'batchnorm-relu',
+          output,
+          inputs: [index.source(node.inputs[0])],
+          batchNorm: node,
+          nodes: next ? [node.name, next.name] : [node.name],
+        });
       }
     }
   }

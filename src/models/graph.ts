@@ -116,7 +116,19 @@ export interface PlainNode extends NodeBase {
  */
 export type UnaryFunction = 'sigmoid' | 'tanh' | 'silu' | 'hardswish' | 'selu' | 'softplus' | 'erf' | 'sqrt' | 'exp' | 'log' | 'abs' | 'neg' | 'reciprocal';
 export const UNARY_FUNCTIONS: readonly UnaryFunction[] = [
-  'sigmoid', 'tanh', 'silu', 'hardswish', 'selu', 'softplus', 'erf', 'sqrt', 'exp', 'log', 'abs', 'neg', 'reciprocal',
+  'sigmoid',
+  'tanh',
+  'silu',
+  'hardswish',
+  'selu',
+  'softplus',
+  'erf',
+  'sqrt',
+  'exp',
+  'log',
+  'abs',
+  'neg',
+  'reciprocal',
 ];
 
 export interface UnaryNode extends NodeBase {
@@ -259,7 +271,9 @@ export function validateGraph(graph: Graph): void {
     if (seen.has(node.name)) throw new GraphError(`duplicate node name '${node.name}'`);
     if (!isOpKind(node.op)) throw new GraphError(`node '${node.name}': unknown op '${String(node.op)}' (known: ${OP_KINDS.join(', ')})`);
     if ((i === 0) !== (node.op === 'input')) {
-      throw new GraphError(i === 0 ? `the first node must be the input, given '${node.name}' (${node.op})` : `node '${node.name}': only the first node may be an input`);
+      throw new GraphError(
+        i === 0 ? `the first node must be the input, given '${node.name}' (${node.op})` : `node '${node.name}': only the first node may be an input`,
+      );
     }
     const [lo, hi] = descriptorOf(node).arity;
     if (!Array.isArray(node.inputs) || node.inputs.length < lo || node.inputs.length > hi) {

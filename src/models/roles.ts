@@ -33,18 +33,21 @@ export function inferRoles(graph: Graph, shapes: Map<string, Shape> = inferShape
     const join = descriptorOf(node).roles.join;
     if (join === 'residual' && node.inputs.length === 2) {
       const [a, b] = node.inputs.map((n) => anc[pos(n)]);
-      const onlyA = new Uint32Array(words), onlyB = new Uint32Array(words);
+      const onlyA = new Uint32Array(words),
+        onlyB = new Uint32Array(words);
       for (let w = 0; w < words; w++) {
         onlyA[w] = a[w] & ~b[w];
         onlyB[w] = b[w] & ~a[w];
       }
-      const sideA = nodePositions(onlyA), sideB = nodePositions(onlyB);
+      const sideA = nodePositions(onlyA),
+        sideB = nodePositions(onlyB);
       const weighted = (side: number[]) => side.filter((p) => descriptorOf(graph.nodes[p]).roles.weighted).length;
       const aIsBranch = sideA.length !== sideB.length ? sideA.length > sideB.length : weighted(sideA) > weighted(sideB);
       assign(aIsBranch ? sideA : sideB, 'residual-branch');
       assign(aIsBranch ? sideB : sideA, 'skip');
     } else if (join === 'branches' && node.inputs.length > 1) {
-      const union = new Uint32Array(words), common = new Uint32Array(words).fill(0xffffffff);
+      const union = new Uint32Array(words),
+        common = new Uint32Array(words).fill(0xffffffff);
       for (const input of node.inputs) {
         const s = anc[pos(input)];
         for (let w = 0; w < words; w++) {

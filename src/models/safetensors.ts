@@ -138,7 +138,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(bytes.length - 8)) {
-    throw new WeightFileError(file, `header length ${headerLength} runs beyond the end of the file (${bytes.length} bytes): truncated or not a safetensors file`);
+    throw new WeightFileError(
+      file,
+      `header length ${headerLength} runs beyond the end of the file (${bytes.length} bytes): truncated or not a safetensors file`,
+    );
   }
   if (headerLength > BigInt(MAX_HEADER_BYTES)) throw new WeightFileError(file, `header length ${headerLength} exceeds the 100 MB limit`);
   const headerEnd = 8 + Number(headerLength);
@@ -162,7 +165,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   let covered = 0;
   for (const [i, e] of entries.entries()) {
     if (e.begin < covered) {
-      throw new WeightFileError(file, `tensor '${e.name}' [${e.begin}, ${e.end}] overlaps '${entries[i - 1].name}' [${entries[i - 1].begin}, ${entries[i - 1].end}]`);
+      throw new WeightFileError(
+        file,
+        `tensor '${e.name}' [${e.begin}, ${e.end}] overlaps '${entries[i - 1].name}' [${entries[i - 1].begin}, ${entries[i - 1].end}]`,
+      );
     }
     if (e.begin > covered) throw new WeightFileError(file, `data section has a gap at bytes [${covered}, ${e.begin}) before tensor '${e.name}'`);
     covered = e.end;

@@ -15,7 +15,9 @@ const batchOf = (shape: Shape) => shape.slice(0, -2);
 
 /** op(a)·op(b) per batch of `outBatch` (each operand broadcast over it), into [...outBatch, M, N]. */
 function batched(a: Tensor, transA: boolean, b: Tensor, transB: boolean, outBatch: Shape): Tensor {
-  const M = rows(a, transA), K = cols(a, transA), N = cols(b, transB);
+  const M = rows(a, transA),
+    K = cols(a, transA),
+    N = cols(b, transB);
   const y = empty([...outBatch, M, N]);
   const matrix = (t: Tensor, offset: number) => ({ buffer: t.buffer, rows: t.shape[t.rank - 2], cols: t.shape[t.rank - 1], offset });
   const bFlat = sizeOf(batchOf(b.shape)) === 1;
@@ -30,7 +32,9 @@ function batched(a: Tensor, transA: boolean, b: Tensor, transB: boolean, outBatc
   const bStrides = broadcastStrides(batchOf(b.shape), outBatch);
   const count = sizeOf(outBatch);
   for (let i = 0; i < count; i++) {
-    let rest = i, ai = 0, bi = 0;
+    let rest = i,
+      ai = 0,
+      bi = 0;
     for (let d = outBatch.length - 1; d >= 0; d--) {
       const c = rest % outBatch[d];
       rest = Math.floor(rest / outBatch[d]);

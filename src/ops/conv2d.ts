@@ -64,7 +64,12 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
   if (wShape.length !== 4) throw new ShapeError(OP, 'filter of rank 4 [kh, kw, in, out] (HWIO)', `filter ${fmt(wShape)}`);
   const [batch, H, W, Cin] = xShape;
   const [KH, KW, fin, Cout] = wShape;
-  if (fin !== Cin) throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin}, out] for x ${fmt(xShape)} (filter in-channels = x channels)`, `x ${fmt(xShape)}, filter ${fmt(wShape)}`);
+  if (fin !== Cin)
+    throw new ShapeError(
+      OP,
+      `filter [${KH}, ${KW}, ${Cin}, out] for x ${fmt(xShape)} (filter in-channels = x channels)`,
+      `x ${fmt(xShape)}, filter ${fmt(wShape)}`,
+    );
   assertPositiveInts(OP, 'filter dimensions', wShape);
   if (KH * KW * Cin * Cout * 4 > maxBindingBytes()) {
     throw new ShapeError(OP, `a filter within one storage binding (${maxBindingBytes()} bytes)`, `filter ${fmt(wShape)}`);
@@ -76,8 +81,7 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
   assertPositiveInts(OP, 'strides', strides);
   assertPositiveInts(OP, 'dilations', dilations);
   const padding = opts.padding ?? 'valid';
-  const pad =
-    padding === 'valid' ? NO_PADDING : padding === 'same' ? samePadding(H, W, KH, KW, strides[0], strides[1], dilations[0], dilations[1]) : padding;
+  const pad = padding === 'valid' ? NO_PADDING : padding === 'same' ? samePadding(H, W, KH, KW, strides[0], strides[1], dilations[0], dilations[1]) : padding;
   if (typeof padding === 'string' && padding !== 'valid' && padding !== 'same') throw new ShapeError(OP, "padding 'valid', 'same' or per side", `'${padding}'`);
   checkPadding(OP, pad);
   const OH = windowOutputSize(OP, H, pad.top, pad.bottom, KH, strides[0], dilations[0]);
@@ -87,7 +91,11 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
   }
   const affine = opts.epilogue?.affine;
   if (affine && (affine.rank !== 2 || affine.shape[0] !== 3 || affine.shape[1] !== Cout)) {
-    throw new ShapeError(OP, `epilogue affine [3, ${Cout}] (center, scale, offset per output channel)`, `affine ${fmt(affine.shape)} with filter ${fmt(wShape)}`);
+    throw new ShapeError(
+      OP,
+      `epilogue affine [3, ${Cout}] (center, scale, offset per output channel)`,
+      `affine ${fmt(affine.shape)} with filter ${fmt(wShape)}`,
+    );
   }
   const residual = opts.epilogue?.residual;
   if (residual && !sameShape(residual.shape, [batch, OH, OW, Cout])) {
@@ -132,9 +140,30 @@ interface DispatchPart {
 function convLaunch(g: ConvGeometry, d: DispatchPart): { ints: number[]; workgroups: number } {
   const grid = gemmGrid(d.m, d.n, CONV_ROWS);
   const ints = [
-    d.m, d.images, g.H, g.W, g.Cin, g.OH, g.OW, g.Cout,
-    g.KH, g.KW, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pad.top, g.pad.left,
-    d.xBase, d.bBase, d.yBase, d.yStride, 0, d.accumulate ? 1 : 0, grid.colBlocks, grid.colGroups,
+    d.m,
+    d.images,
+    g.H,
+    g.W,
+    g.Cin,
+    g.OH,
+    g.OW,
+    g.Cout,
+    g.KH,
+    g.KW,
+    g.strides[0],
+    g.strides[1],
+    g.dilations[0],
+    g.dilations[1],
+    g.pad.top,
+    g.pad.left,
+    d.xBase,
+    d.bBase,
+    d.yBase,
+    d.yStride,
+    0,
+    d.accumulate ? 1 : 0,
+    grid.colBlocks,
+    grid.colGroups,
   ];
   return { ints, workgroups: grid.workgroups };
 }
@@ -171,7 +200,14 @@ function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined
   // ResNet50V2's and InceptionV3's pointwise shapes) and has the epilogue.
   if (isPointwise(g) && !affine && !residual && !relu) {
     const pixels = g.batch * g.H * g.W;
-    gemm({ a: { buffer: x.buffer, rows: pixels, cols: g.Cin }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: false, y: { buffer: y.buffer, rows: pixels, cols: g.Cout }, bias: bias?.buffer });
+    gemm({
+      a: { buffer: x.buffer, rows: pixels, cols: g.Cin },
+      transposeA: false,
+      b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout },
+      transposeB: false,
+      y: { buffer: y.buffer, rows: pixels, cols: g.Cout },
+      bias: bias?.buffer,
+    });
     return y;
   }
   const wgsl = convForwardKernel({
@@ -185,14 +221,19 @@ function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined
     unpadded: g.pad.top + g.pad.bottom + g.pad.left + g.pad.right === 0,
     pointwise: isPointwise(g),
   });
-  const xPer = g.H * g.W * g.Cin, yPer = g.OH * g.OW * g.Cout;
+  const xPer = g.H * g.W * g.Cin,
+    yPer = g.OH * g.OW * g.Cout;
   for (const [n0, n1] of imageChunks(g, [xPer, yPer])) {
     const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
     const yw = windowOf(y.buffer, n0 * yPer, n1 * yPer);
     const m = (n1 - n0) * g.OH * g.OW;
     const launch = convLaunch(g, { m, images: n1 - n0, xBase: xw.base, bBase: 0, yBase: yw.base, yStride: g.Cout, accumulate: false, n: g.Cout });
     // The residual has y's shape, so the same window puts it at the same base.
-    const epilogueBindings = [...(bias ? [whole(bias)] : []), ...(affine ? [whole(affine)] : []), ...(residual ? [windowOf(residual.buffer, n0 * yPer, n1 * yPer).binding] : [])];
+    const epilogueBindings = [
+      ...(bias ? [whole(bias)] : []),
+      ...(affine ? [whole(affine)] : []),
+      ...(residual ? [windowOf(residual.buffer, n0 * yPer, n1 * yPer).binding] : []),
+    ];
     dispatch({
       wgsl,
       bindings: [xw.binding, whole(w), yw.binding, ...epilogueBindings],
@@ -213,7 +254,13 @@ function flipTransposeFilter(g: ConvGeometry, w: Tensor, affine?: Tensor): Tenso
   const vec4 = g.Cin % 4 === 0 && g.Cout % 4 === 0;
   const n = vec4 ? wt.size / 16 : wt.size;
   const bindings = [w.buffer, wt.buffer, ...(affine ? [affine.buffer] : [])];
-  dispatch({ wgsl: flipTransposeFilterKernel(vec4, affine !== undefined), bindings, ints: [n, g.KH * g.KW, g.Cin, g.Cout], workgroups: groupsFor(n, 256), flops: wt.size });
+  dispatch({
+    wgsl: flipTransposeFilterKernel(vec4, affine !== undefined),
+    bindings,
+    ints: [n, g.KH * g.KW, g.Cin, g.Cout],
+    workgroups: groupsFor(n, 256),
+    flops: wt.size,
+  });
   return wt;
 }
 
@@ -224,8 +271,10 @@ function flipTransposeFilter(g: ConvGeometry, w: Tensor, affine?: Tensor): Tenso
 function transposedGeometry(g: ConvGeometry): ConvGeometry | undefined {
   if (g.strides[0] !== 1 || g.strides[1] !== 1) return undefined;
   const [dh, dw] = g.dilations;
-  const top = (g.KH - 1) * dh - g.pad.top, left = (g.KW - 1) * dw - g.pad.left;
-  const bottom = g.H - 1 + (g.KH - 1) * dh - top - (g.OH - 1), right = g.W - 1 + (g.KW - 1) * dw - left - (g.OW - 1);
+  const top = (g.KH - 1) * dh - g.pad.top,
+    left = (g.KW - 1) * dw - g.pad.left;
+  const bottom = g.H - 1 + (g.KH - 1) * dh - top - (g.OH - 1),
+    right = g.W - 1 + (g.KW - 1) * dw - left - (g.OW - 1);
   if (Math.min(top, left, bottom, right) < 0) return undefined;
   return { ...g, H: g.OH, W: g.OW, Cin: g.Cout, Cout: g.Cin, OH: g.H, OW: g.W, pad: { top, bottom, left, right } };
 }
@@ -261,7 +310,13 @@ function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor):
 function pointwiseInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
   const dx = empty([g.batch, g.H, g.W, g.Cin]);
   const pixels = g.batch * g.H * g.W;
-  gemm({ a: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: true, y: { buffer: dx.buffer, rows: pixels, cols: g.Cin } });
+  gemm({
+    a: { buffer: gy.buffer, rows: pixels, cols: g.Cout },
+    transposeA: false,
+    b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout },
+    transposeB: true,
+    y: { buffer: dx.buffer, rows: pixels, cols: g.Cin },
+  });
   return dx;
 }
 
@@ -269,7 +324,8 @@ function phasedInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
   const dx = empty([g.batch, g.H, g.W, g.Cin]);
   const [sh, sw] = g.strides;
   const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false, unitStride: sh === 1 && sw === 1 });
-  const dyPer = g.OH * g.OW * g.Cout, dxPer = g.H * g.W * g.Cin;
+  const dyPer = g.OH * g.OW * g.Cout,
+    dxPer = g.H * g.W * g.Cin;
   for (const [n0, n1] of imageChunks(g, [dyPer, dxPer])) {
     const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);
     const dxw = windowOf(dx.buffer, n0 * dxPer, n1 * dxPer);
@@ -293,11 +349,18 @@ function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
   if (isPointwise(g)) {
     const pixels = g.batch * g.H * g.W;
     const xm: Matrix = { buffer: x.buffer, rows: pixels, cols: g.Cin };
-    gemm({ a: xm, transposeA: true, b: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeB: false, y: { buffer: dw.buffer, rows: g.Cin, cols: g.Cout } });
+    gemm({
+      a: xm,
+      transposeA: true,
+      b: { buffer: gy.buffer, rows: pixels, cols: g.Cout },
+      transposeB: false,
+      y: { buffer: dw.buffer, rows: g.Cin, cols: g.Cout },
+    });
     return dw;
   }
   const wgsl = convFilterGradKernel({ aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: false });
-  const xPer = g.H * g.W * g.Cin, dyPer = g.OH * g.OW * g.Cout;
+  const xPer = g.H * g.W * g.Cin,
+    dyPer = g.OH * g.OW * g.Cout;
   const m = g.KH * g.KW * g.Cin;
   imageChunks(g, [xPer, dyPer]).forEach(([n0, n1], i) => {
     const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
@@ -319,9 +382,15 @@ function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
  * dL/dx of conv2d(x, w, opts) for an x of shape `xShape`, given dL/dy: the backward pass's input
  * gradient alone (tf.conv2dTranspose's role), without recording anything.
  */
-export function conv2dInputGradient(xShape: readonly number[], w: Tensor, gy: Tensor, opts: Pick<Conv2dOptions, 'strides' | 'dilations' | 'padding'> = {}): Tensor {
+export function conv2dInputGradient(
+  xShape: readonly number[],
+  w: Tensor,
+  gy: Tensor,
+  opts: Pick<Conv2dOptions, 'strides' | 'dilations' | 'padding'> = {},
+): Tensor {
   const g = convGeometry(xShape, w.shape, opts);
-  if (!sameShape(gy.shape, [g.batch, g.OH, g.OW, g.Cout])) throw new ShapeError(OP, `dy of the output's shape ${fmt([g.batch, g.OH, g.OW, g.Cout])}`, `dy ${fmt(gy.shape)}`);
+  if (!sameShape(gy.shape, [g.batch, g.OH, g.OW, g.Cout]))
+    throw new ShapeError(OP, `dy of the output's shape ${fmt([g.batch, g.OH, g.OW, g.Cout])}`, `dy ${fmt(gy.shape)}`);
   return inputGradient(g, gy, w);
 }
 

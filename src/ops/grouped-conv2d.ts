@@ -63,9 +63,26 @@ function geometry(x: Tensor, w: Tensor, groups: number, opts: GroupedConv2dOptio
 /** Chunk offsets (xBase, yBase, zBase) are in T units: floats, or vec4s for the lane kernels. */
 function ints(g: Geometry, n: number, pixels: number, bases: [number, number, number]): number[] {
   return [
-    n, g.H, g.W, g.Cin, g.OH, g.OW, g.Cout, g.KH,
-    g.KW, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pad.top, g.pad.left, g.cinG,
-    g.coutG, pixels, FILTER_GRAD_CHUNK, ...bases.map((v) => v / lanes(g)),
+    n,
+    g.H,
+    g.W,
+    g.Cin,
+    g.OH,
+    g.OW,
+    g.Cout,
+    g.KH,
+    g.KW,
+    g.strides[0],
+    g.strides[1],
+    g.dilations[0],
+    g.dilations[1],
+    g.pad.top,
+    g.pad.left,
+    g.cinG,
+    g.coutG,
+    pixels,
+    FILTER_GRAD_CHUNK,
+    ...bases.map((v) => v / lanes(g)),
   ];
 }
 

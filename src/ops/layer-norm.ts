@@ -23,7 +23,10 @@ export function layerNorm(x: Tensor, opts: LayerNormOptions = {}): Tensor {
   const cols = sizeOf(x.shape.slice(ax));
   const rows = sizeOf(x.shape.slice(0, ax));
   const { gamma, beta } = opts;
-  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
+  for (const [name, t] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
     if (t && t.size !== cols) throw new ShapeError(OP, `${name} of ${cols} values (the normalized axes of ${fmt(x.shape)})`, `${name} ${fmt(t.shape)}`);
   }
   const epsilon = opts.epsilon ?? 1e-5;

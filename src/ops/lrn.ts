@@ -17,7 +17,9 @@ export function lrn(x: Tensor, opts: LrnOptions): Tensor {
   if (!Number.isInteger(size) || size < 1) throw new ShapeError('lrn', 'size a positive integer', `${size}`);
   if (x.rank < 1) throw new ShapeError('lrn', 'a tensor with a channel axis', 'a scalar');
   const c = x.shape[x.rank - 1];
-  const alpha = opts.alpha ?? 1e-4, beta = opts.beta ?? 0.75, bias = opts.bias ?? 1;
+  const alpha = opts.alpha ?? 1e-4,
+    beta = opts.beta ?? 0.75,
+    bias = opts.bias ?? 1;
   const ints = [x.size, c, Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2)];
   const floats = [alpha / size, beta, bias];
   const y = empty(x.shape);

@@ -16,7 +16,14 @@ function extreme(kind: 'max' | 'min', x: Tensor, axesIn: readonly number[] | und
   const perm = [...kept, ...axes];
   const inOrder = perm.every((p, i) => p === i);
   const strides = contiguousStrides(x.shape);
-  const rows = inOrder ? x : stridedMap(kind, [{ tensor: x, strides: perm.map((p) => strides[p]) }], perm.map((p) => x.shape[p]), 'v0');
+  const rows = inOrder
+    ? x
+    : stridedMap(
+        kind,
+        [{ tensor: x, strides: perm.map((p) => strides[p]) }],
+        perm.map((p) => x.shape[p]),
+        'v0',
+      );
   const y = empty(outShape);
   if (y.size > 0) {
     const wgsl = kind === 'max' ? rowMax : rowMin;
@@ -30,7 +37,11 @@ function extreme(kind: 'max' | 'min', x: Tensor, axesIn: readonly number[] | und
     saved: [x, y],
     backward: (gy) => {
       const spread = broadcastStrides(keptShape, x.shape);
-      const views = [{ tensor: x, strides }, { tensor: y, strides: spread }, { tensor: gy, strides: spread }];
+      const views = [
+        { tensor: x, strides },
+        { tensor: y, strides: spread },
+        { tensor: gy, strides: spread },
+      ];
       return [stridedMap(kind, views, x.shape, 'select(T(0.0), v2, v0 == v1)')];
     },
   });

@@ -96,7 +96,10 @@ type Strides = { strides: readonly number[]; base?: number };
 
 function stridedInts(outShape: Shape, views: readonly Strides[], allowVec4: boolean): { ints: number[]; nd: number; reads: LaneRead[] } {
   const size = outShape.reduce((n, d) => n * d, 1);
-  const { dims, strides } = collapseDims(outShape, views.map((v) => v.strides));
+  const { dims, strides } = collapseDims(
+    outShape,
+    views.map((v) => v.strides),
+  );
   const pad = (xs: readonly number[], fill: number, len: number) => [...xs, ...new Array<number>(len - xs.length).fill(fill)];
   const bases = views.map((v) => v.base ?? 0);
   const reads = allowVec4 ? laneReads(dims, strides, bases) : strides.map((): LaneRead => 'scalar');

@@ -74,7 +74,9 @@ export function htmlReport(r: HtmlReport): string {
   const tables = r.tables
     .map((t) => {
       const head = `<tr>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
-      const body = t.rows.map((row) => `<tr>${row.map((c) => `<td${typeof c === 'string' ? '' : ' class="n"'}>${escapeHtml(formatCell(c))}</td>`).join('')}</tr>`).join('\n');
+      const body = t.rows
+        .map((row) => `<tr>${row.map((c) => `<td${typeof c === 'string' ? '' : ' class="n"'}>${escapeHtml(formatCell(c))}</td>`).join('')}</tr>`)
+        .join('\n');
       return `<table>\n<caption>${escapeHtml(t.caption)}</caption>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
     })
     .join('\n');

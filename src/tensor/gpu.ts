@@ -66,9 +66,8 @@ async function acquire(): Promise<Gpu> {
   });
   const info = adapter.info;
   // SwiftShader (Chromium's software adapter) leaves description and device empty; its architecture names it.
-  const adapterDescription = [info.description || info.device || info.architecture, info.vendor && `(${info.vendor})`]
-    .filter((s) => s && s.length > 0)
-    .join(' ') || 'unknown adapter';
+  const adapterDescription =
+    [info.description || info.device || info.architecture, info.vendor && `(${info.vendor})`].filter((s) => s && s.length > 0).join(' ') || 'unknown adapter';
   return { api: gpuApi, device, adapterDescription, limits: device.limits };
 }
 

@@ -14,15 +14,14 @@ export interface Chromium {
 
 /** `webgpu: false` leaves out the flags, as a user's Chromium on Linux has them by default. */
 export async function launchChromium(o: { webgpu?: boolean } = {}): Promise<Chromium> {
-  const gpuFlags = o.webgpu === false ? [] : ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'];
+  const gpuFlags =
+    o.webgpu === false ? [] : ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'];
   const profile = mkdtempSync(join(tmpdir(), 'gradscope-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profile,
-    args: [
-      '--no-sandbox', ...gpuFlags, '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync',
-    ],
+    args: ['--no-sandbox', ...gpuFlags, '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
   return {
     browser,

@@ -50,7 +50,18 @@ afterAll(async () => {
 
 let seedCounter = 5000;
 function input(shape: number[], grad: boolean, lo = -1, hi = 1): Input {
-  return { shape, data: Array.from(randomArray(shape.reduce((a, b) => a * b, 1), seedCounter++, lo, hi)), grad };
+  return {
+    shape,
+    data: Array.from(
+      randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        seedCounter++,
+        lo,
+        hi,
+      ),
+    ),
+    grad,
+  };
 }
 
 async function inChromium(c: OpCase): Promise<OpResult> {
@@ -70,8 +81,13 @@ async function expectMatchesTfjs(c: OpCase, got: OpResult, reference: (tf: Tf, t
   const yRef = y.dataSync();
   expectClose(got.y, yRef, RTOL, atolFor(yRef), `${c.op} y vs tfjs`);
   const wanted = names.filter((n) => c.inputs[n].grad);
-  const grads = tf.grads((...xs: TfTensor[]) => reference(tf, Object.fromEntries(names.map((n) => [n, wanted.includes(n) ? xs[wanted.indexOf(n)] : tensors[n]]))));
-  const g = grads(wanted.map((n) => tensors[n]), tf.tensor(c.seed.data, c.seed.shape));
+  const grads = tf.grads((...xs: TfTensor[]) =>
+    reference(tf, Object.fromEntries(names.map((n) => [n, wanted.includes(n) ? xs[wanted.indexOf(n)] : tensors[n]]))),
+  );
+  const g = grads(
+    wanted.map((n) => tensors[n]),
+    tf.tensor(c.seed.data, c.seed.shape),
+  );
   wanted.forEach((n, i) => {
     const ref = g[i].dataSync();
     expectClose(got.grads[n], ref, RTOL, atolFor(ref), `${c.op} d${n} vs tf.grads`);
@@ -79,7 +95,15 @@ async function expectMatchesTfjs(c: OpCase, got: OpResult, reference: (tf: Tf, t
 }
 
 function seedFor(shape: number[]) {
-  return { shape, data: Array.from(randomArray(shape.reduce((a, b) => a * b, 1), seedCounter++)) };
+  return {
+    shape,
+    data: Array.from(
+      randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        seedCounter++,
+      ),
+    ),
+  };
 }
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
@@ -96,7 +120,12 @@ describe('op kernels inside Chromium (WebGPU on SwiftShader) meet the Node refer
     const got = await inChromium(c);
     const y64 = conv2dRef(c.inputs.x.data, c.inputs.x.shape, c.inputs.w.data, c.inputs.w.shape, { strides: [2, 2], dilations: [1, 1], pad }, c.inputs.b.data);
     expectClose(got.y, y64, RTOL, atolFor(y64), 'y vs float64');
-    const pads: Pads = [[0, 0], [0, 2], [1, 0], [0, 0]];
+    const pads: Pads = [
+      [0, 0],
+      [0, 2],
+      [1, 0],
+      [0, 0],
+    ];
     await expectMatchesTfjs(c, got, (tf, t) => tf.add(tf.conv2d(t.x as never, t.w as never, [2, 2], pads, 'NHWC'), t.b));
   });
 
@@ -119,8 +148,14 @@ describe('op kernels inside Chromium (WebGPU on SwiftShader) meet the Node refer
     const c: OpCase = {
       op: 'conv2d-fused',
       inputs: {
-        x: input([1, 6, 6, 8], true), w: input([3, 3, 8, 8], true), b: input([8], true), residual: input([1, 6, 6, 8], true),
-        mean: input([8], false), variance: input([8], false, 0.5, 1.5), gamma: input([8], false), beta: input([8], false),
+        x: input([1, 6, 6, 8], true),
+        w: input([3, 3, 8, 8], true),
+        b: input([8], true),
+        residual: input([1, 6, 6, 8], true),
+        mean: input([8], false),
+        variance: input([8], false, 0.5, 1.5),
+        gamma: input([8], false),
+        beta: input([8], false),
       },
       options: { padding: 'same', epsilon: eps },
       seed: seedFor([1, 6, 6, 8]),
@@ -151,7 +186,12 @@ describe('op kernels inside Chromium (WebGPU on SwiftShader) meet the Node refer
   });
 
   it('average pool 2×2 stride 2 valid (tfjs has no wrong-gradient trap without padding): y vs tfjs; dX vs tf.grads', async () => {
-    const c: OpCase = { op: 'avgpool', inputs: { x: input([2, 6, 8, 3], true) }, options: { kernel: [2, 2], strides: [2, 2], countIncludePad: false }, seed: seedFor([2, 3, 4, 3]) };
+    const c: OpCase = {
+      op: 'avgpool',
+      inputs: { x: input([2, 6, 8, 3], true) },
+      options: { kernel: [2, 2], strides: [2, 2], countIncludePad: false },
+      seed: seedFor([2, 3, 4, 3]),
+    };
     const got = await inChromium(c);
     await expectMatchesTfjs(c, got, (tf, t) => tf.avgPool(t.x as never, 2, 2, 'valid'));
   });

@@ -94,7 +94,11 @@ describe('the built page in Chromium', () => {
     expect(doc.method).toBe('gradcam');
     expect(doc.image.file).toMatch(/\.png$/);
     const { createHash } = await import('node:crypto');
-    expect(doc.weights.sha256).toBe(createHash('sha256').update(readFileSync(join(ROOT, 'weights', 'scenes-resnet.safetensors'))).digest('hex'));
+    expect(doc.weights.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(ROOT, 'weights', 'scenes-resnet.safetensors')))
+        .digest('hex'),
+    );
   });
 
   it('a PNG and a JPEG through the file input: low-res Grad-CAM equals the Node path (Dawn) within 1e-4 of the map max', async () => {
@@ -115,7 +119,7 @@ describe('the built page in Chromium', () => {
   });
 
   it("repeated explanations leave the worker's live GPU memory where it was (steady, no growth)", async () => {
-    const live = async () => ((await page.evaluate('window.gradscope.workerMemory()')) as { liveBytes: number; liveBuffers: number });
+    const live = async () => (await page.evaluate('window.gradscope.workerMemory()')) as { liveBytes: number; liveBuffers: number };
     const explainImage = async (i: number) => {
       await page.evaluate(`window.gradscope.lastExplanation = undefined; document.querySelectorAll('#image-list button')[${i}].click()`);
       await page.waitForFunction('window.gradscope.lastExplanation !== undefined && !window.gradscope.busy()', { timeout: 240_000 });

@@ -96,7 +96,11 @@ describe.concurrent('explain', () => {
     docs.forEach((doc, i) => {
       checkDocument(doc, sizes[i], 3);
       const stem = ['chelsea', 'coffee', 'astronaut'][i];
-      expect(doc.files).toEqual({ overlay: join(out, `${stem}.gradcam.png`), heatmap: join(out, `${stem}.gradcam.heatmap.png`), json: join(out, `${stem}.gradcam.json`) });
+      expect(doc.files).toEqual({
+        overlay: join(out, `${stem}.gradcam.png`),
+        heatmap: join(out, `${stem}.gradcam.heatmap.png`),
+        json: join(out, `${stem}.gradcam.json`),
+      });
       expect(pngSize(doc.files.overlay)).toEqual({ width: sizes[i].width, height: sizes[i].height });
       expect(pngSize(doc.files.heatmap)).toEqual({ width: sizes[i].width, height: sizes[i].height });
       expect(readDoc(doc.files.json)).toEqual(doc);
@@ -119,7 +123,7 @@ describe.concurrent('explain', () => {
     expect(entries(out)).toEqual(['chelsea.gradcam.heatmap.png', 'chelsea.gradcam.json', 'chelsea.gradcam.png']);
   });
 
-  it("a named residual-branch node warns and names the post-Add node; a zero-weight class is reported all-zero; --alpha 0 leaves the photo exact; --colormap reaches the picture", async () => {
+  it('a named residual-branch node warns and names the post-Add node; a zero-weight class is reported all-zero; --alpha 0 leaves the photo exact; --colormap reaches the picture', async () => {
     const out = join(dir, 'zero');
     const r = await runCli(['explain', COFFEE, '--model', model, '--out', out, '--layer', 'c2', '--class', 'tree', '--alpha', '0', '--colormap', 'viridis']);
     expect(r.stderr).toBe('');
@@ -197,7 +201,9 @@ describe.concurrent('explain', () => {
   it.skipIf(!hasScript)('on a terminal (a pseudo-terminal from script(1)), several images show a progress bar and the report above it', async () => {
     const out = join(dir, 'tty');
     const tsx = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const command = [process.execPath, tsx, join(REPO, 'src', 'cli.ts'), 'explain', CHELSEA, COFFEE, '--model', model, '--out', out].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, tsx, join(REPO, 'src', 'cli.ts'), 'explain', CHELSEA, COFFEE, '--model', model, '--out', out]
+      .map((a) => `'${a}'`)
+      .join(' ');
     const r = await new Promise<{ code: number; text: string }>((resolve) => {
       execFile('script', ['-qec', command, '/dev/null'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 }, (err, stdout) => {
         resolve({ code: err ? Number(err.code ?? 1) : 0, text: stdout });

@@ -28,7 +28,11 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   const base = { ...process.env };
   for (const k of CLI_ENV) delete base[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, join(REPO, 'src', 'cli.ts'), ...args], { cwd: REPO, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TSX, join(REPO, 'src', 'cli.ts'), ...args], {
+      cwd: REPO,
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -30,7 +30,16 @@ const call = (layer: tfl.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as
 /** Every layer class the importer handles, at odd sizes: 13×11×3 input, stride 2 'same', asymmetric padding. */
 function everyLayerModel(): tfl.LayersModel {
   const input = tfl.input({ shape: [13, 11, 3], name: 'image' });
-  const z = call(L.zeroPadding2d({ padding: [[1, 2], [0, 1]], name: 'pad' }), input);
+  const z = call(
+    L.zeroPadding2d({
+      padding: [
+        [1, 2],
+        [0, 1],
+      ],
+      name: 'pad',
+    }),
+    input,
+  );
   const c1 = call(L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv_a' }), z);
   const a1 = call(L.activation({ activation: 'relu', name: 'act_a' }), call(L.batchNormalization({ epsilon: 1e-3, name: 'bn_a' }), c1));
   const c2 = call(L.conv2d({ filters: 6, kernelSize: 1, useBias: false, name: 'conv_b' }), a1);
@@ -67,7 +76,8 @@ function mobileModel(): tfl.LayersModel {
   const dw2 = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, name: 'dw_plain' }), sep);
   const leaky = call(L.reLU({ name: 'relu_plain' }), dw2);
   const acts = ['sigmoid', 'hardSigmoid', 'swish', 'relu6', 'tanh', 'elu', 'selu', 'gelu', 'softplus'].map((a) =>
-    call(L.activation({ activation: a as 'sigmoid', name: `act_${a}` }), leaky));
+    call(L.activation({ activation: a as 'sigmoid', name: `act_${a}` }), leaky),
+  );
   const gate = call(L.multiply({ name: 'gate' }), [acts[2], acts[0]]);
   let sum = gate;
   for (const [i, a] of acts.slice(1).entries()) sum = call(L.add({ name: `sum_${i}` }), [sum, a]);
@@ -123,8 +133,12 @@ async function checkAgainstTfjs(model: tfl.LayersModel, name: string, penultimat
   const xt = tf.tensor4d(x, [2, h, w, c]);
   const probe = tfl.model({ inputs: model.inputs, outputs: [model.getLayer(penultimate).output as Sym, model.outputs[0]] });
   const [features, probabilities] = (probe.predict(xt) as TfTensor[]).map((t) => Float32Array.from(t.dataSync()));
-  const [kernel, bias] = model.getLayer(outputLayer).getWeights().map((t) => t.dataSync());
-  const units = bias.length, inner = features.length / 2;
+  const [kernel, bias] = model
+    .getLayer(outputLayer)
+    .getWeights()
+    .map((t) => t.dataSync());
+  const units = bias.length,
+    inner = features.length / 2;
   const reference = Array.from({ length: 2 * units }, (_, i) => {
     const [row, j] = [Math.floor(i / units), i % units];
     let s = bias[j];
@@ -178,27 +192,38 @@ const input = layer('x', 'InputLayer', { batch_input_shape: [null, 8, 8, 3] });
 
 describe('Keras config reading and its errors (no GPU)', () => {
   it('lists every unsupported class and attribute once, with its layer names', () => {
-    const config = functional([
-      input,
-      layer('up1', 'UpSampling2D', {}, ['x']),
-      layer('up2', 'UpSampling2D', {}, ['up1']),
-      layer('swish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'swish' }, ['up2']),
-      layer('mul', 'Lambda', {}, ['swish', 'up2']),
-      layer('gap', 'GlobalAveragePooling2D', {}, ['mul']),
-      layer('out', 'Dense', { units: 2, activation: 'sigmoid' }, ['gap']),
-    ], 'out');
+    const config = functional(
+      [
+        input,
+        layer('up1', 'UpSampling2D', {}, ['x']),
+        layer('up2', 'UpSampling2D', {}, ['up1']),
+        layer('swish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'swish' }, ['up2']),
+        layer('mul', 'Lambda', {}, ['swish', 'up2']),
+        layer('gap', 'GlobalAveragePooling2D', {}, ['mul']),
+        layer('out', 'Dense', { units: 2, activation: 'sigmoid' }, ['gap']),
+      ],
+      'out',
+    );
     expect(() => importKerasTopology(config)).toThrow(
       'unsupported Keras layers: UpSampling2D (up1, up2); Conv2D with activation="swish" (swish); Lambda (mul); Dense with activation="sigmoid" (out)',
     );
   });
 
   it('ReLU(max_value) is a clip, ReLU(negative_slope) a leaky ReLU; a threshold is refused (tfjs-layers cannot make these configs)', () => {
-    const graph = importKerasTopology(functional([
-      input,
-      layer('six', 'ReLU', { max_value: 6, negative_slope: 0, threshold: 0 }, ['x']),
-      layer('slope', 'ReLU', { max_value: null, negative_slope: 0.1, threshold: 0 }, ['six']),
-    ], 'slope')).graph;
-    expect(graph.nodes.slice(1).map((n) => [n.name, n.op, n.attrs])).toEqual([['six', 'clip', { min: 0, max: 6 }], ['slope', 'leakyrelu', { alpha: 0.1 }]]);
+    const graph = importKerasTopology(
+      functional(
+        [
+          input,
+          layer('six', 'ReLU', { max_value: 6, negative_slope: 0, threshold: 0 }, ['x']),
+          layer('slope', 'ReLU', { max_value: null, negative_slope: 0.1, threshold: 0 }, ['six']),
+        ],
+        'slope',
+      ),
+    ).graph;
+    expect(graph.nodes.slice(1).map((n) => [n.name, n.op, n.attrs])).toEqual([
+      ['six', 'clip', { min: 0, max: 6 }],
+      ['slope', 'leakyrelu', { alpha: 0.1 }],
+    ]);
     expect(() => importKerasTopology(functional([input, layer('t', 'ReLU', { threshold: 0.5 }, ['x'])], 't'))).toThrow(
       'unsupported Keras layers: ReLU with max_value/negative_slope/threshold [null,0,0.5] (a threshold, or a slope with a maximum, is not supported) (t)',
     );
@@ -207,7 +232,10 @@ describe('Keras config reading and its errors (no GPU)', () => {
   it('reads Keras 3 call records (keras_history), drops layers that do not lead to the output, keeps a mid-graph softmax', () => {
     const tensorArg = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 8, 8, 3], keras_history: [name, 0, 0] } });
     const k3 = (name: string, className: string, config: Record<string, unknown>, args: unknown[]) => ({
-      name, class_name: className, config: { name, ...config }, inbound_nodes: [{ args, kwargs: {} }],
+      name,
+      class_name: className,
+      config: { name, ...config },
+      inbound_nodes: [{ args, kwargs: {} }],
     });
     const config = {
       class_name: 'Functional',
@@ -241,9 +269,23 @@ describe('Keras config reading and its errors (no GPU)', () => {
   });
 
   it('rejects shared layers, several outputs, unknown inputs, an open input size without --input-size, a non-image input', () => {
-    const shared = functional([input, { ...layer('c', 'Conv2D', { filters: 3, kernel_size: 1 }, ['x']), inbound_nodes: [[['x', 0, 0, {}]], [['x', 0, 0, {}]]] }], 'c');
+    const shared = functional(
+      [input, { ...layer('c', 'Conv2D', { filters: 3, kernel_size: 1 }, ['x']), inbound_nodes: [[['x', 0, 0, {}]], [['x', 0, 0, {}]]] }],
+      'c',
+    );
     expect(() => importKerasTopology(shared)).toThrow('Conv2D called 2 times (shared layers) (c)');
-    const two = { class_name: 'Model', config: { name: 'm', layers: [input], input_layers: [['x', 0, 0]], output_layers: [['x', 0, 0], ['x', 0, 0]] } };
+    const two = {
+      class_name: 'Model',
+      config: {
+        name: 'm',
+        layers: [input],
+        input_layers: [['x', 0, 0]],
+        output_layers: [
+          ['x', 0, 0],
+          ['x', 0, 0],
+        ],
+      },
+    };
     expect(() => importKerasTopology(two)).toThrow('2 outputs');
     expect(() => importKerasTopology(functional([input, layer('r', 'ReLU', {}, ['ghost'])], 'r'))).toThrow("reads 'ghost'");
     const open = functional([layer('x', 'InputLayer', { batch_input_shape: [null, null, null, 3] }), layer('r', 'ReLU', {}, ['x'])], 'r');

@@ -52,8 +52,28 @@ function writePlainWeights(path: string): void {
   g.role = undefined;
   g.dense('logits', g.globalAvgPool('gap', 'c'), 2);
   const graph = g.build();
-  const params = new Map<string, NamedTensor>(parameterSpecs(graph).map((p, i) => [p.name, { shape: p.shape, data: randomArray(p.shape.reduce((a, b) => a * b, 1), i, -0.5, 0.5) }]));
-  writeWeightsFile(path, params, { architecture: JSON.stringify(graph), source: 'test', sourceSha256: '', preprocessing: 'tf', labels: ['a', 'b'], licence: 'MIT' });
+  const params = new Map<string, NamedTensor>(
+    parameterSpecs(graph).map((p, i) => [
+      p.name,
+      {
+        shape: p.shape,
+        data: randomArray(
+          p.shape.reduce((a, b) => a * b, 1),
+          i,
+          -0.5,
+          0.5,
+        ),
+      },
+    ]),
+  );
+  writeWeightsFile(path, params, {
+    architecture: JSON.stringify(graph),
+    source: 'test',
+    sourceSha256: '',
+    preprocessing: 'tf',
+    labels: ['a', 'b'],
+    licence: 'MIT',
+  });
 }
 
 describe('gradflow verb', () => {
@@ -85,7 +105,10 @@ describe('gradflow verb', () => {
     const images = await openInChromium(readFileSync(join(out, 'chelsea.gradflow.html'), 'utf8'), dir, 'gradflow');
     const chart = pngSize(join(out, 'chelsea.gradflow.chart.png'));
     const cams = pngSize(join(out, 'chelsea.gradflow.cams.png'));
-    expect(images).toEqual([[true, chart.width, chart.height], [true, cams.width, cams.height]]);
+    expect(images).toEqual([
+      [true, chart.width, chart.height],
+      [true, cams.width, cams.height],
+    ]);
   });
 
   it('a model without residual blocks: one line, exit 2, nothing written; a scale outside 0..1 is refused before the GPU starts', async () => {

@@ -56,7 +56,16 @@ function tfjsLayersModel(specs: ParameterSpec[], values: Map<string, Float32Arra
   // bn5 has none in our graph and gets ones.
   const bnorm = (name: string, x: tfl.SymbolicTensor, epsilon = EPS) => apply(L.batchNormalization({ epsilon, name }), x);
   const relu = (name: string, x: tfl.SymbolicTensor) => apply(L.activation({ activation: 'relu', name }), x);
-  let x = apply(L.zeroPadding2d({ padding: [[1, 2], [1, 0]], name: 'p0' }), inp);
+  let x = apply(
+    L.zeroPadding2d({
+      padding: [
+        [1, 2],
+        [1, 0],
+      ],
+      name: 'p0',
+    }),
+    inp,
+  );
   x = apply(L.conv2d({ filters: 8, kernelSize: 3, strides: 2, name: 'c0' }), x);
   const pre = relu('prelu', bnorm('pbn', x));
   const sc = apply(L.conv2d({ filters: 12, kernelSize: 1, name: 'sc' }), pre);
@@ -81,20 +90,18 @@ function tfjsLayersModel(specs: ParameterSpec[], values: Map<string, Float32Arra
 function setup(seed: number) {
   const graph = tinyGraph();
   const specs = parameterSpecs(graph);
-  const values = new Map(specs.map((p, i) => {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    return [p.name, p.kind === 'moving_variance' ? randomArray(n, seed + i, 0.5, 1.5) : randomArray(n, seed + i, -0.5, 0.5)];
-  }));
+  const values = new Map(
+    specs.map((p, i) => {
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      return [p.name, p.kind === 'moving_variance' ? randomArray(n, seed + i, 0.5, 1.5) : randomArray(n, seed + i, -0.5, 0.5)];
+    }),
+  );
   const params = new Map(specs.map((p) => [p.name, tensor(values.get(p.name) as Float32Array, p.shape)]));
   return { graph, specs, values, params };
 }
 
 const describeStep = (s: Step) =>
-  s.kind === 'conv'
-    ? `${s.nodes.join('+')}${s.residual ? ` (+${s.residual})` : ''}`
-    : s.kind === 'batchnorm-relu'
-      ? s.nodes.join('+')
-      : s.output;
+  s.kind === 'conv' ? `${s.nodes.join('+')}${s.residual ? ` (+${s.residual})` : ''}` : s.kind === 'batchnorm-relu' ? s.nodes.join('+') : s.output;
 
 function plan(graph: Graph, held: string[] = []): string[] {
   const index = new GraphIndex(graph);
@@ -108,7 +115,19 @@ describe('fusion plan', () => {
 
   it('a hooked node inside a chain stays a tensor of its own (the chain is cut there)', () => {
     // bn1 is hooked: the conv still folds it (its output is bn1's tensor) but the ReLU runs alone.
-    expect(plan(tinyGraph(), ['bn1', 'pad1'])).toEqual(['p0+c0+pbn+prelu', 'sc', 'c1+bn1', 'r1', 'pad1', 'c2+bn2+r2', 'c3+out (+sc)', 'c4', 'c5+bn5+r5', 'gap', 'logits']);
+    expect(plan(tinyGraph(), ['bn1', 'pad1'])).toEqual([
+      'p0+c0+pbn+prelu',
+      'sc',
+      'c1+bn1',
+      'r1',
+      'pad1',
+      'c2+bn2+r2',
+      'c3+out (+sc)',
+      'c4',
+      'c5+bn5+r5',
+      'gap',
+      'logits',
+    ]);
     expect(plan(tinyGraph(), ['c0'])).toEqual(['p0+c0', 'pbn+prelu', 'sc', 'c1+bn1+r1', 'pad1+c2+bn2+r2', 'c3+out (+sc)', 'c4', 'c5+bn5+r5', 'gap', 'logits']);
   });
 
@@ -165,7 +184,9 @@ describe('fused execution', () => {
     };
     const reference = tfjsLayersModel(specs, values);
     const seed = tf.tensor(seedv, [1, 4]);
-    const expected = tf.grad((t: ReturnType<Tf['tensor']>) => tf.sum(tf.mul(reference.apply(t) as ReturnType<Tf['tensor']>, seed)))(tf.tensor(xv, [1, 9, 11, 3])).dataSync();
+    const expected = tf
+      .grad((t: ReturnType<Tf['tensor']>) => tf.sum(tf.mul(reference.apply(t) as ReturnType<Tf['tensor']>, seed)))(tf.tensor(xv, [1, 9, 11, 3]))
+      .dataSync();
     const plainGrad = inputGradient(true, {});
     expectClose(await plainGrad.g.read(), expected, 1e-3, 1e-3 * maxAbs(expected), 'dlogit/dx vs tf.grad');
     const fused = inputGradient(true, { relu: 'guided' });

@@ -38,14 +38,22 @@ describe('ONNX graph import: structure and parameters (exact)', () => {
     const { graph, params, input, output } = importOnnxGraph(m);
     expect(graph.nodes.map((n) => n.name)).toEqual(['x', 'conv_upper', 'conv_lower']);
     expect(nodeOf(graph.nodes, 'x')).toMatchObject({ op: 'input', attrs: { height: 8, width: 7, channels: 3 } });
-    expect(nodeOf(graph.nodes, 'conv_upper')).toMatchObject({ op: 'conv2d', attrs: { filters: 4, kernel: [3, 2], strides: [2, 1], dilations: [1, 1], padding: 'same', useBias: true } });
+    expect(nodeOf(graph.nodes, 'conv_upper')).toMatchObject({
+      op: 'conv2d',
+      attrs: { filters: 4, kernel: [3, 2], strides: [2, 1], dilations: [1, 1], padding: 'same', useBias: true },
+    });
     // c1 is 4×7; SAME_LOWER with kernel 3, stride 2, dilation (1, 2): total padding 1 (rows: the odd pixel on top) and 4 (cols).
-    expect(nodeOf(graph.nodes, 'conv_lower')).toMatchObject({ attrs: { dilations: [1, 2], padding: { top: 1, bottom: 0, left: 2, right: 2 }, useBias: false } });
+    expect(nodeOf(graph.nodes, 'conv_lower')).toMatchObject({
+      attrs: { dilations: [1, 2], padding: { top: 1, bottom: 0, left: 2, right: 2 }, useBias: false },
+    });
     const k = params.get('conv_upper/kernel');
     expect(k?.shape).toEqual([3, 2, 3, 4]);
-    for (let o = 0; o < 4; o++) for (let i = 0; i < 3; i++) for (let y = 0; y < 3; y++) for (let x = 0; x < 2; x++) {
-      expect(k!.data[((y * 2 + x) * 3 + i) * 4 + o]).toBe(weight[((o * 3 + i) * 3 + y) * 2 + x]);
-    }
+    for (let o = 0; o < 4; o++)
+      for (let i = 0; i < 3; i++)
+        for (let y = 0; y < 3; y++)
+          for (let x = 0; x < 2; x++) {
+            expect(k!.data[((y * 2 + x) * 3 + i) * 4 + o]).toBe(weight[((o * 3 + i) * 3 + y) * 2 + x]);
+          }
     expect(Array.from(params.get('conv_upper/bias')!.data)).toEqual([1, 2, 3, 4]);
     expect([...params.keys()].sort()).toEqual(['conv_lower/kernel', 'conv_upper/bias', 'conv_upper/kernel']);
     expect(input).toEqual({ name: 'x', onnxShape: [1, 3, 8, 7], ourShape: [1, 8, 7, 3], layout: 'nhwc' });
@@ -84,9 +92,12 @@ describe('ONNX graph import: structure and parameters (exact)', () => {
         w.init('v', [], Float32Array.of(0.25));
         w.node('Pad', ['ch', 'pads', 'v'], ['p'], 'pad', { mode: 'constant' });
       }
-      return importOnnxGraph(decodeModel(w.encode({ opset, irVersion: 7, input: { name: 'x', dims: [1, 2, 3, 3] }, outputs: [{ name: 'p', dims: [1, 4, 10, 5] }] })));
+      return importOnnxGraph(
+        decodeModel(w.encode({ opset, irVersion: 7, input: { name: 'x', dims: [1, 2, 3, 3] }, outputs: [{ name: 'p', dims: [1, 4, 10, 5] }] })),
+      );
     };
-    const old = build(10), current = build(11);
+    const old = build(10),
+      current = build(11);
     expect(nodeOf(old.graph.nodes, 'cat_c').attrs).toEqual({ axis: 3 });
     expect(nodeOf(old.graph.nodes, 'cat_h').attrs).toEqual({ axis: 1 });
     expect(nodeOf(old.graph.nodes, 'pad')).toMatchObject({ op: 'pad', attrs: { padding: { top: 1, left: 2, bottom: 3, right: 0 }, value: 0.25 } });
@@ -140,9 +151,15 @@ describe('ONNX graph import: structure and parameters (exact)', () => {
     w.node('Sum', ['gr', 's', 'mp'], ['y'], 'sum');
     const bytes = w.encode({ opset: 13, irVersion: 7, input: { name: 'x', dims: [1, 4, 5, 5] }, outputs: [{ name: 'y', dims: [1, 4, 5, 5] }] });
     const e = importError(() => importOnnxGraph(decodeModel(bytes, 'cases.onnx')));
-    expect(e.problems.map((p) => [p.opType, p.nodes])).toEqual([['Conv', ['grouped']], ['Sum', ['add_rows']], ['MaxPool', ['empty_window_pool']]]);
+    expect(e.problems.map((p) => [p.opType, p.nodes])).toEqual([
+      ['Conv', ['grouped']],
+      ['Sum', ['add_rows']],
+      ['MaxPool', ['empty_window_pool']],
+    ]);
     expect(e.problems[0].reason).toMatch(/3-D convolution/);
-    expect(e.problems[1].reason).toBe('broadcasting [1, 4, 5, 5] with [1, 1, 5, 1] with [1, 4, 5, 5] in a Sum of 3 (only equal shapes or one value per channel)');
+    expect(e.problems[1].reason).toBe(
+      'broadcasting [1, 4, 5, 5] with [1, 1, 5, 1] with [1, 4, 5, 5] in a Sum of 3 (only equal shapes or one value per channel)',
+    );
     expect(e.problems[2].reason).toMatch(/dilations \[6, 6\] with pads .* leave a window with padding only/);
   });
 
@@ -163,8 +180,19 @@ describe('ONNX graph import: structure and parameters (exact)', () => {
     const m = decodeModel(w.encode({ opset: 13, irVersion: 7, input: { name: 'x', dims: [2, 3, 4, 5] }, outputs: [{ name: 'y', dims: [2, 3] }] }));
     const { graph, params } = importOnnxGraph(m);
     expect(graph.nodes.map((n) => `${n.name}:${n.op}`)).toEqual([
-      'x:input', 'full:constant', 'add_full:add', 'sum_bias_channels:constant', 'sum_bias_partial1:add', 'sum_bias:add', 'cat:concat',
-      'mp:maxpool', 'ap:avgpool', 'flat:flatten', 'gemm_product:dense', 'gemm_C:constant', 'gemm:add',
+      'x:input',
+      'full:constant',
+      'add_full:add',
+      'sum_bias_channels:constant',
+      'sum_bias_partial1:add',
+      'sum_bias:add',
+      'cat:concat',
+      'mp:maxpool',
+      'ap:avgpool',
+      'flat:flatten',
+      'gemm_product:dense',
+      'gemm_C:constant',
+      'gemm:add',
     ]);
     expect(nodeOf(graph.nodes, 'full')).toMatchObject({ op: 'constant', inputs: [], attrs: { shape: [2, 4, 5, 3] } });
     expect(nodeOf(graph.nodes, 'add_full').inputs).toEqual(['full', 'x']);
@@ -175,9 +203,12 @@ describe('ONNX graph import: structure and parameters (exact)', () => {
     // The constant operand read twice is one node; its NCHW values are stored NHWC.
     const stored = params.get('full/value')!;
     expect(stored.shape).toEqual([2, 4, 5, 3]);
-    for (let n = 0; n < 2; n++) for (let c = 0; c < 3; c++) for (let h = 0; h < 4; h++) for (let x = 0; x < 5; x++) {
-      expect(stored.data[((n * 4 + h) * 5 + x) * 3 + c]).toBe(full[((n * 3 + c) * 4 + h) * 5 + x]);
-    }
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < 3; c++)
+        for (let h = 0; h < 4; h++)
+          for (let x = 0; x < 5; x++) {
+            expect(stored.data[((n * 4 + h) * 5 + x) * 3 + c]).toBe(full[((n * 3 + c) * 4 + h) * 5 + x]);
+          }
     expect(params.get('sum_bias_channels/value')).toEqual({ shape: [3], data: Float32Array.of(10, 20, 30) });
     expect(params.get('gemm_C/value')).toEqual({ shape: [2, 3], data: Float32Array.of(0.5, 0.5, 0.5, 1, 1, 1) });
     expect(params.has('gemm_product/bias')).toBe(false);
@@ -190,7 +221,15 @@ describe('ONNX graph import: structure and parameters (exact)', () => {
     const w = new OnnxWriter(8);
     w.node('Relu', ['x'], ['a'], 'a');
     w.node('GlobalAveragePool', ['a'], ['b'], 'gap');
-    const bytes = w.encode({ opset: 13, irVersion: 7, input: { name: 'x', dims: ['N', 3, 'H', 'W'] }, outputs: [{ name: 'a', dims: ['N', 3, 'H', 'W'] }, { name: 'b', dims: ['N', 3, 1, 1] }] });
+    const bytes = w.encode({
+      opset: 13,
+      irVersion: 7,
+      input: { name: 'x', dims: ['N', 3, 'H', 'W'] },
+      outputs: [
+        { name: 'a', dims: ['N', 3, 'H', 'W'] },
+        { name: 'b', dims: ['N', 3, 1, 1] },
+      ],
+    });
     const m = decodeModel(bytes);
     expect(importError(() => importOnnxGraph(m)).problems[0].reason).toMatch(/2 graph outputs/);
     expect(importError(() => importOnnxGraph(m, { output: 'b' })).problems[0].reason).toMatch(/symbolic dimension 2 \(H\); pass inputSize/);

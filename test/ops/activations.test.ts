@@ -27,8 +27,22 @@ const cases: Case[] = [
   { name: 'sigmoid', run: act.sigmoid, ref: (x) => r.sigmoid(x, 0, 0), tf: (tf, x) => tf.sigmoid(x), lo: -8, hi: 8 },
   { name: 'tanh', run: act.tanh, ref: (x) => r.tanh(x, 0, 0), tf: (tf, x) => tf.tanh(x), lo: -4, hi: 4 },
   { name: 'silu', run: act.silu, ref: (x) => r.silu(x, 0, 0), tf: (tf, x) => tf.mul(x, tf.sigmoid(x)), lo: -8, hi: 8 },
-  { name: 'hardSigmoid α 0.2 β 0.5 (ONNX)', run: (x) => act.hardSigmoid(x), ref: (x) => r.hardSigmoid(x, 0.2, 0.5), tf: (tf, x) => hsig(tf, x, 0.2, 0.5), lo: -4, hi: 4 },
-  { name: 'hardSigmoid α 1/6 β 0.5 (Keras 3)', run: (x) => act.hardSigmoid(x, 1 / 6, 0.5), ref: (x) => r.hardSigmoid(x, 1 / 6, 0.5), tf: (tf, x) => hsig(tf, x, 1 / 6, 0.5), lo: -5, hi: 5 },
+  {
+    name: 'hardSigmoid α 0.2 β 0.5 (ONNX)',
+    run: (x) => act.hardSigmoid(x),
+    ref: (x) => r.hardSigmoid(x, 0.2, 0.5),
+    tf: (tf, x) => hsig(tf, x, 0.2, 0.5),
+    lo: -4,
+    hi: 4,
+  },
+  {
+    name: 'hardSigmoid α 1/6 β 0.5 (Keras 3)',
+    run: (x) => act.hardSigmoid(x, 1 / 6, 0.5),
+    ref: (x) => r.hardSigmoid(x, 1 / 6, 0.5),
+    tf: (tf, x) => hsig(tf, x, 1 / 6, 0.5),
+    lo: -5,
+    hi: 5,
+  },
   { name: 'hardSwish', run: act.hardSwish, ref: (x) => r.hardSwish(x, 1 / 6, 0.5), tf: (tf, x) => tf.mul(x, hsig(tf, x, 1 / 6, 0.5)), lo: -5, hi: 5 },
   { name: 'relu6', run: act.relu6, ref: (x) => r.clip(x, 0, 6), tf: (tf, x) => tf.relu6(x), lo: -3, hi: 9 },
   { name: 'clip(-1.5, 2)', run: (x) => act.clip(x, -1.5, 2), ref: (x) => r.clip(x, -1.5, 2), tf: (tf, x) => tf.clipByValue(x, -1.5, 2), lo: -4, hi: 4 },
@@ -76,7 +90,14 @@ const cases: Case[] = [
     lo: -4,
     hi: 4,
   },
-  { name: 'thresholdedRelu α 0.5', run: (x) => act.thresholdedRelu(x, 0.5), ref: (x) => r.thresholdedRelu(x, 0.5, 0), tf: (tf, x) => tf.mul(x, tf.step(tf.sub(x, 0.5))), lo: -3, hi: 3 },
+  {
+    name: 'thresholdedRelu α 0.5',
+    run: (x) => act.thresholdedRelu(x, 0.5),
+    ref: (x) => r.thresholdedRelu(x, 0.5, 0),
+    tf: (tf, x) => tf.mul(x, tf.step(tf.sub(x, 0.5))),
+    lo: -3,
+    hi: 3,
+  },
   {
     name: 'shrink λ 0.8 bias 0.3',
     run: (x) => act.shrink(x, 0.8, 0.3),
@@ -138,7 +159,13 @@ describe('activation edge cases', () => {
       [(x: Tensor) => act.gelu(x, 'tanh'), 'geluTanh'],
     ] as const) {
       const res = await valueAndGradient(data, [4], f, 3);
-      expectClose(res.value, mapRef((v) => activationRef[kind](v, 0, 0), data), 1e-6, 1e-6, `${kind} forward`);
+      expectClose(
+        res.value,
+        mapRef((v) => activationRef[kind](v, 0, 0), data),
+        1e-6,
+        1e-6,
+        `${kind} forward`,
+      );
       expect(res.grad.every(Number.isFinite), `${kind} gradient finite`).toBe(true);
     }
   });
@@ -154,9 +181,21 @@ describe('activation edge cases', () => {
     const reluOnly = await valueAndGradient(data, shape, f, 42, { relu: 'guided' });
     expect(reluOnly.overridden).toEqual({ relu: 1 });
     const plain = await valueAndGradient(data, shape, f, 42);
-    expectClose(reluOnly.grad, Array.from(data, (x, i) => (x > 0 && x < 6 ? Math.max(plain.seed[i], 0) : 0)), 0, 0, 'relu guided, relu6 plain');
+    expectClose(
+      reluOnly.grad,
+      Array.from(data, (x, i) => (x > 0 && x < 6 ? Math.max(plain.seed[i], 0) : 0)),
+      0,
+      0,
+      'relu guided, relu6 plain',
+    );
     const deconv = await valueAndGradient(data, shape, act.relu6, 42, { relu6: 'deconvnet' });
-    expectClose(deconv.grad, Array.from(deconv.seed, (g) => Math.max(g, 0)), 0, 0, 'deconvnet: max(g, 0)');
+    expectClose(
+      deconv.grad,
+      Array.from(deconv.seed, (g) => Math.max(g, 0)),
+      0,
+      0,
+      'deconvnet: max(g, 0)',
+    );
   });
 
   it('a clip with a non-zero lower bound has no guided override (the error names the kind)', async () => {

@@ -11,7 +11,18 @@ import { browserEdges } from '../browser/edges-plugin.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** Folders of the library core. */
-const CORE_DIRS = ['src/tensor', 'src/ops', 'src/models', 'src/methods', 'src/analyses', 'src/metrics', 'src/image', 'src/report', 'src/data', 'tools/convert-weights'];
+const CORE_DIRS = [
+  'src/tensor',
+  'src/ops',
+  'src/models',
+  'src/methods',
+  'src/analyses',
+  'src/metrics',
+  'src/image',
+  'src/report',
+  'src/data',
+  'tools/convert-weights',
+];
 /** Files in core folders that are the Node edge, and why. */
 const EDGES: Record<string, string> = {
   'src/models/load.ts': 'loads weights by zoo name or path from disk (the page uses model-from-weights.ts)',
@@ -39,8 +50,7 @@ const EDGES: Record<string, string> = {
 const NODE_ONLY_PACKAGES = ['webgpu', '@napi-rs/canvas', 'pngjs', 'h5wasm/node', 'onnxruntime-node', 'cli-progress', 'commander'];
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const isNodeOnly = (spec: string) =>
-  spec.startsWith('node:') || builtins.has(spec) || NODE_ONLY_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`));
+const isNodeOnly = (spec: string) => spec.startsWith('node:') || builtins.has(spec) || NODE_ONLY_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`));
 
 function coreFiles(): string[] {
   const out: string[] = [];

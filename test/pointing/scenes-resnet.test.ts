@@ -11,7 +11,7 @@ import { loadModel, WEIGHTS_DIR } from '../../src/models/load.js';
 const WEIGHTS = join(WEIGHTS_DIR, 'scenes-resnet.safetensors');
 
 describe('scenes-resnet pointing game', () => {
-  it('Grad-CAM at the automatic node (post_relu) hits the object on ≥ 90 % of the 500 held-out scenes pointing-game scores by default (threshold: the issue\'s requirement)', async () => {
+  it("Grad-CAM at the automatic node (post_relu) hits the object on ≥ 90 % of the 500 held-out scenes pointing-game scores by default (threshold: the issue's requirement)", async () => {
     const model = await loadModel('scenes-resnet');
     try {
       const scenes = heldOutScenes(WEIGHTS, 96);

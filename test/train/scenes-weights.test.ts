@@ -37,8 +37,10 @@ describe('committed scenes-resnet weights', () => {
     const model = new Model(scenesResnet(), new Map([...params].map(([k, v]) => [k, tensor(v.data, v.shape)])));
     const w = params.get('predictions/kernel')?.data as Float32Array;
     const [, classes] = params.get('predictions/kernel')?.shape as number[];
-    let correct = 0, inside = 0;
-    const N = 128, B = 32;
+    let correct = 0,
+      inside = 0;
+    const N = 128,
+      B = 32;
     for (let first = 0; first < N; first += B) {
       const scenes = Array.from({ length: B }, (_, i) => renderScene(TEST_SEED, first + i));
       const size = scenes[0].size;
@@ -47,7 +49,7 @@ describe('committed scenes-resnet weights', () => {
       const r = tidy(() => model.run(tensor(x, [B, size, size, 3]), { keep: ['post_relu'] }));
       const feature = r.activations.get('post_relu');
       const [, g, , channels] = feature?.shape as number[];
-      const a = await feature?.read() as Float32Array;
+      const a = (await feature?.read()) as Float32Array;
       const logits = await r.logits.read();
       feature?.dispose();
       r.logits.dispose();

@@ -26,7 +26,10 @@ export interface NodeTestResult {
 class Unsupported extends Error {}
 
 function dataSets(dir: string): string[] {
-  return readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort().map((d) => join(dir, d));
+  return readdirSync(dir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .sort()
+    .map((d) => join(dir, d));
 }
 
 function numbered(dir: string, kind: 'input' | 'output'): string[] {

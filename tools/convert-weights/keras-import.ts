@@ -22,7 +22,10 @@ export function importKeras(input: string, contents: KerasContents, inputSize?: 
   const config = contents.modelConfig;
   if (config === undefined) {
     const names = contents.layers.filter((l) => l.weights.length > 0).map((l) => l.layer);
-    throw new WeightFileError(input, `a weights-only Keras file holds no topology: pass --arch (${Object.keys(NATIVE_MODELS).join(', ')}); ${guessArchitecture(names)}`);
+    throw new WeightFileError(
+      input,
+      `a weights-only Keras file holds no topology: pass --arch (${Object.keys(NATIVE_MODELS).join(', ')}); ${guessArchitecture(names)}`,
+    );
   }
   let imported: ReturnType<typeof importKerasTopology>;
   try {
@@ -38,6 +41,7 @@ export function importKeras(input: string, contents: KerasContents, inputSize?: 
     extra.outputActivation = `the softmax of layer '${imported.droppedSoftmax}' was dropped: the output is logits`;
     notes.push(`dropped the final softmax of '${imported.droppedSoftmax}': the graph outputs logits`);
   }
-  if (imported.unusedLayers.length > 0) notes.push(`left out ${imported.unusedLayers.length} layer(s) that do not lead to the output: ${imported.unusedLayers.slice(0, 5).join(', ')}`);
+  if (imported.unusedLayers.length > 0)
+    notes.push(`left out ${imported.unusedLayers.length} layer(s) that do not lead to the output: ${imported.unusedLayers.slice(0, 5).join(', ')}`);
   return { graph: imported.graph, params, extra, notes };
 }

@@ -10,13 +10,13 @@ import { type Json, type JsonObject, type KerasLayerRecord } from './keras-topol
 /** A node, or why not: `unsupported` is '' when the layer class itself is unknown here. */
 export type LayerResult =
   | {
-    readonly node: GraphNode;
-    readonly droppedSoftmax?: boolean;
-    /** Nodes the layer needs before its own (a Rescaling's constants and product), in order. */
-    readonly before?: GraphNode[];
-    /** Values of the constant nodes it adds, `<node>/value` (not weights of the file). */
-    readonly constants?: ReadonlyMap<string, NamedTensor>;
-  }
+      readonly node: GraphNode;
+      readonly droppedSoftmax?: boolean;
+      /** Nodes the layer needs before its own (a Rescaling's constants and product), in order. */
+      readonly before?: GraphNode[];
+      /** Values of the constant nodes it adds, `<node>/value` (not weights of the file). */
+      readonly constants?: ReadonlyMap<string, NamedTensor>;
+    }
   | { readonly unsupported: string };
 
 /** Context a layer needs beyond its own config. */
@@ -75,7 +75,8 @@ function zeroPadding(v: Json | undefined): Padding | undefined {
 
 /** [null, H, W, C] → the input node's attrs; open H and W (null) are taken from `size`. */
 function inputAttrs(shape: Json | undefined, size: LayerContext['inputSize']): { height: number; width: number; channels: number } | string {
-  if (!Array.isArray(shape) || shape.length !== 4) return `input shape ${JSON.stringify(shape ?? null)} (an image input [batch, height, width, channels] is needed)`;
+  if (!Array.isArray(shape) || shape.length !== 4)
+    return `input shape ${JSON.stringify(shape ?? null)} (an image input [batch, height, width, channels] is needed)`;
   const [, h0, w0, c] = shape;
   const h = h0 === null && size ? size.height : h0;
   const w = w0 === null && size ? size.width : w0;
@@ -98,7 +99,9 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       return typeof attrs === 'string' ? no(attrs) : ok({ name, op: 'input', inputs: [], attrs });
     }
     case 'Conv2D': {
-      const kernel = pair(c.kernel_size), strides = pair(c.strides, [1, 1]), dilations = pair(c.dilation_rate, [1, 1]);
+      const kernel = pair(c.kernel_size),
+        strides = pair(c.strides, [1, 1]),
+        dilations = pair(c.dilation_rate, [1, 1]);
       const padding = tfPadding(c.padding);
       const act = activationOf(c, ctx);
       if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
@@ -156,10 +159,14 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const max = c.max_value === undefined || c.max_value === null ? undefined : c.max_value;
       const slope = c.negative_slope ?? 0;
       const threshold = c.threshold ?? 0;
-      if (typeof slope !== 'number' || typeof threshold !== 'number' || (max !== undefined && typeof max !== 'number')) return no(`max_value/negative_slope/threshold ${JSON.stringify([max ?? null, slope, threshold])}`);
-      if (threshold === 0 && slope === 0) return ok(max === undefined ? { name, op: 'relu', inputs, attrs: {} } : { name, op: 'clip', inputs, attrs: { min: 0, max } });
+      if (typeof slope !== 'number' || typeof threshold !== 'number' || (max !== undefined && typeof max !== 'number'))
+        return no(`max_value/negative_slope/threshold ${JSON.stringify([max ?? null, slope, threshold])}`);
+      if (threshold === 0 && slope === 0)
+        return ok(max === undefined ? { name, op: 'relu', inputs, attrs: {} } : { name, op: 'clip', inputs, attrs: { min: 0, max } });
       if (threshold === 0 && max === undefined) return ok({ name, op: 'leakyrelu', inputs, attrs: { alpha: slope } });
-      return no(`max_value/negative_slope/threshold ${JSON.stringify([max ?? null, slope, threshold])} (a threshold, or a slope with a maximum, is not supported)`);
+      return no(
+        `max_value/negative_slope/threshold ${JSON.stringify([max ?? null, slope, threshold])} (a threshold, or a slope with a maximum, is not supported)`,
+      );
     }
     case 'LeakyReLU': {
       const alpha = c.alpha ?? c.negative_slope ?? 0.3;
@@ -173,7 +180,9 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
     case 'Add':
       return inputs.length === 2 ? ok({ name, op: 'add', inputs, attrs: {} }) : no(`${inputs.length} inputs (2 are supported)`);
     case 'Concatenate':
-      return typeof c.axis === 'number' || c.axis === undefined ? ok({ name, op: 'concat', inputs, attrs: { axis: (c.axis as number | undefined) ?? -1 } }) : no(`axis=${JSON.stringify(c.axis)}`);
+      return typeof c.axis === 'number' || c.axis === undefined
+        ? ok({ name, op: 'concat', inputs, attrs: { axis: (c.axis as number | undefined) ?? -1 } })
+        : no(`axis=${JSON.stringify(c.axis)}`);
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       const kernel = pair(c.pool_size, [2, 2]);
@@ -255,7 +264,9 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
 function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult {
   const { name, config: c, inputs } = layer;
   const separable = layer.className === 'SeparableConv2D';
-  const kernel = pair(c.kernel_size), strides = pair(c.strides, [1, 1]), dilations = pair(c.dilation_rate, [1, 1]);
+  const kernel = pair(c.kernel_size),
+    strides = pair(c.strides, [1, 1]),
+    dilations = pair(c.dilation_rate, [1, 1]);
   const padding = tfPadding(c.padding);
   const act = activationOf(c, ctx);
   const multiplier = c.depth_multiplier ?? 1;
@@ -270,7 +281,13 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
   if (channels === undefined) return no('an input whose channel count is unknown');
   const useBias = c.use_bias !== false;
   const depthwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
-    filters: channels * multiplier, kernel, strides, dilations, padding, useBias: useBias && !separable, groups: channels,
+    filters: channels * multiplier,
+    kernel,
+    strides,
+    dilations,
+    padding,
+    useBias: useBias && !separable,
+    groups: channels,
   };
   if (!separable) {
     if (act.activation) depthwise.activation = act.activation;
@@ -278,7 +295,12 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
   }
   const dwName = `${name}/depthwise`;
   const pointwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
-    filters: c.filters as number, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias,
+    filters: c.filters as number,
+    kernel: [1, 1],
+    strides: [1, 1],
+    dilations: [1, 1],
+    padding: 'valid',
+    useBias,
   };
   if (act.activation) pointwise.activation = act.activation;
   return { node: { name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, before: [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }] };
@@ -287,8 +309,15 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
 /** Rescaling: x·scale + offset, as constant nodes and broadcasting mul/add (offset 0: the product alone). */
 function rescaling(name: string, inputs: string[], c: JsonObject): LayerResult {
   const values = (v: Json | undefined, fallback: number): number[] | undefined =>
-    v === undefined || v === null ? [fallback] : typeof v === 'number' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
-  const scale = values(c.scale, 1), offset = values(c.offset, 0);
+    v === undefined || v === null
+      ? [fallback]
+      : typeof v === 'number'
+        ? [v]
+        : Array.isArray(v) && v.every((x) => typeof x === 'number')
+          ? (v as number[])
+          : undefined;
+  const scale = values(c.scale, 1),
+    offset = values(c.offset, 0);
   if (!scale || !offset) return no(`scale/offset ${JSON.stringify([c.scale, c.offset])} (numbers or per-channel lists)`);
   const constants = new Map<string, NamedTensor>();
   const constant = (node: string, v: number[]): GraphNode => {
@@ -308,4 +337,3 @@ function softmaxLayer(name: string, inputs: string[], ctx: LayerContext): LayerR
   if (ctx.isOutput) return ok({ name, op: 'identity', inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }, true);
   return ok({ name, op: 'softmax', inputs, attrs: {} });
 }
-

@@ -62,12 +62,18 @@ function orderedAncestors(layers: Map<string, KerasLayerRecord>, configOrder: st
  */
 export function importKerasTopology(topology: unknown, options: { inputSize?: { height: number; width: number } } = {}): ImportedTopology {
   const model = readKerasModelConfig(topology);
-  if (model.inputLayers.length !== 1) throw new KerasConfigError(`the model has ${model.inputLayers.length} inputs (${model.inputLayers.join(', ') || 'none'}); one image input is supported`);
-  if (model.outputLayers.length !== 1) throw new KerasConfigError(`the model has ${model.outputLayers.length} outputs (${model.outputLayers.join(', ') || 'none'}); one output is supported`);
+  if (model.inputLayers.length !== 1)
+    throw new KerasConfigError(`the model has ${model.inputLayers.length} inputs (${model.inputLayers.join(', ') || 'none'}); one image input is supported`);
+  if (model.outputLayers.length !== 1)
+    throw new KerasConfigError(`the model has ${model.outputLayers.length} outputs (${model.outputLayers.join(', ') || 'none'}); one output is supported`);
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const [input] = model.inputLayers;
   const [output] = model.outputLayers;
-  const order = orderedAncestors(byName, model.layers.map((l) => l.name), output);
+  const order = orderedAncestors(
+    byName,
+    model.layers.map((l) => l.name),
+    output,
+  );
   if (order[0] !== input) throw new KerasConfigError(`the output '${output}' does not depend on the input '${input}' alone`);
 
   const problems = new Map<string, string[]>();

@@ -9,7 +9,10 @@ import type { ExternalSource } from './onnx-tensor.js';
 /** Where external data files are found and read, shared by all tensors of one model. */
 export class ExternalData implements ExternalSource {
   private readonly fds = new Map<string, number>();
-  constructor(readonly modelFile: string, readonly baseDir: string) {}
+  constructor(
+    readonly modelFile: string,
+    readonly baseDir: string,
+  ) {}
 
   read(tensorName: string, entries: readonly RawEntry[], expectedBytes: number): Uint8Array {
     const keys = new Map(entries.map((e) => [e.key ?? '', e.value ?? '']));
@@ -26,7 +29,10 @@ export class ExternalData implements ExternalSource {
       try {
         fd = openSync(path, 'r');
       } catch (e) {
-        throw new WeightFileError(path, `cannot read external data of tensor '${tensorName}' in ${this.modelFile} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        throw new WeightFileError(
+          path,
+          `cannot read external data of tensor '${tensorName}' in ${this.modelFile} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+        );
       }
       this.fds.set(path, fd);
     }

@@ -11,8 +11,17 @@ import { unsupported } from './onnx-graph-error.js';
 import { fmtDims, nchwToNhwc, nhwcOf, type Value } from './onnx-graph-values.js';
 
 const UNARY: Record<string, UnaryFunction> = {
-  Sigmoid: 'sigmoid', Tanh: 'tanh', HardSwish: 'hardswish', Softplus: 'softplus', Erf: 'erf', Sqrt: 'sqrt', Exp: 'exp', Log: 'log',
-  Abs: 'abs', Neg: 'neg', Reciprocal: 'reciprocal',
+  Sigmoid: 'sigmoid',
+  Tanh: 'tanh',
+  HardSwish: 'hardswish',
+  Softplus: 'softplus',
+  Erf: 'erf',
+  Sqrt: 'sqrt',
+  Exp: 'exp',
+  Log: 'log',
+  Abs: 'abs',
+  Neg: 'neg',
+  Reciprocal: 'reciprocal',
 };
 
 function unaryNode(c: NodeContext, node: GraphNode): Value {
@@ -28,8 +37,9 @@ export function convertUnary(c: NodeContext): Value {
 
 /** Selu with ONNX's default constants (those of the paper) only. */
 export function convertSelu(c: NodeContext): Value {
-  const alpha = attrFloat(c.node, 'alpha', 1.67326319217681884765625), gamma = attrFloat(c.node, 'gamma', 1.05070102214813232421875);
-  if (Math.abs(alpha - 1.6732632) > 1e-6 || Math.abs(gamma - 1.0507010) > 1e-6) unsupported(`alpha ${alpha}, gamma ${gamma} (only SELU's own constants)`);
+  const alpha = attrFloat(c.node, 'alpha', 1.67326319217681884765625),
+    gamma = attrFloat(c.node, 'gamma', 1.05070102214813232421875);
+  if (Math.abs(alpha - 1.6732632) > 1e-6 || Math.abs(gamma - 1.050701) > 1e-6) unsupported(`alpha ${alpha}, gamma ${gamma} (only SELU's own constants)`);
   return unaryNode(c, { name: c.name, op: 'selu', inputs: [c.value(0).node], attrs: {} });
 }
 

@@ -85,7 +85,8 @@ function sliceOf(c: NodeContext, x: Value, name: string, starts: number[], ends:
 export function convertSlice(c: NodeContext): Value {
   const x = c.value(0);
   const list = (i: number, attr: string) => (c.opset < 10 ? attrInts(c.node, attr) : c.optionalConstant(i, attr) && ints(c.constant(i, attr), attr));
-  const starts = list(1, 'starts'), ends = list(2, 'ends');
+  const starts = list(1, 'starts'),
+    ends = list(2, 'ends');
   if (!starts || !ends) throw new Error(`Slice '${c.name}' has no starts or ends`);
   const axes = list(3, 'axes') || starts.map((_, i) => i);
   const steps = (c.opset >= 10 && list(4, 'steps')) || starts.map(() => 1);
@@ -177,9 +178,11 @@ export function convertBatchedMatMul(c: NodeContext): Value {
     b = v.node;
   }
   if (bDims.length < 2 || bDims.length > a.onnx.length) unsupported(`B ${fmtDims(bDims)} for A ${fmtDims(a.onnx)} (B of rank 2..rank of A)`);
-  const [m, k] = a.onnx.slice(-2), [k2, n] = bDims.slice(-2);
+  const [m, k] = a.onnx.slice(-2),
+    [k2, n] = bDims.slice(-2);
   if (k !== k2) throw new Error(`MatMul '${c.name}': B ${fmtDims(bDims)} does not fit A ${fmtDims(a.onnx)}`);
-  const batchA = a.onnx.slice(0, -2), batchB = bDims.slice(0, -2);
+  const batchA = a.onnx.slice(0, -2),
+    batchB = bDims.slice(0, -2);
   const batch = batchA.map((d, i) => {
     const e = batchB[i - (batchA.length - batchB.length)] ?? 1;
     if (d !== e && d !== 1 && e !== 1) throw new Error(`MatMul '${c.name}': batch axes of ${fmtDims(a.onnx)} and ${fmtDims(bDims)} do not broadcast`);

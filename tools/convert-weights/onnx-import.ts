@@ -29,7 +29,9 @@ export async function importOnnx(input: string, model: OnnxModel, inputSize?: { 
     imported = onnxGraph.importOnnxGraph(model, inputSize ? { inputSize } : {});
   } catch (e) {
     if (e instanceof onnxGraph.OnnxImportError) {
-      const list = e.problems.map((p) => `${p.opType} (${p.nodes.slice(0, 4).join(', ')}${p.nodes.length > 4 ? `, … ${p.nodes.length} nodes` : ''})${p.reason ? `: ${p.reason}` : ''}`);
+      const list = e.problems.map(
+        (p) => `${p.opType} (${p.nodes.slice(0, 4).join(', ')}${p.nodes.length > 4 ? `, … ${p.nodes.length} nodes` : ''})${p.reason ? `: ${p.reason}` : ''}`,
+      );
       throw new WeightFileError(input, `cannot import the ONNX graph: unsupported ${list.join('; ')}`);
     }
     throw new WeightFileError(input, `cannot import the ONNX graph: ${message(e).replace(`${input}: `, '')}`);
@@ -39,7 +41,9 @@ export async function importOnnx(input: string, model: OnnxModel, inputSize?: { 
   const notes: string[] = [];
   const last = graph.nodes[graph.nodes.length - 1];
   if (last.op === 'softmax') {
-    graph = { nodes: [...graph.nodes.slice(0, -1), { name: last.name, op: 'identity', inputs: last.inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }] };
+    graph = {
+      nodes: [...graph.nodes.slice(0, -1), { name: last.name, op: 'identity', inputs: last.inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }],
+    };
     extra.outputActivation = `the softmax of node '${last.name}' was dropped: the output is logits`;
     notes.push(`dropped the final softmax '${last.name}': the graph outputs logits`);
   }

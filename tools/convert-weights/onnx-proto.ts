@@ -4,7 +4,10 @@
 import protobuf from 'protobufjs';
 import { ONNX_SCHEMA } from './onnx-schema-file.js';
 
-export interface RawEntry { key?: string; value?: string }
+export interface RawEntry {
+  key?: string;
+  value?: string;
+}
 
 export interface RawTensor {
   dims?: string[];
@@ -23,9 +26,15 @@ export interface RawTensor {
   uint64Data?: string[];
 }
 
-export interface RawSparseTensor { values?: RawTensor; indices?: RawTensor; dims?: string[] }
+export interface RawSparseTensor {
+  values?: RawTensor;
+  indices?: RawTensor;
+  dims?: string[];
+}
 
-export interface RawShape { dim?: { dimValue?: string; dimParam?: string; denotation?: string }[] }
+export interface RawShape {
+  dim?: { dimValue?: string; dimParam?: string; denotation?: string }[];
+}
 
 export interface RawType {
   tensorType?: { elemType?: number; shape?: RawShape };
@@ -57,7 +66,11 @@ export interface RawAttribute {
   typeProtos?: RawType[];
 }
 
-export interface RawValueInfo { name?: string; type?: RawType; docString?: string }
+export interface RawValueInfo {
+  name?: string;
+  type?: RawType;
+  docString?: string;
+}
 
 export interface RawNode {
   input?: string[];

@@ -5,15 +5,54 @@ import { WeightFileError, decodeBfloat16, decodeFloat16 } from '../../src/models
 import type { RawEntry, RawSparseTensor, RawTensor } from './onnx-proto.js';
 
 export type OnnxDataType =
-  | 'float32' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'int64' | 'string' | 'bool'
-  | 'float16' | 'float64' | 'uint32' | 'uint64' | 'complex64' | 'complex128' | 'bfloat16'
-  | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4';
+  | 'float32'
+  | 'uint8'
+  | 'int8'
+  | 'uint16'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'string'
+  | 'bool'
+  | 'float16'
+  | 'float64'
+  | 'uint32'
+  | 'uint64'
+  | 'complex64'
+  | 'complex128'
+  | 'bfloat16'
+  | 'float8e4m3fn'
+  | 'float8e4m3fnuz'
+  | 'float8e5m2'
+  | 'float8e5m2fnuz'
+  | 'uint4'
+  | 'int4';
 
 /** TensorProto.DataType numbers, index = enum value. */
 const DATA_TYPES: readonly (OnnxDataType | undefined)[] = [
-  undefined, 'float32', 'uint8', 'int8', 'uint16', 'int16', 'int32', 'int64', 'string', 'bool',
-  'float16', 'float64', 'uint32', 'uint64', 'complex64', 'complex128', 'bfloat16',
-  'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'uint4', 'int4',
+  undefined,
+  'float32',
+  'uint8',
+  'int8',
+  'uint16',
+  'int16',
+  'int32',
+  'int64',
+  'string',
+  'bool',
+  'float16',
+  'float64',
+  'uint32',
+  'uint64',
+  'complex64',
+  'complex128',
+  'bfloat16',
+  'float8e4m3fn',
+  'float8e4m3fnuz',
+  'float8e5m2',
+  'float8e5m2fnuz',
+  'uint4',
+  'int4',
 ];
 
 export function onnxDataType(code: number | undefined): OnnxDataType | undefined {
@@ -22,8 +61,17 @@ export function onnxDataType(code: number | undefined): OnnxDataType | undefined
 
 /** float16/bfloat16 are widened to Float32Array; bool is Uint8Array; 64-bit integers stay exact as bigint arrays. */
 export type OnnxTensorData =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
-  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | string[];
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[];
 
 export interface OnnxTensor {
   readonly name: string;
@@ -32,11 +80,25 @@ export interface OnnxTensor {
   readonly data: OnnxTensorData;
 }
 
-type Numeric = Exclude<OnnxDataType, 'string' | 'complex64' | 'complex128' | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4'>;
+type Numeric = Exclude<
+  OnnxDataType,
+  'string' | 'complex64' | 'complex128' | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4'
+>;
 
 const ELEMENT_BYTES: Record<Numeric, number> = {
-  float32: 4, uint8: 1, int8: 1, uint16: 2, int16: 2, int32: 4, int64: 8, bool: 1,
-  float16: 2, float64: 8, uint32: 4, uint64: 8, bfloat16: 2,
+  float32: 4,
+  uint8: 1,
+  int8: 1,
+  uint16: 2,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  bool: 1,
+  float16: 2,
+  float64: 8,
+  uint32: 4,
+  uint64: 8,
+  bfloat16: 2,
 };
 
 function isNumeric(t: OnnxDataType): t is Numeric {
@@ -52,18 +114,31 @@ export interface ExternalSource {
 function fromBytes(type: Numeric, bytes: Uint8Array): Exclude<OnnxTensorData, string[]> {
   const b = new Uint8Array(bytes).buffer; // own, aligned copy (Buffer.slice would be a view)
   switch (type) {
-    case 'float32': return new Float32Array(b);
-    case 'float64': return new Float64Array(b);
-    case 'uint8': case 'bool': return new Uint8Array(b);
-    case 'int8': return new Int8Array(b);
-    case 'uint16': return new Uint16Array(b);
-    case 'int16': return new Int16Array(b);
-    case 'int32': return new Int32Array(b);
-    case 'uint32': return new Uint32Array(b);
-    case 'int64': return new BigInt64Array(b);
-    case 'uint64': return new BigUint64Array(b);
-    case 'float16': return decodeFloat16(new Uint16Array(b));
-    case 'bfloat16': return decodeBfloat16(new Uint16Array(b));
+    case 'float32':
+      return new Float32Array(b);
+    case 'float64':
+      return new Float64Array(b);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(b);
+    case 'int8':
+      return new Int8Array(b);
+    case 'uint16':
+      return new Uint16Array(b);
+    case 'int16':
+      return new Int16Array(b);
+    case 'int32':
+      return new Int32Array(b);
+    case 'uint32':
+      return new Uint32Array(b);
+    case 'int64':
+      return new BigInt64Array(b);
+    case 'uint64':
+      return new BigUint64Array(b);
+    case 'float16':
+      return decodeFloat16(new Uint16Array(b));
+    case 'bfloat16':
+      return decodeBfloat16(new Uint16Array(b));
   }
 }
 
@@ -71,19 +146,32 @@ function fromBytes(type: Numeric, bytes: Uint8Array): Exclude<OnnxTensorData, st
 function fromFields(type: Numeric, t: RawTensor): Exclude<OnnxTensorData, string[]> {
   const ints = t.int32Data ?? [];
   switch (type) {
-    case 'float32': return Float32Array.from(t.floatData ?? []);
-    case 'float64': return Float64Array.from(t.doubleData ?? []);
-    case 'int64': return BigInt64Array.from(t.int64Data ?? [], (s) => BigInt(s));
-    case 'uint64': return BigUint64Array.from(t.uint64Data ?? [], (s) => BigInt(s));
-    case 'uint32': return Uint32Array.from(t.uint64Data ?? [], (s) => Number(s));
-    case 'uint8': case 'bool': return Uint8Array.from(ints);
-    case 'int8': return Int8Array.from(ints);
-    case 'uint16': return Uint16Array.from(ints);
-    case 'int16': return Int16Array.from(ints);
-    case 'int32': return Int32Array.from(ints);
+    case 'float32':
+      return Float32Array.from(t.floatData ?? []);
+    case 'float64':
+      return Float64Array.from(t.doubleData ?? []);
+    case 'int64':
+      return BigInt64Array.from(t.int64Data ?? [], (s) => BigInt(s));
+    case 'uint64':
+      return BigUint64Array.from(t.uint64Data ?? [], (s) => BigInt(s));
+    case 'uint32':
+      return Uint32Array.from(t.uint64Data ?? [], (s) => Number(s));
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(ints);
+    case 'int8':
+      return Int8Array.from(ints);
+    case 'uint16':
+      return Uint16Array.from(ints);
+    case 'int16':
+      return Int16Array.from(ints);
+    case 'int32':
+      return Int32Array.from(ints);
     // float16/bfloat16 values are stored as their bit patterns in int32_data.
-    case 'float16': return decodeFloat16(Uint16Array.from(ints));
-    case 'bfloat16': return decodeBfloat16(Uint16Array.from(ints));
+    case 'float16':
+      return decodeFloat16(Uint16Array.from(ints));
+    case 'bfloat16':
+      return decodeBfloat16(Uint16Array.from(ints));
   }
 }
 
@@ -114,7 +202,10 @@ export function decodeTensor(file: string, t: RawTensor, external?: ExternalSour
     data = fromBytes(dataType, external.read(name, t.externalData ?? [], count * ELEMENT_BYTES[dataType]));
   } else if (t.rawData !== undefined) {
     if (t.rawData.length !== count * ELEMENT_BYTES[dataType]) {
-      throw new WeightFileError(file, `${label} dims [${dims.join(', ')}] ${dataType} need ${count * ELEMENT_BYTES[dataType]} bytes of raw_data, given ${t.rawData.length}`);
+      throw new WeightFileError(
+        file,
+        `${label} dims [${dims.join(', ')}] ${dataType} need ${count * ELEMENT_BYTES[dataType]} bytes of raw_data, given ${t.rawData.length}`,
+      );
     }
     data = fromBytes(dataType, t.rawData);
   } else {

@@ -85,14 +85,30 @@ export interface OnnxModel {
 }
 
 const ATTRIBUTE_TYPES = [
-  'undefined', 'float', 'int', 'string', 'tensor', 'graph', 'floats', 'ints', 'strings', 'tensors', 'graphs',
-  'sparse_tensor', 'sparse_tensors', 'type_proto', 'type_protos',
+  'undefined',
+  'float',
+  'int',
+  'string',
+  'tensor',
+  'graph',
+  'floats',
+  'ints',
+  'strings',
+  'tensors',
+  'graphs',
+  'sparse_tensor',
+  'sparse_tensors',
+  'type_proto',
+  'type_protos',
 ] as const;
 
 const utf8 = new TextDecoder();
 
 class Decoder {
-  constructor(readonly file: string, readonly external?: ExternalSource) {}
+  constructor(
+    readonly file: string,
+    readonly external?: ExternalSource,
+  ) {}
 
   tensor(t: RawTensor): OnnxTensor {
     return decodeTensor(this.file, t, this.external);
@@ -139,21 +155,36 @@ class Decoder {
     if (a.refAttrName) return { type: 'ref', value: a.refAttrName };
     const type = this.attributeType(a);
     switch (type) {
-      case 'float': return { type, value: a.f ?? 0 };
-      case 'int': return { type, value: Number(a.i ?? '0') };
-      case 'string': return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
-      case 'tensor': return { type, value: this.tensor(a.t ?? {}) };
-      case 'graph': return { type, value: this.graph(a.g ?? {}) };
-      case 'sparse_tensor': return { type, value: decodeSparseTensor(this.file, a.sparseTensor ?? {}, this.external) };
-      case 'type_proto': return { type, value: this.type(a.tp) };
-      case 'floats': return { type, value: a.floats ?? [] };
-      case 'ints': return { type, value: (a.ints ?? []).map(Number) };
-      case 'strings': return { type, value: (a.strings ?? []).map((s) => utf8.decode(s)) };
-      case 'tensors': return { type, value: (a.tensors ?? []).map((t) => this.tensor(t)) };
-      case 'graphs': return { type, value: (a.graphs ?? []).map((g) => this.graph(g)) };
-      case 'sparse_tensors': return { type, value: (a.sparseTensors ?? []).map((s) => decodeSparseTensor(this.file, s, this.external)) };
-      case 'type_protos': return { type, value: (a.typeProtos ?? []).map((t) => this.type(t)) };
-      case 'undefined': throw new WeightFileError(this.file, `node '${node}': attribute '${a.name}' has no type and no value`);
+      case 'float':
+        return { type, value: a.f ?? 0 };
+      case 'int':
+        return { type, value: Number(a.i ?? '0') };
+      case 'string':
+        return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
+      case 'tensor':
+        return { type, value: this.tensor(a.t ?? {}) };
+      case 'graph':
+        return { type, value: this.graph(a.g ?? {}) };
+      case 'sparse_tensor':
+        return { type, value: decodeSparseTensor(this.file, a.sparseTensor ?? {}, this.external) };
+      case 'type_proto':
+        return { type, value: this.type(a.tp) };
+      case 'floats':
+        return { type, value: a.floats ?? [] };
+      case 'ints':
+        return { type, value: (a.ints ?? []).map(Number) };
+      case 'strings':
+        return { type, value: (a.strings ?? []).map((s) => utf8.decode(s)) };
+      case 'tensors':
+        return { type, value: (a.tensors ?? []).map((t) => this.tensor(t)) };
+      case 'graphs':
+        return { type, value: (a.graphs ?? []).map((g) => this.graph(g)) };
+      case 'sparse_tensors':
+        return { type, value: (a.sparseTensors ?? []).map((s) => decodeSparseTensor(this.file, s, this.external)) };
+      case 'type_protos':
+        return { type, value: (a.typeProtos ?? []).map((t) => this.type(t)) };
+      case 'undefined':
+        throw new WeightFileError(this.file, `node '${node}': attribute '${a.name}' has no type and no value`);
     }
   }
 

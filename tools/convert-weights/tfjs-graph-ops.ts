@@ -136,8 +136,12 @@ function convolution(c: TfjsNodeContext, depthwise: boolean, fused: boolean): st
   if (cin !== inChannels) unsupported(`a filter for ${cin} input channels on ${inChannels}`);
   const e = fused ? epilogue(c, cout) : {};
   const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
-    filters: cout, kernel: [kh, kw], strides: pairFromNhwc(c, 'strides', [1, 1, 1, 1]), dilations: pairFromNhwc(c, 'dilations', [1, 1, 1, 1]),
-    padding: tfPadding(c), useBias: e.shift !== undefined,
+    filters: cout,
+    kernel: [kh, kw],
+    strides: pairFromNhwc(c, 'strides', [1, 1, 1, 1]),
+    dilations: pairFromNhwc(c, 'dilations', [1, 1, 1, 1]),
+    padding: tfPadding(c),
+    useBias: e.shift !== undefined,
   };
   if (groups > 1) attrs.groups = groups;
   if (e.activation) attrs.activation = e.activation;

@@ -58,8 +58,13 @@ export function parseManifest(file: string, value: unknown): TfjsWeightGroup[] {
       throw new WeightFileError(file, `weightsManifest[${g}] needs 'paths' and 'weights' arrays`);
     }
     for (const [i, w] of (group.weights as unknown[]).entries()) {
-      if (!isJsonObject(w) || typeof w.name !== 'string' || typeof w.dtype !== 'string' || !Array.isArray(w.shape) ||
-        !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      if (
+        !isJsonObject(w) ||
+        typeof w.name !== 'string' ||
+        typeof w.dtype !== 'string' ||
+        !Array.isArray(w.shape) ||
+        !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
+      ) {
         throw new WeightFileError(file, `weightsManifest[${g}].weights[${i}] needs a name, a dtype and a shape of non-negative integers`);
       }
     }
@@ -114,7 +119,10 @@ export function decodeManifestWeights(modelJsonPath: string, manifest: unknown, 
     const total = shards.reduce((n, s) => n + s.length, 0);
     const needed = group.weights.reduce((n, w) => n + byteLength(modelJsonPath, w), 0);
     if (total < needed) {
-      throw new WeightFileError(modelJsonPath, `weights of group ${g + 1} need ${needed} bytes but its ${shards.length} shard(s) hold ${total} (truncated shard?)`);
+      throw new WeightFileError(
+        modelJsonPath,
+        `weights of group ${g + 1} need ${needed} bytes but its ${shards.length} shard(s) hold ${total} (truncated shard?)`,
+      );
     }
     // One buffer per group: weights spanning a shard boundary then need no special case.
     const data = new Uint8Array(total);

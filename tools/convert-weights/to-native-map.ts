@@ -114,7 +114,10 @@ function asGraphLayers(layers: readonly LayerWeights[]): LayerWeights[] {
     if (l.className !== 'SeparableConv2D') return [l];
     const depthwise = l.weights.filter((w) => w.name === 'depthwise_kernel').map(grouped);
     const rest = l.weights.filter((w) => w.name !== 'depthwise_kernel').map((w) => (w.name === 'pointwise_kernel' ? { ...w, name: 'kernel' } : w));
-    return [{ ...l, layer: `${l.layer}/depthwise`, weights: depthwise }, { ...l, weights: rest }];
+    return [
+      { ...l, layer: `${l.layer}/depthwise`, weights: depthwise },
+      { ...l, weights: rest },
+    ];
   });
 }
 
@@ -123,9 +126,14 @@ export function mapLayerWeights(file: string, fileLayers: readonly LayerWeights[
   const expected = weightedNodes(graph);
   const graphLayers = new Set(expected.keys());
   const withWeights = layers.filter((l) => l.weights.length > 0);
-  const names = options.arch !== undefined
-    ? nativeLayerNames(options.arch, withWeights.map((l) => l.layer), graphLayers)
-    : new Map(withWeights.map((l) => [l.layer, l.layer]));
+  const names =
+    options.arch !== undefined
+      ? nativeLayerNames(
+          options.arch,
+          withWeights.map((l) => l.layer),
+          graphLayers,
+        )
+      : new Map(withWeights.map((l) => [l.layer, l.layer]));
   const byNode = new Map<string, LayerWeights>();
   for (const l of withWeights) {
     const node = names.get(l.layer) as string;
@@ -138,9 +146,10 @@ export function mapLayerWeights(file: string, fileLayers: readonly LayerWeights[
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`${missing.length} layer(s) missing (${first(missing)})`);
     if (unexpected.length > 0) parts.push(`${unexpected.length} unexpected layer(s) (${first(unexpected)})`);
-    const hint = onlyHeadMissing(graph, missing) && unexpected.length === 0
-      ? 'the file has no classifier head (include_top=False "notop" weights?)'
-      : guessArchitecture(withWeights.map((l) => l.layer));
+    const hint =
+      onlyHeadMissing(graph, missing) && unexpected.length === 0
+        ? 'the file has no classifier head (include_top=False "notop" weights?)'
+        : guessArchitecture(withWeights.map((l) => l.layer));
     throw new WeightFileError(file, `does not hold ${options.what} weights: ${parts.join(', ')}; ${hint}`);
   }
 

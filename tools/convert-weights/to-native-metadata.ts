@@ -15,11 +15,14 @@ const CHECK = 'please check these terms yourself before using or redistributing 
  */
 export const ZOO_LICENCES: Readonly<Record<string, string>> = {
   vgg16:
-    'Keras Applications ImageNet weights, ported from the VGG release at Oxford, which the Keras authors state is under the Creative Commons Attribution License (CC BY 4.0; fchollet/deep-learning-models README, "License"); ' + CHECK,
+    'Keras Applications ImageNet weights, ported from the VGG release at Oxford, which the Keras authors state is under the Creative Commons Attribution License (CC BY 4.0; fchollet/deep-learning-models README, "License"); ' +
+    CHECK,
   inceptionv3:
-    'Keras Applications ImageNet weights, which the Keras authors state were trained by themselves and released under the MIT license (fchollet/deep-learning-models README, "License"); ' + CHECK,
+    'Keras Applications ImageNet weights, which the Keras authors state were trained by themselves and released under the MIT license (fchollet/deep-learning-models README, "License"); ' +
+    CHECK,
   resnet50v2:
-    'Keras Applications ImageNet weights (keras-applications release "resnet"); no licence specific to the ResNetV2 weights is documented there (the keras-applications package is MIT-licensed; its README names no licence for these weights); ' + CHECK,
+    'Keras Applications ImageNet weights (keras-applications release "resnet"); no licence specific to the ResNetV2 weights is documented there (the keras-applications package is MIT-licensed; its README names no licence for these weights); ' +
+    CHECK,
   'nsfwjs-inceptionv3': 'nsfwjs model weights, MIT License, Copyright (c) 2019 Infinite Red, Inc. (LICENSE of the nsfwjs npm package); ' + CHECK,
 };
 
@@ -105,4 +108,3 @@ export function readLabelsFile(path: string): string[] {
   if (lines.length === 0) throw new WeightFileError(path, 'labels file is empty');
   return lines.map((l) => l.trim());
 }
-

@@ -87,7 +87,8 @@ function message(e: unknown): string {
 function ontoNative(input: string, source: KerasSource, arch: string): Mapped {
   const def = nativeModel(arch);
   const params = mapLayerWeights(input, source.contents.layers, def.graph, { arch, what: arch });
-  const official = Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
+  const official =
+    Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
   const known = knownSource(weightsFingerprint(params));
   const notes: string[] = [];
   let licence: string | undefined;
@@ -176,8 +177,12 @@ export async function convertWeights(options: ConvertOptions): Promise<Conversio
   let mapped: Mapped;
   if (source.kind === 'onnx' || source.kind === 'tfjs-graph') {
     const what = source.kind === 'onnx' ? 'an ONNX file' : 'a TF.js graph model';
-    if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; ${what} is imported with its own graph (leave --arch out)`);
-    mapped = source.kind === 'onnx' ? await importedOnnx(input, source.contents, options.inputSize) : await importedTfjsGraph(input, source.contents, options.inputSize);
+    if (options.arch !== undefined)
+      throw new WeightFileError(input, `--arch maps Keras layer weights; ${what} is imported with its own graph (leave --arch out)`);
+    mapped =
+      source.kind === 'onnx'
+        ? await importedOnnx(input, source.contents, options.inputSize)
+        : await importedTfjsGraph(input, source.contents, options.inputSize);
   } else {
     mapped = options.arch !== undefined ? ontoNative(input, source, options.arch) : importedKeras(input, source, options.inputSize);
   }

@@ -2,7 +2,11 @@
 // them into dist/web/assets, so the built page fetches them from its own origin and works offline.
 import weightsUrl from '../../weights/scenes-resnet.safetensors?url';
 
-const scenes = import.meta.glob<string>(['../../examples/scenes/*.png', '!../../examples/scenes/*-mask.png'], { query: '?url', import: 'default', eager: true });
+const scenes = import.meta.glob<string>(['../../examples/scenes/*.png', '!../../examples/scenes/*-mask.png'], {
+  query: '?url',
+  import: 'default',
+  eager: true,
+});
 
 export const BUNDLED_MODEL = { file: 'scenes-resnet.safetensors', url: weightsUrl };
 

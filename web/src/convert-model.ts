@@ -21,7 +21,12 @@ async function asWeights(file: string, bytes: Uint8Array, format: string, import
       preprocessing,
       labels: placeholderLabels(out[out.length - 1] ?? 0),
       licence: UNKNOWN_LICENCE,
-      extra: { converter: 'gradscope page (tools/convert-weights importers)', sourceFormat: format, preprocessingSource: 'chosen in the page', ...imported.extra },
+      extra: {
+        converter: 'gradscope page (tools/convert-weights importers)',
+        sourceFormat: format,
+        preprocessingSource: 'chosen in the page',
+        ...imported.extra,
+      },
     },
   };
 }

@@ -2,8 +2,24 @@
 // drawn with the library's own rendering and documented with the CLI's own sidecar builder.
 import * as gradscope from '../../src/browser.js';
 import {
-  COLORMAP_NAMES, EVOLUTION_METHODS, METHOD_NAMES, NoWebGpuError, PREPROCESSING_MODES, type PreprocessingMode, evolutionGrid, evolutionMethodWords, gradflowChart, renderExplanation,
-  sha256Hex, sidecarDocument, type ColormapName, type Explanation, type MemoryStats, type MethodName, type RgbImage, type WeightsRecord,
+  COLORMAP_NAMES,
+  EVOLUTION_METHODS,
+  METHOD_NAMES,
+  NoWebGpuError,
+  PREPROCESSING_MODES,
+  type PreprocessingMode,
+  evolutionGrid,
+  evolutionMethodWords,
+  gradflowChart,
+  renderExplanation,
+  sha256Hex,
+  sidecarDocument,
+  type ColormapName,
+  type Explanation,
+  type MemoryStats,
+  type MethodName,
+  type RgbImage,
+  type WeightsRecord,
 } from '../../src/browser.js';
 import { formatProbability } from '../../src/cli/report.js';
 import { BUNDLED_MODEL, BUNDLED_SCENES } from './assets.js';
@@ -96,7 +112,8 @@ function fillSelect(select: HTMLSelectElement, options: [value: string, text: st
 function showModel(info: ModelInfo): void {
   state.model = info;
   const notes = info.notes.length > 0 ? ` · ${info.notes.join('; ')}` : '';
-  $('model-name').textContent = `${info.name} (${info.file}) · ${info.inputSize.height}×${info.inputSize.width} input · ${info.labels.length} classes · ${info.adapter}${notes}`;
+  $('model-name').textContent =
+    `${info.name} (${info.file}) · ${info.inputSize.height}×${info.inputSize.width} input · ${info.labels.length} classes · ${info.adapter}${notes}`;
   fillSelect($('class'), [['', 'top-1 class'], ...info.labels.map((l, i): [string, string] => [String(i), `${i}: ${l}`])], false);
   const nodes = info.rows.map((r): [string, string] => {
     const star = r.node === info.auto.node ? ' *' : '';
@@ -134,18 +151,31 @@ function filesFor(expl: Explanation, file: string) {
 
 /** Draws the explanation on screen and makes its sidecar document the page's lastExplanation. */
 function draw(): void {
-  const expl = state.explanation, img = state.explanationImage;
+  const expl = state.explanation,
+    img = state.explanationImage;
   if (!expl || !img || !state.weights) return;
   const options = renderOptions();
   const r = renderExplanation(expl, img.image, options);
   paint($('overlay'), r.overlay);
   paint($('heatmap'), r.heatmap);
-  window.gradscope.lastExplanation = sidecarDocument(expl, options, state.weights, { file: img.file, width: img.image.width, height: img.image.height }, filesFor(expl, img.file));
+  window.gradscope.lastExplanation = sidecarDocument(
+    expl,
+    options,
+    state.weights,
+    { file: img.file, width: img.image.width, height: img.image.height },
+    filesFor(expl, img.file),
+  );
   $('summary').textContent =
     `${expl.method} for '${expl.label}' (class ${expl.class}), logit ${expl.logit.toFixed(4)}, p ${formatProbability(expl.probability)} · ` +
     `node ${expl.node} (${expl.nodeRole}, ${expl.nodeShape.slice(1).join('×')}) · map ${expl.lowres.height}×${expl.lowres.width}, max ${expl.max.toPrecision(4)} · ${expl.elapsedMs.toFixed(0)} ms`;
-  $('topk').replaceChildren(...expl.topk.map((t) => Object.assign(document.createElement('li'), { textContent: `${t.label} (${t.index}) ${formatProbability(t.probability)}` })));
-  const lines = [...expl.layerChoice.warnings.map((w) => `warning: ${w}`), ...expl.layerChoice.notes.map((n) => `note: ${n}`), ...(r.warning ? [`warning: ${r.warning}`] : [])];
+  $('topk').replaceChildren(
+    ...expl.topk.map((t) => Object.assign(document.createElement('li'), { textContent: `${t.label} (${t.index}) ${formatProbability(t.probability)}` })),
+  );
+  const lines = [
+    ...expl.layerChoice.warnings.map((w) => `warning: ${w}`),
+    ...expl.layerChoice.notes.map((n) => `note: ${n}`),
+    ...(r.warning ? [`warning: ${r.warning}`] : []),
+  ];
   $('warnings').replaceChildren(...lines.map((l) => Object.assign(document.createElement('li'), { textContent: l })));
   $<HTMLButtonElement>('download-png').disabled = false;
   $<HTMLButtonElement>('download-json').disabled = false;
@@ -186,7 +216,9 @@ async function runEvolution(): Promise<void> {
   const { colormap, alpha } = renderOptions();
   const label = state.model.labels[reply.result.classIndex] ?? `class ${reply.result.classIndex}`;
   const png = evolutionGrid(reply.result, img.image, {
-    colormap, alpha, sharedScale: false,
+    colormap,
+    alpha,
+    sharedScale: false,
     title: `${evolutionMethodWords(method)} along ${state.model.name}`,
     subtitle: [`${img.file} · '${label}' (class ${reply.result.classIndex})`],
   });
@@ -285,7 +317,9 @@ async function takeFiles(list: FileList | null): Promise<void> {
   const main = json ?? models[0];
   if (main) {
     const { name, bytes } = await fileBytes(main);
-    const shards = json ? Object.fromEntries(await Promise.all(models.filter((f) => /\.bin$/i.test(f.name)).map(async (f) => [f.name, (await fileBytes(f)).bytes]))) : undefined;
+    const shards = json
+      ? Object.fromEntries(await Promise.all(models.filter((f) => /\.bin$/i.test(f.name)).map(async (f) => [f.name, (await fileBytes(f)).bytes])))
+      : undefined;
     await loadModel(name, bytes, shards);
   }
   if (images.length > 0) await addImages(await Promise.all(images.map(fileBytes)));
@@ -298,11 +332,23 @@ function download(name: string, blob: Blob): void {
 }
 
 function wire(): void {
-  fillSelect($('method'), METHOD_NAMES.map((m): [string, string] => [m, m]));
-  fillSelect($('onnx-preprocess'), PREPROCESSING_MODES.map((m): [string, string] => [m, m]));
+  fillSelect(
+    $('method'),
+    METHOD_NAMES.map((m): [string, string] => [m, m]),
+  );
+  fillSelect(
+    $('onnx-preprocess'),
+    PREPROCESSING_MODES.map((m): [string, string] => [m, m]),
+  );
   $<HTMLSelectElement>('onnx-preprocess').value = 'tf';
-  fillSelect($('colormap'), COLORMAP_NAMES.map((m): [string, string] => [m, m]));
-  fillSelect($('evolution-method'), EVOLUTION_METHODS.map((m): [string, string] => [m, m]));
+  fillSelect(
+    $('colormap'),
+    COLORMAP_NAMES.map((m): [string, string] => [m, m]),
+  );
+  fillSelect(
+    $('evolution-method'),
+    EVOLUTION_METHODS.map((m): [string, string] => [m, m]),
+  );
   for (const id of ['method', 'class', 'node']) $(id).addEventListener('change', () => void explainCurrent());
   $('colormap').addEventListener('change', draw);
   $('alpha').addEventListener('input', () => {

@@ -1,6 +1,15 @@
 // Messages between the page and its compute worker. The worker holds the model on its own WebGPU
 // device, so the page stays responsive during long work and cancelling is terminating the worker.
-import type { MemoryStats, PreprocessingMode, EvolutionMethod, EvolutionResult, Explanation, ExplainOptions, GradflowResult, RgbImage } from '../../src/browser.js';
+import type {
+  MemoryStats,
+  PreprocessingMode,
+  EvolutionMethod,
+  EvolutionResult,
+  Explanation,
+  ExplainOptions,
+  GradflowResult,
+  RgbImage,
+} from '../../src/browser.js';
 import type { SummaryRow } from '../../src/models/summary.js';
 
 export type Request =
@@ -33,7 +42,7 @@ export type Reply =
   | { kind: 'evolution'; result: EvolutionResult }
   | { kind: 'gradflow'; result: GradflowResult }
   | { kind: 'memory'; stats: MemoryStats }
-  | { kind: 'progress'; stage: string; /** done / total, when the work counts its steps */ fraction?: number }
+  | { kind: 'progress'; stage: string /** done / total, when the work counts its steps */; fraction?: number }
   | { kind: 'error'; message: string };
 
 export interface Envelope<T> {

@@ -1,8 +1,23 @@
 // The compute worker: loads the model (bytes in), runs explanations, evolution and gradient flow on
 // its own WebGPU device and posts the plain results back. Drawing happens in the page.
 import {
-  chooseTarget, evolution, evolutionNodes, gpu, gradientFlow, explain, initGpu, memoryStats, modelFromWeights, modelInputPixels, parseWeightsFile, summarize, WeightFileError,
-  type Model, type RgbImage, type Tensor, type WeightsFile,
+  chooseTarget,
+  evolution,
+  evolutionNodes,
+  gpu,
+  gradientFlow,
+  explain,
+  initGpu,
+  memoryStats,
+  modelFromWeights,
+  modelInputPixels,
+  parseWeightsFile,
+  summarize,
+  WeightFileError,
+  type Model,
+  type RgbImage,
+  type Tensor,
+  type WeightsFile,
 } from '../../src/browser.js';
 import { kerasH5Weights, onnxWeights, tfjsWeights } from './convert-model.js';
 import type { Envelope, ModelInfo, Reply, Request } from './protocol.js';

@@ -1,7 +1,26 @@
 // Activations and elementwise functions (one input, same shape out), over the engine's activation
 // table. Per function: whether the output can be negative and what guided backprop does there —
 // ReLU6 (a clip from 0) is overridden like ReLU, the smooth ones are kept and named in a note.
-import { abs, clip, elu, erf, exp, gelu, hardSigmoid, hardSwish, leakyRelu, log, neg, reciprocal, selu, sigmoid, silu, softplus, sqrt, tanh } from '../../ops/activations.js';
+import {
+  abs,
+  clip,
+  elu,
+  erf,
+  exp,
+  gelu,
+  hardSigmoid,
+  hardSwish,
+  leakyRelu,
+  log,
+  neg,
+  reciprocal,
+  selu,
+  sigmoid,
+  silu,
+  softplus,
+  sqrt,
+  tanh,
+} from '../../ops/activations.js';
 import type { FusedActivation } from '../../ops/activations.js';
 import type { Shape, Tensor } from '../../tensor/index.js';
 import type { UnaryFunction } from '../graph.js';

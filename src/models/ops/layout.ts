@@ -36,7 +36,11 @@ export const sliceOp: OpDescriptor<NodeOf<'slice'>> = {
     axes.forEach((a, i) => {
       const axis = a < 0 ? a + x.length : a;
       if (!(axis >= 1 && axis < x.length) || steps[i] === 0) {
-        throw new ShapeError(opLabel(node), `axes in 1..${x.length - 1} (not the batch) and non-zero steps`, `axes [${axes.join(', ')}], steps [${steps.join(', ')}]`);
+        throw new ShapeError(
+          opLabel(node),
+          `axes in 1..${x.length - 1} (not the batch) and non-zero steps`,
+          `axes [${axes.join(', ')}], steps [${steps.join(', ')}]`,
+        );
       }
       out[axis] = sliceLength(x[axis], starts[i], ends[i], steps[i]);
     });

@@ -16,7 +16,11 @@ export const layernormOp: OpDescriptor<NodeOf<'layernorm'>> = {
     return out;
   },
   evaluate: (node, [x], ctx) =>
-    layerNorm(x, { epsilon: node.attrs.epsilon, gamma: node.attrs.scale ? ctx.param('gamma') : undefined, beta: node.attrs.center ? ctx.param('beta') : undefined }),
+    layerNorm(x, {
+      epsilon: node.attrs.epsilon,
+      gamma: node.attrs.scale ? ctx.param('gamma') : undefined,
+      beta: node.attrs.center ? ctx.param('beta') : undefined,
+    }),
   // Centred by construction.
   negative: () => true,
   roles: CANDIDATE,

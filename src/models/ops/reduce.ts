@@ -45,10 +45,12 @@ export const matmulOp: OpDescriptor<NodeOf<'matmul'>> = {
   shape(node, [a, b]) {
     const ok = a.length >= 2 && b.length >= 2 && a[a.length - 1] === b[b.length - 2];
     if (!ok) throw new ShapeError(opLabel(node), 'a [..., M, K] and b [..., K, N]', `${fmt(a)} and ${fmt(b)}`);
-    const batchA = a.slice(0, -2), batchB = b.slice(0, -2);
+    const batchA = a.slice(0, -2),
+      batchB = b.slice(0, -2);
     const rank = Math.max(batchA.length, batchB.length);
     const batch = Array.from({ length: rank }, (_, k) => {
-      const da = batchA[batchA.length - rank + k] ?? 1, db = batchB[batchB.length - rank + k] ?? 1;
+      const da = batchA[batchA.length - rank + k] ?? 1,
+        db = batchB[batchB.length - rank + k] ?? 1;
       if (da !== db && da !== 1 && db !== 1) throw new ShapeError(opLabel(node), 'batch axes that broadcast', `${fmt(a)} and ${fmt(b)}`);
       return Math.max(da, db);
     });

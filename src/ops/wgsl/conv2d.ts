@@ -83,7 +83,9 @@ function gatherBlock(rows: number, vec4: boolean, src: string, guarded: boolean)
 }
 
 function gatherSingle(rows: number, src: string, guarded: boolean): string {
-  return range(rows).map((r) => `      let a${r} = ${guard(guarded, '0.0', `${src}[s${r} + c]`, r)};`).join('\n');
+  return range(rows)
+    .map((r) => `      let a${r} = ${guard(guarded, '0.0', `${src}[s${r} + c]`, r)};`)
+    .join('\n');
 }
 
 /**
@@ -144,9 +146,15 @@ ${epilogueStore(R, v, 'p.M', 'p.Cout')}
 /** The taps of a general convolution: per tap, each row's start in x, then the channel loop. */
 function windowGather(R: number, v: ConvVariant, bOp: BLoad): string {
   const guarded = !v.unpadded;
-  return `${consecutivePixels(R, 'p.OW', 'p.OH', 'p.nImages', (r) => `  let iy${r}0 = oy * p.sh - p.pt;
+  return `${consecutivePixels(
+    R,
+    'p.OW',
+    'p.OH',
+    'p.nImages',
+    (r) => `  let iy${r}0 = oy * p.sh - p.pt;
   let ix${r}0 = ox * p.sw - p.pl;
-  let img${r} = p.xBase + n * p.H * p.W * p.Cin;`)}
+  let img${r} = p.xBase + n * p.H * p.W * p.Cin;`,
+  )}
 ${accumulators(R)}
   for (var ky = 0; ky < p.KH; ky++) {
 ${range(R)
@@ -173,7 +181,9 @@ ${channelLoop(v, bOp, 'p.Cin', 'x', (c) => `wk + ${c}`, '0', guarded)}
 /** A 1×1, stride-1, unpadded convolution: output pixel m reads input pixel m, a plain GEMM row. */
 function pointwiseGather(R: number, v: ConvVariant): string {
   const bOp: BLoad = v.bVec4 ? 'kn4' : 'strided';
-  return `${range(R).map((r) => `  let s${r} = (p.xBase + min(row0 + ${r}, p.M - 1) * p.Cin)${v.aVec4 ? ' / 4' : ''};`).join('\n')}
+  return `${range(R)
+    .map((r) => `  let s${r} = (p.xBase + min(row0 + ${r}, p.M - 1) * p.Cin)${v.aVec4 ? ' / 4' : ''};`)
+    .join('\n')}
 ${accumulators(R)}
 ${channelLoop(v, bOp, 'p.Cin', 'x', (c) => c, '0', false)}`;
 }
@@ -201,22 +211,36 @@ ${tileIndex(R)}
   if (row0 >= MP) { return; }
 ${columnSetup('p.Cin')}
 ${bSetup(bOp, 'p.bBase', '1', 'p.Cout')}
-${consecutivePixels(R, 'PW', 'PH', 'p.nImages', (r) => `  let i${r} = ox;
+${consecutivePixels(
+  R,
+  'PW',
+  'PH',
+  'p.nImages',
+  (r) => `  let i${r} = ox;
   let j${r} = oy;
   let yrow${r} = (n * p.H + py + p.sh * oy) * p.W + px + p.sw * ox;
-  let img${r} = p.xBase + n * p.OH * p.OW * p.Cout;`)}
+  let img${r} = p.xBase + n * p.OH * p.OW * p.Cout;`,
+)}
 ${accumulators(R)}
   for (var ky = 0; ky < p.KH; ky++) {
     let ty = py + p.pt - ky * p.dh;
-${v.unitStride ? '    let oyOff = ty;' : `    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
-    let oyOff = ty / p.sh;`}
+${
+  v.unitStride
+    ? '    let oyOff = ty;'
+    : `    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
+    let oyOff = ty / p.sh;`
+}
 ${range(R)
   .map((r) => `    let oy${r} = j${r} + oyOff;\n    let vy${r} = ${inBounds(`oy${r}`, 'p.OH')};`)
   .join('\n')}
     for (var kx = 0; kx < p.KW; kx++) {
       let tx = px + p.pl - kx * p.dw;
-${v.unitStride ? '      let oxOff = tx;' : `      if (((tx % p.sw) + p.sw) % p.sw != 0) { continue; }
-      let oxOff = tx / p.sw;`}
+${
+  v.unitStride
+    ? '      let oxOff = tx;'
+    : `      if (((tx % p.sw) + p.sw) % p.sw != 0) { continue; }
+      let oxOff = tx / p.sw;`
+}
 ${range(R)
   .map(
     (r) => `    let ox${r} = i${r} + oxOff;
@@ -306,7 +330,6 @@ ${flatKernelMain(`let inner = i % p.inner;
   var v = 0.0;
   if (c < p.C) { v = x[(outer * p.C + c) * p.inner + inner]; }
   y[i] = v;`)}`;
-
 
 /**
  * [taps, Cin, Cout] → [taps reversed, Cout, Cin]: the filter of the input gradient seen as a
