@@ -1,7 +1,7 @@
 // The TF.js graph importer on small hand-made graph models with random weights (batch 2, odd sizes,
 // stride 2, channels not a multiple of 4). Reference: tfjs-converter's GraphModel executing the same
 // files on the CPU backend. Tolerance: 1e-5 of max|reference| (float32 on small nets).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import type { GraphNode } from '../../src/models/graph.js';
 import { readTfjsGraph } from '../../tools/convert-weights/tfjs-graph.js';
 import { importTfjsGraph, TfjsImportError, type ImportedTfjsGraph } from '../../tools/convert-weights/tfjs-graph-import.js';
 import { TfGraphWriter } from '../fixtures/tfjs-graph-writer.js';
+import { runConverter } from '../fixtures/keras-zoo-check.js';
 import { loadTfjsGraphModel, tfjsGraphValues } from '../fixtures/tfjs-graph-reference.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 
@@ -231,5 +232,17 @@ describe('TF.js graph importer on hand-made graph models (reference: tfjs-conver
       { opType: 'AddN', nodes: ['sum'], reason: undefined },
     ]);
     expect(e.message).toBe('unsupported Erf (erf1, erf2); Tile (tile); Conv2D (nchw): data_format "NCHW" (only NHWC); AddN (sum)');
+
+    // Through the converter's command line: exit 2, one line naming the file, nothing written; --arch is refused.
+    const out = join(dir, 'c.safetensors');
+    const cli = runConverter([join(dir, 'c'), '--out', out, '--preprocess', 'unit']);
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toBe(`${join(dir, 'c')}: cannot import the TF.js graph: ${e.message}\n`);
+    expect(existsSync(out)).toBe(false);
+    const arch = runConverter([join(dir, 'c', 'model.json'), '--out', out, '--arch', 'vgg16']);
+    expect([arch.status, arch.stderr.trim()]).toEqual([
+      2,
+      `${join(dir, 'c', 'model.json')}: --arch maps Keras layer weights; a TF.js graph model is imported with its own graph (leave --arch out)`,
+    ]);
   });
 });
