@@ -47,7 +47,7 @@ function outputsOf(out: string, key: string): string[] {
   return OUTPUTS.map((suffix) => join(out, `${key}${suffix}`));
 }
 
-describe('explain: directories and globs', () => {
+describe('explain: directories and globs', { timeout: 300_000 }, () => {
   it('walks a folder recursively by content (a PNG named .dat is in, a text file named .png is out), mirrors its tree, writes both summaries', async () => {
     const dir = tempDir('walk');
     mkdirSync(join(dir, 'in', 'sub', 'deeper'), { recursive: true });

@@ -226,7 +226,7 @@ describe('converter fetch without the network', () => {
     expect(line).toContain(`Could not download ${KERAS_IMAGENET_WEIGHTS.vgg16.url}: `);
     expect(line).toContain('convert it with: npx tsx tools/convert-weights/index.ts <file.h5> --arch vgg16 --out weights/vgg16.safetensors');
     expect(existsSync(fetchDir) ? readdirSync(fetchDir) : []).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 
   it('refuses names it cannot fetch', async () => {
     const r = await converter(['fetch', 'nsfwjs-inceptionv3']);
