@@ -19,7 +19,13 @@ it('ShuffleNet-style channel shuffle with shapes computed by Shape/Gather/Div/Un
   w.initInt64('minus1', [-1]);
   // s = Shape(x) = [N, C, H, W]; n, c, h, w gathered; groups 2.
   w.node('Shape', ['x'], ['s'], 'shape');
-  for (const [k, name] of [['i0', 'n'], ['i1', 'c'], ['i2', 'h'], ['i3', 'w']] as const) w.node('Gather', ['s', k], [name], `gather_${name}`, { axis: 0 });
+  for (const [k, name] of [
+    ['i0', 'n'],
+    ['i1', 'c'],
+    ['i2', 'h'],
+    ['i3', 'w'],
+  ] as const)
+    w.node('Gather', ['s', k], [name], `gather_${name}`, { axis: 0 });
   w.node('Div', ['c', 'two'], ['cg'], 'channels_per_group');
   w.node('Concat', ['n', 'two', 'cg', 'h', 'w'], ['shape5'], 'shape5', { axis: 0 });
   w.node('Reshape', ['x', 'shape5'], ['x5'], 'split_groups');
@@ -43,7 +49,12 @@ it('ShuffleNet-style channel shuffle with shapes computed by Shape/Gather/Div/Un
   const bytes = w.encode({ opset: 13, irVersion: 7, input: { name: 'x', dims: [1, 6, 3, 5] }, outputs: [{ name: 'y', dims: [1, 6, 3, 5] }] });
   const imported = importOnnxGraph(decodeOnnxModel(bytes, 'fold.onnx'));
   // What is left computes: NHWC → NCHW order (a channel-major flatten), the shuffle's transpose and the bias add (the bias folded).
-  expect(imported.graph.nodes.map((n) => n.op).filter((op) => !['reshape', 'identity', 'constant'].includes(op))).toEqual(['input', 'flatten', 'transpose', 'add']);
+  expect(imported.graph.nodes.map((n) => n.op).filter((op) => !['reshape', 'identity', 'constant'].includes(op))).toEqual([
+    'input',
+    'flatten',
+    'transpose',
+    'add',
+  ]);
   const x = randomArray(90, 4, -2, 2);
   const ours = await runImported(imported, x, [1, 6, 3, 5]);
   const ref = (await runOrt(bytes, { x: { data: x, dims: [1, 6, 3, 5] } }, ['y'])).get('y') as Float32Array;
