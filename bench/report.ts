@@ -15,7 +15,8 @@ function printTable(rows: string[][]): void {
 export function printResults(results: readonly RowResult[]): void {
   console.log(
     '\nms: median (min–max) of the timed runs, each ending with a read-back; idle-eq: lavapipe CPU ms ÷ 2 cores; ' +
-      'ratio: median (min–max) of ours/theirs over interleaved pairs (idle-eq ratio: the median for idle-eq); GPU MiB: what our side allocated for a run (pool high-water).',
+      'ratio: median (min–max) of ours/theirs over interleaved pairs (idle-eq ratio: the median for ' +
+      'idle-eq); GPU MiB: what our side allocated for a run (pool high-water).',
   );
   const header = [
     'row',

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
   const graph = scenesResnetGraph(recipe.model);
   console.log(`WebGPU adapter: ${gpu.adapterDescription}`);
   console.log(
-    `scenes-resnet: ${totalParameters(graph).toLocaleString('en')} parameters; ${recipe.epochs} epochs × ${recipe.stepsPerEpoch} steps × ${recipe.batchSize} fresh scenes, ` +
+    `scenes-resnet: ${totalParameters(graph).toLocaleString('en')} parameters; ${recipe.epochs} epochs × ` +
+      `${recipe.stepsPerEpoch} steps × ${recipe.batchSize} fresh scenes, ` +
       `${recipe.trainer.optimizer} (peak lr ${recipe.peakLearningRate}, weight decay ${recipe.trainer.weightDecay}), seed ${recipe.seed}`,
   );
 
@@ -85,7 +86,8 @@ async function main(): Promise<void> {
       bar.stop();
       console.log(
         `epoch ${e.epoch}/${recipe.epochs}: loss ${e.loss.toFixed(4)}, train accuracy ${pct(e.trainAccuracy)}, ` +
-          `validation accuracy ${pct(e.validationAccuracy)} (${recipe.validationScenes} scenes), lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(0)} s`,
+          `validation accuracy ${pct(e.validationAccuracy)} (${recipe.validationScenes} scenes), lr ` +
+          `${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(0)} s`,
       );
     },
     onPhase: (phase, done, total) => {

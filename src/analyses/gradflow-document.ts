@@ -9,7 +9,8 @@ export const GRADFLOW_DEFINITIONS = {
   blockInput: 'the tensor entering the residual block (for a pre-activation block: the tensor before the batchnorm/ReLU both paths share)',
   totalNorm: 'Euclidean norm of d(logit)/d(block input) from one backward through the whole network',
   skipNorm:
-    'norm of the part of that gradient arriving through the shortcut: the shortcut ops back-propagated alone from d(logit)/d(Add output), times the shortcut scale',
+    'norm of the part of that gradient arriving through the shortcut: the shortcut ops back-propagated ' +
+    'alone from d(logit)/d(Add output), times the shortcut scale',
   branchNorm: 'norm of the part arriving through the residual branch: the branch ops back-propagated alone from d(logit)/d(Add output)',
   outputNorm: 'norm of d(logit)/d(Add output)',
   ratio: 'skipNorm / branchNorm (null when the branch part is zero)',
@@ -53,7 +54,9 @@ export function gradflowDocument(r: GradflowResult, rendering: { colormap: strin
     conventions: {
       targetScore: 'pre-softmax logit of the class (backward seed = one-hot of the class on the logits)',
       passes:
-        'per pass: one forward and one backward through the network give the block-input, Add-output and Grad-CAM gradients; then each block alone is re-run from its input on its own tape and back-propagated from the shortcut end and from the branch end',
+        'per pass: one forward and one backward through the network give the block-input, Add-output and ' +
+        'Grad-CAM gradients; then each block alone is re-run from its input on its own tape and ' +
+        'back-propagated from the shortcut end and from the branch end',
       skipScale:
         r.skipScale === undefined
           ? 'no scaled pass'

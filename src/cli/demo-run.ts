@@ -170,7 +170,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
         });
       const pointingWords = pointing.length > 0 ? `; map maximum on the object: ${pointing.join(', ')}` : '';
       console.log(
-        `${`${shown(file)}:`.padEnd(nameWidth)} true ${trueWords}  predicted ${expl.label.padEnd(width)} (p ${formatProbability(expl.probability)})${verdict}${pointingWords}`,
+        `${`${shown(file)}:`.padEnd(nameWidth)} true ${trueWords}  predicted ${expl.label.padEnd(width)} (p ` +
+          `${formatProbability(expl.probability)})${verdict}${pointingWords}`,
       );
       console.log(`  wrote ${results.map((r) => filesWords(r.files)).join(', ')}`);
     }
@@ -182,7 +183,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       );
     }
     console.log(
-      `pictures and JSON in ${shown(outDir)}; 'npx gradscope explain <image>' explains your own, 'npx gradscope pointing-game' scores the methods on held-out scenes`,
+      `pictures and JSON in ${shown(outDir)}; 'npx gradscope explain <image>' explains your own, 'npx ` +
+        `gradscope pointing-game' scores the methods on held-out scenes`,
     );
     return EXIT_OK;
   } finally {

@@ -69,7 +69,8 @@ export function explainCommand(finished: (status: number) => void): Command {
     .summary('explain images: an overlay, a heat map and a JSON document per image')
     .description(
       'Explain what the model looked at: for each image write <out>/<stem>.<method>.png (the heat map over the picture, at its original size), ' +
-        '<stem>.<method>.heatmap.png (the map alone) and <stem>.<method>.json (every number behind them); guided methods also write <stem>.<method>.gradient.png.',
+        '<stem>.<method>.heatmap.png (the map alone) and <stem>.<method>.json (every number behind them); ' +
+        'guided methods also write <stem>.<method>.gradient.png.',
     )
     .argument('<image...>', "PNG or JPEG files, directories (searched recursively; images found by content) or glob patterns ('photos/**/*.jpg', quoted)")
     .option('--model <name|file>', `a zoo name (weights/<name>.safetensors) or a .safetensors file (default: ${DEFAULT_MODEL}, the bundled model)`)

@@ -69,7 +69,8 @@ function summaryLines(r: GradflowResult): string[] {
   const width = Math.max(5, ...r.blocks.map((b) => b.block.add.length));
   const scaled = r.skipScale !== undefined ? `  ‖total‖ ×${r.skipScale}` : '';
   const lines = [
-    `  ${'block'.padEnd(width)}  ${'‖total‖'.padStart(10)} ${'‖shortcut‖'.padStart(10)} ${'‖branch‖'.padStart(10)} ${'ratio'.padStart(9)} ${'cosine'.padStart(8)}${scaled}`,
+    `  ${'block'.padEnd(width)}  ${'‖total‖'.padStart(10)} ${'‖shortcut‖'.padStart(10)} ` +
+      `${'‖branch‖'.padStart(10)} ${'ratio'.padStart(9)} ${'cosine'.padStart(8)}${scaled}`,
   ];
   for (const b of r.blocks) {
     const s = b.baseline;
@@ -155,7 +156,8 @@ async function runGradflow(s: Session, flags: GradflowFlags): Promise<number> {
   writeAllOrNothing(outputs);
   const lines = [
     modelLine(s),
-    `${s.imageRecord.file} (${s.imageRecord.width}×${s.imageRecord.height}): gradient flow for ${classText}, ${r.blocks.length} residual block${r.blocks.length === 1 ? '' : 's'}${scaleText}`,
+    `${s.imageRecord.file} (${s.imageRecord.width}×${s.imageRecord.height}): gradient flow for ` +
+      `${classText}, ${r.blocks.length} residual block${r.blocks.length === 1 ? '' : 's'}${scaleText}`,
     ...summaryLines(r),
     `wrote ${Object.values(files).join(', ')}`,
   ];

@@ -92,7 +92,9 @@ export function layersCommand(): Command {
       const out: string[] = [
         `${definition.name} (${path})`,
         `  ${definition.source}`,
-        `  input ${height}×${width}×${channels}, preprocessing '${definition.preprocessing}', ${definition.labels.length} classes, ${totalOf(rows).toLocaleString('en-US')} parameters, ${rows.length} nodes`,
+        `  input ${height}×${width}×${channels}, preprocessing '${definition.preprocessing}', ` +
+          `${definition.labels.length} classes, ${totalOf(rows).toLocaleString('en-US')} parameters, ` +
+          `${rows.length} nodes`,
         '',
       ];
       if (shown.length > 0) out.push(...table(shown, choice.node));

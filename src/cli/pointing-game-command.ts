@@ -66,7 +66,8 @@ export function checkScenesModel(model: Model): number {
   if (labels.length !== SHAPE_CLASSES.length || labels.some((l, i) => l !== SHAPE_CLASSES[i])) {
     const shown = labels.length > 8 ? `${labels.length} labels (${labels.slice(0, 3).join(', ')}, …)` : `labels ${labels.join(', ')}`;
     throw new UsageError(
-      `--model: the pointing game is played on the synthetic scenes and needs a model of their classes (${SHAPE_CLASSES.join(', ')}); '${model.name}' has ${shown}`,
+      '--model: the pointing game is played on the synthetic scenes and needs a model of their classes ' +
+        `(${SHAPE_CLASSES.join(', ')}); '${model.name}' has ${shown}`,
     );
   }
   if (inputSize.height !== inputSize.width)
@@ -99,7 +100,8 @@ function table(result: PointingResult): string[] {
           : '';
     const flat = s.flat > 0 ? `  (${s.flat} flat map${s.flat > 1 ? 's, counted as misses' : ', counted as a miss'})` : '';
     lines.push(
-      `  ${s.name.padEnd(width)}  ${String(s.hits).padStart(Math.max(4, digits))}  ${String(s.n).padStart(digits)}  ${percent(s.rate).padStart(7)}${baseline}${flat}`,
+      `  ${s.name.padEnd(width)}  ${String(s.hits).padStart(Math.max(4, digits))}  ` +
+        `${String(s.n).padStart(digits)}  ${percent(s.rate).padStart(7)}${baseline}${flat}`,
     );
   }
   return lines;
@@ -120,7 +122,8 @@ async function runPointingGame(flags: PointingFlags): Promise<number> {
       const which = source.isDefault ? ' (the default)' : '';
       console.out(`model: '${model.name}'${which} from ${source.path}, input ${size}×${size}, ${model.definition.labels.length} classes`);
       console.out(
-        `pointing game on ${flags.n} held-out scenes (scenes 0–${flags.n - 1} of the held-out stream of training seed ${scenes.trainingSeed}, never trained on), ` +
+        `pointing game on ${flags.n} held-out scenes (scenes 0–${flags.n - 1} of the held-out stream of ` +
+          `training seed ${scenes.trainingSeed}, never trained on), ` +
           `explaining each scene's true class`,
       );
       console.out(
@@ -150,7 +153,9 @@ async function runPointingGame(flags: PointingFlags): Promise<number> {
       [
         `node: ${result.node}; random baseline seed ${flags.seed}`,
         ...table(result),
-        `model accuracy on these scenes: ${percent(result.correct / result.n)}; ${result.seconds.toFixed(1)} s (${perScene.toFixed(0)} ms per scene for ${flags.methods.length} method${flags.methods.length > 1 ? 's' : ''})`,
+        `model accuracy on these scenes: ${percent(result.correct / result.n)}; ${result.seconds.toFixed(1)} ` +
+          `s (${perScene.toFixed(0)} ms per scene for ${flags.methods.length} ` +
+          `method${flags.methods.length > 1 ? 's' : ''})`,
       ].join('\n'),
     );
     return EXIT_OK;

@@ -92,7 +92,9 @@ const scorecam: MethodEntry = {
     passes: `one forward for the activations, then ${details.forwards ?? '?'} batched forwards of up to ${details.batchSize ?? '?'} masked inputs; no backward`,
     masks:
       'each channel map upsampled (bilinear, half-pixel centres) to the input size, min-max normalised to [0, 1], multiplied into the preprocessed model input',
-    channels: `${details.channels ?? '?'} channels with the largest spatial variance (limit ${details.maxChannels ?? '?'}); constant channels are skipped (their mask is undefined)`,
+    channels:
+      `${details.channels ?? '?'} channels with the largest spatial variance (limit ` +
+      `${details.maxChannels ?? '?'}); constant channels are skipped (their mask is undefined)`,
     weighting: 'w_k = softmax probability of the class on input * mask_k',
     map: 'ReLU(sum_k w_k A_k) over the scored channels',
     relu: 'after the weighted sum',
@@ -130,10 +132,12 @@ export const CAM_METHODS = {
     relu: 'after the weighted sum',
   }),
   'gradcam++': gradientCam(gradcamPlusPlusPreRelu, {
-    targetScore: `exp(logit) of the class (Chattopadhay et al. 2018, eq. 19); its higher derivatives are exp(y)*g^2 and exp(y)*g^3 for a piecewise-linear network`,
+    targetScore:
+      'exp(logit) of the class (Chattopadhay et al. 2018, eq. 19); its higher derivatives are exp(y)*g^2 ' + 'and exp(y)*g^3 for a piecewise-linear network',
     passes: `${NO_WEIGHT_GRADIENTS}; one backward of the logit`,
     weighting:
-      'a_ij^k = g^2 / (2 g^2 + sum_ab A_ab^k g^3) (0 where g = 0 or the denominator is 0); w_k = sum_ij a_ij^k ReLU(g_ij^k); the common positive factor exp(y) is dropped',
+      'a_ij^k = g^2 / (2 g^2 + sum_ab A_ab^k g^3) (0 where g = 0 or the denominator is 0); w_k = sum_ij ' +
+      'a_ij^k ReLU(g_ij^k); the common positive factor exp(y) is dropped',
     map: 'ReLU(sum_k w_k A_k)',
     relu: 'on the gradients inside w_k and after the weighted sum',
   }),

@@ -120,7 +120,9 @@ const smoothgrad: MethodEntry = {
   reads: ['samples', 'noise', 'seed', 'batchSize'],
   conventions: (details) => ({
     targetScore: LOGIT,
-    passes: `one forward of the clean image for the class, then ${details.forwards ?? '?'} batched forward+backward passes of up to ${details.batchSize ?? '?'} noisy copies`,
+    passes:
+      `one forward of the clean image for the class, then ${details.forwards ?? '?'} batched ` +
+      `forward+backward passes of up to ${details.batchSize ?? '?'} noisy copies`,
     map: `mean over ${details.samples ?? '?'} noisy copies of max over RGB channels of |dy/dx|`,
     noise: `Gaussian, sigma = ${details.noise ?? '?'} * (max - min) of the preprocessed input = ${details.sigma ?? '?'}, seed ${details.seed ?? 0}`,
     relu: 'none (absolute value)',
@@ -154,7 +156,9 @@ const integratedGradientsEntry: MethodEntry = {
     targetScore: LOGIT,
     baseline: 'black image in pixel space (all pixels 0), run through the model preprocessing',
     path: `straight line, trapezoidal rule over alpha = k/${details.steps ?? '?'}, k = 0..${details.steps ?? '?'} (both ends at half weight)`,
-    passes: `one forward of the clean image for the class, then ${details.forwards ?? '?'} batched forward+backward passes of up to ${details.batchSize ?? '?'} path points`,
+    passes:
+      `one forward of the clean image for the class, then ${details.forwards ?? '?'} batched ` +
+      `forward+backward passes of up to ${details.batchSize ?? '?'} path points`,
     attribution: '(x - baseline) * path-averaged dy/dx, per input value',
     map: '|sum over RGB channels of the attributions| per pixel',
     completeness: 'sum of attributions compared with y(x) - y(baseline), both from the path ends',
@@ -171,7 +175,8 @@ const integratedGradientsEntry: MethodEntry = {
     const notes =
       c.relativeError > COMPLETENESS_TOLERANCE
         ? [
-            `integrated gradients: the attributions sum to ${c.sumOfAttributions.toPrecision(6)} but y(x) − y(baseline) = ${c.scoreDifference.toPrecision(6)} ` +
+            `integrated gradients: the attributions sum to ${c.sumOfAttributions.toPrecision(6)} but y(x) − ` +
+              `y(baseline) = ${c.scoreDifference.toPrecision(6)} ` +
               `(${(100 * c.relativeError).toFixed(2)} % apart, above ${100 * COMPLETENESS_TOLERANCE} %); use more steps.`,
           ]
         : [];

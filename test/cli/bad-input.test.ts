@@ -61,7 +61,8 @@ describe.concurrent('explain: bad input', () => {
     const line = await expectBadInput([CHELSEA, '--model', model, '--method', 'gradcm']);
     expect(line).toContain("did you mean 'gradcam'?");
     expect(line).toContain(
-      'Valid: gradcam, gradcam++, hirescam, xgradcam, layercam, eigencam, scorecam, guided-backprop, guided-gradcam, saliency, smoothgrad, integrated-gradients.',
+      'Valid: gradcam, gradcam++, hirescam, xgradcam, layercam, eigencam, scorecam, guided-backprop, ' +
+        'guided-gradcam, saliency, smoothgrad, integrated-gradients.',
     );
   });
 

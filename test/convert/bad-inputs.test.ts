@@ -76,7 +76,10 @@ describe('converter: bad inputs exit 2 with one line and write nothing', () => {
     expectRejected(
       runConverter([vggNames, '--arch', 'resnet50v2', '--out', out]),
       new RegExp(
-        `^${vggNames}: does not hold resnet50v2 weights: 102 layer\\(s\\) missing \\(conv1_conv, conv2_block1_preact_bn, conv2_block1_0_conv, … \\(102 in all\\)\\), 15 unexpected layer\\(s\\) \\(block1_conv1, block1_conv2, block2_conv1, … \\(15 in all\\)\\); the file looks like vgg16 weights \\(use --arch vgg16\\)$`,
+        `^${vggNames}: does not hold resnet50v2 weights: 102 layer\\(s\\) missing \\(conv1_conv, ` +
+          `conv2_block1_preact_bn, conv2_block1_0_conv, … \\(102 in all\\)\\), 15 unexpected layer\\(s\\) ` +
+          `\\(block1_conv1, block1_conv2, block2_conv1, … \\(15 in all\\)\\); the file looks like vgg16 ` +
+          `weights \\(use --arch vgg16\\)$`,
       ),
     );
   });

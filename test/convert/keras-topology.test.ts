@@ -163,13 +163,17 @@ describe('Keras topology import through the converter, against tfjs-layers (1e-4
     expect(target).toBe('cat');
   });
 
-  it('MobileNet/EfficientNet layer classes (depthwise, separable, ReLU6, leaky, the Activation table, Multiply, Rescaling, LayerNormalization, Permute), batch 2', async () => {
-    const { nodes, target } = await checkAgainstTfjs(mobileModel(), 'mobile', 'gap', 'probs');
-    expect(nodes.slice(0, 6)).toEqual(['image', 'rescale/scale', 'rescale/scaled', 'rescale/offset', 'rescale', 'dw']);
-    expect(nodes).toContain('relu6_layer');
-    expect(nodes.slice(nodes.indexOf('sep/depthwise'), nodes.indexOf('sep') + 1)).toEqual(['sep/depthwise', 'sep']);
-    expect(target).toBe('swap_hw');
-  });
+  it(
+    'MobileNet/EfficientNet layer classes (depthwise, separable, ReLU6, leaky, the Activation table, ' +
+      'Multiply, Rescaling, LayerNormalization, Permute), batch 2',
+    async () => {
+      const { nodes, target } = await checkAgainstTfjs(mobileModel(), 'mobile', 'gap', 'probs');
+      expect(nodes.slice(0, 6)).toEqual(['image', 'rescale/scale', 'rescale/scaled', 'rescale/offset', 'rescale', 'dw']);
+      expect(nodes).toContain('relu6_layer');
+      expect(nodes.slice(nodes.indexOf('sep/depthwise'), nodes.indexOf('sep') + 1)).toEqual(['sep/depthwise', 'sep']);
+      expect(target).toBe('swap_hw');
+    },
+  );
 
   it('a Sequential model', async () => {
     const { nodes, target } = await checkAgainstTfjs(sequentialModel(), 'seq', 'flat', 'out');

@@ -148,7 +148,8 @@ describe('nsfwjs InceptionV3 (real TF.js uint8 weights) converted and run at ful
       expect(argmax(ours.logits)).toBe(argmax(reference.logits));
       const err = Math.max(...Array.from(ours.logits, (v, i) => Math.abs(v - reference.logits[i]))) / maxAbs(reference.logits);
       console.log(
-        `nsfwjs ${kind}: logits ${Array.from(ours.logits, (v) => v.toFixed(4)).join(', ')}; relative error ${err.toExponential(2)}; class ${NSFWJS_LABELS[argmax(ours.logits)]}`,
+        `nsfwjs ${kind}: logits ${Array.from(ours.logits, (v) => v.toFixed(4)).join(', ')}; relative error ` +
+          `${err.toExponential(2)}; class ${NSFWJS_LABELS[argmax(ours.logits)]}`,
       );
       model.dispose();
     }

@@ -104,107 +104,116 @@ describe('TF.js graph importer on hand-made graph models (reference: tfjs-conver
     expectClose(await ours(imported, input, [2, 7, 6, 3]), ref, 0, 1e-5 * maxAbs(ref), 'logits');
   });
 
-  it('_FusedConv2D with FusedBatchNorm folded into the kernel, AvgPool SAME (cells inside only), Reshape, MatMul transpose_b (reference: the unfused graph)', async () => {
-    const consts = (w: TfGraphWriter) => ({
-      kernel: w.constant('k', { shape: [3, 3, 2, 3], data: randomArray(54, 11) }),
-      bn: ['scale', 'offset', 'mean', 'variance'].map((n, i) =>
-        w.constant(n, { shape: [3], data: i === 3 ? randomArray(3, 12, 0.5, 2) : randomArray(3, 13 + i) }),
-      ),
-      shape: w.constant('shape', { shape: [2], data: [-1, 12], dtype: 'int32' }),
-      dense: w.constant('wt', { shape: [2, 12], data: randomArray(24, 17) }),
-    });
-    const tail = (w: TfGraphWriter, from: string, c: ReturnType<typeof consts>) => {
-      w.node('pool', 'AvgPool', [from], { ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: s('SAME') });
-      w.node('flat', 'Reshape', ['pool', c.shape]);
-      w.node('logits', 'MatMul', ['flat', c.dense], { transpose_a: { b: false }, transpose_b: { b: true } });
-    };
-    const fused = new TfGraphWriter().placeholder('x', [-1, 5, 5, 2]);
-    const fc = consts(fused);
-    fused.node('conv', '_FusedConv2D', ['x', fc.kernel, ...fc.bn], {
-      strides: ints([1, 1, 1, 1]),
-      padding: s('VALID'),
-      fused_ops: strings(['FusedBatchNorm', 'Relu']),
-      num_args: { i: '4' },
-      epsilon: { f: 0.001 },
-    });
-    tail(fused, 'conv', fc);
-    const unfused = new TfGraphWriter().placeholder('x', [-1, 5, 5, 2]);
-    const uc = consts(unfused);
-    unfused.node('conv_raw', 'Conv2D', ['x', uc.kernel], { strides: ints([1, 1, 1, 1]), padding: s('VALID'), dilations: ints([1, 1, 1, 1]) });
-    unfused.node('bn', 'FusedBatchNormV3', ['conv_raw', ...uc.bn], { epsilon: { f: 0.001 }, is_training: { b: false } });
-    unfused.node('conv', 'Relu', ['bn']);
-    tail(unfused, 'conv', uc);
+  it(
+    '_FusedConv2D with FusedBatchNorm folded into the kernel, AvgPool SAME (cells inside only), Reshape, ' +
+      'MatMul transpose_b (reference: the unfused graph)',
+    async () => {
+      const consts = (w: TfGraphWriter) => ({
+        kernel: w.constant('k', { shape: [3, 3, 2, 3], data: randomArray(54, 11) }),
+        bn: ['scale', 'offset', 'mean', 'variance'].map((n, i) =>
+          w.constant(n, { shape: [3], data: i === 3 ? randomArray(3, 12, 0.5, 2) : randomArray(3, 13 + i) }),
+        ),
+        shape: w.constant('shape', { shape: [2], data: [-1, 12], dtype: 'int32' }),
+        dense: w.constant('wt', { shape: [2, 12], data: randomArray(24, 17) }),
+      });
+      const tail = (w: TfGraphWriter, from: string, c: ReturnType<typeof consts>) => {
+        w.node('pool', 'AvgPool', [from], { ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: s('SAME') });
+        w.node('flat', 'Reshape', ['pool', c.shape]);
+        w.node('logits', 'MatMul', ['flat', c.dense], { transpose_a: { b: false }, transpose_b: { b: true } });
+      };
+      const fused = new TfGraphWriter().placeholder('x', [-1, 5, 5, 2]);
+      const fc = consts(fused);
+      fused.node('conv', '_FusedConv2D', ['x', fc.kernel, ...fc.bn], {
+        strides: ints([1, 1, 1, 1]),
+        padding: s('VALID'),
+        fused_ops: strings(['FusedBatchNorm', 'Relu']),
+        num_args: { i: '4' },
+        epsilon: { f: 0.001 },
+      });
+      tail(fused, 'conv', fc);
+      const unfused = new TfGraphWriter().placeholder('x', [-1, 5, 5, 2]);
+      const uc = consts(unfused);
+      unfused.node('conv_raw', 'Conv2D', ['x', uc.kernel], { strides: ints([1, 1, 1, 1]), padding: s('VALID'), dilations: ints([1, 1, 1, 1]) });
+      unfused.node('bn', 'FusedBatchNormV3', ['conv_raw', ...uc.bn], { epsilon: { f: 0.001 }, is_training: { b: false } });
+      unfused.node('conv', 'Relu', ['bn']);
+      tail(unfused, 'conv', uc);
 
-    const imported = importTfjsGraph(readTfjsGraph(fused.write(join(dir, 'b'))));
-    expect(imported.graph.nodes.map((n) => `${n.name}:${n.op}`)).toEqual(['x:input', 'conv:conv2d', 'pool:avgpool', 'flat:flatten', 'logits:dense']);
-    expect(nodeOf(imported.graph.nodes, 'pool').attrs).toEqual({ kernel: [2, 2], strides: [2, 2], padding: 'same', countIncludePad: false });
-    expect(imported.params.get('logits/kernel')!.shape).toEqual([12, 2]);
-    const input = randomArray(2 * 5 * 5 * 2, 18);
-    const ref = await reference(unfused.write(join(dir, 'b-unfused')), input, [2, 5, 5, 2], 'logits');
-    expectClose(await ours(imported, input, [2, 5, 5, 2]), ref, 0, 1e-5 * maxAbs(ref), 'logits');
-  });
+      const imported = importTfjsGraph(readTfjsGraph(fused.write(join(dir, 'b'))));
+      expect(imported.graph.nodes.map((n) => `${n.name}:${n.op}`)).toEqual(['x:input', 'conv:conv2d', 'pool:avgpool', 'flat:flatten', 'logits:dense']);
+      expect(nodeOf(imported.graph.nodes, 'pool').attrs).toEqual({ kernel: [2, 2], strides: [2, 2], padding: 'same', countIncludePad: false });
+      expect(imported.params.get('logits/kernel')!.shape).toEqual([12, 2]);
+      const input = randomArray(2 * 5 * 5 * 2, 18);
+      const ref = await reference(unfused.write(join(dir, 'b-unfused')), input, [2, 5, 5, 2], 'logits');
+      expectClose(await ours(imported, input, [2, 5, 5, 2]), ref, 0, 1e-5 * maxAbs(ref), 'logits');
+    },
+  );
 
-  it('MobileNet/EfficientNet ops: Mul/Sub preprocessing, depthwise (fused and plain, stride 2 SAME, multiplier 2) with Relu6, fused Prelu and LeakyRelu, Sigmoid gate, per-channel Add, RealDiv, Maximum, Mean keep_dims, batch 2', async () => {
-    const w = new TfGraphWriter().placeholder('x', [-1, 9, 8, 6]);
-    const scalar = (name: string, v: number) => w.constant(name, { shape: [], data: [v] });
-    const nhwc = { strides: ints([1, 2, 2, 1]), padding: s('SAME'), dilations: ints([1, 1, 1, 1]), data_format: s('NHWC') };
-    w.node('mul', 'Mul', ['x', scalar('two', 2)]);
-    w.node('sub', 'Sub', ['mul', scalar('one', 1)]);
-    w.node(
-      'dw',
-      'FusedDepthwiseConv2dNative',
-      ['sub', w.constant('dw_w', { shape: [3, 3, 6, 2], data: randomArray(108, 21) }), w.constant('dw_b', { shape: [12], data: randomArray(12, 22) })],
-      { ...nhwc, fused_ops: strings(['BiasAdd', 'Relu6']), num_args: { i: '1' } },
-    );
-    w.node('dw_plain', 'DepthwiseConv2dNative', ['sub', w.constant('dwp_w', { shape: [3, 3, 6, 1], data: randomArray(54, 23) })], nhwc);
-    w.node('dw_bias', 'BiasAdd', ['dw_plain', w.constant('dwp_b', { shape: [6], data: randomArray(6, 24) })]);
-    w.node('dw_relu6', 'Relu6', ['dw_bias']);
-    w.node('cat', 'ConcatV2', ['dw', 'dw_relu6', w.constant('axis', { shape: [], data: [-1], dtype: 'int32' })], { N: { i: '2' } });
-    const one = { strides: ints([1, 1, 1, 1]), padding: s('SAME'), dilations: ints([1, 1, 1, 1]) };
-    w.node(
-      'pw',
-      '_FusedConv2D',
-      [
-        'cat',
-        w.constant('pw_w', { shape: [1, 1, 18, 8], data: randomArray(144, 25) }),
-        w.constant('pw_b', { shape: [8], data: randomArray(8, 26) }),
-        w.constant('pw_alpha', { shape: [8], data: randomArray(8, 27, 0, 0.5) }),
-      ],
-      { ...one, fused_ops: strings(['BiasAdd', 'Prelu']), num_args: { i: '2' } },
-    );
-    w.node(
-      'leaky',
-      '_FusedConv2D',
-      ['pw', w.constant('lk_w', { shape: [3, 3, 8, 8], data: randomArray(576, 28) }), w.constant('lk_b', { shape: [8], data: randomArray(8, 29) })],
-      { ...one, fused_ops: strings(['BiasAdd', 'LeakyRelu']), num_args: { i: '1' }, leakyrelu_alpha: { f: 0.1 } },
-    );
-    w.node('sig', 'Sigmoid', ['leaky']);
-    w.node('gate', 'Mul', ['leaky', 'sig']);
-    w.node('six', 'Relu6', ['gate']);
-    w.node('shift', 'AddV2', ['six', w.constant('shift_c', { shape: [8], data: randomArray(8, 30) })]);
-    w.node('third', 'RealDiv', ['shift', scalar('three', 3)]);
-    w.node('most', 'Maximum', ['third', 'pw']);
-    w.node('mean', 'Mean', ['most', w.constant('axes', { shape: [2], data: [1, 2], dtype: 'int32' })], { keep_dims: { b: true } });
-    w.node('flat', 'Reshape', ['mean', w.constant('shape', { shape: [2], data: [-1, 8], dtype: 'int32' })]);
-    w.node('logits', 'MatMul', ['flat', w.constant('fc', { shape: [8, 3], data: randomArray(24, 31) })], {
-      transpose_a: { b: false },
-      transpose_b: { b: false },
-    });
-    const path = w.write(join(dir, 'mobile'));
+  it(
+    'MobileNet/EfficientNet ops: Mul/Sub preprocessing, depthwise (fused and plain, stride 2 SAME, ' +
+      'multiplier 2) with Relu6, fused Prelu and LeakyRelu, Sigmoid gate, per-channel Add, RealDiv, ' +
+      'Maximum, Mean keep_dims, batch 2',
+    async () => {
+      const w = new TfGraphWriter().placeholder('x', [-1, 9, 8, 6]);
+      const scalar = (name: string, v: number) => w.constant(name, { shape: [], data: [v] });
+      const nhwc = { strides: ints([1, 2, 2, 1]), padding: s('SAME'), dilations: ints([1, 1, 1, 1]), data_format: s('NHWC') };
+      w.node('mul', 'Mul', ['x', scalar('two', 2)]);
+      w.node('sub', 'Sub', ['mul', scalar('one', 1)]);
+      w.node(
+        'dw',
+        'FusedDepthwiseConv2dNative',
+        ['sub', w.constant('dw_w', { shape: [3, 3, 6, 2], data: randomArray(108, 21) }), w.constant('dw_b', { shape: [12], data: randomArray(12, 22) })],
+        { ...nhwc, fused_ops: strings(['BiasAdd', 'Relu6']), num_args: { i: '1' } },
+      );
+      w.node('dw_plain', 'DepthwiseConv2dNative', ['sub', w.constant('dwp_w', { shape: [3, 3, 6, 1], data: randomArray(54, 23) })], nhwc);
+      w.node('dw_bias', 'BiasAdd', ['dw_plain', w.constant('dwp_b', { shape: [6], data: randomArray(6, 24) })]);
+      w.node('dw_relu6', 'Relu6', ['dw_bias']);
+      w.node('cat', 'ConcatV2', ['dw', 'dw_relu6', w.constant('axis', { shape: [], data: [-1], dtype: 'int32' })], { N: { i: '2' } });
+      const one = { strides: ints([1, 1, 1, 1]), padding: s('SAME'), dilations: ints([1, 1, 1, 1]) };
+      w.node(
+        'pw',
+        '_FusedConv2D',
+        [
+          'cat',
+          w.constant('pw_w', { shape: [1, 1, 18, 8], data: randomArray(144, 25) }),
+          w.constant('pw_b', { shape: [8], data: randomArray(8, 26) }),
+          w.constant('pw_alpha', { shape: [8], data: randomArray(8, 27, 0, 0.5) }),
+        ],
+        { ...one, fused_ops: strings(['BiasAdd', 'Prelu']), num_args: { i: '2' } },
+      );
+      w.node(
+        'leaky',
+        '_FusedConv2D',
+        ['pw', w.constant('lk_w', { shape: [3, 3, 8, 8], data: randomArray(576, 28) }), w.constant('lk_b', { shape: [8], data: randomArray(8, 29) })],
+        { ...one, fused_ops: strings(['BiasAdd', 'LeakyRelu']), num_args: { i: '1' }, leakyrelu_alpha: { f: 0.1 } },
+      );
+      w.node('sig', 'Sigmoid', ['leaky']);
+      w.node('gate', 'Mul', ['leaky', 'sig']);
+      w.node('six', 'Relu6', ['gate']);
+      w.node('shift', 'AddV2', ['six', w.constant('shift_c', { shape: [8], data: randomArray(8, 30) })]);
+      w.node('third', 'RealDiv', ['shift', scalar('three', 3)]);
+      w.node('most', 'Maximum', ['third', 'pw']);
+      w.node('mean', 'Mean', ['most', w.constant('axes', { shape: [2], data: [1, 2], dtype: 'int32' })], { keep_dims: { b: true } });
+      w.node('flat', 'Reshape', ['mean', w.constant('shape', { shape: [2], data: [-1, 8], dtype: 'int32' })]);
+      w.node('logits', 'MatMul', ['flat', w.constant('fc', { shape: [8, 3], data: randomArray(24, 31) })], {
+        transpose_a: { b: false },
+        transpose_b: { b: false },
+      });
+      const path = w.write(join(dir, 'mobile'));
 
-    const imported = importTfjsGraph(readTfjsGraph(path));
-    const byName = new Map(imported.graph.nodes.map((n) => [n.name, n]));
-    expect(byName.get('dw/linear')).toMatchObject({ op: 'conv2d', attrs: { filters: 12, groups: 6, strides: [2, 2], padding: 'same', useBias: true } });
-    expect(byName.get('dw')).toMatchObject({ op: 'clip', inputs: ['dw/linear'], attrs: { min: 0, max: 6 } });
-    expect(byName.get('dw_bias')).toMatchObject({ op: 'conv2d', attrs: { filters: 6, groups: 6, useBias: true } });
-    expect(byName.get('pw')).toMatchObject({ op: 'prelu', inputs: ['pw/linear'], attrs: { slope: [8] } });
-    expect(byName.get('leaky')).toMatchObject({ op: 'leakyrelu', attrs: { alpha: expect.closeTo(0.1, 7) } });
-    expect(byName.get('mean')).toMatchObject({ op: 'reducemean', attrs: { axes: [1, 2], keepdims: true } });
-    expect(imported.params.get('dw/linear/kernel')!.shape).toEqual([3, 3, 1, 12]);
-    const input = randomArray(2 * 9 * 8 * 6, 32, 0, 1);
-    const ref = await reference(path, input, [2, 9, 8, 6], 'logits');
-    expectClose(await ours(imported, input, [2, 9, 8, 6]), ref, 0, 1e-5 * maxAbs(ref), 'logits');
-  });
+      const imported = importTfjsGraph(readTfjsGraph(path));
+      const byName = new Map(imported.graph.nodes.map((n) => [n.name, n]));
+      expect(byName.get('dw/linear')).toMatchObject({ op: 'conv2d', attrs: { filters: 12, groups: 6, strides: [2, 2], padding: 'same', useBias: true } });
+      expect(byName.get('dw')).toMatchObject({ op: 'clip', inputs: ['dw/linear'], attrs: { min: 0, max: 6 } });
+      expect(byName.get('dw_bias')).toMatchObject({ op: 'conv2d', attrs: { filters: 6, groups: 6, useBias: true } });
+      expect(byName.get('pw')).toMatchObject({ op: 'prelu', inputs: ['pw/linear'], attrs: { slope: [8] } });
+      expect(byName.get('leaky')).toMatchObject({ op: 'leakyrelu', attrs: { alpha: expect.closeTo(0.1, 7) } });
+      expect(byName.get('mean')).toMatchObject({ op: 'reducemean', attrs: { axes: [1, 2], keepdims: true } });
+      expect(imported.params.get('dw/linear/kernel')!.shape).toEqual([3, 3, 1, 12]);
+      const input = randomArray(2 * 9 * 8 * 6, 32, 0, 1);
+      const ref = await reference(path, input, [2, 9, 8, 6], 'logits');
+      expectClose(await ours(imported, input, [2, 9, 8, 6]), ref, 0, 1e-5 * maxAbs(ref), 'logits');
+    },
+  );
 
   it('every unsupported op type is named with its nodes in one line, known ops with the reason', () => {
     const w = new TfGraphWriter().placeholder('x', [-1, 4, 4, 3]);

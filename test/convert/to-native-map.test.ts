@@ -69,7 +69,8 @@ describe('Keras layer names onto native node names', () => {
         ),
       ),
     ).toBe(
-      'does not hold vgg16 weights: 1 layer(s) missing (predictions), 1 unexpected layer(s) (probs); the file is closest to vgg16 (15 of its 16 weighted layers found)',
+      'does not hold vgg16 weights: 1 layer(s) missing (predictions), 1 unexpected layer(s) (probs); the ' +
+        'file is closest to vgg16 (15 of its 16 weighted layers found)',
     );
   });
 });

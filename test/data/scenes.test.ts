@@ -229,13 +229,17 @@ describe('scenes: the background does not predict the class', () => {
     return [area / (w * h), Math.max(w, h) / Math.min(w, h), boundary / Math.sqrt(area)];
   }
 
-  it('nearest centroid on background statistics is at chance (1,000 fitted, 600 held out: accuracy < 20 %, chance 12.5 %, sd ≈ 1.4 %), while the same classifier on mask statistics is not (> 50 %)', () => {
-    const scenes = Array.from({ length: 1600 }, (_, i) => renderScene(31, i));
-    const bg = scenes.map((s) => ({ f: backgroundFeatures(s), y: s.label }));
-    const shape = scenes.map((s) => ({ f: maskFeatures(s), y: s.label }));
-    const bgAccuracy = nearestCentroidAccuracy(bg.slice(0, 1000), bg.slice(1000));
-    const shapeAccuracy = nearestCentroidAccuracy(shape.slice(0, 1000), shape.slice(1000));
-    expect(bgAccuracy).toBeLessThan(0.2);
-    expect(shapeAccuracy).toBeGreaterThan(0.5);
-  });
+  it(
+    'nearest centroid on background statistics is at chance (1,000 fitted, 600 held out: accuracy < 20 %, ' +
+      'chance 12.5 %, sd ≈ 1.4 %), while the same classifier on mask statistics is not (> 50 %)',
+    () => {
+      const scenes = Array.from({ length: 1600 }, (_, i) => renderScene(31, i));
+      const bg = scenes.map((s) => ({ f: backgroundFeatures(s), y: s.label }));
+      const shape = scenes.map((s) => ({ f: maskFeatures(s), y: s.label }));
+      const bgAccuracy = nearestCentroidAccuracy(bg.slice(0, 1000), bg.slice(1000));
+      const shapeAccuracy = nearestCentroidAccuracy(shape.slice(0, 1000), shape.slice(1000));
+      expect(bgAccuracy).toBeLessThan(0.2);
+      expect(shapeAccuracy).toBeGreaterThan(0.5);
+    },
+  );
 });

@@ -70,7 +70,8 @@ describe('download with md5 verification (against a local HTTP server)', () => {
     const sub = mkdtempSync(join(dir, 'bad-'));
     const e = await failure(downloadVerified(`${base}/w.h5`, '0'.repeat(32), join(sub, 'w.h5'), { hint: 'Try X.' }));
     expect(e.message).toBe(
-      `Could not download ${base}/w.h5: the downloaded file's md5 is ${md5}, expected ${'0'.repeat(32)} (corrupt or changed download; nothing was kept). Try X.`,
+      `Could not download ${base}/w.h5: the downloaded file's md5 is ${md5}, expected ${'0'.repeat(32)} ` +
+        '(corrupt or changed download; nothing was kept). Try X.',
     );
     expect(readdirSync(sub)).toEqual([]);
   });

@@ -63,7 +63,8 @@ async function guidedCount(model: Model): Promise<number> {
 }
 
 describe('nsfwjs MobileNetV2, TF.js layers model (Keras 2.2.4, real weights)', () => {
-  it('converts, picks out_relu (the last ReLU6 before pooling), equals tfjs-layers on two photos (1e-4 of max|logit|) and its Grad-CAM equals tf.grad (1e-3 of max)', {
+  it('converts, picks out_relu (the last ReLU6 before pooling), equals tfjs-layers on two photos (1e-4 of ' +
+    'max|logit|) and its Grad-CAM equals tf.grad (1e-3 of max)', {
     timeout: 900_000,
   }, async () => {
     const model = await loadModel(convert('nsfwjs-mobilenet-v2', 'nsfwjs MobileNetV2 (npm package nsfwjs, dist/models/mobilenet_v2)'));
@@ -94,7 +95,9 @@ describe('nsfwjs MobileNetV2, TF.js layers model (Keras 2.2.4, real weights)', (
         expect(maxAbs(ref), `reference map at ${m.node} is not all zero`).toBeGreaterThan(0);
         expectClose(m.map.data, ref, 0, 1e-3 * maxAbs(ref), `Grad-CAM at ${m.node}`);
         console.log(
-          `nsfwjs MobileNetV2 (layers) Grad-CAM at ${m.node}: error ${(Math.max(...ref.map((v, k) => Math.abs(v - m.map.data[k]))) / maxAbs(ref)).toExponential(2)} of max`,
+          `nsfwjs MobileNetV2 (layers) Grad-CAM at ${m.node}: error ` +
+            `${(Math.max(...ref.map((v, k) => Math.abs(v - m.map.data[k]))) / maxAbs(ref)).toExponential(2)}` +
+            ' of max',
         );
       }
       reference.dispose();
@@ -114,7 +117,8 @@ describe('nsfwjs MobileNetV2-mid, TF.js graph model (converter 1.7.4, real weigh
   const P = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/';
   const LOGITS = 'StatefulPartitionedCall/sequential/dense/BiasAdd';
 
-  it('converts with its Mul/Sub preprocessing, picks Conv_1/Relu6, equals GraphModel on two photos (1e-4 of max|logit|) and its Grad-CAM equals tf.grad (1e-3 of max)', {
+  it('converts with its Mul/Sub preprocessing, picks Conv_1/Relu6, equals GraphModel on two photos (1e-4 ' +
+    'of max|logit|) and its Grad-CAM equals tf.grad (1e-3 of max)', {
     timeout: 900_000,
   }, async () => {
     const tf = await tfjs();
@@ -156,7 +160,9 @@ describe('nsfwjs MobileNetV2-mid, TF.js graph model (converter 1.7.4, real weigh
         expect(maxAbs(ref), `reference map at ${m.node} is not all zero`).toBeGreaterThan(0);
         expectClose(m.map.data, ref, 0, 1e-3 * maxAbs(ref), `Grad-CAM at ${m.node}`);
         console.log(
-          `nsfwjs MobileNetV2-mid (graph) Grad-CAM at ${m.node.replace(P, '')}: error ${(Math.max(...Array.from(ref, (v, k) => Math.abs(v - m.map.data[k]))) / maxAbs(ref)).toExponential(2)} of max`,
+          `nsfwjs MobileNetV2-mid (graph) Grad-CAM at ${m.node.replace(P, '')}: error ` +
+            `${(Math.max(...Array.from(ref, (v, k) => Math.abs(v - m.map.data[k]))) / maxAbs(ref)).toExponential(2)}` +
+            ' of max',
         );
       }
       reference.dispose();

@@ -57,7 +57,9 @@ async function checkOracle(definition: ModelDefinition, dense: string, target: s
       }
     }
     console.log(
-      `oracle on ${definition.name} at ${height}×${width}: ${((performance.now() - started) / 1000).toFixed(1)} s (random weights: generate, upload, ${classes.length + 1} forwards)`,
+      `oracle on ${definition.name} at ${height}×${width}: ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s (random weights: generate, upload, ` +
+        `${classes.length + 1} forwards)`,
     );
   } finally {
     input.dispose();

@@ -85,22 +85,25 @@ describe('gradient CAM methods vs tf.grad at inner nodes', () => {
 });
 
 describe('input-space methods vs tf.grad', () => {
-  it('guided backprop: the signed input gradient equals tf.grad through a tf.customGrad guided ReLU (1e-4 rel); map = channel max of its positive part', async () => {
-    const ref = inputGradientRef(1, guidedRelu(tf)).dataSync() as Float32Array;
-    const r = await computeLowres(model, x, { method: 'guided-backprop', classIndex: 1 });
-    expect(r.overriddenRelus).toBe(3); // r1, r2 and c3's fused ReLU
-    close(r.inputGradient?.data ?? [], ref, 1e-4, 'guided input gradient');
-    expect(r.map.height * r.map.width).toBe(H * W);
-    close(
-      r.map.data,
-      channelMax(ref, (v) => Math.max(v, 0)),
-      1e-4,
-      'guided map',
-    );
-    // The plain gradient differs: the override really ran.
-    const plain = inputGradientRef(1).dataSync();
-    expect(maxAbs(Float64Array.from(plain, (v, i) => v - ref[i]))).toBeGreaterThan(1e-3 * maxAbs(plain));
-  });
+  it(
+    'guided backprop: the signed input gradient equals tf.grad through a tf.customGrad guided ReLU (1e-4 ' + 'rel); map = channel max of its positive part',
+    async () => {
+      const ref = inputGradientRef(1, guidedRelu(tf)).dataSync() as Float32Array;
+      const r = await computeLowres(model, x, { method: 'guided-backprop', classIndex: 1 });
+      expect(r.overriddenRelus).toBe(3); // r1, r2 and c3's fused ReLU
+      close(r.inputGradient?.data ?? [], ref, 1e-4, 'guided input gradient');
+      expect(r.map.height * r.map.width).toBe(H * W);
+      close(
+        r.map.data,
+        channelMax(ref, (v) => Math.max(v, 0)),
+        1e-4,
+        'guided map',
+      );
+      // The plain gradient differs: the override really ran.
+      const plain = inputGradientRef(1).dataSync();
+      expect(maxAbs(Float64Array.from(plain, (v, i) => v - ref[i]))).toBeGreaterThan(1e-3 * maxAbs(plain));
+    },
+  );
 
   it('saliency = max over channels of |tf.grad| (1e-4 rel)', async () => {
     const ref = inputGradientRef(3).dataSync() as Float32Array;

@@ -167,34 +167,37 @@ describe('fused execution', () => {
     reference.dispose();
   });
 
-  it('input gradient equals tf.grad through the tfjs-layers model (1e-3); the guided one equals the unfused run (1e-5) with as many overridden ReLUs', async () => {
-    const { graph, specs, values, params } = setup(40);
-    const xv = randomArray(1 * 9 * 11 * 3, 5);
-    const seedv = Float32Array.from([0, 1, 0, 0]);
-    const inputGradient = (fuse: boolean, overrides: Record<string, string>) => {
-      const x = tensor(xv, [1, 9, 11, 3]);
-      const tape = new Tape();
-      const out = tidy(() => {
-        const r = tape.record(() => runGraph(graph, params, x, { watch: ['x'] }, opts(fuse)));
-        const { grads, overridden } = withOverrides(overrides, () => tape.backward(r.logits, tensor(seedv, [1, 4])));
-        return { g: grads.get(x) as Tensor, relus: overridden.relu ?? 0 };
-      });
-      tape.dispose();
-      return out;
-    };
-    const reference = tfjsLayersModel(specs, values);
-    const seed = tf.tensor(seedv, [1, 4]);
-    const expected = tf
-      .grad((t: ReturnType<Tf['tensor']>) => tf.sum(tf.mul(reference.apply(t) as ReturnType<Tf['tensor']>, seed)))(tf.tensor(xv, [1, 9, 11, 3]))
-      .dataSync();
-    const plainGrad = inputGradient(true, {});
-    expectClose(await plainGrad.g.read(), expected, 1e-3, 1e-3 * maxAbs(expected), 'dlogit/dx vs tf.grad');
-    const fused = inputGradient(true, { relu: 'guided' });
-    const unfused = inputGradient(false, { relu: 'guided' });
-    const u = await unfused.g.read();
-    expectClose(await fused.g.read(), u, 1e-5, 1e-6 * Math.max(1, maxAbs(u)), 'guided dx, fused vs unfused');
-    expect(fused.relus).toBe(unfused.relus);
-    expect(fused.relus).toBe(5); // prelu, r1, r2, c4 (activation), r5
-    reference.dispose();
-  });
+  it(
+    'input gradient equals tf.grad through the tfjs-layers model (1e-3); the guided one equals the ' + 'unfused run (1e-5) with as many overridden ReLUs',
+    async () => {
+      const { graph, specs, values, params } = setup(40);
+      const xv = randomArray(1 * 9 * 11 * 3, 5);
+      const seedv = Float32Array.from([0, 1, 0, 0]);
+      const inputGradient = (fuse: boolean, overrides: Record<string, string>) => {
+        const x = tensor(xv, [1, 9, 11, 3]);
+        const tape = new Tape();
+        const out = tidy(() => {
+          const r = tape.record(() => runGraph(graph, params, x, { watch: ['x'] }, opts(fuse)));
+          const { grads, overridden } = withOverrides(overrides, () => tape.backward(r.logits, tensor(seedv, [1, 4])));
+          return { g: grads.get(x) as Tensor, relus: overridden.relu ?? 0 };
+        });
+        tape.dispose();
+        return out;
+      };
+      const reference = tfjsLayersModel(specs, values);
+      const seed = tf.tensor(seedv, [1, 4]);
+      const expected = tf
+        .grad((t: ReturnType<Tf['tensor']>) => tf.sum(tf.mul(reference.apply(t) as ReturnType<Tf['tensor']>, seed)))(tf.tensor(xv, [1, 9, 11, 3]))
+        .dataSync();
+      const plainGrad = inputGradient(true, {});
+      expectClose(await plainGrad.g.read(), expected, 1e-3, 1e-3 * maxAbs(expected), 'dlogit/dx vs tf.grad');
+      const fused = inputGradient(true, { relu: 'guided' });
+      const unfused = inputGradient(false, { relu: 'guided' });
+      const u = await unfused.g.read();
+      expectClose(await fused.g.read(), u, 1e-5, 1e-6 * Math.max(1, maxAbs(u)), 'guided dx, fused vs unfused');
+      expect(fused.relus).toBe(unfused.relus);
+      expect(fused.relus).toBe(5); // prelu, r1, r2, c4 (activation), r5
+      reference.dispose();
+    },
+  );
 });

@@ -170,7 +170,8 @@ describe('descriptors: signs, guided backprop and roles of the new ops', () => {
 
   it('guided backprop names the activations it leaves unchanged (ReLU6 is overridden, not named)', () => {
     expect(keptActivationsNote(graph)).toBe(
-      "Guided backprop overrides ReLU and ReLU6 only; 3 other activation node(s) (silu, hardsigmoid, hardswish: 'expand_silu', 'se_gate', 'head_hswish') keep their ordinary backward.",
+      'Guided backprop overrides ReLU and ReLU6 only; 3 other activation node(s) (silu, hardsigmoid, ' +
+        "hardswish: 'expand_silu', 'se_gate', 'head_hswish') keep their ordinary backward.",
     );
   });
 });
@@ -311,45 +312,48 @@ describe('fusion of the new nets’ chains: depthwise conv → ReLU6, conv → h
     ]);
   });
 
-  it('the fused run equals the unfused one (1e-5 relative; each unfused op is tested against float64 above) and guided backprop still counts the ReLU6', async () => {
-    const params = new Map(
-      specs.map((p, i) => [
-        p.name,
-        tensor(
-          randomArray(
-            p.shape.reduce((a, b) => a * b, 1),
-            50 + i,
-            -0.5,
-            0.5,
+  it(
+    'the fused run equals the unfused one (1e-5 relative; each unfused op is tested against float64 ' + 'above) and guided backprop still counts the ReLU6',
+    async () => {
+      const params = new Map(
+        specs.map((p, i) => [
+          p.name,
+          tensor(
+            randomArray(
+              p.shape.reduce((a, b) => a * b, 1),
+              50 + i,
+              -0.5,
+              0.5,
+            ),
+            p.shape,
           ),
-          p.shape,
-        ),
-      ]),
-    );
-    const forward = async (fuse: boolean) => {
-      const y = tidy(() => runGraph(graph, params, tensor(x, X), {}, { fuse }).logits);
-      const out = await y.read();
-      y.dispose();
-      return out;
-    };
-    const fused = await forward(true);
-    expectClose(fused, await forward(false), 1e-5, 1e-6 * maxAbs(fused), 'fused vs unfused');
-    const guidedCount = (fuse: boolean) => {
-      const input = tensor(x, X);
-      input.requiresGrad = true;
-      const tape = new Tape();
-      const r = tape.record(() => tidy(() => runGraph(graph, params, input, {}, { fuse })));
-      const { grads, overridden } = withOverrides({ relu: 'guided', relu6: 'guided' }, () =>
-        tape.backward(r.logits, tensor(new Float32Array(r.logits.size).fill(1), r.logits.shape)),
+        ]),
       );
-      for (const g of grads.values()) g.dispose();
-      tape.dispose();
-      r.logits.dispose();
-      input.dispose();
-      return overridden.relu6 ?? 0;
-    };
-    expect(guidedCount(true)).toBe(1);
-    expect(guidedCount(false)).toBe(1);
-    for (const t of params.values()) t.dispose();
-  });
+      const forward = async (fuse: boolean) => {
+        const y = tidy(() => runGraph(graph, params, tensor(x, X), {}, { fuse }).logits);
+        const out = await y.read();
+        y.dispose();
+        return out;
+      };
+      const fused = await forward(true);
+      expectClose(fused, await forward(false), 1e-5, 1e-6 * maxAbs(fused), 'fused vs unfused');
+      const guidedCount = (fuse: boolean) => {
+        const input = tensor(x, X);
+        input.requiresGrad = true;
+        const tape = new Tape();
+        const r = tape.record(() => tidy(() => runGraph(graph, params, input, {}, { fuse })));
+        const { grads, overridden } = withOverrides({ relu: 'guided', relu6: 'guided' }, () =>
+          tape.backward(r.logits, tensor(new Float32Array(r.logits.size).fill(1), r.logits.shape)),
+        );
+        for (const g of grads.values()) g.dispose();
+        tape.dispose();
+        r.logits.dispose();
+        input.dispose();
+        return overridden.relu6 ?? 0;
+      };
+      expect(guidedCount(true)).toBe(1);
+      expect(guidedCount(false)).toBe(1);
+      for (const t of params.values()) t.dispose();
+    },
+  );
 });

@@ -132,7 +132,8 @@ describe('structural roles', () => {
 
   it('roleWarning explains a non-feature-map hook and names the node to use; none for feature maps', () => {
     expect(roleWarning(miniResnetV1(), 'layer1.0.conv2')).toBe(
-      "'layer1.0.conv2' is inside a residual branch, before the Add that completes it, so it carries only part of the signal; the full feature map there is 'layer1.0.add'.",
+      "'layer1.0.conv2' is inside a residual branch, before the Add that completes it, so it carries only " +
+        "part of the signal; the full feature map there is 'layer1.0.add'.",
     );
     expect(roleWarning(miniResnetV1(), 'layer2.0.downsample.1')).toMatch(/on a residual shortcut.*'layer2.0.add'/);
     expect(roleWarning(miniInceptionVgg(), 'b_relu2')).toMatch(/inside one branch of a multi-branch module.*'module_out'/);
@@ -146,7 +147,8 @@ describe('automatic target', () => {
     const t = automaticTarget(miniResnetV1());
     expect(t.node).toBe('layer2.0.relu_1');
     expect(t.reason).toBe(
-      'layer2.0.relu_1 (4×4×16) is the last feature map with spatial size > 1, and it reaches the output only through avgpool (globalavgpool) → fc (dense).',
+      'layer2.0.relu_1 (4×4×16) is the last feature map with spatial size > 1, and it reaches the output ' +
+        'only through avgpool (globalavgpool) → fc (dense).',
     );
   });
 

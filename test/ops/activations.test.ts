@@ -131,7 +131,8 @@ const shapes = [
 
 describe.each(cases)('$name', ({ name, run, ref, tf: tfOp, lo, hi }) => {
   it.each(shapes)(
-    'on [%i, %i, %i, %i]: forward vs float64 and tfjs (rtol 1e-5, atol 1e-6), backward vs tf.grad (rtol 1e-4, atol 1e-6) and central differences (rtol 1e-4, atol 2e-6)',
+    'on [%i, %i, %i, %i]: forward vs float64 and tfjs (rtol 1e-5, atol 1e-6), backward vs tf.grad (rtol ' +
+      '1e-4, atol 1e-6) and central differences (rtol 1e-4, atol 2e-6)',
     async (...shape) => {
       const tf = await tfjs();
       const data = randomArray(size(shape), 7 + name.length, lo, hi);

@@ -122,29 +122,33 @@ describe('prelu', () => {
 });
 
 describe('binary edge cases', () => {
-  it('pow of negative bases: odd and even integer exponents keep NumPy signs, fractional ones give NaN, x⁰ = 1; gradients vs float64 (rtol 1e-5, atol 1e-6)', async () => {
-    const a = Float32Array.from([-1.5, -0.5, 0, 0.5, -2, -1.5, 0, -3]);
-    const b = Float32Array.from([2, 3, 2, 3, 0, 0.5, 0, 1]);
-    const r = await withGrads(a, [8], b, [8], pow, 5);
-    const expected = Array.from(a, (v, i) => v ** b[i]);
-    expect(Number.isNaN(r.value[5])).toBe(true);
-    expectClose(
-      r.value.filter((_, i) => i !== 5),
-      expected.filter((_, i) => i !== 5),
-      1e-5,
-      1e-6,
-      'pow forward',
-    );
-    const ga = Array.from(a, (v, i) => r.seed[i] * b[i] * v ** (b[i] - 1));
-    expectClose(
-      r.ga.filter((_, i) => ![4, 5, 6].includes(i)),
-      ga.filter((_, i) => ![4, 5, 6].includes(i)),
-      1e-5,
-      1e-6,
-      'pow gradient of a',
-    );
-    expect(r.ga[4]).toBe(0);
-  });
+  it(
+    'pow of negative bases: odd and even integer exponents keep NumPy signs, fractional ones give NaN, ' +
+      'x⁰ = 1; gradients vs float64 (rtol 1e-5, atol 1e-6)',
+    async () => {
+      const a = Float32Array.from([-1.5, -0.5, 0, 0.5, -2, -1.5, 0, -3]);
+      const b = Float32Array.from([2, 3, 2, 3, 0, 0.5, 0, 1]);
+      const r = await withGrads(a, [8], b, [8], pow, 5);
+      const expected = Array.from(a, (v, i) => v ** b[i]);
+      expect(Number.isNaN(r.value[5])).toBe(true);
+      expectClose(
+        r.value.filter((_, i) => i !== 5),
+        expected.filter((_, i) => i !== 5),
+        1e-5,
+        1e-6,
+        'pow forward',
+      );
+      const ga = Array.from(a, (v, i) => r.seed[i] * b[i] * v ** (b[i] - 1));
+      expectClose(
+        r.ga.filter((_, i) => ![4, 5, 6].includes(i)),
+        ga.filter((_, i) => ![4, 5, 6].includes(i)),
+        1e-5,
+        1e-6,
+        'pow gradient of a',
+      );
+      expect(r.ga[4]).toBe(0);
+    },
+  );
 
   it('sub keeps neither operand on the tape (its gradients read only dY): disposed operands leave backward working', async () => {
     const a = watch(tensor(randomArray(2 * 3 * 4, 1), [2, 3, 4]));

@@ -40,29 +40,33 @@ const seedFor = (shape: readonly number[]) =>
   );
 
 describe('concat', () => {
-  it('joins 4 Inception-style branches along channels (C = 3, 5, 4, 1), batch 2, odd 3×5: exact vs float64 reference and tf.concat; backward exact vs tf.grads', async () => {
-    const tf = await tfjs();
-    const xs = inputs(
-      [
-        [2, 3, 5, 3],
-        [2, 3, 5, 5],
-        [2, 3, 5, 4],
-        [2, 3, 5, 1],
-      ],
-      10,
-    );
-    const r = await runWithGrads(xs, (ts) => concat(ts), seedFor);
-    expect(r.shape).toEqual([2, 3, 5, 13]);
-    const ref = concatRef(
-      xs.map((x) => ({ data: Float64Array.from(x.data), shape: x.shape })),
-      3,
-    );
-    expect(Array.from(r.value)).toEqual(Array.from(ref.data));
-    const tfxs = xs.map((x) => tf.tensor(x.data, x.shape));
-    expect(Array.from(r.value)).toEqual(Array.from(tf.concat(tfxs, -1).dataSync()));
-    const tfGrads = tf.grads((...a: import('@tensorflow/tfjs-core').Tensor[]) => tf.concat(a, 3))(tfxs, tf.tensor(r.seed, r.shape));
-    r.grads.forEach((g, i) => expect(Array.from(g), `gradient of input ${i}`).toEqual(Array.from(tfGrads[i].dataSync())));
-  });
+  it(
+    'joins 4 Inception-style branches along channels (C = 3, 5, 4, 1), batch 2, odd 3×5: exact vs ' +
+      'float64 reference and tf.concat; backward exact vs tf.grads',
+    async () => {
+      const tf = await tfjs();
+      const xs = inputs(
+        [
+          [2, 3, 5, 3],
+          [2, 3, 5, 5],
+          [2, 3, 5, 4],
+          [2, 3, 5, 1],
+        ],
+        10,
+      );
+      const r = await runWithGrads(xs, (ts) => concat(ts), seedFor);
+      expect(r.shape).toEqual([2, 3, 5, 13]);
+      const ref = concatRef(
+        xs.map((x) => ({ data: Float64Array.from(x.data), shape: x.shape })),
+        3,
+      );
+      expect(Array.from(r.value)).toEqual(Array.from(ref.data));
+      const tfxs = xs.map((x) => tf.tensor(x.data, x.shape));
+      expect(Array.from(r.value)).toEqual(Array.from(tf.concat(tfxs, -1).dataSync()));
+      const tfGrads = tf.grads((...a: import('@tensorflow/tfjs-core').Tensor[]) => tf.concat(a, 3))(tfxs, tf.tensor(r.seed, r.shape));
+      r.grads.forEach((g, i) => expect(Array.from(g), `gradient of input ${i}`).toEqual(Array.from(tfGrads[i].dataSync())));
+    },
+  );
 
   it('uses the vec4 path when every band is a multiple of 4 (C = 8, 4, 12): exact vs tf.concat and tf.grads', async () => {
     const tf = await tfjs();

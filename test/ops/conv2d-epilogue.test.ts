@@ -295,26 +295,29 @@ describe('conv2d epilogue: backward', () => {
     });
   });
 
-  it("guided backprop through a fused conv + affine + relu: the recorded ReLU takes the 'guided' override (vs tf.grads with the guided mask, rtol 1e-4)", async () => {
-    const c = cases[0];
-    const d = data(c, 900);
-    const t = ours(c, d);
-    watch(t.x);
-    const tape = new Tape();
-    const y = tape.record(() => fused(c, t));
-    const { grads, overridden } = withOverrides({ relu: 'guided' }, () => tape.backward(y, tensor(d.seed, d.yShape)));
-    expect(overridden).toEqual({ relu: 1 });
-    const tf = await tfjs();
-    const [tx, tw, tb, tr] = [tf.tensor(d.xv, c.x), tf.tensor(d.wv, d.wShape), tf.tensor(d.bv, [c.cout]), tf.tensor(d.rv, d.yShape)];
-    const z = tfFused(tf, c, d, tx, tw, tb, tr, true).dataSync();
-    // Guided rule: the gradient passes where the forward input and the incoming gradient are both positive.
-    const masked = d.seed.map((g, k) => (z[k] > 0 && g > 0 ? g : 0));
-    const [expected] = tf
-      .grads((x: TfTensor) => tfFused(tf, c, d, x, tw, tb, tr, true))([tx], tf.tensor(masked, d.yShape))
-      .map((g) => g.dataSync());
-    expectClose(await grads.get(t.x)!.read(), expected, RTOL, atolFor(expected), 'guided dX');
-    tape.dispose();
-  });
+  it(
+    "guided backprop through a fused conv + affine + relu: the recorded ReLU takes the 'guided' override " + '(vs tf.grads with the guided mask, rtol 1e-4)',
+    async () => {
+      const c = cases[0];
+      const d = data(c, 900);
+      const t = ours(c, d);
+      watch(t.x);
+      const tape = new Tape();
+      const y = tape.record(() => fused(c, t));
+      const { grads, overridden } = withOverrides({ relu: 'guided' }, () => tape.backward(y, tensor(d.seed, d.yShape)));
+      expect(overridden).toEqual({ relu: 1 });
+      const tf = await tfjs();
+      const [tx, tw, tb, tr] = [tf.tensor(d.xv, c.x), tf.tensor(d.wv, d.wShape), tf.tensor(d.bv, [c.cout]), tf.tensor(d.rv, d.yShape)];
+      const z = tfFused(tf, c, d, tx, tw, tb, tr, true).dataSync();
+      // Guided rule: the gradient passes where the forward input and the incoming gradient are both positive.
+      const masked = d.seed.map((g, k) => (z[k] > 0 && g > 0 ? g : 0));
+      const [expected] = tf
+        .grads((x: TfTensor) => tfFused(tf, c, d, x, tw, tb, tr, true))([tx], tf.tensor(masked, d.yShape))
+        .map((g) => g.dataSync());
+      expectClose(await grads.get(t.x)!.read(), expected, RTOL, atolFor(expected), 'guided dX');
+      tape.dispose();
+    },
+  );
 
   it('repeated input gradients leave GPU memory unchanged: the filter copy (scaled), the phase kernel and the 1×1 GEMM', async () => {
     const convs: { k: number; strides: [number, number] }[] = [
@@ -359,38 +362,42 @@ describe('batchNormRelu', () => {
     ['[1, 7, 5, 6] (scalar)', [1, 7, 5, 6]],
   ];
   shapes.forEach(([name, shape], i) => {
-    it(`${name}: one pass vs tf.relu(tf.batchNorm) (rtol 1e-5) and our batchNorm → relu (rtol 1e-5); recorded: two ops, guided gradient vs tf.grads with the guided mask (rtol 1e-5)`, async () => {
-      const c = shape[3];
-      const xv = randomArray(size(shape), 40 + i);
-      const p = { mean: randomArray(c, 50 + i), variance: randomArray(c, 60 + i, 0.5, 1.5), gamma: randomArray(c, 70 + i), beta: randomArray(c, 80 + i) };
-      const bn: BatchNormParams = {
-        mean: tensor(p.mean, [c]),
-        variance: tensor(p.variance, [c]),
-        gamma: tensor(p.gamma, [c]),
-        beta: tensor(p.beta, [c]),
-        epsilon: 1.001e-5,
-      };
-      const x = tensor(xv, shape);
-      const tf = await tfjs();
-      const tfBn = (t: TfTensor) => tf.batchNorm(t, tf.tensor1d(p.mean), tf.tensor1d(p.variance), tf.tensor1d(p.beta), tf.tensor1d(p.gamma), 1.001e-5);
-      const expected = tf.relu(tfBn(tf.tensor(xv, shape))).dataSync();
-      const got = await tidy(() => batchNormRelu(x, bn)).read();
-      expectClose(got, expected, 1e-5, 1e-5 * maxAbs(expected), 'vs tfjs');
-      expectClose(got, await tidy(() => relu(batchNorm(x, bn))).read(), 1e-5, 1e-6, 'vs unfused');
+    it(
+      `${name}: one pass vs tf.relu(tf.batchNorm) (rtol 1e-5) and our batchNorm → relu (rtol 1e-5); ` +
+        'recorded: two ops, guided gradient vs tf.grads with the guided mask (rtol 1e-5)',
+      async () => {
+        const c = shape[3];
+        const xv = randomArray(size(shape), 40 + i);
+        const p = { mean: randomArray(c, 50 + i), variance: randomArray(c, 60 + i, 0.5, 1.5), gamma: randomArray(c, 70 + i), beta: randomArray(c, 80 + i) };
+        const bn: BatchNormParams = {
+          mean: tensor(p.mean, [c]),
+          variance: tensor(p.variance, [c]),
+          gamma: tensor(p.gamma, [c]),
+          beta: tensor(p.beta, [c]),
+          epsilon: 1.001e-5,
+        };
+        const x = tensor(xv, shape);
+        const tf = await tfjs();
+        const tfBn = (t: TfTensor) => tf.batchNorm(t, tf.tensor1d(p.mean), tf.tensor1d(p.variance), tf.tensor1d(p.beta), tf.tensor1d(p.gamma), 1.001e-5);
+        const expected = tf.relu(tfBn(tf.tensor(xv, shape))).dataSync();
+        const got = await tidy(() => batchNormRelu(x, bn)).read();
+        expectClose(got, expected, 1e-5, 1e-5 * maxAbs(expected), 'vs tfjs');
+        expectClose(got, await tidy(() => relu(batchNorm(x, bn))).read(), 1e-5, 1e-6, 'vs unfused');
 
-      watch(x);
-      const tape = new Tape();
-      const y = tape.record(() => batchNormRelu(x, bn));
-      expect(tape.entries.map((e) => e.kind)).toEqual(['batchnorm', 'relu']);
-      const seed = randomArray(size(shape), 90 + i);
-      const { grads } = withOverrides({ relu: 'guided' }, () => tape.backward(y, tensor(seed, shape)));
-      const z = tfBn(tf.tensor(xv, shape)).dataSync();
-      const masked = seed.map((g, k) => (z[k] > 0 && g > 0 ? g : 0));
-      const [gx] = tf
-        .grads((t: TfTensor) => tfBn(t))([tf.tensor(xv, shape)], tf.tensor(masked, shape))
-        .map((g) => g.dataSync());
-      expectClose(await grads.get(x)!.read(), gx, 1e-5, 1e-5 * maxAbs(gx), 'guided dX');
-      tape.dispose();
-    });
+        watch(x);
+        const tape = new Tape();
+        const y = tape.record(() => batchNormRelu(x, bn));
+        expect(tape.entries.map((e) => e.kind)).toEqual(['batchnorm', 'relu']);
+        const seed = randomArray(size(shape), 90 + i);
+        const { grads } = withOverrides({ relu: 'guided' }, () => tape.backward(y, tensor(seed, shape)));
+        const z = tfBn(tf.tensor(xv, shape)).dataSync();
+        const masked = seed.map((g, k) => (z[k] > 0 && g > 0 ? g : 0));
+        const [gx] = tf
+          .grads((t: TfTensor) => tfBn(t))([tf.tensor(xv, shape)], tf.tensor(masked, shape))
+          .map((g) => g.dataSync());
+        expectClose(await grads.get(x)!.read(), gx, 1e-5, 1e-5 * maxAbs(gx), 'guided dX');
+        tape.dispose();
+      },
+    );
   });
 });

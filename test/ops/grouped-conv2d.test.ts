@@ -200,7 +200,8 @@ describe.each([cases[0], cases[7]])('fused epilogue on $what: bias, folded batch
     { kind: 'relu' as const, name: 'ReLU', tf: (tf: Tf, t: tfc.Tensor) => tf.relu(t) },
   ];
   it.each(acts)(
-    '$name: fused (not recording) and recorded (activation as its own op) vs the tfjs composition; gradients vs tf.grads (rtol 1e-4, atol 1e-5·max(1, max|ref|))',
+    '$name: fused (not recording) and recorded (activation as its own op) vs the tfjs composition; ' +
+      'gradients vs tf.grads (rtol 1e-4, atol 1e-5·max(1, max|ref|))',
     async (a) => {
       const tf = await tfjs();
       const { wShape } = layout(c);
@@ -255,18 +256,21 @@ describe.each([cases[0], cases[7]])('fused epilogue on $what: bias, folded batch
 });
 
 describe('grouped convolution limits', () => {
-  it('a wide depthwise filter is checked at its own size, not as a dense C×C filter (binding limit 1 MiB; forward vs float64, rtol 1e-4, atol 1e-5)', async () => {
-    const c: Case = { what: 'wide', x: [1, 3, 3, 256], k: [3, 3], multiplier: 1, padding: 'same' };
-    const xv = randomArray(size(c.x), 71);
-    const wv = randomArray(9 * 256, 72);
-    setMaxBindingBytesForTests(1 << 20);
-    try {
-      const y = await run(c, tensor(xv, c.x), tensor(wv, opFilterShape(c))).read();
-      expectClose(y, refForward(c, xv, wv), 1e-4, 1e-5, 'forward vs float64');
-    } finally {
-      setMaxBindingBytesForTests(undefined);
-    }
-  });
+  it(
+    'a wide depthwise filter is checked at its own size, not as a dense C×C filter (binding limit 1 MiB; ' + 'forward vs float64, rtol 1e-4, atol 1e-5)',
+    async () => {
+      const c: Case = { what: 'wide', x: [1, 3, 3, 256], k: [3, 3], multiplier: 1, padding: 'same' };
+      const xv = randomArray(size(c.x), 71);
+      const wv = randomArray(9 * 256, 72);
+      setMaxBindingBytesForTests(1 << 20);
+      try {
+        const y = await run(c, tensor(xv, c.x), tensor(wv, opFilterShape(c))).read();
+        expectClose(y, refForward(c, xv, wv), 1e-4, 1e-5, 'forward vs float64');
+      } finally {
+        setMaxBindingBytesForTests(undefined);
+      }
+    },
+  );
 });
 
 describe('batches beyond one storage binding run in chunks of whole images', () => {

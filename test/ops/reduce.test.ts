@@ -123,15 +123,19 @@ describe('reduction edge cases', () => {
     expect(Array.from(await sum(tensor([-3], [])).read())).toEqual([-3]);
   });
 
-  it('empty reductions: Σ of nothing is 0 (as tf.sum), the mean of nothing NaN (as the float64 reference and NumPy; tfjs differs); empty outputs stay empty', async () => {
-    const tf = await tfjs();
-    const x = tensor([], [2, 0, 3]);
-    expect(Array.from(await sum(x, [1]).read())).toEqual(Array.from(tf.sum(tf.zeros([2, 0, 3]), [1]).dataSync()));
-    expect(Array.from(await sum(x).read())).toEqual([0]);
-    expect(Array.from(await mean(x, [1]).read())).toEqual(Array.from(reduceRef([], [2, 0, 3], [1], 'mean')));
-    expect(Number.isNaN((await mean(x).read())[0])).toBe(true);
-    expect(sum(x, [0]).shape).toEqual([0, 3]);
-  });
+  it(
+    'empty reductions: Σ of nothing is 0 (as tf.sum), the mean of nothing NaN (as the float64 reference ' +
+      'and NumPy; tfjs differs); empty outputs stay empty',
+    async () => {
+      const tf = await tfjs();
+      const x = tensor([], [2, 0, 3]);
+      expect(Array.from(await sum(x, [1]).read())).toEqual(Array.from(tf.sum(tf.zeros([2, 0, 3]), [1]).dataSync()));
+      expect(Array.from(await sum(x).read())).toEqual([0]);
+      expect(Array.from(await mean(x, [1]).read())).toEqual(Array.from(reduceRef([], [2, 0, 3], [1], 'mean')));
+      expect(Number.isNaN((await mean(x).read())[0])).toBe(true);
+      expect(sum(x, [0]).shape).toEqual([0, 3]);
+    },
+  );
 
   it('rejects out-of-range, repeated and fractional axes, naming the shape', () => {
     const x = tensor(new Float32Array(6), [2, 3]);

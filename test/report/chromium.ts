@@ -7,7 +7,10 @@ import { join } from 'node:path';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-const PROBE = `<script>window.addEventListener('load', () => { document.body.setAttribute('data-probe', JSON.stringify([...document.images].map((i) => [i.complete, i.naturalWidth, i.naturalHeight]))); });</script>`;
+const PROBE =
+  `<script>window.addEventListener('load', () => { document.body.setAttribute('data-probe', ` +
+  'JSON.stringify([...document.images].map((i) => [i.complete, i.naturalWidth, i.naturalHeight]))); ' +
+  '});</script>';
 
 export type ImageProbe = [complete: boolean, naturalWidth: number, naturalHeight: number];
 

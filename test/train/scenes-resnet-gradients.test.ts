@@ -1,7 +1,8 @@
 // The training graph's loss and weight gradients against TensorFlow.js (CPU backend, tf.grads): a
 // small scenes-resnet (21×21 input, so the padded 4×4 stride-2 stem, the 2×2 average pools and the
-// 3×3 'same' smoothing pool see odd sizes; batch 3; widths 5–6, not multiples of 4, and 8–16; both shortcut kinds) in training mode, i.e. batchnorm on the batch's
-// statistics (tf.moments, biased variance) differentiated through, softmax cross-entropy on
+// 3×3 'same' smoothing pool see odd sizes; batch 3; widths 5–6, not multiples of 4, and 8–16; both
+// shortcut kinds) in training mode, i.e. batchnorm on the batch's statistics (tf.moments, biased
+// variance) differentiated through, softmax cross-entropy on
 // one-hot targets. Tolerances: loss 1e-4 relative; gradients 2e-3 relative + 2e-3·max|ref| + 1e-6
 // absolute (a conv bias that reaches the loss only through batchnorms has gradient exactly 0 in exact
 // arithmetic, so both sides are float32 rounding noise, up to ~2e-7, there).

@@ -35,5 +35,8 @@ export function compareOutputs(
     }
   }
   if (worst < 0) return undefined;
-  return `${bad} of ${expected.length} values differ; worst at element ${worst}: ${ours[worst]} vs expected ${expected[worst]} (rtol ${tol.rtol}, atol ${tol.atol})`;
+  return (
+    `${bad} of ${expected.length} values differ; worst at element ${worst}: ${ours[worst]} vs expected ` +
+    `${expected[worst]} (rtol ${tol.rtol}, atol ${tol.atol})`
+  );
 }

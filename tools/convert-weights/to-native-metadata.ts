@@ -15,13 +15,18 @@ const CHECK = 'please check these terms yourself before using or redistributing 
  */
 export const ZOO_LICENCES: Readonly<Record<string, string>> = {
   vgg16:
-    'Keras Applications ImageNet weights, ported from the VGG release at Oxford, which the Keras authors state is under the Creative Commons Attribution License (CC BY 4.0; fchollet/deep-learning-models README, "License"); ' +
+    'Keras Applications ImageNet weights, ported from the VGG release at Oxford, which the Keras authors ' +
+    'state is under the Creative Commons Attribution License (CC BY 4.0; fchollet/deep-learning-models ' +
+    'README, "License"); ' +
     CHECK,
   inceptionv3:
-    'Keras Applications ImageNet weights, which the Keras authors state were trained by themselves and released under the MIT license (fchollet/deep-learning-models README, "License"); ' +
+    'Keras Applications ImageNet weights, which the Keras authors state were trained by themselves and ' +
+    'released under the MIT license (fchollet/deep-learning-models README, "License"); ' +
     CHECK,
   resnet50v2:
-    'Keras Applications ImageNet weights (keras-applications release "resnet"); no licence specific to the ResNetV2 weights is documented there (the keras-applications package is MIT-licensed; its README names no licence for these weights); ' +
+    'Keras Applications ImageNet weights (keras-applications release "resnet"); no licence specific to ' +
+    'the ResNetV2 weights is documented there (the keras-applications package is MIT-licensed; its ' +
+    'README names no licence for these weights); ' +
     CHECK,
   'nsfwjs-inceptionv3': `nsfwjs model weights, MIT License, Copyright (c) 2019 Infinite Red, Inc. (LICENSE of the nsfwjs npm package); ${CHECK}`,
 };

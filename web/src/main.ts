@@ -167,7 +167,9 @@ function draw(): void {
   );
   $('summary').textContent =
     `${expl.method} for '${expl.label}' (class ${expl.class}), logit ${expl.logit.toFixed(4)}, p ${formatProbability(expl.probability)} · ` +
-    `node ${expl.node} (${expl.nodeRole}, ${expl.nodeShape.slice(1).join('×')}) · map ${expl.lowres.height}×${expl.lowres.width}, max ${expl.max.toPrecision(4)} · ${expl.elapsedMs.toFixed(0)} ms`;
+    `node ${expl.node} (${expl.nodeRole}, ${expl.nodeShape.slice(1).join('×')}) · map ` +
+    `${expl.lowres.height}×${expl.lowres.width}, max ${expl.max.toPrecision(4)} · ` +
+    `${expl.elapsedMs.toFixed(0)} ms`;
   $('topk').replaceChildren(
     ...expl.topk.map((t) => Object.assign(document.createElement('li'), { textContent: `${t.label} (${t.index}) ${formatProbability(t.probability)}` })),
   );

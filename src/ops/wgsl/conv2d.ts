@@ -77,7 +77,9 @@ function gatherBlock(rows: number, vec4: boolean, src: string, guarded: boolean)
     .map((r) =>
       vec4
         ? `      let a${r} = ${guard(guarded, 'vec4<f32>(0.0)', `${src}[s${r} + c / 4]`, r)};`
-        : `      let a${r} = ${guard(guarded, 'vec4<f32>(0.0)', `vec4<f32>(${src}[s${r} + c], ${src}[s${r} + c + 1], ${src}[s${r} + c + 2], ${src}[s${r} + c + 3])`, r)};`,
+        : `      let a${r} = ` +
+          guard(guarded, 'vec4<f32>(0.0)', `vec4<f32>(${src}[s${r} + c], ${src}[s${r} + c + 1], ` + `${src}[s${r} + c + 2], ${src}[s${r} + c + 3])`, r) +
+          ';',
     )
     .join('\n');
 }
