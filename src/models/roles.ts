@@ -142,7 +142,9 @@ export function automaticTarget(graph: Graph, shapes: Map<string, Shape> = infer
   const target = candidates[candidates.length - 1];
   return {
     node: target.name,
-    reason: `${target.name} (${shapeText(target.name)}) is the last feature map with spatial size > 1; no feature map reaches the output only through pooling, flatten or dense layers, so later layers still mix it.`,
+    reason:
+      `${target.name} (${shapeText(target.name)}) is the last feature map with spatial size > 1; ` +
+      'no feature map reaches the output only through pooling, flatten or dense layers, so later layers still mix it.',
   };
 }
 
