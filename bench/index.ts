@@ -12,17 +12,22 @@ import { modelSuites } from './models.js';
 import { onnxAnchorSuite } from './onnx-anchor.js';
 import { opSuites } from './ops.js';
 import { newOpsSuite } from './new-ops.js';
+import { mobilenetSuite } from './mobilenet.js';
+import { perturbationSuite } from './perturbation.js';
 import { tfjsWebgpu } from './peer-tfjs.js';
 import { printResults } from './report.js';
 import { runRow, type RowResult, type Suite } from './rows.js';
 
-const NETWORKS = ['resnet50v2', 'inceptionv3', 'vgg16', 'onnxruntime'];
+const NETWORKS = ['resnet50v2', 'inceptionv3', 'vgg16', 'mobilenetv2', 'onnxruntime', 'perturbation'];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { only: { type: 'string' }, quick: { type: 'boolean' }, pairs: { type: 'string' }, 'no-peer': { type: 'boolean' } },
   });
-  const only = values.only?.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
   const quick = values.quick ?? false;
   const pairs = Number(values.pairs ?? (quick ? 3 : 5));
   if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs takes a positive integer, given '${values.pairs}'`);
@@ -31,7 +36,14 @@ async function main(): Promise<void> {
   const g = await initGpu();
   const tf = values['no-peer'] ? undefined : await tfjsWebgpu(g.api);
   console.log(`adapter: ${g.adapterDescription}${tf ? ' (both sides)' : ''}`);
-  const suites: Suite[] = [...opSuites(tf, pairs), ...(tf ? [newOpsSuite(tf, pairs)] : []), ...modelSuites(tf, { pairs: quick ? 1 : Math.min(pairs, 3), slowPairs }), onnxAnchorSuite(quick ? 2 : pairs)];
+  const suites: Suite[] = [
+    ...opSuites(tf, pairs),
+    ...(tf ? [newOpsSuite(tf, pairs)] : []),
+    ...modelSuites(tf, { pairs: quick ? 1 : Math.min(pairs, 3), slowPairs }),
+    mobilenetSuite(tf, quick ? 1 : Math.min(pairs, 3)),
+    onnxAnchorSuite(quick ? 2 : pairs),
+    perturbationSuite(slowPairs),
+  ];
   // Terms naming a suite select it whole; the other terms select rows (of the cheap op suites, and
   // of the named networks). The networks, minutes each, are built only when named or when nothing is.
   const suiteTerms = only?.filter((o) => suites.some((s) => s.name.toLowerCase().includes(o))) ?? [];

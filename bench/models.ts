@@ -64,27 +64,41 @@ function suiteFor(c: ModelBenchCase, tf: Tf | undefined, n: ModelPairs): Suite {
       const tx = tf?.tensor4d(randomImage(c.size), [1, c.size, c.size, 3]);
       const errors = tf ? peerErrors(tf) : undefined;
       const theirsFailure = () => errors?.take()[0];
-      const peerForward: Step | undefined = peer && tx && (async () => {
-        const y = peer.forward(tx);
-        await y.data();
-        y.dispose();
-      });
-      const peerGrad: Step | undefined = peer && tx && !peer.partial ? async () => {
-        const g = peer.inputGradient(tx, 1);
-        await g.data();
-        g.dispose();
-      } : undefined;
-      const forwardName = `tfjs-webgpu forward${peer?.partial ? ` (${peer.partial})` : ''}`;
+      const peerForward: Step | undefined =
+        peer &&
+        tx &&
+        (async () => {
+          const y = peer.forward(tx);
+          await y.data();
+          y.dispose();
+        });
+      const peerGrad: Step | undefined =
+        peer && tx && !peer.partial
+          ? async () => {
+              const g = peer.inputGradient(tx, 1);
+              await g.data();
+              g.dispose();
+            }
+          : undefined;
+      const forwardName = peer && `tfjs-webgpu forward${peer.partial ? ` (${peer.partial})` : ''}`;
       const gradcam: Step = async () => void (await computeLowres(model, x, { method: 'gradcam', node: c.target }));
       const saliency: Step = async () => void (await computeLowres(model, x, { method: 'saliency' }));
       const rows: BenchRow[] = [
-        { name: `${c.model} forward`, ours: () => ourForward(model, x), theirs: peerForward, theirsName: forwardName, pairs: n.pairs, warmup: 1, theirsFailure },
+        {
+          name: `${c.model} forward`,
+          ours: () => ourForward(model, x),
+          theirs: peerForward,
+          theirsName: forwardName,
+          pairs: n.pairs,
+          warmup: 1,
+          theirsFailure,
+        },
         { name: `${c.model} Grad-CAM at ${c.target}`, ours: gradcam, theirs: peerForward, theirsName: forwardName, pairs: n.pairs, warmup: 1, theirsFailure },
         {
           name: `${c.model} forward + backward to the input (saliency)`,
           ours: saliency,
           theirs: peerGrad,
-          theirsName: 'tfjs-webgpu forward + tf.grad',
+          theirsName: peerGrad && 'tfjs-webgpu forward + tf.grad',
           pairs: n.slowPairs,
           warmup: 1,
           theirsFailure,

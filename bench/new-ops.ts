@@ -1,12 +1,13 @@
 // Rows for the ops of issue 10 — MobileNetV2's depthwise 3×3 convolutions (forward with the fused
 // BN + ReLU6, and the input gradient) and the squeeze-excitation gate — against tfjs-backend-webgpu
 // on the same adapter, as one suite of `npm run bench` (`--only depthwise` runs them alone).
-import { Tape, tensor, tidy, watch, type Tensor } from '../src/tensor/index.js';
+import { Tape, tensor, tidy, watch } from '../src/tensor/index.js';
 import { depthwiseConv2d } from '../src/ops/grouped-conv2d.js';
 import { batchNormCoefficients } from '../src/ops/batchnorm.js';
 import { mul } from '../src/ops/arithmetic.js';
 import { sigmoid } from '../src/ops/activations.js';
-import { tfjsWebgpu, type Tf } from './peer-tfjs.js';
+import type { Tf } from './peer-tfjs.js';
+import { readAndDispose, randomData } from './ops.js';
 import type { BenchRow, Suite } from './rows.js';
 
 export interface NewOpCase {
@@ -14,21 +15,6 @@ export interface NewOpCase {
   flops: number;
   ours: () => Promise<void>;
   theirs: () => Promise<void>;
-}
-
-function randomData(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-}
-
-async function readAndDispose(t: Tensor): Promise<void> {
-  await t.read();
-  t.dispose();
 }
 
 export function newOpCases(tf: Tf): NewOpCase[] {
@@ -110,7 +96,9 @@ export function newOpsSuite(tf: Tf, pairs: number): Suite {
   return {
     name: 'new ops (depthwise, SE gate)',
     build: async () => ({
-      rows: newOpCases(tf).map((c): BenchRow => ({ name: c.name, flops: c.flops, ours: c.ours, theirs: c.theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 })),
+      rows: newOpCases(tf).map(
+        (c): BenchRow => ({ name: c.name, flops: c.flops, ours: c.ours, theirs: c.theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 }),
+      ),
       dispose: () => undefined,
     }),
   };

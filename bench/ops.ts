@@ -35,7 +35,7 @@ export const CONV_SHAPES: readonly ConvShape[] = [
   { name: 'conv 3×3 7×7×512→512', h: 7, cin: 512, cout: 512, k: 3, stride: 1 },
 ];
 
-async function done(t: Tensor): Promise<void> {
+export async function readAndDispose(t: Tensor): Promise<void> {
   await t.read();
   t.dispose();
 }
@@ -51,39 +51,53 @@ function convRows(s: ConvShape, tf: Tf | undefined, pairs: number, tensors: { di
   const w = tensor(wData, [s.k, s.k, s.cin, s.cout]);
   const gy = tensor(gyData, [1, oh, oh, s.cout]);
   tensors.push(x, w, gy);
-  const forward = () => done(conv2d(x, w, opts));
-  const inputGradient = () => done(conv2dInputGradient(xShape, w, gy, opts));
+  const forward = () => readAndDispose(conv2d(x, w, opts));
+  const inputGradient = () => readAndDispose(conv2dInputGradient(xShape, w, gy, opts));
   const flops = 2 * oh * oh * s.cin * s.cout * s.k * s.k;
-  const peer = tf && (() => {
-    const tx = tf.tensor4d(xData, xShape as [number, number, number, number]);
-    const tw = tf.tensor4d(wData, [s.k, s.k, s.cin, s.cout]);
-    const tgy = tf.tensor4d(gyData, [1, oh, oh, s.cout]);
-    tensors.push(tx, tw, tgy);
-    const run = async (t: { data(): Promise<unknown>; dispose(): void }) => {
-      await t.data();
-      t.dispose();
-    };
-    return {
-      forward: () => run(tf.conv2d(tx, tw, s.stride, 'same')),
-      // tf.conv2dTranspose is tfjs' conv2dDerInput: the input gradient alone.
-      inputGradient: () => run(tf.conv2dTranspose(tgy, tw, [1, s.h, s.h, s.cin], s.stride, 'same')),
-    };
-  })();
+  const peer =
+    tf &&
+    (() => {
+      const tx = tf.tensor4d(xData, xShape as [number, number, number, number]);
+      const tw = tf.tensor4d(wData, [s.k, s.k, s.cin, s.cout]);
+      const tgy = tf.tensor4d(gyData, [1, oh, oh, s.cout]);
+      tensors.push(tx, tw, tgy);
+      const run = async (t: { data(): Promise<unknown>; dispose(): void }) => {
+        await t.data();
+        t.dispose();
+      };
+      return {
+        forward: () => run(tf.conv2d(tx, tw, s.stride, 'same')),
+        // tf.conv2dTranspose is tfjs' conv2dDerInput: the input gradient alone.
+        inputGradient: () => run(tf.conv2dTranspose(tgy, tw, [1, s.h, s.h, s.cin], s.stride, 'same')),
+      };
+    })();
   return [
-    { name: `${s.name} forward`, flops, ours: forward, theirs: peer?.forward, theirsName: 'tfjs-webgpu', pairs, warmup: 2 },
-    { name: `${s.name} input gradient`, flops, ours: inputGradient, theirs: peer?.inputGradient, theirsName: 'tfjs-webgpu', pairs, warmup: 2 },
-    { name: `${s.name} input gradient vs forward`, flops, ours: inputGradient, theirs: forward, theirsName: 'ours: forward', pairs, warmup: 1, target: '≤ 1.11' },
+    { name: `${s.name} forward`, flops, ours: forward, theirs: peer?.forward, theirsName: peer && 'tfjs-webgpu', pairs, warmup: 2 },
+    { name: `${s.name} input gradient`, flops, ours: inputGradient, theirs: peer?.inputGradient, theirsName: peer && 'tfjs conv2dTranspose', pairs, warmup: 2 },
+    {
+      name: `${s.name} input gradient vs forward`,
+      flops,
+      ours: inputGradient,
+      theirs: forward,
+      theirsName: 'ours: forward',
+      pairs,
+      warmup: 1,
+      target: '≤ 1.11',
+    },
   ];
 }
 
 function matmulRow(tf: Tf | undefined, pairs: number, tensors: { dispose(): void }[]): BenchRow {
   const n = 1024;
-  const aData = randomData(n * n, 4), bData = randomData(n * n, 5);
-  const a = tensor(aData, [n, n]), b = tensor(bData, [n, n]);
+  const aData = randomData(n * n, 4),
+    bData = randomData(n * n, 5);
+  const a = tensor(aData, [n, n]),
+    b = tensor(bData, [n, n]);
   tensors.push(a, b);
   let theirs: (() => Promise<void>) | undefined;
   if (tf) {
-    const ta = tf.tensor2d(aData, [n, n]), tb = tf.tensor2d(bData, [n, n]);
+    const ta = tf.tensor2d(aData, [n, n]),
+      tb = tf.tensor2d(bData, [n, n]);
     tensors.push(ta, tb);
     theirs = async () => {
       const y = tf.matMul(ta, tb);
@@ -91,7 +105,7 @@ function matmulRow(tf: Tf | undefined, pairs: number, tensors: { dispose(): void
       y.dispose();
     };
   }
-  return { name: 'matmul 1024³', flops: 2 * n ** 3, ours: () => done(matmul(a, b)), theirs, theirsName: 'tfjs-webgpu', pairs, warmup: 2 };
+  return { name: 'matmul 1024³', flops: 2 * n ** 3, ours: () => readAndDispose(matmul(a, b)), theirs, theirsName: theirs && 'tfjs-webgpu', pairs, warmup: 2 };
 }
 
 export function opSuites(tf: Tf | undefined, pairs: number): Suite[] {

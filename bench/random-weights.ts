@@ -23,9 +23,11 @@ export function randomNativeModel(name: string): Model {
     const fanIn = n / p.shape[p.shape.length - 1];
     const limit = Math.sqrt(6 / fanIn);
     const data =
-      p.kind === 'kernel' ? uniform(n, seed, -limit, limit)
-      : p.kind === 'gamma' || p.kind === 'moving_variance' ? uniform(n, seed, 0.8, 1.2)
-      : uniform(n, seed, -0.1, 0.1);
+      p.kind === 'kernel'
+        ? uniform(n, seed, -limit, limit)
+        : p.kind === 'gamma' || p.kind === 'moving_variance'
+          ? uniform(n, seed, 0.8, 1.2)
+          : uniform(n, seed, -0.1, 0.1);
     weights.set(p.name, tensor(data, p.shape));
   });
   return new Model(definition, weights);

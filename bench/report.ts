@@ -15,9 +15,24 @@ function printTable(rows: string[][]): void {
 export function printResults(results: readonly RowResult[]): void {
   console.log(
     '\nms: median (min–max) of the timed runs, each ending with a read-back; idle-eq: lavapipe CPU ms ÷ 2 cores; ' +
-      'ratio: median (min–max) of ours/theirs over interleaved pairs (idle-eq ratio: the median for idle-eq); GPU MiB: what our side allocated for a run (pool high-water).',
+      'ratio: median (min–max) of ours/theirs over interleaved pairs (idle-eq ratio: the median for ' +
+      'idle-eq); GPU MiB: what our side allocated for a run (pool high-water).',
   );
-  const header = ['row', 'pairs', 'ours ms', 'GFLOP/s', 'idle-eq', 'against', 'their ms', 'GFLOP/s', 'idle-eq', 'ours/theirs', 'idle-eq ratio', 'target', 'GPU MiB'];
+  const header = [
+    'row',
+    'pairs',
+    'ours ms',
+    'GFLOP/s',
+    'idle-eq',
+    'against',
+    'their ms',
+    'GFLOP/s',
+    'idle-eq',
+    'ours/theirs',
+    'idle-eq ratio',
+    'target',
+    'GPU MiB',
+  ];
   const gflops = (flops: number | undefined, t: Spread | undefined) => (flops && t ? (flops / (t.median * 1e6)).toFixed(2) : '');
   const lines = results.map(({ row, paired, gpuBytes, theirsFailure }) => {
     const t = paired.theirs;

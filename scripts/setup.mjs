@@ -101,7 +101,9 @@ function ensureAdapter() {
   if (!debianLike || !isRoot) {
     const cmds = debianLike
       ? os.VERSION_CODENAME === 'bookworm'
-        ? "echo 'deb http://deb.debian.org/debian bookworm-backports main' | sudo tee /etc/apt/sources.list.d/bookworm-backports.list\n  sudo apt-get update && sudo apt-get install libvulkan1 mesa-vulkan-drivers/bookworm-backports"
+        ? "echo 'deb http://deb.debian.org/debian bookworm-backports main' | sudo tee " +
+          '/etc/apt/sources.list.d/bookworm-backports.list\n  sudo apt-get update && sudo apt-get install ' +
+          'libvulkan1 mesa-vulkan-drivers/bookworm-backports'
         : 'sudo apt-get install libvulkan1 mesa-vulkan-drivers'
       : 'install a Vulkan driver (on Linux without a GPU: Mesa >= 24 with lavapipe, plus the Vulkan loader)';
     say(`no WebGPU adapter found. To fix it, run:\n  ${cmds}`);

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
   const graph = scenesResnetGraph(recipe.model);
   console.log(`WebGPU adapter: ${gpu.adapterDescription}`);
   console.log(
-    `scenes-resnet: ${totalParameters(graph).toLocaleString('en')} parameters; ${recipe.epochs} epochs × ${recipe.stepsPerEpoch} steps × ${recipe.batchSize} fresh scenes, ` +
+    `scenes-resnet: ${totalParameters(graph).toLocaleString('en')} parameters; ${recipe.epochs} epochs × ` +
+      `${recipe.stepsPerEpoch} steps × ${recipe.batchSize} fresh scenes, ` +
       `${recipe.trainer.optimizer} (peak lr ${recipe.peakLearningRate}, weight decay ${recipe.trainer.weightDecay}), seed ${recipe.seed}`,
   );
 
@@ -85,11 +86,13 @@ async function main(): Promise<void> {
       bar.stop();
       console.log(
         `epoch ${e.epoch}/${recipe.epochs}: loss ${e.loss.toFixed(4)}, train accuracy ${pct(e.trainAccuracy)}, ` +
-          `validation accuracy ${pct(e.validationAccuracy)} (${recipe.validationScenes} scenes), lr ${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(0)} s`,
+          `validation accuracy ${pct(e.validationAccuracy)} (${recipe.validationScenes} scenes), lr ` +
+          `${e.learningRate.toExponential(2)}, ${e.seconds.toFixed(0)} s`,
       );
     },
     onPhase: (phase, done, total) => {
-      if (phase === 'recalibrate' && done === 0) console.log(`re-estimating batchnorm statistics on ${total} batches; evaluating on ${recipe.heldOutScenes} held-out scenes…`);
+      if (phase === 'recalibrate' && done === 0)
+        console.log(`re-estimating batchnorm statistics on ${total} batches; evaluating on ${recipe.heldOutScenes} held-out scenes…`);
     },
   });
 

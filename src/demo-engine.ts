@@ -30,7 +30,14 @@ async function main(): Promise<void> {
   const stem = tensor(seeded(3 * 3 * 3 * c, 2, 0.3), [3, 3, 3, c]);
   const k1 = tensor(seeded(3 * 3 * c * c, 3, 0.05), [3, 3, c, c]);
   const k2 = tensor(seeded(3 * 3 * c * c, 4, 0.05), [3, 3, c, c]);
-  const bn = { mean: tensor(seeded(c, 5, 0.1), [c]), variance: tensor(seeded(c, 6, 0.1).map((v) => 1 + v), [c]), epsilon: 1.001e-5 };
+  const bn = {
+    mean: tensor(seeded(c, 5, 0.1), [c]),
+    variance: tensor(
+      seeded(c, 6, 0.1).map((v) => 1 + v),
+      [c],
+    ),
+    epsilon: 1.001e-5,
+  };
   const fc = tensor(seeded(c * classes, 7, 0.2), [c, classes]);
 
   const step = () => {
@@ -55,7 +62,12 @@ async function main(): Promise<void> {
     const values = await logits.read();
     for (const gr of grads.values()) await gr.read();
     const ms = performance.now() - t0;
-    if (i === 0) console.log(`logits: [${Array.from(values).map((v) => v.toFixed(4)).join(', ')}]`);
+    if (i === 0)
+      console.log(
+        `logits: [${Array.from(values)
+          .map((v) => v.toFixed(4))
+          .join(', ')}]`,
+      );
     console.log(`step ${i + 1}: forward + backward to 2 taps in ${ms.toFixed(1)} ms${i === 0 ? ' (includes shader compilation)' : ''}`);
     logits.dispose();
     for (const gr of grads.values()) gr.dispose();

@@ -1,6 +1,6 @@
 // Test utilities: seeded random data and tolerance checks that say where they fail.
 import { expect } from 'vitest';
-import { memoryStats, synchronize } from '../src/tensor/index.js';
+import { memoryStats, synchronize, Tape, tensor, watch, withOverrides, type Tensor } from '../src/tensor/index.js';
 
 /** mulberry32: small, seeded, good enough for test data. */
 export function rng(seed: number): () => number {
@@ -63,4 +63,19 @@ export async function expectSteadyMemory(step: () => unknown, opts: { repeats: n
   expect(after.liveBytes, 'live GPU bytes').toBe(before.liveBytes);
   expect(after.liveBuffers, 'live GPU buffers').toBe(before.liveBuffers);
   if (opts.pooled) expect(after.pooledBytes, 'pooled GPU bytes').toBe(before.pooledBytes);
+}
+
+/**
+ * Runs y = f(x) on a tape and back-propagates a seeded random upstream gradient (under `overrides`):
+ * y's shape and values, the seed, dL/dx and the override counts, read back.
+ */
+export async function valueAndGradient(data: Float32Array, shape: number[], f: (x: Tensor) => Tensor, seedNum: number, overrides: Record<string, string> = {}) {
+  const x = watch(tensor(data, shape));
+  const tape = new Tape();
+  const y = tape.record(() => f(x));
+  const seed = randomArray(y.size, seedNum);
+  const { grads, overridden } = withOverrides(overrides, () => tape.backward(y, tensor(seed, y.shape)));
+  const out = { shape: [...y.shape], value: await y.read(), seed, grad: await grads.get(x)!.read(), overridden };
+  tape.dispose();
+  return out;
 }

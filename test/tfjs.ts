@@ -9,7 +9,10 @@ import '@tensorflow/tfjs';
 let ready: Promise<typeof tf> | undefined;
 
 export function tfjs(): Promise<typeof tf> {
-  ready ??= tf.setBackend('cpu').then(() => tf.ready()).then(() => tf);
+  ready ??= tf
+    .setBackend('cpu')
+    .then(() => tf.ready())
+    .then(() => tf);
   return ready;
 }
 

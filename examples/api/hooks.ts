@@ -3,9 +3,7 @@
 // repeated work leaves GPU memory where it was.
 // Run: npx tsx examples/api/hooks.ts <image.png|jpg>
 // Prints one JSON line: the class, the override count, how much the two input gradients differ, live GPU bytes per round.
-import {
-  loadModel, memoryStats, modelInputPixels, readImage, releaseGpu, Tape, tensor, tidy, watch, withOverrides, type Tensor,
-} from 'gradscope';
+import { loadModel, memoryStats, modelInputPixels, readImage, releaseGpu, Tape, tensor, tidy, watch, withOverrides, type Tensor } from 'gradscope';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: hooks.ts <image>');

@@ -19,7 +19,12 @@ export function evolutionConventions(result: EvolutionResult, o: EvolutionDocume
   const passes = `one forward${result.backwards ? ' and one backward' : ''} for all ${result.maps.length} nodes together (every node hooked in the same pass)`;
   const method: Conventions =
     result.method === 'activation'
-      ? { method: 'activation', targetScore: 'none: the map does not depend on the class', map: 'mean over channels of the forward activations (signed, no ReLU)', ...RENDERING }
+      ? {
+          method: 'activation',
+          targetScore: 'none: the map does not depend on the class',
+          map: 'mean over channels of the forward activations (signed, no ReLU)',
+          ...RENDERING,
+        }
       : conventionsFor(result.method);
   const normalisation = o.sharedScale
     ? 'shared: every map scaled by the one range of all the maps together, v -> (v - min)/(max - min), so colours compare across cells'

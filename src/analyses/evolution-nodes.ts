@@ -63,7 +63,9 @@ function stageEnds(graph: Graph, shapes: Map<string, Shape>): string[] {
 function blockOutputs(graph: Graph, shapes: Map<string, Shape>): string[] {
   const roles = rolesOf(graph, shapes);
   const adds = residualBlocks(graph, shapes).map((b) => b.add);
-  const concats = graph.nodes.filter((n) => descriptorOf(n).roles.join === 'branches' && n.inputs.length > 1 && roles.get(n.name) === 'feature-map' && spatial(shapes.get(n.name))).map((n) => n.name);
+  const concats = graph.nodes
+    .filter((n) => descriptorOf(n).roles.join === 'branches' && n.inputs.length > 1 && roles.get(n.name) === 'feature-map' && spatial(shapes.get(n.name)))
+    .map((n) => n.name);
   const ends = adds.length > 0 ? adds : concats.length > 0 ? concats : stageEnds(graph, shapes);
   return [...ends, automaticTarget(graph, shapes).node];
 }
@@ -101,7 +103,7 @@ export function evolutionNodes(definition: ModelDefinition, selection: NodeSelec
     seen.add(resolved.tensorOf);
     const shape = shapes.get(resolved.tensorOf) as Shape;
     if (shape.length !== 4) throw new ShapeError('evolution', `4-D NHWC feature maps (a map needs spatial positions)`, `'${target}' of shape ${fmt(shape)}`);
-    const role = resolved.tensorOf === graph.nodes[0].name ? 'input' : roles.get(resolved.tensorOf) ?? 'none';
+    const role = resolved.tensorOf === graph.nodes[0].name ? 'input' : (roles.get(resolved.tensorOf) ?? 'none');
     nodes.push({ target, tensorOf: resolved.tensorOf, shape, role });
   }
   const position = (n: EvolutionNode) => index.position.get(n.tensorOf) as number;

@@ -40,7 +40,8 @@ export interface EvolutionRequest {
 }
 
 function range(data: Float32Array): { min: number; max: number } {
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const v of data) {
     min = Math.min(min, v);
     max = Math.max(max, v);
@@ -91,7 +92,13 @@ export async function evolution(model: Model, input: Tensor, request: EvolutionR
   if (nodes.length === 0) throw new Error('evolution: no nodes to show');
   assertSingleImage(`evolution ${method}`, input);
   if (method === 'activation') return activationMaps(model, input, nodes, request.classIndex);
-  const r = await gradientCams(model, input, nodes.map((n) => n.target), method, request.classIndex);
+  const r = await gradientCams(
+    model,
+    input,
+    nodes.map((n) => n.target),
+    method,
+    request.classIndex,
+  );
   const maps = nodes.map((n, i): EvolutionMap => {
     const m = r.maps[i];
     return { ...n, map: m.map, status: m.status, ...range(m.map.data) };

@@ -73,8 +73,7 @@ function findFork(ctx: Context, a: number, b: number): { fork: number; region: S
  */
 function blockEntry(ctx: Context, fork: number, region: Set<number>): number {
   const { graph } = ctx;
-  const onlyReadBy = (p: number, reader: number) =>
-    graph.nodes.every((n, i) => i === reader || !n.inputs.some((input) => sourcePos(ctx, input) === p));
+  const onlyReadBy = (p: number, reader: number) => graph.nodes.every((n, i) => i === reader || !n.inputs.some((input) => sourcePos(ctx, input) === p));
   const walked = [fork];
   let bn = fork;
   if (graph.nodes[fork].op === 'relu') {
@@ -104,7 +103,11 @@ function pathTo(ctx: Context, edge: number, region: Set<number>): number[] {
 }
 
 function describeShortcut(own: GraphNode[], shared: GraphNode[]): string {
-  const ops = (nodes: GraphNode[]) => nodes.filter((n) => n.op !== 'identity' && n.op !== 'constant').map((n) => n.op).join(' → ');
+  const ops = (nodes: GraphNode[]) =>
+    nodes
+      .filter((n) => n.op !== 'identity' && n.op !== 'constant')
+      .map((n) => n.op)
+      .join(' → ');
   const mine = ops(own) || 'identity';
   return shared.length > 0 ? `${mine} on the pre-activation both paths share (${ops(shared)})` : mine;
 }
@@ -123,7 +126,8 @@ function blockOf(ctx: Context, add: GraphNode): ResidualBlock | undefined {
   // The shorter exclusive side is the shortcut; on a tie the side with fewer weighted layers,
   // then the first input (Keras writes Add([shortcut, x])) — the rule inferRoles uses.
   const exclusive = (mine: number, other: number) => [...region].filter((p) => hasNode(ctx.anc[mine], p) && !hasNode(ctx.anc[other], p));
-  const onlyA = exclusive(a, b), onlyB = exclusive(b, a);
+  const onlyA = exclusive(a, b),
+    onlyB = exclusive(b, a);
   const weighted = (side: number[]) => side.filter((p) => descriptorOf(graph.nodes[p]).roles.weighted).length;
   const aIsSkip = onlyA.length !== onlyB.length ? onlyA.length < onlyB.length : weighted(onlyA) <= weighted(onlyB);
   const [skip, branch] = aIsSkip ? [a, b] : [b, a];
@@ -133,9 +137,7 @@ function blockOf(ctx: Context, add: GraphNode): ResidualBlock | undefined {
   const lastConv = [...branchPath].reverse().find((p) => graph.nodes[p].op === 'conv2d') ?? branch;
   const name = (p: number) => graph.nodes[p].name;
   const inside = new Set([...region, index.position.get(add.name) as number]);
-  const outsideConsumers = graph.nodes
-    .filter((n, i) => !inside.has(i) && n.inputs.some((input) => sourcePos(ctx, input) === entry))
-    .map((n) => n.name);
+  const outsideConsumers = graph.nodes.filter((n, i) => !inside.has(i) && n.inputs.some((input) => sourcePos(ctx, input) === entry)).map((n) => n.name);
   return {
     add: add.name,
     skipInput: aIsSkip ? 0 : 1,

@@ -8,7 +8,9 @@ const round = (v: number) => Number(v.toPrecision(7));
 export const GRADFLOW_DEFINITIONS = {
   blockInput: 'the tensor entering the residual block (for a pre-activation block: the tensor before the batchnorm/ReLU both paths share)',
   totalNorm: 'Euclidean norm of d(logit)/d(block input) from one backward through the whole network',
-  skipNorm: 'norm of the part of that gradient arriving through the shortcut: the shortcut ops back-propagated alone from d(logit)/d(Add output), times the shortcut scale',
+  skipNorm:
+    'norm of the part of that gradient arriving through the shortcut: the shortcut ops back-propagated ' +
+    'alone from d(logit)/d(Add output), times the shortcut scale',
   branchNorm: 'norm of the part arriving through the residual branch: the branch ops back-propagated alone from d(logit)/d(Add output)',
   outputNorm: 'norm of d(logit)/d(Add output)',
   ratio: 'skipNorm / branchNorm (null when the branch part is zero)',
@@ -18,7 +20,14 @@ export const GRADFLOW_DEFINITIONS = {
 };
 
 function cam(c: BlockCam): Record<string, unknown> {
-  return { node: c.node, shape: c.shape, status: c.status, min: c.min, max: c.max, lowres: { height: c.map.height, width: c.map.width, data: Array.from(c.map.data, round) } };
+  return {
+    node: c.node,
+    shape: c.shape,
+    status: c.status,
+    min: c.min,
+    max: c.max,
+    lowres: { height: c.map.height, width: c.map.width, data: Array.from(c.map.data, round) },
+  };
 }
 
 export function gradflowDocument(r: GradflowResult, rendering: { colormap: string; alpha: number }): Record<string, unknown> {
@@ -45,8 +54,13 @@ export function gradflowDocument(r: GradflowResult, rendering: { colormap: strin
     conventions: {
       targetScore: 'pre-softmax logit of the class (backward seed = one-hot of the class on the logits)',
       passes:
-        'per pass: one forward and one backward through the network give the block-input, Add-output and Grad-CAM gradients; then each block alone is re-run from its input on its own tape and back-propagated from the shortcut end and from the branch end',
-      skipScale: r.skipScale === undefined ? 'no scaled pass' : `second pass with the shortcut input of every residual Add multiplied by ${r.skipScale} (forward and backward); same class as the first pass`,
+        'per pass: one forward and one backward through the network give the block-input, Add-output and ' +
+        'Grad-CAM gradients; then each block alone is re-run from its input on its own tape and ' +
+        'back-propagated from the shortcut end and from the branch end',
+      skipScale:
+        r.skipScale === undefined
+          ? 'no scaled pass'
+          : `second pass with the shortcut input of every residual Add multiplied by ${r.skipScale} (forward and backward); same class as the first pass`,
       camMethod: 'Grad-CAM (alpha_k = spatial mean of dy/dA_k, ReLU(sum_k alpha_k A_k)) at the branch last conv and at the post-Add node, from the first pass',
       ...RENDERING,
       colormap: rendering.colormap,

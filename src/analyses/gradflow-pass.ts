@@ -73,10 +73,12 @@ export async function flowPass(model: Model, input: Tensor, blocks: readonly Res
     grads = tidy(() => {
       const byTensor = tape.backward(result.logits, tensor(seed, [1, classes])).grads;
       // A watched tensor the logit does not depend on gets no entry: its gradient is zero.
-      return new Map(watched.map((name) => {
-        const a = result.activations.get(name) as Tensor;
-        return [name, byTensor.get(a) ?? zeros(a.shape)];
-      }));
+      return new Map(
+        watched.map((name) => {
+          const a = result.activations.get(name) as Tensor;
+          return [name, byTensor.get(a) ?? zeros(a.shape)];
+        }),
+      );
     });
     tape.dispose();
 

@@ -89,12 +89,15 @@ function norm(v: Float32Array): number {
 
 export function flowStats(g: BlockGradients): FlowStats {
   const { total, skip, branch } = g;
-  let dot = 0, rest = 0;
+  let dot = 0,
+    rest = 0;
   for (let i = 0; i < total.length; i++) {
     dot += skip[i] * branch[i];
     rest += (total[i] - skip[i] - branch[i]) ** 2;
   }
-  const totalNorm = norm(total), skipNorm = norm(skip), branchNorm = norm(branch);
+  const totalNorm = norm(total),
+    skipNorm = norm(skip),
+    branchNorm = norm(branch);
   return {
     totalNorm,
     skipNorm,
@@ -112,7 +115,8 @@ function camAt(pass: FlowPass, node: string): BlockCam {
   if (!tap) throw new Error(`gradflow: node '${node}' was not tapped`);
   const pre = gradcamPreRelu(nodeValues(tap.shape, tap.activation), nodeValues(tap.shape, tap.gradient));
   const { map, status } = rectify(pre, `gradcam at '${node}'`);
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const v of map) {
     min = Math.min(min, v);
     max = Math.max(max, v);
@@ -133,7 +137,8 @@ export async function gradientFlow(model: Model, input: Tensor, options: Gradflo
   const blocks = modelBlocks(model, input);
   const taps = [...new Set(blocks.flatMap((b) => [b.branchLastConv, b.add]))];
   const baseline = await flowPass(model, input, blocks, { classIndex: options.classIndex, skipScale: 1, taps });
-  const scaled = options.skipScale === undefined ? undefined : await flowPass(model, input, blocks, { classIndex: baseline.classIndex, skipScale: options.skipScale });
+  const scaled =
+    options.skipScale === undefined ? undefined : await flowPass(model, input, blocks, { classIndex: baseline.classIndex, skipScale: options.skipScale });
   return {
     classIndex: baseline.classIndex,
     logits: baseline.logits,

@@ -8,7 +8,8 @@ import { basename, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ALPHA, DEFAULT_COLORMAP, explain, renderExplanation, type Explanation, type MethodName } from '../methods/index.js';
 import { isOnObject, pointOfMap, type ObjectMask } from '../metrics/pointing-game.js';
-import { readImage, type RgbImage } from '../image/index.js';
+import type { RgbImage } from '../image/index.js';
+import { readImage } from '../image/read-image.js';
 import { encodePng } from '../image/write-png.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
@@ -94,7 +95,7 @@ async function explainPicture(model: Model, file: string, outDir: string, weight
   for (const method of DEMO_METHODS) {
     const expl = await explain(model, image, { method, topK: 3 });
     const files = writeOutputs(expl, image, file, outDir, weights);
-    const onObject = mask && (expl.status === 'ok' && isOnObject(pointOfMap(expl.lowres, image.width, image.height), mask));
+    const onObject = mask && expl.status === 'ok' && isOnObject(pointOfMap(expl.lowres, image.width, image.height), mask);
     results.push({ expl, files, onObject });
   }
   return results;
@@ -144,7 +145,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       `gradscope demo, offline: '${model.name}' (${shown(weightsPath)}, trained here${heldOutLine(weightsPath)}) explains ${pictures.length} example scenes ` +
         `from ${shown(examples)} with ${DEMO_METHODS.join(' and ')}, for the predicted class`,
     );
-    let correct = 0, known = 0;
+    let correct = 0,
+      known = 0;
     const hits = new Map<MethodName, { on: number; of: number }>(DEMO_METHODS.map((m) => [m, { on: 0, of: 0 }]));
     const width = Math.max(...labels.map((l) => l.length));
     const nameWidth = Math.max(...pictures.map((f) => shown(f).length + 1));
@@ -167,15 +169,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
           return `${r.expl.method} ${r.onObject ? 'on' : 'OFF'}`;
         });
       const pointingWords = pointing.length > 0 ? `; map maximum on the object: ${pointing.join(', ')}` : '';
-      console.log(`${`${shown(file)}:`.padEnd(nameWidth)} true ${trueWords}  predicted ${expl.label.padEnd(width)} (p ${formatProbability(expl.probability)})${verdict}${pointingWords}`);
+      console.log(
+        `${`${shown(file)}:`.padEnd(nameWidth)} true ${trueWords}  predicted ${expl.label.padEnd(width)} (p ` +
+          `${formatProbability(expl.probability)})${verdict}${pointingWords}`,
+      );
       console.log(`  wrote ${results.map((r) => filesWords(r.files)).join(', ')}`);
     }
     if (known > 0) console.log(`${correct} of ${known} predicted correctly`);
     const checked = [...hits].filter(([, t]) => t.of > 0);
     if (checked.length > 0) {
-      console.log(`pointing check (map maximum, upsampled as drawn, on the bundled object mask): ${checked.map(([m, t]) => `${m} ${t.on} of ${t.of}`).join(', ')}`);
+      console.log(
+        `pointing check (map maximum, upsampled as drawn, on the bundled object mask): ${checked.map(([m, t]) => `${m} ${t.on} of ${t.of}`).join(', ')}`,
+      );
     }
-    console.log(`pictures and JSON in ${shown(outDir)}; 'npx gradscope explain <image>' explains your own, 'npx gradscope pointing-game' scores the methods on held-out scenes`);
+    console.log(
+      `pictures and JSON in ${shown(outDir)}; 'npx gradscope explain <image>' explains your own, 'npx ` +
+        `gradscope pointing-game' scores the methods on held-out scenes`,
+    );
     return EXIT_OK;
   } finally {
     model?.dispose();

@@ -21,7 +21,10 @@ export class UsageError extends Error {
 
 /** An output file that could not be written (full disk, permissions): the run stops, exit 2. */
 export class OutputError extends Error {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`cannot write ${file}: ${problem}`);
     this.name = 'OutputError';
   }

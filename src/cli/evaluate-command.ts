@@ -4,7 +4,8 @@
 // centre-map baseline. The metrics are pinned in src/metrics/faithfulness.ts.
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { modelInputPixels, readImage } from '../image/index.js';
+import { modelInputPixels } from '../image/index.js';
+import { readImage } from '../image/read-image.js';
 import { chooseTarget, UnknownNodeError, usesLayer, type MethodName } from '../methods/index.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
@@ -36,7 +37,22 @@ interface EvaluateFlags {
   json?: boolean;
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22', '#000000', '#aec7e8', '#555555', '#999999'];
+const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+  '#000000',
+  '#aec7e8',
+  '#555555',
+  '#999999',
+];
 
 const f3 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
 const f1 = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)}`);
@@ -62,14 +78,21 @@ function curvesPng(result: EvaluationResult, title: string): Uint8Array {
     result.images[0].scores[name][key].map((_, k) => result.images.reduce((s, im) => s + im.scores[name][key][k], 0) / result.images.length);
   const series = (key: 'deletion' | 'insertion') =>
     names.map((name, i) => ({ name, color: PALETTE[i % PALETTE.length], dashed: i >= names.length - 2, values: meanCurve(name, key) }));
-  const xLabels = Array.from({ length: result.steps + 1 }, (_, k) => (k % Math.max(1, Math.round(result.steps / 10)) === 0 ? `${Math.round((100 * k) / result.steps)} %` : ''));
+  const xLabels = Array.from({ length: result.steps + 1 }, (_, k) =>
+    k % Math.max(1, Math.round(result.steps / 10)) === 0 ? `${Math.round((100 * k) / result.steps)} %` : '',
+  );
   return renderChart({
     title,
     subtitle: `mean over ${result.images.length} image${result.images.length > 1 ? 's' : ''}; x: share of pixels changed, most relevant first; dashed: baselines`,
     xLabels,
     panels: [
       { title: 'deletion: pixels set to 0 in the model input (lower area is better)', yLabel: 'probability', yRange: [0, 1], series: series('deletion') },
-      { title: 'insertion: pixels put back into the blurred input (higher area is better)', yLabel: 'probability', yRange: [0, 1], series: series('insertion') },
+      {
+        title: 'insertion: pixels put back into the blurred input (higher area is better)',
+        yLabel: 'probability',
+        yRange: [0, 1],
+        series: series('insertion'),
+      },
     ],
   });
 }
@@ -111,7 +134,8 @@ async function runEvaluate(files: readonly string[], flags: EvaluateFlags): Prom
     markGpuReady();
     checkLayer(model, flags);
     const images = await imagesOf(files, flags, model, source.path);
-    if (!flags.json) console.out(`model: '${model.name}' from ${source.path}; ${images.length} image${images.length > 1 ? 's' : ''}; methods ${flags.methods.join(', ')}`);
+    if (!flags.json)
+      console.out(`model: '${model.name}' from ${source.path}; ${images.length} image${images.length > 1 ? 's' : ''}; methods ${flags.methods.join(', ')}`);
     console.startProgress(images.length, 'evaluate');
     let result: EvaluationResult;
     try {
@@ -130,7 +154,10 @@ async function runEvaluate(files: readonly string[], flags: EvaluateFlags): Prom
     const paths = { json: `${base}.json`, curves: `${base}.curves.png` };
     const doc = { model: model.name, weights: weightsRecord(source.path), ...result, files: paths };
     const json = `${JSON.stringify(doc, null, 2)}\n`;
-    writeAllOrNothing([{ path: paths.json, contents: json }, { path: paths.curves, contents: curvesPng(result, `Deletion and insertion: ${model.name}`) }]);
+    writeAllOrNothing([
+      { path: paths.json, contents: json },
+      { path: paths.curves, contents: curvesPng(result, `Deletion and insertion: ${model.name}`) },
+    ]);
     if (flags.json) {
       process.stdout.write(json);
       return EXIT_OK;
@@ -155,7 +182,7 @@ export function evaluateCommand(finished: (status: number) => void): Command {
   return new Command('evaluate')
     .summary('score the methods: deletion/insertion, ROAD, confidence change; localisation on the scenes')
     .description(
-      'Faithfulness of each method\'s map to the model: deletion and insertion curves and their AUC (RISE), ROAD most- and least-relevant-first ' +
+      "Faithfulness of each method's map to the model: deletion and insertion curves and their AUC (RISE), ROAD most- and least-relevant-first " +
         'with noisy linear imputation, average drop and increase in confidence (Grad-CAM++); on held-out scenes (--scenes N) also the pointing ' +
         'game, the energy-based pointing game and relevance mass accuracy; a random-map and a centre-map baseline beside every table. Writes ' +
         '<out>/evaluate.<model>.json (every number) and .curves.png.',
@@ -163,7 +190,9 @@ export function evaluateCommand(finished: (status: number) => void): Command {
     .argument('[image...]', 'PNG or JPEG files (or use --scenes)')
     .option('--model <name|file>', `a zoo name or a .safetensors file (default: ${DEFAULT_MODEL}, the bundled model)`)
     .option('--scenes <n>', 'score the first n held-out synthetic scenes (with their masks) instead of files; needs a scenes model', parse.positiveInteger)
-    .option('--methods <list>', `comma-separated methods, or 'all' (default: ${EVALUATE_DEFAULT_METHODS.join(',')})`, parse.methodList, [...EVALUATE_DEFAULT_METHODS])
+    .option('--methods <list>', `comma-separated methods, or 'all' (default: ${EVALUATE_DEFAULT_METHODS.join(',')})`, parse.methodList, [
+      ...EVALUATE_DEFAULT_METHODS,
+    ])
     .option('--layer <node>', "'auto' (the last full feature map) or a node name, for the methods that hook a layer", 'auto')
     .option('--steps <n>', 'deletion / insertion steps', parse.positiveInteger, EVALUATE_DEFAULT_STEPS)
     .option('--batch <n>', 'perturbed inputs per forward pass', parse.positiveInteger, PERTURBATION_DEFAULT_BATCH)

@@ -37,7 +37,10 @@ function methodOption(value: string): EvolutionMethod {
 
 function nodesOption(value: string): NodeSelection {
   if ((NODE_SELECTIONS as readonly string[]).includes(value)) return value as NodeSelection;
-  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (list.length === 0) throw new InvalidArgumentError(`Give ${NODE_SELECTIONS.join(', ')} or a comma-separated list of node names.`);
   return list;
 }
@@ -106,13 +109,20 @@ async function runEvolution(s: Session, flags: EvolutionFlags): Promise<number> 
   if (files.html) {
     const page = htmlReport({
       title,
-      facts: [['model', modelLine(s).replace(/^model: /, '')], ['image', `${s.imageRecord.file} (${s.imageRecord.width}×${s.imageRecord.height})`], ['class', cls.text], ['normalisation', scaleWords]],
+      facts: [
+        ['model', modelLine(s).replace(/^model: /, '')],
+        ['image', `${s.imageRecord.file} (${s.imageRecord.width}×${s.imageRecord.height})`],
+        ['class', cls.text],
+        ['normalisation', scaleWords],
+      ],
       figures: [{ caption: subtitle.join(' — '), alt: title, png: grid }],
-      tables: [{
-        caption: 'Maps in network order (values before upsampling)',
-        columns: ['node', 'shape', 'role', 'status', 'min', 'max'],
-        rows: r.maps.map((m) => [m.target, shapeText(m.shape), m.role, m.status, m.min, m.max]),
-      }],
+      tables: [
+        {
+          caption: 'Maps in network order (values before upsampling)',
+          columns: ['node', 'shape', 'role', 'status', 'min', 'max'],
+          rows: r.maps.map((m) => [m.target, shapeText(m.shape), m.role, m.status, m.min, m.max]),
+        },
+      ],
       json,
     });
     outputs.push({ path: files.html, contents: page });
@@ -140,9 +150,13 @@ export function evolutionCommand(finished: (status: number) => void): Command {
     )
     .argument('<image>', 'a PNG or JPEG file')
     .option('--model <name|file>', `a zoo name (weights/<name>.safetensors) or a .safetensors file (default: ${DEFAULT_MODEL})`)
-    .addOption(new Option('--method <name>', `${EVOLUTION_METHODS.join(' | ')} (activation: channel mean of the activations, not class-specific)`).default('gradcam').argParser(methodOption))
     .addOption(
-      new Option('--nodes <which>', "blocks (every block output), adds (residual Adds), all (every feature map), or a comma-separated list of nodes")
+      new Option('--method <name>', `${EVOLUTION_METHODS.join(' | ')} (activation: channel mean of the activations, not class-specific)`)
+        .default('gradcam')
+        .argParser(methodOption),
+    )
+    .addOption(
+      new Option('--nodes <which>', 'blocks (every block output), adds (residual Adds), all (every feature map), or a comma-separated list of nodes')
         .default('blocks')
         .argParser(nodesOption),
     )

@@ -1,9 +1,19 @@
 // `explain <image...>`: the options, their defaults and checks; the work is in explain-run.ts.
 import { Command, Option } from 'commander';
 import {
-  DEFAULT_ALPHA, DEFAULT_COLORMAP, DEFAULT_TOP_K, GRADIENT_DEFAULT_BATCH, IG_DEFAULT_STEPS, METHOD_NAMES, METHODS,
-  SCORECAM_DEFAULT_BATCH, SCORECAM_DEFAULT_MAX_CHANNELS, SMOOTHGRAD_DEFAULT_NOISE, SMOOTHGRAD_DEFAULT_SAMPLES,
-  type MethodName, type MethodOptions,
+  DEFAULT_ALPHA,
+  DEFAULT_COLORMAP,
+  DEFAULT_TOP_K,
+  GRADIENT_DEFAULT_BATCH,
+  IG_DEFAULT_STEPS,
+  METHOD_NAMES,
+  METHODS,
+  SCORECAM_DEFAULT_BATCH,
+  SCORECAM_DEFAULT_MAX_CHANNELS,
+  SMOOTHGRAD_DEFAULT_NOISE,
+  SMOOTHGRAD_DEFAULT_SAMPLES,
+  type MethodName,
+  type MethodOptions,
 } from '../methods/index.js';
 import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
 import { runExplain, type ExplainJob } from './explain-run.js';
@@ -31,7 +41,12 @@ interface ExplainFlags {
 
 /** Method-specific flags: the method option each sets. */
 const OPTION_OF: Readonly<Record<string, keyof MethodOptions>> = {
-  maxChannels: 'scoreCamMaxChannels', samples: 'samples', noise: 'noise', seed: 'seed', steps: 'steps', batchSize: 'batchSize',
+  maxChannels: 'scoreCamMaxChannels',
+  samples: 'samples',
+  noise: 'noise',
+  seed: 'seed',
+  steps: 'steps',
+  batchSize: 'batchSize',
 };
 
 /** The methods that read each flag, from the registry. */
@@ -40,7 +55,12 @@ const READ_BY: Readonly<Record<string, readonly MethodName[]>> = Object.fromEntr
 );
 
 const FLAG_OF: Readonly<Record<string, string>> = {
-  maxChannels: '--max-channels', samples: '--samples', noise: '--noise', seed: '--seed', steps: '--steps', batchSize: '--batch-size',
+  maxChannels: '--max-channels',
+  samples: '--samples',
+  noise: '--noise',
+  seed: '--seed',
+  steps: '--steps',
+  batchSize: '--batch-size',
 };
 
 /** The verb; `finished` receives the exit status of the run. */
@@ -49,7 +69,8 @@ export function explainCommand(finished: (status: number) => void): Command {
     .summary('explain images: an overlay, a heat map and a JSON document per image')
     .description(
       'Explain what the model looked at: for each image write <out>/<stem>.<method>.png (the heat map over the picture, at its original size), ' +
-        '<stem>.<method>.heatmap.png (the map alone) and <stem>.<method>.json (every number behind them); guided methods also write <stem>.<method>.gradient.png.',
+        '<stem>.<method>.heatmap.png (the map alone) and <stem>.<method>.json (every number behind them); ' +
+        'guided methods also write <stem>.<method>.gradient.png.',
     )
     .argument('<image...>', "PNG or JPEG files, directories (searched recursively; images found by content) or glob patterns ('photos/**/*.jpg', quoted)")
     .option('--model <name|file>', `a zoo name (weights/<name>.safetensors) or a .safetensors file (default: ${DEFAULT_MODEL}, the bundled model)`)
@@ -60,7 +81,7 @@ export function explainCommand(finished: (status: number) => void): Command {
     .option('--out <dir>', 'output directory (created when missing)', 'out')
     .addOption(new Option('--colormap <name>', COLORMAP_NAMES.join(' | ')).default(DEFAULT_COLORMAP).argParser(parse.colormapName))
     .option('--alpha <a>', 'heat-map weight in the overlay, 0..1', parse.fraction, DEFAULT_ALPHA)
-    .option('--resume', "skip images whose outputs exist from a run with the same model, weights, method, node, class and options")
+    .option('--resume', 'skip images whose outputs exist from a run with the same model, weights, method, node, class and options')
     .option('--json', 'also print the JSON documents to stdout (one document; an array for several images) instead of the report')
     .option('--max-channels <n>', `scorecam: score at most this many channels (default ${SCORECAM_DEFAULT_MAX_CHANNELS})`, parse.positiveInteger)
     .option('--samples <n>', `smoothgrad: noisy copies (default ${SMOOTHGRAD_DEFAULT_SAMPLES})`, parse.positiveInteger)
@@ -77,8 +98,8 @@ export function explainCommand(finished: (status: number) => void): Command {
       [
         '',
         'Several images share one model load. An image that cannot be read is reported (one line on stderr) and',
-        'skipped; the others are still explained, and the exit status is then 2. Each image\'s files are written',
-        'together or not at all. A directory\'s tree is mirrored under --out. With a directory, a glob, several images',
+        "skipped; the others are still explained, and the exit status is then 2. Each image's files are written",
+        "together or not at all. A directory's tree is mirrored under --out. With a directory, a glob, several images",
         'or --resume, <out>/summary.jsonl (one line per image as it finishes) and <out>/summary.csv list every image',
         'with its class, label, probability, status (explained, skipped, failed) and files. Ctrl-C stops after',
         'removing the image in progress and writing the summary (exit 130); --resume then continues.',
@@ -90,7 +111,7 @@ export function explainCommand(finished: (status: number) => void): Command {
         '  npx gradscope explain photo.jpg',
         '  npx gradscope explain a.png b.png --model vgg16 --method gradcam++ --class "tabby cat" --out maps',
         '  npx gradscope explain photo.jpg --layer conv4_block6_out --colormap viridis --json > photo.json',
-        "  npx gradscope explain photos/ --out maps --resume",
+        '  npx gradscope explain photos/ --out maps --resume',
         "  npx gradscope explain 'shoot/**/*.jpg' --method layercam",
       ].join('\n'),
     )

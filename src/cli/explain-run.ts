@@ -6,11 +6,18 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
-  classCount, explain, renderExplanation, resolveClass,
-  type Explanation, type MethodName, type MethodOptions, type RenderOptions,
+  classCount,
+  explain,
+  renderExplanation,
+  resolveClass,
+  type Explanation,
+  type MethodName,
+  type MethodOptions,
+  type RenderOptions,
 } from '../methods/index.js';
 import { chooseTarget } from '../methods/layer-choice.js';
-import { ImageError, readImage } from '../image/index.js';
+import { ImageError } from '../image/index.js';
+import { readImage } from '../image/read-image.js';
 import { encodePng } from '../image/write-png.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
@@ -93,7 +100,10 @@ function unopenable(file: string): ImageError | undefined {
     return undefined;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return new ImageError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read the file (${code ?? String(e)})`);
+    return new ImageError(
+      file,
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read the file (${code ?? String(e)})`,
+    );
   }
 }
 
@@ -177,7 +187,8 @@ export async function runExplain(job: ExplainJob): Promise<number> {
     return EXIT_BAD_INPUT;
   }
   const n = images.length;
-  const summary = expanded || n > 1 || job.resume ? new RunSummary(job.outDir) : undefined;
+  // Started once the model is loaded and the layer and class are valid: a bad input leaves --out untouched.
+  let summary: RunSummary | undefined;
   const summaryWords = () => (summary ? `; summary in ${join(job.outDir, SUMMARY_JSONL)} and ${SUMMARY_CSV}` : '');
   const interrupted = (signal: NodeJS.Signals) => {
     removePendingOutputs();
@@ -196,10 +207,19 @@ export async function runExplain(job: ExplainJob): Promise<number> {
     const weights = weightsRecord(source.path);
     const { node, classIndex } = preflight(model, job);
     const request = {
-      model: model.name, weightsSha256: weights.sha256, method: job.method, layer: job.layer, node, class: classIndex ?? ('top-1' as const),
-      topK: job.topK, colormap: job.render.colormap, alpha: job.render.alpha, options: job.readOptions,
+      model: model.name,
+      weightsSha256: weights.sha256,
+      method: job.method,
+      layer: job.layer,
+      node,
+      class: classIndex ?? ('top-1' as const),
+      topK: job.topK,
+      colormap: job.render.colormap,
+      alpha: job.render.alpha,
+      options: job.readOptions,
     };
     const ctx: Context = { job, model, weights, classIndex, request, console };
+    if (expanded || n > 1 || job.resume) summary = new RunSummary(job.outDir);
     for (const warning of job.ignoredOptions) console.err(`warning: ${warning}`);
     if (!job.json) {
       const { height, width } = model.definition.inputSize;

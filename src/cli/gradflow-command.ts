@@ -47,8 +47,14 @@ function statsRow(s: FlowStats): Cell[] {
 }
 
 function tables(r: GradflowResult): { caption: string; columns: string[]; rows: Cell[][] }[] {
-  const structure = (b: GradflowResult['blocks'][number]): Cell[] => [b.block.add, `${b.block.blockInput} ${shapeText(b.block.blockInputShape)}`, b.block.shortcut];
-  const out = [{ caption: 'Gradient at each block input, the network as it is', columns: COLUMNS, rows: r.blocks.map((b) => [...structure(b), ...statsRow(b.baseline)]) }];
+  const structure = (b: GradflowResult['blocks'][number]): Cell[] => [
+    b.block.add,
+    `${b.block.blockInput} ${shapeText(b.block.blockInputShape)}`,
+    b.block.shortcut,
+  ];
+  const out = [
+    { caption: 'Gradient at each block input, the network as it is', columns: COLUMNS, rows: r.blocks.map((b) => [...structure(b), ...statsRow(b.baseline)]) },
+  ];
   if (r.skipScale !== undefined) {
     out.push({
       caption: `The same with every shortcut scaled by ${r.skipScale}`,
@@ -62,7 +68,10 @@ function tables(r: GradflowResult): { caption: string; columns: string[]; rows: 
 function summaryLines(r: GradflowResult): string[] {
   const width = Math.max(5, ...r.blocks.map((b) => b.block.add.length));
   const scaled = r.skipScale !== undefined ? `  ‖total‖ ×${r.skipScale}` : '';
-  const lines = [`  ${'block'.padEnd(width)}  ${'‖total‖'.padStart(10)} ${'‖shortcut‖'.padStart(10)} ${'‖branch‖'.padStart(10)} ${'ratio'.padStart(9)} ${'cosine'.padStart(8)}${scaled}`];
+  const lines = [
+    `  ${'block'.padEnd(width)}  ${'‖total‖'.padStart(10)} ${'‖shortcut‖'.padStart(10)} ` +
+      `${'‖branch‖'.padStart(10)} ${'ratio'.padStart(9)} ${'cosine'.padStart(8)}${scaled}`,
+  ];
   for (const b of r.blocks) {
     const s = b.baseline;
     const cells = [s.totalNorm, s.skipNorm, s.branchNorm].map((v) => formatCell(v).padStart(10)).join(' ');
@@ -85,8 +94,15 @@ async function runGradflow(s: Session, flags: GradflowFlags): Promise<number> {
   const probability = softmax(r.logits)[r.classIndex];
   const chosen = s.classIndex === undefined ? 'top-1' : 'as requested';
   const classText = `class ${r.classIndex} '${label}' (${chosen}), logit ${r.logits[r.classIndex].toPrecision(5)}, p ${formatProbability(probability)}`;
-  const scaleText = r.skipScale === undefined ? '' : `; dashed: every shortcut scaled by ${r.skipScale} (logit ${(r.scaledLogits as Float32Array)[r.classIndex].toPrecision(5)})`;
-  const chart = gradflowChart(r, `Gradient flow through the ${r.blocks.length === 1 ? 'residual block' : `${r.blocks.length} residual blocks`} of ${s.model.name}`, `${s.imageRecord.file} · ${classText}${scaleText}`);
+  const scaleText =
+    r.skipScale === undefined
+      ? ''
+      : `; dashed: every shortcut scaled by ${r.skipScale} (logit ${(r.scaledLogits as Float32Array)[r.classIndex].toPrecision(5)})`;
+  const chart = gradflowChart(
+    r,
+    `Gradient flow through the ${r.blocks.length === 1 ? 'residual block' : `${r.blocks.length} residual blocks`} of ${s.model.name}`,
+    `${s.imageRecord.file} · ${classText}${scaleText}`,
+  );
   const camsTitle = `Grad-CAM at each branch's last conv and after its Add — ${s.model.name}`;
   const cams = gradflowGrid(r, s.image, {
     colormap: flags.colormap,
@@ -124,7 +140,11 @@ async function runGradflow(s: Session, flags: GradflowFlags): Promise<number> {
         ['shortcut scale', r.skipScale === undefined ? 'no scaled pass' : String(r.skipScale)],
       ],
       figures: [
-        { caption: 'Gradient norm at each block input: through the shortcut, through the branch, total; branch share and cosine of the two parts', alt: 'gradient-flow chart', png: chart },
+        {
+          caption: 'Gradient norm at each block input: through the shortcut, through the branch, total; branch share and cosine of the two parts',
+          alt: 'gradient-flow chart',
+          png: chart,
+        },
         { caption: camsTitle, alt: 'Grad-CAM branch vs post-Add grid', png: cams },
       ],
       tables: tables(r),
@@ -136,7 +156,8 @@ async function runGradflow(s: Session, flags: GradflowFlags): Promise<number> {
   writeAllOrNothing(outputs);
   const lines = [
     modelLine(s),
-    `${s.imageRecord.file} (${s.imageRecord.width}×${s.imageRecord.height}): gradient flow for ${classText}, ${r.blocks.length} residual block${r.blocks.length === 1 ? '' : 's'}${scaleText}`,
+    `${s.imageRecord.file} (${s.imageRecord.width}×${s.imageRecord.height}): gradient flow for ` +
+      `${classText}, ${r.blocks.length} residual block${r.blocks.length === 1 ? '' : 's'}${scaleText}`,
     ...summaryLines(r),
     `wrote ${Object.values(files).join(', ')}`,
   ];
@@ -151,7 +172,7 @@ export function gradflowCommand(finished: (status: number) => void): Command {
     .description(
       'For every residual Add y = shortcut + branch: the norm of the gradient reaching the block input through the shortcut and through ' +
         'the branch, their ratio and cosine, and the gradient norm at every block input along depth. Writes <out>/<stem>.gradflow.chart.png, ' +
-        '<stem>.gradflow.cams.png (Grad-CAM at each branch\'s last conv beside the post-Add node), <stem>.gradflow.json (every number) and, ' +
+        "<stem>.gradflow.cams.png (Grad-CAM at each branch's last conv beside the post-Add node), <stem>.gradflow.json (every number) and, " +
         'with --html, <stem>.gradflow.html.',
     )
     .argument('<image>', 'a PNG or JPEG file')

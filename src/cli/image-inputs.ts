@@ -40,7 +40,10 @@ export function isImageFile(path: string): boolean {
 
 function keyOf(base: string, file: string): string {
   const rel = relative(base, file);
-  return rel.slice(0, rel.length - extname(rel).length).split(sep).join('/');
+  return rel
+    .slice(0, rel.length - extname(rel).length)
+    .split(sep)
+    .join('/');
 }
 
 function isDirectory(path: string): boolean {

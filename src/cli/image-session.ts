@@ -4,7 +4,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { classCount, resolveClass, UnknownClassError } from '../methods/index.js';
-import { ImageError, modelInputPixels, readImage, type RgbImage } from '../image/index.js';
+import { ImageError, modelInputPixels, type RgbImage } from '../image/index.js';
+import { readImage } from '../image/read-image.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { NoFontError } from '../report/canvas.js';
@@ -47,7 +48,10 @@ export function checkReadable(file: string): void {
   } catch (e) {
     if (e instanceof ImageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ImageError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read the file (${code ?? String(e)})`);
+    throw new ImageError(
+      file,
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read the file (${code ?? String(e)})`,
+    );
   }
 }
 

@@ -40,7 +40,11 @@ function table(rows: readonly SummaryRow[], target: string): string[] {
   ]);
   const header = ['', 'node', 'op', 'output', 'params', 'role'];
   const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
-  const line = (row: string[]) => row.map((v, c) => (c === 4 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((v, c) => (c === 4 ? v.padStart(widths[c]) : v.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w, c) => (c === 0 ? ' ' : '-').repeat(w))), ...cells.map(line)];
 }
 
@@ -88,13 +92,23 @@ export function layersCommand(): Command {
       const out: string[] = [
         `${definition.name} (${path})`,
         `  ${definition.source}`,
-        `  input ${height}×${width}×${channels}, preprocessing '${definition.preprocessing}', ${definition.labels.length} classes, ${totalOf(rows).toLocaleString('en-US')} parameters, ${rows.length} nodes`,
+        `  input ${height}×${width}×${channels}, preprocessing '${definition.preprocessing}', ` +
+          `${definition.labels.length} classes, ${totalOf(rows).toLocaleString('en-US')} parameters, ` +
+          `${rows.length} nodes`,
         '',
       ];
       if (shown.length > 0) out.push(...table(shown, choice.node));
       if (flags.filter !== undefined) {
-        const nearest = nearestNames(flags.filter, rows.map((r) => r.node), 3).join(', ');
-        out.push(shown.length > 0 ? `(${shown.length} of ${rows.length} nodes match '${flags.filter}')` : `no node name, op or role contains '${flags.filter}'; nearest node names: ${nearest}`);
+        const nearest = nearestNames(
+          flags.filter,
+          rows.map((r) => r.node),
+          3,
+        ).join(', ');
+        out.push(
+          shown.length > 0
+            ? `(${shown.length} of ${rows.length} nodes match '${flags.filter}')`
+            : `no node name, op or role contains '${flags.filter}'; nearest node names: ${nearest}`,
+        );
       }
       out.push('', `* automatic target (explain --layer auto): ${choice.node}, ${choice.layerChoice.reason}`);
       if (shown.some((r) => r.role !== undefined && r.role !== 'feature-map')) {

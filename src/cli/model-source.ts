@@ -33,7 +33,9 @@ function looksLikePath(spec: string): boolean {
 function zooNames(dir: string): string[] {
   let files: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).map((f) => f.replace(/\.safetensors$/, ''));
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.safetensors'))
+      .map((f) => f.replace(/\.safetensors$/, ''));
   } catch {
     // no weights directory yet
   }

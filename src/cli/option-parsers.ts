@@ -50,7 +50,10 @@ export function method(value: string): MethodName {
 
 /** A comma-separated list of methods, or 'all'; each named once, in the order given. */
 export function methodList(value: string): MethodName[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.length === 0) throw new InvalidArgumentError('Give a comma-separated list of methods, or all.');
   const list = names.length === 1 && names[0] === 'all' ? [...METHOD_NAMES] : names.map(method);
   return [...new Set(list)];

@@ -6,8 +6,14 @@ import { SHAPE_CLASSES } from '../data/classes.js';
 import { renderScene } from '../data/scenes.js';
 import type { MethodName } from '../methods/index.js';
 import {
-  CENTRE_BASELINE, pointingGame, pointingRates, POINTING_FAST_METHODS, POINTING_SLOW_METHODS, RANDOM_BASELINE,
-  type PointingResult, type PointingScene,
+  CENTRE_BASELINE,
+  pointingGame,
+  pointingRates,
+  POINTING_FAST_METHODS,
+  POINTING_SLOW_METHODS,
+  RANDOM_BASELINE,
+  type PointingResult,
+  type PointingScene,
 } from '../metrics/pointing-game.js';
 import { chooseTarget, UnknownNodeError, usesLayer } from '../methods/index.js';
 import { loadModel } from '../models/load.js';
@@ -60,10 +66,12 @@ export function checkScenesModel(model: Model): number {
   if (labels.length !== SHAPE_CLASSES.length || labels.some((l, i) => l !== SHAPE_CLASSES[i])) {
     const shown = labels.length > 8 ? `${labels.length} labels (${labels.slice(0, 3).join(', ')}, …)` : `labels ${labels.join(', ')}`;
     throw new UsageError(
-      `--model: the pointing game is played on the synthetic scenes and needs a model of their classes (${SHAPE_CLASSES.join(', ')}); '${model.name}' has ${shown}`,
+      '--model: the pointing game is played on the synthetic scenes and needs a model of their classes ' +
+        `(${SHAPE_CLASSES.join(', ')}); '${model.name}' has ${shown}`,
     );
   }
-  if (inputSize.height !== inputSize.width) throw new UsageError(`--model: the scenes are square and '${model.name}' takes ${inputSize.height}×${inputSize.width} inputs`);
+  if (inputSize.height !== inputSize.width)
+    throw new UsageError(`--model: the scenes are square and '${model.name}' takes ${inputSize.height}×${inputSize.width} inputs`);
   return inputSize.height;
 }
 
@@ -85,9 +93,16 @@ function table(result: PointingResult): string[] {
   const lines = [`  ${'method'.padEnd(width)}  ${'hits'.padStart(Math.max(4, digits))}  ${'n'.padStart(digits)}  ${'rate'.padStart(7)}`];
   for (const s of result.scores) {
     const baseline =
-      s.name === CENTRE_BASELINE ? '  (baseline: the image centre)' : s.name === RANDOM_BASELINE ? `  (baseline: a random map; expected ≈ ${percent(result.meanObjectFraction)}, the mean object area)` : '';
+      s.name === CENTRE_BASELINE
+        ? '  (baseline: the image centre)'
+        : s.name === RANDOM_BASELINE
+          ? `  (baseline: a random map; expected ≈ ${percent(result.meanObjectFraction)}, the mean object area)`
+          : '';
     const flat = s.flat > 0 ? `  (${s.flat} flat map${s.flat > 1 ? 's, counted as misses' : ', counted as a miss'})` : '';
-    lines.push(`  ${s.name.padEnd(width)}  ${String(s.hits).padStart(Math.max(4, digits))}  ${String(s.n).padStart(digits)}  ${percent(s.rate).padStart(7)}${baseline}${flat}`);
+    lines.push(
+      `  ${s.name.padEnd(width)}  ${String(s.hits).padStart(Math.max(4, digits))}  ` +
+        `${String(s.n).padStart(digits)}  ${percent(s.rate).padStart(7)}${baseline}${flat}`,
+    );
   }
   return lines;
 }
@@ -107,7 +122,8 @@ async function runPointingGame(flags: PointingFlags): Promise<number> {
       const which = source.isDefault ? ' (the default)' : '';
       console.out(`model: '${model.name}'${which} from ${source.path}, input ${size}×${size}, ${model.definition.labels.length} classes`);
       console.out(
-        `pointing game on ${flags.n} held-out scenes (scenes 0–${flags.n - 1} of the held-out stream of training seed ${scenes.trainingSeed}, never trained on), ` +
+        `pointing game on ${flags.n} held-out scenes (scenes 0–${flags.n - 1} of the held-out stream of ` +
+          `training seed ${scenes.trainingSeed}, never trained on), ` +
           `explaining each scene's true class`,
       );
       console.out(
@@ -137,7 +153,9 @@ async function runPointingGame(flags: PointingFlags): Promise<number> {
       [
         `node: ${result.node}; random baseline seed ${flags.seed}`,
         ...table(result),
-        `model accuracy on these scenes: ${percent(result.correct / result.n)}; ${result.seconds.toFixed(1)} s (${perScene.toFixed(0)} ms per scene for ${flags.methods.length} method${flags.methods.length > 1 ? 's' : ''})`,
+        `model accuracy on these scenes: ${percent(result.correct / result.n)}; ${result.seconds.toFixed(1)} ` +
+          `s (${perScene.toFixed(0)} ms per scene for ${flags.methods.length} ` +
+          `method${flags.methods.length > 1 ? 's' : ''})`,
       ].join('\n'),
     );
     return EXIT_OK;
@@ -153,9 +171,9 @@ export function pointingGameCommand(finished: (status: number) => void): Command
   return new Command('pointing-game')
     .summary("score the methods: how often a map's maximum lies on the object, on held-out scenes")
     .description(
-      "Play the pointing game on the synthetic scenes the default model was trained on (held-out ones, never seen in training): for each " +
-        "method, the share of scenes whose map maximum lies on the object, beside a centre baseline (always point at the image centre) " +
-        "and a random baseline (a seeded random map). Writes no files.",
+      'Play the pointing game on the synthetic scenes the default model was trained on (held-out ones, never seen in training): for each ' +
+        'method, the share of scenes whose map maximum lies on the object, beside a centre baseline (always point at the image centre) ' +
+        'and a random baseline (a seeded random map). Writes no files.',
     )
     .option('--model <name|file>', `a zoo name or a .safetensors file of a scenes model (default: ${DEFAULT_MODEL}, the bundled model)`)
     .option('--n <scenes>', 'held-out scenes to score', parse.positiveInteger, POINTING_DEFAULT_SCENES)

@@ -44,6 +44,11 @@ function program(finished: (status: number) => void): Command {
 }
 
 /** Runs the command line; resolves to the exit status. */
+/** The verbs' names, in the order --help lists them. */
+export function verbNames(): string[] {
+  return program(() => undefined).commands.map((c) => c.name());
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   let status = EXIT_OK;
   const root = program((s) => {

@@ -45,7 +45,9 @@ export function formatExplanation(
   } else {
     lines.push(`  map: ${expl.status}: ${expl.statusMessage ?? ''}`.trimEnd());
     const flat = [files.overlay, files.heatmap, ...(files.gradient ? [files.gradient] : [])];
-    lines.push(`  wrote ${files.json} (status '${expl.status}') and, so that every image has its files, flat pictures with nothing highlighted: ${flat.join(', ')}`);
+    lines.push(
+      `  wrote ${files.json} (status '${expl.status}') and, so that every image has its files, flat pictures with nothing highlighted: ${flat.join(', ')}`,
+    );
   }
   return lines.join('\n');
 }

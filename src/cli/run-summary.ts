@@ -48,7 +48,10 @@ export class RunSummary {
 
   /** Writes summary.csv (through a temporary file, so it is never half-written). */
   finish(): void {
-    const rows = readFileSync(this.jsonl, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as SummaryRow);
+    const rows = readFileSync(this.jsonl, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as SummaryRow);
     const records = rows.map((r) => [r.file, r.status, r.class ?? '', r.label ?? '', r.probability ?? '', r.files.join(' '), r.error ?? '']);
     const path = join(this.outDir, SUMMARY_CSV);
     const temp = `${path}.${process.pid}.tmp`;

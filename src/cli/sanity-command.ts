@@ -3,7 +3,8 @@
 // verdict rules are in src/metrics/sanity.ts; this file loads, runs, reports and writes the files.
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { COLORMAP_NAMES, modelInputPixels, readImage, type ColormapName } from '../image/index.js';
+import { COLORMAP_NAMES, modelInputPixels, type ColormapName } from '../image/index.js';
+import { readImage } from '../image/read-image.js';
 import { chooseTarget, IG_DEFAULT_STEPS, SMOOTHGRAD_DEFAULT_SAMPLES, UnknownNodeError, usesLayer, type MethodName } from '../methods/index.js';
 import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
@@ -140,7 +141,12 @@ async function runSanity(files: readonly string[], flags: SanityFlags): Promise<
     };
     const files2 = [
       { path: paths.json, contents: `${JSON.stringify(doc, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n` },
-      ...(modes.includes('cascading') ? [{ path: paths.figure, contents: sanityFigure(result, flags.colormap, subtitle) }, { path: paths.curves, contents: sanityCurves(result) }] : []),
+      ...(modes.includes('cascading')
+        ? [
+            { path: paths.figure, contents: sanityFigure(result, flags.colormap, subtitle) },
+            { path: paths.curves, contents: sanityCurves(result) },
+          ]
+        : []),
     ];
     writeAllOrNothing(files2);
     if (flags.json) {
@@ -172,14 +178,16 @@ export function sanityCommand(finished: (status: number) => void): Command {
     .summary('can the maps be trusted? weight randomisation and random-class checks per method')
     .description(
       'Model parameter randomisation (Adebayo et al. 2018): re-draw the weights block by block from the logits down (cascading) or one ' +
-        'block at a time (independent) and measure how much each method\'s map changes (Spearman rank correlation of the maps as drawn ' +
+        "block at a time (independent) and measure how much each method's map changes (Spearman rank correlation of the maps as drawn " +
         'and signed, SSIM, HOG similarity); a map that does not change does not show what the model learned. Also the random-logit test ' +
-        '(Sixt et al. 2020). Writes <out>/sanity.<model>.json (every number), .png (the paper\'s figure) and .curves.png. The loaded ' +
+        "(Sixt et al. 2020). Writes <out>/sanity.<model>.json (every number), .png (the paper's figure) and .curves.png. The loaded " +
         'weights and the weights file are never changed.',
     )
     .argument('<image...>', 'PNG or JPEG files')
     .option('--model <name|file>', `a zoo name or a .safetensors file (default: ${DEFAULT_MODEL}, the bundled model)`)
-    .option('--methods <list>', `comma-separated methods, or 'all' (default: ${SANITY_DEFAULT_METHODS.join(',')})`, parse.methodList, [...SANITY_DEFAULT_METHODS])
+    .option('--methods <list>', `comma-separated methods, or 'all' (default: ${SANITY_DEFAULT_METHODS.join(',')})`, parse.methodList, [
+      ...SANITY_DEFAULT_METHODS,
+    ])
     .addOption(new Option('--mode <mode>', `${SANITY_MODES.join(' | ')} | both`).default('cascading').argParser(modeOption))
     .option('--layer <node>', "'auto' (the last full feature map) or a node name, for the methods that hook a layer", 'auto')
     .option('--seed <n>', 'seed of the random weights and the random classes', parse.nonNegativeInteger, 0)

@@ -13,7 +13,12 @@ export interface ImageRecord {
 
 /** `request`: what the files depend on, which `explain --resume` compares (see resume.ts). */
 export function sidecarDocument(
-  expl: Explanation, rendering: RenderOptions, weights: WeightsRecord, image: ImageRecord, files: WrittenFiles, request?: ExplainRequest,
+  expl: Explanation,
+  rendering: RenderOptions,
+  weights: WeightsRecord,
+  image: ImageRecord,
+  files: WrittenFiles,
+  request?: ExplainRequest,
 ): Record<string, unknown> {
   const base = JSON.parse(sidecarJson(expl, rendering)) as Record<string, unknown>;
   return { model: base.model, weights, image, ...base, files, ...(request ? { request } : {}) };

@@ -37,8 +37,10 @@ function valueNoise(rng: Random, size: number, cells: number, out: Float32Array,
       const fx = (x + 0.5) * step;
       const ix = Math.min(Math.floor(fx), cells - 1);
       const tx = smooth(fx - ix);
-      const a = lattice[iy * n + ix], b = lattice[iy * n + ix + 1];
-      const c = lattice[(iy + 1) * n + ix], d = lattice[(iy + 1) * n + ix + 1];
+      const a = lattice[iy * n + ix],
+        b = lattice[iy * n + ix + 1];
+      const c = lattice[(iy + 1) * n + ix],
+        d = lattice[(iy + 1) * n + ix + 1];
       const top = a + (b - a) * tx;
       const bottom = c + (d - c) * tx;
       out[y * size + x] += weight * (top + (bottom - top) * ty);
@@ -57,7 +59,8 @@ function paintBase(rng: Random, canvas: Canvas): void {
   const b = randomColour(rng, 0.1, 0.7, 0.25, 0.95);
   const tint = randomColour(rng, 0.2, 0.9, 0.2, 1);
   const angle = rng.range(0, 2 * Math.PI);
-  const gx = Math.cos(angle) / size, gy = Math.sin(angle) / size;
+  const gx = Math.cos(angle) / size,
+    gy = Math.sin(angle) / size;
   const gradientWeight = rng.range(0.2, 0.8);
   const mix = new Float32Array(size * size);
   const tintField = new Float32Array(size * size);
@@ -85,21 +88,27 @@ function paintBlobs(rng: Random, canvas: Canvas, clutter: number): void {
   const { size } = canvas;
   const count = rng.intBetween(3, 8);
   for (let b = 0; b < count; b++) {
-    const cx = rng.range(0, size), cy = rng.range(0, size);
+    const cx = rng.range(0, size),
+      cy = rng.range(0, size);
     const r0 = rng.range(3, 10);
-    const w2 = rng.range(0, 0.25), w3 = rng.range(0, 0.2);
-    const p2 = rng.range(0, 2 * Math.PI), p3 = rng.range(0, 2 * Math.PI);
+    const w2 = rng.range(0, 0.25),
+      w3 = rng.range(0, 0.2);
+    const p2 = rng.range(0, 2 * Math.PI),
+      p3 = rng.range(0, 2 * Math.PI);
     const stretch = rng.range(0.6, 1);
     const turn = rng.range(0, Math.PI);
     const colour = randomColour(rng, 0, 1, 0.1, 1);
     const alpha = clutter * rng.range(0.3, 0.75);
     const feather = rng.range(1.5, 3);
     const reach = r0 * 1.5 + feather;
-    const cos = Math.cos(turn), sin = Math.sin(turn);
+    const cos = Math.cos(turn),
+      sin = Math.sin(turn);
     for (let y = Math.max(0, Math.floor(cy - reach)); y < Math.min(size, Math.ceil(cy + reach)); y++) {
       for (let x = Math.max(0, Math.floor(cx - reach)); x < Math.min(size, Math.ceil(cx + reach)); x++) {
-        const dx = x + 0.5 - cx, dy = y + 0.5 - cy;
-        const u = dx * cos + dy * sin, v = (-dx * sin + dy * cos) / stretch;
+        const dx = x + 0.5 - cx,
+          dy = y + 0.5 - cy;
+        const u = dx * cos + dy * sin,
+          v = (-dx * sin + dy * cos) / stretch;
         const theta = Math.atan2(v, u);
         const radius = r0 * (1 + w2 * Math.sin(2 * theta + p2) + w3 * Math.sin(3 * theta + p3));
         const d = Math.hypot(u, v) - radius;
@@ -112,10 +121,12 @@ function paintBlobs(rng: Random, canvas: Canvas, clutter: number): void {
 
 /** Squared distance from (px, py) to the segment (ax, ay)–(bx, by). */
 function segmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const vx = bx - ax, vy = by - ay;
+  const vx = bx - ax,
+    vy = by - ay;
   const len2 = vx * vx + vy * vy;
   const t = len2 > 0 ? Math.min(1, Math.max(0, ((px - ax) * vx + (py - ay) * vy) / len2)) : 0;
-  const ex = px - ax - t * vx, ey = py - ay - t * vy;
+  const ex = px - ax - t * vx,
+    ey = py - ay - t * vy;
   return ex * ex + ey * ey;
 }
 
@@ -126,15 +137,19 @@ function paintStrokes(rng: Random, canvas: Canvas, clutter: number): void {
   const SEGMENTS = 8;
   const distance2 = new Float32Array(size * size);
   for (let s = 0; s < count; s++) {
-    const p0x = rng.range(-10, size + 10), p0y = rng.range(-10, size + 10);
+    const p0x = rng.range(-10, size + 10),
+      p0y = rng.range(-10, size + 10);
     const length = rng.range(15, 70);
     const dir = rng.range(0, 2 * Math.PI);
-    const p2x = p0x + length * Math.cos(dir), p2y = p0y + length * Math.sin(dir);
+    const p2x = p0x + length * Math.cos(dir),
+      p2y = p0y + length * Math.sin(dir);
     const bend = rng.range(-0.6, 0.6) * length;
-    const p1x = (p0x + p2x) / 2 - bend * Math.sin(dir), p1y = (p0y + p2y) / 2 + bend * Math.cos(dir);
+    const p1x = (p0x + p2x) / 2 - bend * Math.sin(dir),
+      p1y = (p0y + p2y) / 2 + bend * Math.cos(dir);
     const points: number[] = [];
     for (let k = 0; k <= SEGMENTS; k++) {
-      const t = k / SEGMENTS, u = 1 - t;
+      const t = k / SEGMENTS,
+        u = 1 - t;
       points.push(u * u * p0x + 2 * u * t * p1x + t * t * p2x, u * u * p0y + 2 * u * t * p1y + t * t * p2y);
     }
     const half = rng.range(0.3, 1.1);
@@ -143,18 +158,29 @@ function paintStrokes(rng: Random, canvas: Canvas, clutter: number): void {
     const pad = half + 1;
     const clampX = (v: number) => Math.min(size, Math.max(0, v));
     // Distance to the polyline: each segment only visits its own padded box.
-    let x0 = size, x1 = 0, y0 = size, y1 = 0;
+    let x0 = size,
+      x1 = 0,
+      y0 = size,
+      y1 = 0;
     for (let k = 0; k + 3 < points.length; k += 2) {
       const [ax, ay, bx, by] = [points[k], points[k + 1], points[k + 2], points[k + 3]];
-      const sx0 = clampX(Math.floor(Math.min(ax, bx) - pad)), sx1 = clampX(Math.ceil(Math.max(ax, bx) + pad));
-      const sy0 = clampX(Math.floor(Math.min(ay, by) - pad)), sy1 = clampX(Math.ceil(Math.max(ay, by) + pad));
+      const sx0 = clampX(Math.floor(Math.min(ax, bx) - pad)),
+        sx1 = clampX(Math.ceil(Math.max(ax, bx) + pad));
+      const sy0 = clampX(Math.floor(Math.min(ay, by) - pad)),
+        sy1 = clampX(Math.ceil(Math.max(ay, by) + pad));
       if (sx0 >= sx1 || sy0 >= sy1) continue;
       if (x0 >= x1) {
-        x0 = sx0; x1 = sx1; y0 = sy0; y1 = sy1;
+        x0 = sx0;
+        x1 = sx1;
+        y0 = sy0;
+        y1 = sy1;
         for (let y = y0; y < y1; y++) distance2.fill(Infinity, y * size + x0, y * size + x1);
       } else {
         // Grow the stroke's box, clearing the newly covered pixels.
-        const nx0 = Math.min(x0, sx0), nx1 = Math.max(x1, sx1), ny0 = Math.min(y0, sy0), ny1 = Math.max(y1, sy1);
+        const nx0 = Math.min(x0, sx0),
+          nx1 = Math.max(x1, sx1),
+          ny0 = Math.min(y0, sy0),
+          ny1 = Math.max(y1, sy1);
         for (let y = ny0; y < ny1; y++) {
           if (y < y0 || y >= y1) distance2.fill(Infinity, y * size + nx0, y * size + nx1);
           else {
@@ -162,7 +188,10 @@ function paintStrokes(rng: Random, canvas: Canvas, clutter: number): void {
             distance2.fill(Infinity, y * size + x1, y * size + nx1);
           }
         }
-        x0 = nx0; x1 = nx1; y0 = ny0; y1 = ny1;
+        x0 = nx0;
+        x1 = nx1;
+        y0 = ny0;
+        y1 = ny1;
       }
       for (let y = sy0; y < sy1; y++) {
         for (let x = sx0; x < sx1; x++) {

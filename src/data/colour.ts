@@ -11,12 +11,18 @@ export function hsv(h: number, s: number, v: number): Rgb {
   const t = v * (1 - (1 - f) * s);
   const k = 255;
   switch (((i % 6) + 6) % 6) {
-    case 0: return [v * k, t * k, p * k];
-    case 1: return [q * k, v * k, p * k];
-    case 2: return [p * k, v * k, t * k];
-    case 3: return [p * k, q * k, v * k];
-    case 4: return [t * k, p * k, v * k];
-    default: return [v * k, p * k, q * k];
+    case 0:
+      return [v * k, t * k, p * k];
+    case 1:
+      return [q * k, v * k, p * k];
+    case 2:
+      return [p * k, v * k, t * k];
+    case 3:
+      return [p * k, q * k, v * k];
+    case 4:
+      return [t * k, p * k, v * k];
+    default:
+      return [v * k, p * k, q * k];
   }
 }
 

@@ -106,16 +106,21 @@ export function renderScene(seed: number, index: number, options: SceneOptions =
   // A gentle linear shading across the object, so it is not a flat stencil.
   const shadeAngle = rng.range(0, 2 * Math.PI);
   const shadeAmount = rng.range(0, 0.25) / radius;
-  const shadeX = Math.cos(shadeAngle) * shadeAmount, shadeY = Math.sin(shadeAngle) * shadeAmount;
+  const shadeX = Math.cos(shadeAngle) * shadeAmount,
+    shadeY = Math.sin(shadeAngle) * shadeAmount;
 
-  const cos = Math.cos(rotation), sin = Math.sin(rotation);
+  const cos = Math.cos(rotation),
+    sin = Math.sin(rotation);
   // Rotate a point back into the shape's frame, then scale to the unit disc.
   const covers = (px: number, py: number) => {
-    const dx = px - cx, dy = py - cy;
+    const dx = px - cx,
+      dy = py - cy;
     return inside((dx * cos + dy * sin) / radius, (-dx * sin + dy * cos) / radius);
   };
-  const x0 = Math.max(0, Math.floor(cx - radius - 1)), x1 = Math.min(size, Math.ceil(cx + radius + 1));
-  const y0 = Math.max(0, Math.floor(cy - radius - 1)), y1 = Math.min(size, Math.ceil(cy + radius + 1));
+  const x0 = Math.max(0, Math.floor(cx - radius - 1)),
+    x1 = Math.min(size, Math.ceil(cx + radius + 1));
+  const y0 = Math.max(0, Math.floor(cy - radius - 1)),
+    y1 = Math.min(size, Math.ceil(cy + radius + 1));
   // Pixel corners first: a pixel whose four corners and centre agree is taken as wholly in or out
   // (no feature of a shape at these radii is thinner than a pixel), the others are supersampled.
   const cornerWidth = x1 - x0 + 1;

@@ -50,7 +50,7 @@ function starVertices(points: number, outer: number, inner: number): [number, nu
  */
 export const HEART_HALF_DIAGONAL = 0.74;
 const HEART_SQUARE_CENTRE = ((1.5 + Math.SQRT1_2) * HEART_HALF_DIAGONAL) / 2 - HEART_HALF_DIAGONAL;
-const HEART_DISC_R2 = HEART_HALF_DIAGONAL * HEART_HALF_DIAGONAL / 2;
+const HEART_DISC_R2 = (HEART_HALF_DIAGONAL * HEART_HALF_DIAGONAL) / 2;
 
 /** Inner radius of the star's concave vertices (tips at 1). */
 export const STAR_INNER = 0.5;
@@ -67,7 +67,8 @@ const INSIDE: Record<ShapeClass, Inside> = {
   triangle: regularPolygon(3),
   star: polygon(starVertices(5, 1, STAR_INNER)),
   cross: (x, y) => {
-    const ax = Math.abs(x), ay = Math.abs(y);
+    const ax = Math.abs(x),
+      ay = Math.abs(y);
     return (ax <= 0.3 && ay <= 0.95) || (ay <= 0.3 && ax <= 0.95);
   },
   ring: (x, y) => {
@@ -76,9 +77,11 @@ const INSIDE: Record<ShapeClass, Inside> = {
   },
   hexagon: regularPolygon(6),
   heart: (x, y) => {
-    const d = HEART_HALF_DIAGONAL, c = HEART_SQUARE_CENTRE;
+    const d = HEART_HALF_DIAGONAL,
+      c = HEART_SQUARE_CENTRE;
     if (Math.abs(x) + Math.abs(y - c) <= d) return true;
-    const dy = y - (c - d / 2), dx = Math.abs(x) - d / 2;
+    const dy = y - (c - d / 2),
+      dx = Math.abs(x) - d / 2;
     return dx * dx + dy * dy <= HEART_DISC_R2;
   },
 };

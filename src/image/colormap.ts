@@ -43,9 +43,12 @@ const cache = new Map<ColormapName, Uint8Array>();
 
 function tableOf(name: Exclude<ColormapName, 'jet'>): readonly number[] {
   switch (name) {
-    case 'magma': return MAGMA;
-    case 'viridis': return VIRIDIS;
-    case 'turbo': return TURBO;
+    case 'magma':
+      return MAGMA;
+    case 'viridis':
+      return VIRIDIS;
+    case 'turbo':
+      return TURBO;
   }
 }
 
@@ -57,9 +60,28 @@ function toBytes(table: readonly number[]): Uint8Array {
 
 /** matplotlib's _jet_data: per channel, (x, value) breakpoints joined by straight lines. */
 const JET: Record<'r' | 'g' | 'b', readonly (readonly [number, number])[]> = {
-  r: [[0, 0], [0.35, 0], [0.66, 1], [0.89, 1], [1, 0.5]],
-  g: [[0, 0], [0.125, 0], [0.375, 1], [0.64, 1], [0.91, 0], [1, 0]],
-  b: [[0, 0.5], [0.11, 1], [0.34, 1], [0.65, 0], [1, 0]],
+  r: [
+    [0, 0],
+    [0.35, 0],
+    [0.66, 1],
+    [0.89, 1],
+    [1, 0.5],
+  ],
+  g: [
+    [0, 0],
+    [0.125, 0],
+    [0.375, 1],
+    [0.64, 1],
+    [0.91, 0],
+    [1, 0],
+  ],
+  b: [
+    [0, 0.5],
+    [0.11, 1],
+    [0.34, 1],
+    [0.65, 0],
+    [1, 0],
+  ],
 };
 
 function jetTable(): number[] {

@@ -19,3 +19,6 @@ export function oneLine(text: string): string {
 export function describeError(err: unknown): string {
   return err instanceof Error ? oneLine(err.message) : oneLine(String(err));
 }
+
+/** Larger pictures are refused before anything allocates for them (a forged header can claim 4 G pixels). */
+export const MAX_PIXELS = 100_000_000;

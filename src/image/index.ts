@@ -1,11 +1,11 @@
-// Images in and out for explanations: decode, resize, map → heat map → overlay, write.
+// Images for explanations: resize, map → heat map → overlay. Bytes and pixels only (a page uses it too);
+// reading and writing files is read-image.ts and write-png.ts, the Node edge.
 export type { RgbImage } from './rgb-image.js';
 export { ImageError } from './image-error.js';
-export { readImage } from './read-image.js';
+export { decodeImage, type PngDecoder } from './decode-image.js';
 export { resizeRgb } from './resize.js';
 export { modelInputPixels } from './model-input.js';
 export { upsampleMap } from './upsample-map.js';
 export { normalizeMap, type NormalizedMap } from './normalize-map.js';
 export { colormap, COLORMAP_NAMES, type ColormapName } from './colormap.js';
 export { heatmapImage, overlay } from './heatmap.js';
-export { writePng } from './write-png.js';

@@ -1,7 +1,6 @@
 // JPEG → RGB via jpeg-js (baseline and progressive, 1 or 3 components, Adobe CMYK/YCCK).
 import jpeg from 'jpeg-js';
-import { ImageError, describeError } from './image-error.js';
-import { MAX_PIXELS } from './png-chunks.js';
+import { ImageError, MAX_PIXELS, describeError } from './image-error.js';
 import type { RgbImage } from './rgb-image.js';
 
 export function decodeJpeg(file: string, bytes: Uint8Array): RgbImage {

@@ -36,13 +36,34 @@ export function applyOrientation(img: RgbImage, orientation: Orientation): RgbIm
       let ox: number;
       let oy: number;
       switch (orientation) {
-        case 2: ox = w - 1 - x; oy = y; break;
-        case 3: ox = w - 1 - x; oy = h - 1 - y; break;
-        case 4: ox = x; oy = h - 1 - y; break;
-        case 5: ox = y; oy = x; break;
-        case 6: ox = h - 1 - y; oy = x; break;
-        case 7: ox = h - 1 - y; oy = w - 1 - x; break;
-        case 8: ox = y; oy = w - 1 - x; break;
+        case 2:
+          ox = w - 1 - x;
+          oy = y;
+          break;
+        case 3:
+          ox = w - 1 - x;
+          oy = h - 1 - y;
+          break;
+        case 4:
+          ox = x;
+          oy = h - 1 - y;
+          break;
+        case 5:
+          ox = y;
+          oy = x;
+          break;
+        case 6:
+          ox = h - 1 - y;
+          oy = x;
+          break;
+        case 7:
+          ox = h - 1 - y;
+          oy = w - 1 - x;
+          break;
+        case 8:
+          ox = y;
+          oy = w - 1 - x;
+          break;
       }
       const src = (y * w + x) * 3;
       const dst = (oy * outW + ox) * 3;

@@ -4,10 +4,9 @@
 // image data with Node's own zlib first; pngjs then only ever sees well-formed files.
 import { inflateSync } from 'node:zlib';
 import { crc32 } from './crc32.js';
-import { ImageError, describeError } from './image-error.js';
+import { ImageError, MAX_PIXELS, describeError } from './image-error.js';
 
-/** Larger pictures are refused before anything allocates for them (a forged header can claim 4 G pixels). */
-export const MAX_PIXELS = 100_000_000;
+export { MAX_PIXELS } from './image-error.js';
 
 interface Header {
   width: number;
@@ -18,7 +17,15 @@ interface Header {
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 export function checkPng(file: string, bytes: Uint8Array): void {
   const { header, idat } = walkChunks(file, bytes);

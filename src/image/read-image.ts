@@ -1,11 +1,9 @@
 // Image file → upright RGB pixels, with one clear error for anything that is not a readable picture.
 import { readFile } from 'node:fs/promises';
+import { decodeImage } from './decode-image.js';
 import { ImageError } from './image-error.js';
-import { decodeJpeg } from './jpeg-decode.js';
-import { applyOrientation, exifOrientation } from './orientation.js';
 import { decodePng } from './png-decode.js';
 import type { RgbImage } from './rgb-image.js';
-import { sniff } from './sniff.js';
 
 /**
  * Decodes PNG (1–16-bit; gray, gray+alpha, RGB, RGBA, palette with tRNS; interlaced) or JPEG (baseline,
@@ -16,23 +14,7 @@ import { sniff } from './sniff.js';
  * A missing, empty, truncated, corrupt or unsupported file throws ImageError, one line naming the file.
  */
 export async function readImage(path: string): Promise<RgbImage> {
-  const bytes = await readBytes(path);
-  if (bytes.length === 0) throw new ImageError(path, 'empty file');
-  const format = sniff(bytes);
-  switch (format.kind) {
-    case 'png':
-      return decodePng(path, bytes);
-    case 'jpeg':
-      return applyOrientation(decodeJpeg(path, bytes), await exifOrientation(bytes));
-    case 'truncated':
-      throw new ImageError(path, `truncated ${format.format} data`);
-    case 'unsupported':
-      throw new ImageError(path, `unsupported image format ${format.format} (only PNG and JPEG are read; convert it first)`);
-    case 'text':
-      throw new ImageError(path, `not a PNG or JPEG file (it holds text: "${format.start}")`);
-    case 'unknown':
-      throw new ImageError(path, `not a PNG or JPEG file (unrecognised content starting ${format.firstBytes})`);
-  }
+  return decodeImage(path, await readBytes(path), decodePng);
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {

@@ -59,14 +59,7 @@ export function areaWeights(inSize: number, outSize: number): AxisWeights {
  * Applies x weights along rows and y weights along columns of a row-major (h × w × channels) array,
  * in float64; the x pass runs first. Taps past the source edge always carry weight 0.
  */
-export function resample2d(
-  src: ArrayLike<number>,
-  w: number,
-  h: number,
-  channels: number,
-  xw: AxisWeights,
-  yw: AxisWeights,
-): Float64Array {
+export function resample2d(src: ArrayLike<number>, w: number, h: number, channels: number, xw: AxisWeights, yw: AxisWeights): Float64Array {
   const outW = xw.size;
   const outH = yw.size;
   const rows = new Float64Array(h * outW * channels);

@@ -38,5 +38,8 @@ export function negativeActivationNote(graph: Graph, name: string, preprocessing
   }
   const what = node?.op === 'input' ? 'is the preprocessed input' : `(${node?.op}) is not the output of a ReLU`;
   const advice = better ? ` The nearest non-negative feature map downstream is '${better}'.` : '';
-  return `'${name}' ${what}, so its activations can be negative: a negative activation with a positive weight counts against the class, and the map's ReLU hides it.${advice}`;
+  return (
+    `'${name}' ${what}, so its activations can be negative: a negative activation with a positive weight ` +
+    `counts against the class, and the map's ReLU hides it.${advice}`
+  );
 }

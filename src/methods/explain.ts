@@ -46,7 +46,8 @@ export async function explain(model: Model, image: RgbImage, opts: ExplainOption
 
   const probabilities = softmax(result.logits);
   const cls = result.classIndex;
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const v of result.map.data) {
     min = Math.min(min, v);
     max = Math.max(max, v);

@@ -56,7 +56,11 @@ export function nodeValues(shape: Shape, data: Float32Array): NodeValues {
  * names or 'node:input' forms; unknown ones throw UnknownNodeError before any work is queued.
  */
 export async function nodeCams<N extends string>(
-  model: Model, input: Tensor, nodes: readonly string[], list: readonly NamedCamFormula<N>[], classIndex?: number,
+  model: Model,
+  input: Tensor,
+  nodes: readonly string[],
+  list: readonly NamedCamFormula<N>[],
+  classIndex?: number,
 ): Promise<GradientCamResult<N>> {
   const method = list.map((m) => m.name).join('/');
   assertSingleImage(method, input);

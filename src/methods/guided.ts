@@ -25,7 +25,11 @@ export function keptActivationsNote(graph: Graph): string | undefined {
   const kept = graph.nodes.filter((n) => descriptorOf(n).guided(n) === 'kept');
   if (kept.length === 0) return undefined;
   const ops = [...new Set(kept.map((n) => n.op))].join(', ');
-  const names = kept.slice(0, 3).map((n) => `'${n.name}'`).join(', ') + (kept.length > 3 ? `, … (${kept.length} in all)` : '');
+  const names =
+    kept
+      .slice(0, 3)
+      .map((n) => `'${n.name}'`)
+      .join(', ') + (kept.length > 3 ? `, … (${kept.length} in all)` : '');
   return `Guided backprop overrides ReLU and ReLU6 only; ${kept.length} other activation node(s) (${ops}: ${names}) keep their ordinary backward.`;
 }
 
@@ -49,7 +53,15 @@ export async function guidedBackprop(model: Model, input: Tensor, classIndex?: n
   const pass = await inputGradient(model, input, classIndex, GUIDED);
   const [, height, width, channels] = input.shape;
   const { map, status, signed } = rectify(overChannels(pass.gradient, channels, maxSigned, -Infinity), 'guided backprop');
-  return { logits: pass.logits, classIndex: pass.classIndex, map: { height, width, data: map }, signed: { height, width, data: signed }, status, inputGradient: gradientOf(input, pass.gradient), overriddenRelus: pass.overriddenRelus };
+  return {
+    logits: pass.logits,
+    classIndex: pass.classIndex,
+    map: { height, width, data: map },
+    signed: { height, width, data: signed },
+    status,
+    inputGradient: gradientOf(input, pass.gradient),
+    overriddenRelus: pass.overriddenRelus,
+  };
 }
 
 /**

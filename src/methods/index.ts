@@ -5,7 +5,17 @@ export * from './types.js';
 export { explain, classCount, DEFAULT_TOP_K } from './explain.js';
 export { computeLowres } from './lowres.js';
 export {
-  METHODS, METHOD_NAMES, GRADIENT_CAM_METHODS, assertMethod, conventionsFor, gradientCams, isGradientCam, isMethodName, methodEntry, methodsOfCost, usesLayer,
+  METHODS,
+  METHOD_NAMES,
+  GRADIENT_CAM_METHODS,
+  assertMethod,
+  conventionsFor,
+  gradientCams,
+  isGradientCam,
+  isMethodName,
+  methodEntry,
+  methodsOfCost,
+  usesLayer,
 } from './registry.js';
 export type { CamFormula, MethodCost, MethodEntry, MethodKind } from './method-entry.js';
 export { nodeCams, type NodeMap, type GradientCamResult, type NamedCamFormula } from './gradient-cams.js';

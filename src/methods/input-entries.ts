@@ -3,8 +3,18 @@
 import { LOGIT } from './conventions.js';
 import { guidedBackprop, guidedGradcam, keptActivationsNote } from './guided.js';
 import {
-  COMPLETENESS_TOLERANCE, GRADIENT_DEFAULT_BATCH, IG_DEFAULT_STEPS, SMOOTHGRAD_DEFAULT_NOISE, SMOOTHGRAD_DEFAULT_SAMPLES,
-  integratedGradients, inputGradient, largestMagnitude, maxAbs, overChannels, smoothGrad, sum,
+  COMPLETENESS_TOLERANCE,
+  GRADIENT_DEFAULT_BATCH,
+  IG_DEFAULT_STEPS,
+  SMOOTHGRAD_DEFAULT_NOISE,
+  SMOOTHGRAD_DEFAULT_SAMPLES,
+  integratedGradients,
+  inputGradient,
+  largestMagnitude,
+  maxAbs,
+  overChannels,
+  smoothGrad,
+  sum,
 } from './input-gradients.js';
 import { rectify } from './map-status.js';
 import { requireNode, type MethodEntry } from './method-entry.js';
@@ -31,8 +41,16 @@ const guidedBackpropEntry: MethodEntry = {
   async compute(model, input, request) {
     const r = await guidedBackprop(model, input, request.classIndex);
     return {
-      map: r.map, signed: r.signed, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
-      overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: guidedNotes(model),
+      map: r.map,
+      signed: r.signed,
+      status: r.status,
+      classIndex: r.classIndex,
+      logits: r.logits,
+      nodeShape: input.shape,
+      overriddenRelus: r.overriddenRelus,
+      inputGradient: r.inputGradient,
+      details: { forwards: 1 },
+      notes: guidedNotes(model),
     };
   },
 };
@@ -52,8 +70,16 @@ const guidedGradcamEntry: MethodEntry = {
   async compute(model, input, request) {
     const r = await guidedGradcam(model, input, requireNode(request), request.classIndex);
     return {
-      map: r.map, signed: r.signed, status: r.status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
-      overriddenRelus: r.overriddenRelus, inputGradient: r.inputGradient, details: { forwards: 1 }, notes: guidedNotes(model),
+      map: r.map,
+      signed: r.signed,
+      status: r.status,
+      classIndex: r.classIndex,
+      logits: r.logits,
+      nodeShape: input.shape,
+      overriddenRelus: r.overriddenRelus,
+      inputGradient: r.inputGradient,
+      details: { forwards: 1 },
+      notes: guidedNotes(model),
     };
   },
 };
@@ -64,14 +90,26 @@ const saliency: MethodEntry = {
   cost: 'fast',
   reads: [],
   conventions: () => ({
-    targetScore: LOGIT, passes: 'one forward, one backward to the input', map: 'max over RGB channels of |dy/dx| per pixel, at the input resolution', relu: 'none (absolute value)',
+    targetScore: LOGIT,
+    passes: 'one forward, one backward to the input',
+    map: 'max over RGB channels of |dy/dx| per pixel, at the input resolution',
+    relu: 'none (absolute value)',
   }),
   async compute(model, input, request) {
     const [, height, width, channels] = input.shape;
     const pass = await inputGradient(model, input, request.classIndex);
     const { map, status } = rectify(overChannels(pass.gradient, channels, maxAbs, 0), 'saliency');
     const signed = Float32Array.from(overChannels(pass.gradient, channels, largestMagnitude, 0));
-    return { map: { height, width, data: map }, signed: { height, width, data: signed }, status, classIndex: pass.classIndex, logits: pass.logits, nodeShape: input.shape, details: { forwards: 1 }, notes: [] };
+    return {
+      map: { height, width, data: map },
+      signed: { height, width, data: signed },
+      status,
+      classIndex: pass.classIndex,
+      logits: pass.logits,
+      nodeShape: input.shape,
+      details: { forwards: 1 },
+      notes: [],
+    };
   },
 };
 
@@ -82,7 +120,9 @@ const smoothgrad: MethodEntry = {
   reads: ['samples', 'noise', 'seed', 'batchSize'],
   conventions: (details) => ({
     targetScore: LOGIT,
-    passes: `one forward of the clean image for the class, then ${details.forwards ?? '?'} batched forward+backward passes of up to ${details.batchSize ?? '?'} noisy copies`,
+    passes:
+      `one forward of the clean image for the class, then ${details.forwards ?? '?'} batched ` +
+      `forward+backward passes of up to ${details.batchSize ?? '?'} noisy copies`,
     map: `mean over ${details.samples ?? '?'} noisy copies of max over RGB channels of |dy/dx|`,
     noise: `Gaussian, sigma = ${details.noise ?? '?'} * (max - min) of the preprocessed input = ${details.sigma ?? '?'}, seed ${details.seed ?? 0}`,
     relu: 'none (absolute value)',
@@ -93,11 +133,16 @@ const smoothgrad: MethodEntry = {
     const noise = request.noise ?? SMOOTHGRAD_DEFAULT_NOISE;
     const batchSize = request.batchSize ?? GRADIENT_DEFAULT_BATCH;
     const seed = request.seed ?? 0;
-    const r = await smoothGrad(model, input, { classIndex: request.classIndex, samples, noise, batchSize, seed });
+    const r = await smoothGrad(model, input, { classIndex: request.classIndex, samples, noise, batchSize, seed, onProgress: request.onProgress });
     const { map, status } = rectify(r.map, 'smoothgrad');
     return {
-      map: { height, width, data: map }, status, classIndex: r.classIndex, logits: r.logits, nodeShape: input.shape,
-      details: { forwards: r.forwards + 1, batchSize, samples, noise, sigma: r.sigma, seed }, notes: [],
+      map: { height, width, data: map },
+      status,
+      classIndex: r.classIndex,
+      logits: r.logits,
+      nodeShape: input.shape,
+      details: { forwards: r.forwards + 1, batchSize, samples, noise, sigma: r.sigma, seed },
+      notes: [],
     };
   },
 };
@@ -111,7 +156,9 @@ const integratedGradientsEntry: MethodEntry = {
     targetScore: LOGIT,
     baseline: 'black image in pixel space (all pixels 0), run through the model preprocessing',
     path: `straight line, trapezoidal rule over alpha = k/${details.steps ?? '?'}, k = 0..${details.steps ?? '?'} (both ends at half weight)`,
-    passes: `one forward of the clean image for the class, then ${details.forwards ?? '?'} batched forward+backward passes of up to ${details.batchSize ?? '?'} path points`,
+    passes:
+      `one forward of the clean image for the class, then ${details.forwards ?? '?'} batched ` +
+      `forward+backward passes of up to ${details.batchSize ?? '?'} path points`,
     attribution: '(x - baseline) * path-averaged dy/dx, per input value',
     map: '|sum over RGB channels of the attributions| per pixel',
     completeness: 'sum of attributions compared with y(x) - y(baseline), both from the path ends',
@@ -121,20 +168,28 @@ const integratedGradientsEntry: MethodEntry = {
     const [, height, width, channels] = input.shape;
     const steps = request.steps ?? IG_DEFAULT_STEPS;
     const batchSize = request.batchSize ?? GRADIENT_DEFAULT_BATCH;
-    const r = await integratedGradients(model, input, { classIndex: request.classIndex, steps, batchSize });
+    const r = await integratedGradients(model, input, { classIndex: request.classIndex, steps, batchSize, onProgress: request.onProgress });
     const channelSum = overChannels(r.attributions, channels, sum, 0);
     const { map, status } = rectify(channelSum.map(Math.abs), 'integrated gradients');
     const c = r.completeness;
-    const notes = c.relativeError > COMPLETENESS_TOLERANCE
-      ? [
-        `integrated gradients: the attributions sum to ${c.sumOfAttributions.toPrecision(6)} but y(x) − y(baseline) = ${c.scoreDifference.toPrecision(6)} ` +
-          `(${(100 * c.relativeError).toFixed(2)} % apart, above ${100 * COMPLETENESS_TOLERANCE} %); use more steps.`,
-      ]
-      : [];
+    const notes =
+      c.relativeError > COMPLETENESS_TOLERANCE
+        ? [
+            `integrated gradients: the attributions sum to ${c.sumOfAttributions.toPrecision(6)} but y(x) − ` +
+              `y(baseline) = ${c.scoreDifference.toPrecision(6)} ` +
+              `(${(100 * c.relativeError).toFixed(2)} % apart, above ${100 * COMPLETENESS_TOLERANCE} %); use more steps.`,
+          ]
+        : [];
     return {
-      map: { height, width, data: map }, signed: { height, width, data: Float32Array.from(channelSum) }, status, classIndex: r.classIndex, logits: r.logits,
-      nodeShape: input.shape, completeness: c,
-      details: { forwards: r.forwards + 1, batchSize, steps }, notes,
+      map: { height, width, data: map },
+      signed: { height, width, data: Float32Array.from(channelSum) },
+      status,
+      classIndex: r.classIndex,
+      logits: r.logits,
+      nodeShape: input.shape,
+      completeness: c,
+      details: { forwards: r.forwards + 1, batchSize, steps },
+      notes,
     };
   },
 };

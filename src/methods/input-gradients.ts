@@ -31,7 +31,12 @@ export function inputNodeName(model: Model): string {
 }
 
 /** One forward and one backward to the input (under the given ReLU override). */
-export async function inputGradient(model: Model, input: Tensor, classIndex: number | undefined, overrides: Record<string, string> = {}): Promise<InputGradientPass> {
+export async function inputGradient(
+  model: Model,
+  input: Tensor,
+  classIndex: number | undefined,
+  overrides: Record<string, string> = {},
+): Promise<InputGradientPass> {
   assertSingleImage('input gradient', input);
   const target = inputNodeName(model);
   const forward = RecordedForward.run(model, input, { watch: [target] });
@@ -123,6 +128,8 @@ export interface SmoothGradOptions {
   noise?: number;
   batchSize?: number;
   seed?: number;
+  /** After each batch: noisy copies done, of all. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface SmoothGradResult {
@@ -144,7 +151,8 @@ export async function smoothGrad(model: Model, input: Tensor, opts: SmoothGradOp
   const logits = await cleanLogits(model, input);
   const classIndex = opts.classIndex ?? argmax(logits);
   const x = await input.read();
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of x) {
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
@@ -164,6 +172,7 @@ export async function smoothGrad(model: Model, input: Tensor, opts: SmoothGradOp
       const saliency = overChannels(gradients.subarray(r * x.length, (r + 1) * x.length), channels, maxAbs, 0);
       for (let p = 0; p < map.length; p++) map[p] += saliency[p] / samples;
     }
+    opts.onProgress?.(start + rows, samples);
   }
   return { logits, classIndex, map, sigma, forwards };
 }
@@ -172,6 +181,8 @@ export interface IntegratedGradientsOptions {
   classIndex?: number;
   steps?: number;
   batchSize?: number;
+  /** After each batch: path points done, of steps + 1. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface IntegratedGradientsResult {
@@ -199,7 +210,9 @@ export async function integratedGradients(model: Model, input: Tensor, opts: Int
   const [, height, width, channels] = input.shape;
   const baseline = preprocessPixels(model.definition.preprocessing, new Uint8Array(height * width * channels), height, width);
   const averaged = new Float64Array(x.length);
-  let baselineScore = 0, inputScore = 0, forwards = 0;
+  let baselineScore = 0,
+    inputScore = 0,
+    forwards = 0;
   for (let start = 0; start <= steps; start += batchSize) {
     const points = Math.min(batchSize, steps + 1 - start);
     const images = new Float32Array(points * x.length);
@@ -217,6 +230,7 @@ export async function integratedGradients(model: Model, input: Tensor, opts: Int
       if (k === 0) baselineScore = rowLogits[r * classes + classIndex];
       if (k === steps) inputScore = rowLogits[r * classes + classIndex];
     }
+    opts.onProgress?.(start + points, steps + 1);
   }
   const attributions = new Float32Array(x.length);
   let total = 0;

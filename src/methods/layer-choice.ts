@@ -25,7 +25,12 @@ export interface TargetChoice {
  * Resolves the layer for a method at the given input size. Unknown names throw UnknownNodeError
  * (with the nearest names); a node that is not 4-D throws ShapeError.
  */
-export function chooseTarget(definition: ModelDefinition, layer: string | undefined, method: MethodName, size: { height: number; width: number } = definition.inputSize): TargetChoice {
+export function chooseTarget(
+  definition: ModelDefinition,
+  layer: string | undefined,
+  method: MethodName,
+  size: { height: number; width: number } = definition.inputSize,
+): TargetChoice {
   const graph = definition.graph;
   const shapes = inferShapes(graph, size);
   const named = layer !== undefined && layer !== 'auto';
@@ -37,7 +42,12 @@ export function chooseTarget(definition: ModelDefinition, layer: string | undefi
       tensorOf: input,
       nodeRole: 'input',
       nodeShape: shapes.get(input) as Shape,
-      layerChoice: { mode: named ? 'named' : 'auto', reason: `${method} differentiates the class score with respect to the input image, so its map has the input's resolution.`, warnings, notes: [] },
+      layerChoice: {
+        mode: named ? 'named' : 'auto',
+        reason: `${method} differentiates the class score with respect to the input image, so its map has the input's resolution.`,
+        warnings,
+        notes: [],
+      },
     };
   }
 
@@ -54,7 +64,10 @@ export function chooseTarget(definition: ModelDefinition, layer: string | undefi
   } else {
     key = definition.defaultTarget;
     const automatic = automaticTarget(graph, shapes);
-    reason = automatic.node === key ? automatic.reason : `'${key}' is the default target of the ${definition.name} definition (the automatic rule would pick '${automatic.node}').`;
+    reason =
+      automatic.node === key
+        ? automatic.reason
+        : `'${key}' is the default target of the ${definition.name} definition (the automatic rule would pick '${automatic.node}').`;
   }
   const tensorOf = resolveTarget(index, key).tensorOf;
   const shape = shapes.get(tensorOf) as Shape;
@@ -68,6 +81,6 @@ export function chooseTarget(definition: ModelDefinition, layer: string | undefi
   const notes: string[] = [];
   const note = negativeActivationNote(graph, tensorOf, definition.preprocessing, shapes);
   if (note) notes.push(note);
-  const role = tensorOf === graph.nodes[0].name ? 'input' : rolesOf(graph, shapes).get(tensorOf) ?? 'none';
+  const role = tensorOf === graph.nodes[0].name ? 'input' : (rolesOf(graph, shapes).get(tensorOf) ?? 'none');
   return { node: key, tensorOf, nodeRole: role, nodeShape: shape, layerChoice: { mode: named ? 'named' : 'auto', reason, warnings, notes } };
 }

@@ -41,7 +41,10 @@ export function statusMessage(status: MapStatus, what: string): string | undefin
     case 'ok':
       return undefined;
     case 'all-zero':
-      return `${what} is zero everywhere: no evidence for the class reaches this point (its gradients or weighted activations are exactly zero), so there is nothing to draw.`;
+      return (
+        `${what} is zero everywhere: no evidence for the class reaches this point (its gradients or weighted ` +
+        'activations are exactly zero), so there is nothing to draw.'
+      );
     case 'all-negative':
       return `${what} is negative everywhere before its ReLU, so nothing is left after it: here the network sees only evidence against the class.`;
     case 'constant':

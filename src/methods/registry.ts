@@ -59,7 +59,11 @@ export function conventionsFor(method: MethodName, details: MethodDetails = {}):
  * UnknownNodeError before any work is queued.
  */
 export function gradientCams<N extends GradientCamMethod>(
-  model: Model, input: Tensor, nodes: readonly string[], methods: N | readonly N[], classIndex?: number,
+  model: Model,
+  input: Tensor,
+  nodes: readonly string[],
+  methods: N | readonly N[],
+  classIndex?: number,
 ): Promise<GradientCamResult<N>> {
   const list = typeof methods === 'string' ? [methods] : methods;
   const formulas = list.map((name) => ({ name, formula: (METHODS[name] as GradientCamEntry).formula }));

@@ -18,6 +18,8 @@ export interface ScoreCamOptions {
   /** Keep the channels with the largest spatial variance (default 64; Infinity for all). */
   maxChannels?: number;
   batchSize?: number;
+  /** After each batch: channels scored so far, of those chosen. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ScoreCamResult {
@@ -60,7 +62,8 @@ export function channelMask(data: Float32Array, shape: Shape, k: number, height:
   const channel = new Float32Array(h * w);
   for (let i = 0; i < h * w; i++) channel[i] = data[i * c + k];
   const up = upsampleMap(channel, h, w, width, height);
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const v of up) {
     min = Math.min(min, v);
     max = Math.max(max, v);
@@ -117,6 +120,7 @@ export async function scoreCam(model: Model, input: Tensor, node: string, opts: 
       weights[k] = p;
       scored.push({ index: k, weight: p });
     });
+    opts.onProgress?.(scored.length, chosen.length);
   }
   const preRelu = weightedSum(nodeValues(shape, activations), weights);
   return { classIndex, logits, shape, preRelu, channels: scored, forwards };

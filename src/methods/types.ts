@@ -20,6 +20,8 @@ export interface MethodOptions {
   batchSize?: number;
   /** SmoothGrad noise seed (default 0: the same noise every run). */
   seed?: number;
+  /** Called after each batched pass of the long methods (Score-CAM, SmoothGrad, integrated gradients): done of total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ExplainOptions extends MethodOptions {

@@ -102,7 +102,8 @@ export interface EvaluationResult {
 
 /** The centre baseline: 1 at the image centre falling linearly with the distance to 0 at the corners. */
 export function centreMap(width: number, height: number): Float32Array {
-  const cx = (width - 1) / 2, cy = (height - 1) / 2;
+  const cx = (width - 1) / 2,
+    cy = (height - 1) / 2;
   const far = Math.hypot(cx, cy) || 1;
   const out = new Float32Array(width * height);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = 1 - Math.hypot(x - cx, y - cy) / far;
@@ -135,7 +136,14 @@ function stackOf(inputs: readonly ModelInput[]): InputStack {
 }
 
 /** Every score of one map (at the input size, as drawn) on one image. */
-async function scoreMap(s: Scorer, drawn: Float32Array, start: ModelInput, imageIndex: number, mask: ObjectMask | undefined, noiseSeed: number): Promise<MapScores> {
+async function scoreMap(
+  s: Scorer,
+  drawn: Float32Array,
+  start: ModelInput,
+  imageIndex: number,
+  mask: ObjectMask | undefined,
+  noiseSeed: number,
+): Promise<MapScores> {
   const steps = s.options.curveSteps ?? EVALUATE_DEFAULT_STEPS;
   const percentages = s.options.roadPercentages ?? ROAD_PERCENTAGES;
   const order = rankPixels(drawn);
@@ -179,7 +187,11 @@ export function summarise(names: readonly string[], images: readonly ImageEvalua
       averageDrop: 100 * mean(all.map((m) => m.drop)),
       increaseInConfidence: (100 * all.filter((m) => m.increase).length) / all.length,
       ...(located.length
-        ? { pointing: (100 * located.filter((l) => l.pointing).length) / located.length, energy: mean(located.map((l) => l.energy)), mass: mean(located.map((l) => l.mass)) }
+        ? {
+            pointing: (100 * located.filter((l) => l.pointing).length) / located.length,
+            energy: mean(located.map((l) => l.energy)),
+            mass: mean(located.map((l) => l.mass)),
+          }
         : {}),
     };
   });
@@ -206,7 +218,10 @@ export async function evaluateMethods(model: Model, images: readonly EvaluationI
       for (const method of methods) {
         const r = await computeLowres(model, tensorInput, { ...options, method, node, classIndex: image.classIndex ?? (logits ? argmax(logits) : undefined) });
         logits ??= r.logits;
-        drawnMaps.set(method, r.map.width === width && r.map.height === height ? r.map.data : upsampleMap(r.map.data, r.map.height, r.map.width, width, height));
+        drawnMaps.set(
+          method,
+          r.map.width === width && r.map.height === height ? r.map.data : upsampleMap(r.map.data, r.map.height, r.map.width, width, height),
+        );
       }
     } finally {
       tensorInput.dispose();

@@ -10,7 +10,8 @@ export const HOG_BLOCK = 3;
 const EPS = 1e-5;
 
 export function hog(image: ArrayLike<number>, width: number, height: number): Float64Array {
-  const cellsY = Math.floor(height / HOG_CELL), cellsX = Math.floor(width / HOG_CELL);
+  const cellsY = Math.floor(height / HOG_CELL),
+    cellsX = Math.floor(width / HOG_CELL);
   if (image.length !== width * height || cellsY < HOG_BLOCK || cellsX < HOG_BLOCK) {
     throw new ShapeError('hog', `a ${width}x${height} image of at least ${HOG_CELL * HOG_BLOCK} pixels each way`, `${image.length} values`);
   }
@@ -23,13 +24,14 @@ export function hog(image: ArrayLike<number>, width: number, height: number): Fl
       const gc = x === 0 || x === width - 1 ? 0 : image[y * width + x + 1] - image[y * width + x - 1];
       const magnitude = Math.hypot(gr, gc);
       // Degrees in [0, 180), as numpy's rad2deg(arctan2(g_row, g_col)) % 180.
-      const angle = (((Math.atan2(gr, gc) * 180) / Math.PI) % 180 + 180) % 180;
+      const angle = ((((Math.atan2(gr, gc) * 180) / Math.PI) % 180) + 180) % 180;
       const bin = Math.min(HOG_ORIENTATIONS - 1, Math.floor(angle / binWidth));
       const cell = Math.floor(y / HOG_CELL) * cellsX + Math.floor(x / HOG_CELL);
       hist[cell * HOG_ORIENTATIONS + bin] += magnitude / (HOG_CELL * HOG_CELL);
     }
   }
-  const blocksY = cellsY - HOG_BLOCK + 1, blocksX = cellsX - HOG_BLOCK + 1;
+  const blocksY = cellsY - HOG_BLOCK + 1,
+    blocksX = cellsX - HOG_BLOCK + 1;
   const blockLength = HOG_BLOCK * HOG_BLOCK * HOG_ORIENTATIONS;
   const out = new Float64Array(blocksY * blocksX * blockLength);
   const block = new Float64Array(blockLength);

@@ -6,7 +6,8 @@ import { normalizeMap } from '../image/index.js';
 import { isOnObject, peakOf, type ObjectMask } from './pointing-game.js';
 
 function shareOnObject(values: ArrayLike<number>, mask: ObjectMask): number {
-  let inside = 0, total = 0;
+  let inside = 0,
+    total = 0;
   for (let i = 0; i < values.length; i++) {
     total += values[i];
     if (mask.data[i] !== 0) inside += values[i];
@@ -27,6 +28,9 @@ export function localisation(drawn: Float32Array, mask: ObjectMask): Localisatio
   return {
     pointing: !unit.constant && isOnObject(peakOf(drawn, mask.width, mask.height), mask),
     energy: shareOnObject(unit.map, mask),
-    mass: shareOnObject(drawn.map((v) => Math.max(v, 0)), mask),
+    mass: shareOnObject(
+      drawn.map((v) => Math.max(v, 0)),
+      mask,
+    ),
   };
 }

@@ -69,9 +69,11 @@ export function blurred(input: ModelInput, sigma = BLUR_SIGMA, taps = BLUR_TAPS)
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         for (let c = 0; c < channels; c++) {
-          let s = 0, w = 0;
+          let s = 0,
+            w = 0;
           for (let t = -half; t <= half; t++) {
-            const yy = alongRows ? y : y + t, xx = alongRows ? x + t : x;
+            const yy = alongRows ? y : y + t,
+              xx = alongRows ? x + t : x;
             if (yy < 0 || xx < 0 || yy >= height || xx >= width) continue;
             const k = kernel[t + half];
             s += k * src[(yy * width + xx) * channels + c];

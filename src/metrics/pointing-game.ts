@@ -201,7 +201,11 @@ export async function pointingGame(model: Model, sceneAt: (index: number) => Poi
     const scene = sceneAt(i);
     const { mask } = scene;
     if (mask.width !== width || mask.height !== height || scene.pixels.length !== width * height * 3) {
-      throw new ShapeError('pointing-game', `scene ${i} at the model input size ${width}x${height} (mask and RGB pixels)`, `a ${mask.width}x${mask.height} mask and ${scene.pixels.length} pixel bytes`);
+      throw new ShapeError(
+        'pointing-game',
+        `scene ${i} at the model input size ${width}x${height} (mask and RGB pixels)`,
+        `a ${mask.width}x${mask.height} mask and ${scene.pixels.length} pixel bytes`,
+      );
     }
     const { maps, logits } = await sceneMaps(model, scene.pixels, methods, node, scene.classIndex, options);
     if (argmax(logits) === scene.classIndex) correct++;

@@ -39,7 +39,10 @@ export function parameterBlocks(definition: ModelDefinition): ParameterBlock[] {
     const end = ends.find((e) => e.position >= position);
     byBlock.get(end ? end.name : LOGITS_BLOCK)?.push(spec.name);
   }
-  return [...byBlock].reverse().filter(([, p]) => p.length > 0).map(([name, parameters]) => ({ name, parameters }));
+  return [...byBlock]
+    .reverse()
+    .filter(([, p]) => p.length > 0)
+    .map(([name, parameters]) => ({ name, parameters }));
 }
 
 function nameHash(name: string): number {

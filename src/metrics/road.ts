@@ -13,7 +13,14 @@ export const ROAD_NOISE = 0.01;
 export const ROAD_PERCENTAGES: readonly number[] = [10, 20, 30, 40, 50, 60, 70, 80, 90];
 
 const NEIGHBOURS: readonly (readonly [number, number, number])[] = [
-  [1, 1, 1 / 12], [0, 1, 1 / 6], [-1, 1, 1 / 12], [1, -1, 1 / 12], [0, -1, 1 / 6], [-1, -1, 1 / 12], [1, 0, 1 / 6], [-1, 0, 1 / 6],
+  [1, 1, 1 / 12],
+  [0, 1, 1 / 6],
+  [-1, 1, 1 / 12],
+  [1, -1, 1 / 12],
+  [0, -1, 1 / 6],
+  [-1, -1, 1 / 12],
+  [1, 0, 1 / 6],
+  [-1, 0, 1 / 6],
 ];
 
 const CG_TOLERANCE = 1e-9;
@@ -38,9 +45,11 @@ export function noisyLinearImputation(input: ModelInput, removed: Uint8Array, no
   const rhs = Array.from({ length: channels }, () => new Float64Array(n));
   for (let i = 0; i < n; i++) {
     const p = unknown[i];
-    const y = Math.floor(p / width), x = p % width;
+    const y = Math.floor(p / width),
+      x = p % width;
     for (const [dy, dx, w] of NEIGHBOURS) {
-      const yy = y + dy, xx = x + dx;
+      const yy = y + dy,
+        xx = x + dx;
       if (yy < 0 || xx < 0 || yy >= height || xx >= width) continue;
       diagonal[i] += w;
       const q = yy * width + xx;

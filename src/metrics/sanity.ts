@@ -132,7 +132,12 @@ function judge(ranks: readonly number[]): Verdict {
 }
 
 /** The verdicts by VERDICT_RULES. */
-export function verdictsOf(methods: readonly MethodName[], steps: readonly SanityStep[], randomLogit: SanityResult['randomLogit'], blocks: number): MethodVerdict[] {
+export function verdictsOf(
+  methods: readonly MethodName[],
+  steps: readonly SanityStep[],
+  randomLogit: SanityResult['randomLogit'],
+  blocks: number,
+): MethodVerdict[] {
   const half = Math.ceil(blocks / 2);
   const judged = steps.find((s) => s.mode === 'cascading' && s.randomised.length === half);
   return methods.map((method) => ({
@@ -185,7 +190,8 @@ export async function sanityChecks(model: Model, images: readonly SanityImage[],
       const maps = await mapsOf(model, inputs[i], node, other, options);
       for (const method of methods) {
         const similarity = mapSimilarity(original[i].get(method) as ComparableMap, maps.get(method) as ComparableMap);
-        (randomLogit[method] ??= []).push({ image: images[i].name, classIndex: classOf[i], randomClass: other, similarity });
+        randomLogit[method] ??= [];
+        randomLogit[method].push({ image: images[i].name, classIndex: classOf[i], randomClass: other, similarity });
       }
     }
     options.onStep?.(2, total, 'random class');
@@ -199,7 +205,8 @@ export async function sanityChecks(model: Model, images: readonly SanityImage[],
       for (let i = 0; i < inputs.length; i++) {
         const maps = await mapsOf(randomModel, inputs[i], node, classOf[i], options);
         for (const method of methods) {
-          (scores[method] ??= []).push(mapSimilarity(original[i].get(method) as ComparableMap, maps.get(method) as ComparableMap));
+          scores[method] ??= [];
+          scores[method].push(mapSimilarity(original[i].get(method) as ComparableMap, maps.get(method) as ComparableMap));
           if (i === 0 && mode === 'cascading') figureMaps[method]?.push((maps.get(method) as ComparableMap).unit);
         }
       }

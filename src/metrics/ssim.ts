@@ -21,10 +21,15 @@ export function ssim(x: ArrayLike<number>, y: ArrayLike<number>, width: number, 
   let count = 0;
   for (let r = half; r < height - half; r++) {
     for (let c = half; c < width - half; c++) {
-      let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+      let sx = 0,
+        sy = 0,
+        sxx = 0,
+        syy = 0,
+        sxy = 0;
       for (let i = r - half; i <= r + half; i++) {
         for (let j = c - half; j <= c + half; j++) {
-          const a = x[i * width + j], b = y[i * width + j];
+          const a = x[i * width + j],
+            b = y[i * width + j];
           sx += a;
           sy += b;
           sxx += a * a;
@@ -32,7 +37,8 @@ export function ssim(x: ArrayLike<number>, y: ArrayLike<number>, width: number, 
           sxy += a * b;
         }
       }
-      const ux = sx / np, uy = sy / np;
+      const ux = sx / np,
+        uy = sy / np;
       const vx = covNorm * (sxx / np - ux * ux);
       const vy = covNorm * (syy / np - uy * uy);
       const vxy = covNorm * (sxy / np - ux * uy);

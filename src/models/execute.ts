@@ -7,13 +7,14 @@
 import { fmt, sameShape, ShapeError, watch, type Tensor } from '../tensor/index.js';
 import { add, mulScalar } from '../ops/arithmetic.js';
 import { batchNormCoefficients, batchNormRelu, type BatchNormParams } from '../ops/batchnorm.js';
+import { applyActivation, type FusedActivation } from '../ops/activations.js';
 import { conv2d, convGeometry } from '../ops/conv2d.js';
+import { groupedConv2d } from '../ops/grouped-conv2d.js';
 import { samePadding, type Padding } from '../ops/padding.js';
 import { planSteps, type Step } from './fuse.js';
 import { GraphIndex, type BatchNormNode, type Graph, type GraphNode } from './graph.js';
 import type { BatchStatistics } from './op-descriptor.js';
 import { descriptorOf } from './op-table.js';
-import { activate } from './ops/activate.js';
 import { inputNode } from './shapes.js';
 import { resolveTarget } from './targets.js';
 
@@ -73,7 +74,13 @@ function evaluate(node: GraphNode, xs: Tensor[], params: ReadonlyMap<string, Ten
 function inferenceParams(params: ReadonlyMap<string, Tensor>, node: BatchNormNode): BatchNormParams {
   const p = (kind: string) => parameter(params, node.name, kind);
   const a = node.attrs;
-  return { mean: p('moving_mean'), variance: p('moving_variance'), gamma: a.scale ? p('gamma') : undefined, beta: a.center ? p('beta') : undefined, epsilon: a.epsilon };
+  return {
+    mean: p('moving_mean'),
+    variance: p('moving_variance'),
+    gamma: a.scale ? p('gamma') : undefined,
+    beta: a.center ? p('beta') : undefined,
+    epsilon: a.epsilon,
+  };
 }
 
 /** A zero padding before a conv plus the conv's own padding, resolved on the padded size. */
@@ -81,7 +88,12 @@ function mergedPadding(prePad: Padding, conv: Extract<GraphNode, { op: 'conv2d' 
   const { padding, kernel, strides, dilations } = conv.attrs;
   const h = x.shape[1] + prePad.top + prePad.bottom;
   const w = x.shape[2] + prePad.left + prePad.right;
-  const own = padding === 'valid' ? { top: 0, bottom: 0, left: 0, right: 0 } : padding === 'same' ? samePadding(h, w, kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1]) : padding;
+  const own =
+    padding === 'valid'
+      ? { top: 0, bottom: 0, left: 0, right: 0 }
+      : padding === 'same'
+        ? samePadding(h, w, kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1])
+        : padding;
   return { top: prePad.top + own.top, bottom: prePad.bottom + own.bottom, left: prePad.left + own.left, right: prePad.right + own.right };
 }
 
@@ -101,15 +113,26 @@ function evaluateStep(step: Step, xs: Tensor[], params: ReadonlyMap<string, Tens
       const convOnly = { strides: a.strides, dilations: a.dilations, padding, bias: a.useBias ? p('bias') : undefined };
       const shortcut = step.residual ? xs[1] : undefined;
       const kernel = p('kernel');
-      const g = convGeometry(xs[0].shape, kernel.shape, convOnly);
+      const groups = a.groups ?? 1;
+      const act = step.activation;
+      // conv2d's own epilogue applies ReLU; grouped convolutions and other activations take groupedConv2d's.
+      const plain = groups === 1 && (!act || act.kind === 'relu');
+      const convolve = (epilogue: { affine?: Tensor; residual?: Tensor; activation?: FusedActivation }) =>
+        plain
+          ? conv2d(xs[0], kernel, { ...convOnly, epilogue: { affine: epilogue.affine, residual: epilogue.residual, relu: epilogue.activation !== undefined } })
+          : groupedConv2d(xs[0], kernel, { ...convOnly, groups, epilogue });
+      const [kh, kw, , cout] = kernel.shape;
+      const g = convGeometry(xs[0].shape, [kh, kw, xs[0].shape[3], cout], convOnly);
       let y: Tensor;
       // A broadcasting Add cannot be folded into the store: it runs after the convolution.
       if (!shortcut || sameShape(shortcut.shape, [g.batch, g.OH, g.OW, g.Cout])) {
-        y = conv2d(xs[0], kernel, { ...convOnly, epilogue: { affine, residual: shortcut, relu: step.relu } });
+        y = convolve({ affine, residual: shortcut, activation: act });
       } else {
-        const z = conv2d(xs[0], kernel, { ...convOnly, epilogue: { affine } });
-        y = activate(add(z, shortcut), step.relu ? 'relu' : undefined);
+        const z = convolve({ affine });
+        const sum = add(z, shortcut);
         z.dispose();
+        y = act ? applyActivation(act, sum) : sum;
+        if (y !== sum) sum.dispose();
       }
       affine?.dispose();
       return y;
@@ -142,7 +165,10 @@ export function runGraph(graph: Graph, params: ReadonlyMap<string, Tensor>, inpu
     throw new ShapeError('model input', `[N, H, W, ${channels}] (NHWC)`, fmt(input.shape));
   }
   const keepTargets = (hooks.keep ?? []).map((k) => resolveTarget(index, k));
-  const watchTargets = [...(hooks.watch ?? []).map((k) => resolveTarget(index, k)), ...(hooks.watchInputs ?? []).map((k) => resolveTarget(index, `${k}:input`))];
+  const watchTargets = [
+    ...(hooks.watch ?? []).map((k) => resolveTarget(index, k)),
+    ...(hooks.watchInputs ?? []).map((k) => resolveTarget(index, `${k}:input`)),
+  ];
   const watched = new Set(watchTargets.map((t) => t.tensorOf));
   const output = index.source(index.output.name);
   const held = new Set([output, ...keepTargets.map((t) => t.tensorOf), ...watched]);

@@ -1,14 +1,19 @@
 // Which nodes of a graph run together as one kernel. Separate elementwise passes (batchnorm, ReLU,
 // residual add, zero padding) each cost ~1 ms per big activation on lavapipe, so the executor runs:
-//   [pad →] conv2d [→ batchnorm] [→ add] [→ relu]   as one convolution with an epilogue
-//                                                   (the pad becomes the conv's own padding),
+//   [pad →] conv2d [→ batchnorm] [→ add] [→ act]    as one convolution with an epilogue
+//                                                   (the pad becomes the conv's own padding; act is
+//                                                   any node whose descriptor offers a fused activation:
+//                                                   ReLU, ReLU6/clip, hard-swish, sigmoid, …; grouped
+//                                                   and depthwise convolutions too),
 //   batchnorm → relu                                as one elementwise pass.
 // A node is absorbed into a fusion only when nothing else needs its tensor: it is not hooked (keep
 // or watch), not the graph output, and its only reader is the next node of the chain. The fused
 // ops record their own correct backward (the ReLU of a recorded fusion runs as its own op, so
 // backward overrides apply), so fusions hold on recorded paths too; a batchnorm is folded only
 // when its parameters need no gradient and it uses its running statistics.
+import type { FusedActivation } from '../ops/activations.js';
 import type { Padding } from '../ops/padding.js';
+import { descriptorOf } from './op-table.js';
 import type { BatchNormNode, Conv2dNode, GraphIndex, GraphNode, PadNode } from './graph.js';
 
 /** One unit of execution, producing the tensor of node `output` from the tensors of `inputs`. */
@@ -25,7 +30,8 @@ export type Step =
       batchNorm?: BatchNormNode;
       /** The node whose tensor is added in the store (the other operand of a residual Add). */
       residual?: string;
-      relu: boolean;
+      /** The activation applied in the store (the conv's own ReLU, or the node after the chain). */
+      activation?: FusedActivation;
       /** The graph nodes this step stands for, in order. */
       nodes: string[];
     }
@@ -49,9 +55,9 @@ function readersOf(index: GraphIndex): Map<string, GraphNode[]> {
     if (node.op === 'identity') continue;
     for (const input of node.inputs) {
       const source = index.source(input);
-      let list = readers.get(source);
-      if (!list) readers.set(source, (list = []));
-      list.push(node);
+      const list = readers.get(source);
+      if (list) list.push(node);
+      else readers.set(source, [node]);
     }
   }
   return readers;
@@ -85,10 +91,9 @@ export function planSteps(index: GraphIndex, options: FusionOptions): Step[] {
   };
   for (const node of nodes) {
     if (absorbed.has(node.name) || unfusable.has(node.name)) continue;
-    // A grouped convolution runs as its own op (its kernel has an epilogue of its own, not wired here yet).
-    if (node.op === 'conv2d' && (node.attrs.groups ?? 1) === 1) {
+    if (node.op === 'conv2d') {
       const step = convChain(node, index, freeReader, options);
-      if (step.kind === 'conv' && (step.nodes.length > 1 || step.relu)) {
+      if (step.kind === 'conv' && (step.nodes.length > 1 || step.activation)) {
         for (const name of step.nodes) if (name !== step.output) absorbed.add(name);
         fusedAt.set(step.output, step);
       }
@@ -97,7 +102,13 @@ export function planSteps(index: GraphIndex, options: FusionOptions): Step[] {
       if (node.attrs.activation === 'relu' || next?.op === 'relu') {
         const output = next ? next.name : node.name;
         if (next) absorbed.add(node.name);
-        fusedAt.set(output, { kind: 'batchnorm-relu', output, inputs: [index.source(node.inputs[0])], batchNorm: node, nodes: next ? [node.name, next.name] : [node.name] });
+        fusedAt.set(output, {
+          kind: 'batchnorm-relu',
+          output,
+          inputs: [index.source(node.inputs[0])],
+          batchNorm: node,
+          nodes: next ? [node.name, next.name] : [node.name],
+        });
       }
     }
   }
@@ -110,7 +121,7 @@ export function planSteps(index: GraphIndex, options: FusionOptions): Step[] {
   return steps;
 }
 
-/** The longest fusable chain starting at a conv: [pad →] conv [→ batchnorm] [→ add] [→ relu]. */
+/** The longest fusable chain starting at a conv: [pad →] conv [→ batchnorm] [→ add] [→ activation]. */
 function convChain(conv: Conv2dNode, index: GraphIndex, freeReader: (name: string) => GraphNode | undefined, options: FusionOptions): Step {
   const nodes: string[] = [];
   let input = index.source(conv.inputs[0]);
@@ -123,16 +134,18 @@ function convChain(conv: Conv2dNode, index: GraphIndex, freeReader: (name: strin
   }
   nodes.push(conv.name);
   let last = conv.name;
-  let relu = conv.attrs.activation === 'relu';
+  const RELU: FusedActivation = { kind: 'relu' };
+  let activation = conv.attrs.activation === 'relu' ? RELU : undefined;
   let batchNorm: BatchNormNode | undefined;
   let residual: string | undefined;
-  // Epilogue order is affine → residual → relu: a chain stops at its ReLU.
-  let next = relu ? undefined : freeReader(last);
+  // Epilogue order is affine → residual → activation: a chain stops at its activation.
+  let next = activation ? undefined : freeReader(last);
   if (next?.op === 'batchnorm' && options.canFold(next)) {
     batchNorm = next;
-    relu = next.attrs.activation === 'relu';
-    nodes.push((last = next.name));
-    next = relu ? undefined : freeReader(last);
+    if (next.attrs.activation === 'relu') activation = RELU;
+    last = next.name;
+    nodes.push(last);
+    next = activation ? undefined : freeReader(last);
   }
   if (next?.op === 'add') {
     const others = next.inputs.map((n) => index.source(n)).filter((n) => n !== last);
@@ -140,14 +153,17 @@ function convChain(conv: Conv2dNode, index: GraphIndex, freeReader: (name: strin
     // else the conv's input would stay alive through the whole other branch.
     if (others.length === 1 && (index.position.get(others[0]) ?? Infinity) < (index.position.get(conv.name) ?? -1)) {
       residual = others[0];
-      nodes.push((last = next.name));
+      last = next.name;
+      nodes.push(last);
       next = freeReader(last);
     }
   }
-  if (!relu && next?.op === 'relu') {
-    relu = true;
-    nodes.push((last = next.name));
+  const fused = next && !activation ? descriptorOf(next).fused?.(next) : undefined;
+  if (next && fused) {
+    activation = fused;
+    last = next.name;
+    nodes.push(last);
   }
   const inputs = residual ? [input, residual] : [input];
-  return { kind: 'conv', output: last, inputs, conv, prePad, batchNorm, residual, relu, nodes };
+  return { kind: 'conv', output: last, inputs, conv, prePad, batchNorm, residual, activation, nodes };
 }

@@ -115,7 +115,21 @@ export interface PlainNode extends NodeBase {
  * function's output; sqrt/exp/log/abs/neg/reciprocal/erf also serve decomposed LayerNorm and GELU.
  */
 export type UnaryFunction = 'sigmoid' | 'tanh' | 'silu' | 'hardswish' | 'selu' | 'softplus' | 'erf' | 'sqrt' | 'exp' | 'log' | 'abs' | 'neg' | 'reciprocal';
-export const UNARY_FUNCTIONS: readonly UnaryFunction[] = ['sigmoid', 'tanh', 'silu', 'hardswish', 'selu', 'softplus', 'erf', 'sqrt', 'exp', 'log', 'abs', 'neg', 'reciprocal'];
+export const UNARY_FUNCTIONS: readonly UnaryFunction[] = [
+  'sigmoid',
+  'tanh',
+  'silu',
+  'hardswish',
+  'selu',
+  'softplus',
+  'erf',
+  'sqrt',
+  'exp',
+  'log',
+  'abs',
+  'neg',
+  'reciprocal',
+];
 
 export interface UnaryNode extends NodeBase {
   op: UnaryFunction;
@@ -187,8 +201,25 @@ export interface MatmulNode extends NodeBase {
   attrs: Record<string, never>;
 }
 
+/**
+ * Layer normalization over the last axis (channels of an NHWC map; ConvNeXt, Keras and ONNX
+ * LayerNormalization), with `<node>/gamma` and `<node>/beta` of the channel count when scale/center.
+ */
+export interface LayerNormNode extends NodeBase {
+  op: 'layernorm';
+  attrs: { epsilon: number; scale: boolean; center: boolean };
+}
+
+/** Local response normalization across `size` channels (ONNX LRN: alpha is divided by size). */
+export interface LrnNode extends NodeBase {
+  op: 'lrn';
+  attrs: { size: number; alpha: number; beta: number; bias: number };
+}
+
 export type GraphNode =
   | InputNode
+  | LayerNormNode
+  | LrnNode
   | TransposeNode
   | SliceNode
   | ReduceNode
@@ -240,7 +271,9 @@ export function validateGraph(graph: Graph): void {
     if (seen.has(node.name)) throw new GraphError(`duplicate node name '${node.name}'`);
     if (!isOpKind(node.op)) throw new GraphError(`node '${node.name}': unknown op '${String(node.op)}' (known: ${OP_KINDS.join(', ')})`);
     if ((i === 0) !== (node.op === 'input')) {
-      throw new GraphError(i === 0 ? `the first node must be the input, given '${node.name}' (${node.op})` : `node '${node.name}': only the first node may be an input`);
+      throw new GraphError(
+        i === 0 ? `the first node must be the input, given '${node.name}' (${node.op})` : `node '${node.name}': only the first node may be an input`,
+      );
     }
     const [lo, hi] = descriptorOf(node).arity;
     if (!Array.isArray(node.inputs) || node.inputs.length < lo || node.inputs.length > hi) {

@@ -37,7 +37,11 @@ function inceptionBody(size: number): { g: GraphBuilder; out: string; counters: 
   x = maxPool(x);
 
   // mixed 0, 1, 2: 35 × 35 × 256 (288)
-  for (const [i, poolFilters] of [[0, 32], [1, 64], [2, 64]] as const) {
+  for (const [i, poolFilters] of [
+    [0, 32],
+    [1, 64],
+    [2, 64],
+  ] as const) {
     const input = x;
     x = branches(() => {
       const b1 = conv2dBn(input, 64, 1, 1);
@@ -64,7 +68,12 @@ function inceptionBody(size: number): { g: GraphBuilder; out: string; counters: 
   }
 
   // mixed 4, 5, 6, 7: 17 × 17 × 768
-  for (const [i, f] of [[4, 128], [5, 160], [6, 160], [7, 192]] as const) {
+  for (const [i, f] of [
+    [4, 128],
+    [5, 160],
+    [6, 160],
+    [7, 192],
+  ] as const) {
     const input = x;
     x = branches(() => {
       const b1 = conv2dBn(input, 192, 1, 1);
@@ -98,16 +107,19 @@ function inceptionBody(size: number): { g: GraphBuilder; out: string; counters: 
   // mixed 9, 10: 8 × 8 × 2048
   for (let i = 0; i < 2; i++) {
     const input = x;
-    x = branches(() => {
-      const b1 = conv2dBn(input, 320, 1, 1);
-      const b3 = conv2dBn(input, 384, 1, 1);
-      const b3cat = g.concat(`mixed9_${i}`, [conv2dBn(b3, 384, 1, 3), conv2dBn(b3, 384, 3, 1)]);
-      let bd = conv2dBn(input, 448, 1, 1);
-      bd = conv2dBn(bd, 384, 3, 3);
-      const bdcat = g.concat(`concatenate_${++counters.concat}`, [conv2dBn(bd, 384, 1, 3), conv2dBn(bd, 384, 3, 1)]);
-      const bp = conv2dBn(avgPool(input), 192, 1, 1);
-      return [b1, b3cat, bdcat, bp];
-    }, `mixed${9 + i}`);
+    x = branches(
+      () => {
+        const b1 = conv2dBn(input, 320, 1, 1);
+        const b3 = conv2dBn(input, 384, 1, 1);
+        const b3cat = g.concat(`mixed9_${i}`, [conv2dBn(b3, 384, 1, 3), conv2dBn(b3, 384, 3, 1)]);
+        let bd = conv2dBn(input, 448, 1, 1);
+        bd = conv2dBn(bd, 384, 3, 3);
+        const bdcat = g.concat(`concatenate_${++counters.concat}`, [conv2dBn(bd, 384, 1, 3), conv2dBn(bd, 384, 3, 1)]);
+        const bp = conv2dBn(avgPool(input), 192, 1, 1);
+        return [b1, b3cat, bdcat, bp];
+      },
+      `mixed${9 + i}`,
+    );
   }
   return { g, out: x, counters };
 }

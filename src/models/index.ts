@@ -6,7 +6,17 @@ import { scenesResnet } from './scenes-resnet.js';
 import { vgg16 } from './vgg16.js';
 
 export * from './graph.js';
-export { inferShapes, inputShape, inputNode, parameterSpecs, parameterCounts, totalParameters, type InputSize, type ParameterSpec, type ParameterKind } from './shapes.js';
+export {
+  inferShapes,
+  inputShape,
+  inputNode,
+  parameterSpecs,
+  parameterCounts,
+  totalParameters,
+  type InputSize,
+  type ParameterSpec,
+  type ParameterKind,
+} from './shapes.js';
 export { inferRoles, withInferredRoles, rolesOf, automaticTarget, featureMapAfter, roleWarning, type AutomaticTarget } from './roles.js';
 export { resolveTarget, nearestNames, editDistance, UnknownNodeError, type ResolvedTarget } from './targets.js';
 export { validateWeightShapes, bindWeights, weightMap, WeightError, type WeightSet } from './parameters.js';

@@ -5,7 +5,7 @@ import { checkWeightShapes, definitionFromMetadata } from './load-definition.js'
 import { NATIVE_MODELS } from './index.js';
 import { Model } from './model.js';
 import { WeightFileError } from './safetensors.js';
-import { parseWeightsFile, type WeightsFile } from './weights-file.js';
+import { parseWeightsFile, type WeightsFile } from './weights-format.js';
 
 /**
  * The model a parsed weights file describes, its parameters on the GPU. `zoo`: the native name it was

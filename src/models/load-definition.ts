@@ -1,7 +1,6 @@
 // A model definition rebuilt from a weights file's metadata (no GPU): a native definition by name,
 // or an imported graph stored as JSON with its own labels and preprocessing. Every problem is a
 // WeightFileError naming the file, in one line.
-import { basename } from 'node:path';
 import type { Shape } from '../tensor/index.js';
 import { defineModel, type ModelDefinition } from './definition.js';
 import { validateGraph, type Graph } from './graph.js';
@@ -11,7 +10,10 @@ import { PREPROCESSING_MODES, type PreprocessingMode } from './preprocess.js';
 import { automaticTarget } from './roles.js';
 import { inferShapes } from './shapes.js';
 import { WeightFileError } from './safetensors.js';
-import type { WeightsMetadata } from './weights-file.js';
+import type { WeightsMetadata } from './weights-format.js';
+
+/** The last path component, by either separator (a page's file names have none; the CLI's are paths). */
+const baseName = (file: string): string => file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -42,7 +44,7 @@ function outputUnits(graph: Graph): number {
 }
 
 /** The definition a weights file describes. `name` defaults to the file name without extension. */
-export function definitionFromMetadata(file: string, metadata: WeightsMetadata, name = basename(file).replace(/\.safetensors$/i, '')): ModelDefinition {
+export function definitionFromMetadata(file: string, metadata: WeightsMetadata, name = baseName(file).replace(/\.safetensors$/i, '')): ModelDefinition {
   const preprocessing = metadata.preprocessing as PreprocessingMode;
   if (!PREPROCESSING_MODES.includes(preprocessing)) {
     throw new WeightFileError(file, `metadata 'preprocessing' is '${metadata.preprocessing}' (known: ${PREPROCESSING_MODES.join(', ')})`);

@@ -24,7 +24,9 @@ export class MissingWeightsError extends Error {
   ) {
     const fetchable = ['resnet50v2', 'vgg16', 'inceptionv3'].includes(model);
     const fetch = fetchable ? `download and convert them with 'npx tsx tools/convert-weights/index.ts fetch ${model}', or ` : '';
-    const how = MADE_HERE[model] ?? `${fetch}convert a file you have with 'npx tsx tools/convert-weights/index.ts <file> --arch ${model} --out weights/${model}.safetensors'`;
+    const how =
+      MADE_HERE[model] ??
+      `${fetch}convert a file you have with 'npx tsx tools/convert-weights/index.ts <file> --arch ${model} --out weights/${model}.safetensors'`;
     super(`no weights for '${model}' at ${path}: ${how}`);
     this.name = 'MissingWeightsError';
   }

@@ -3,6 +3,7 @@
 // pass through it and what guided backprop does at it. The table of all of them (op-table.ts) is
 // checked exhaustive by the type system, so a new op cannot be half-registered.
 import type { Shape, Tensor } from '../tensor/index.js';
+import type { FusedActivation } from '../ops/activations.js';
 import type { GraphNode, OpKind } from './graph.js';
 import type { PreprocessingMode } from './preprocess.js';
 
@@ -69,6 +70,8 @@ export interface OpDescriptor<N extends GraphNode> {
   negative(node: N, ctx: SignContext): boolean;
   roles: RoleBehaviour;
   guided(node: N): GuidedBehaviour;
+  /** The activation a convolution before this node can apply in its store instead (fuse.ts); absent = not fusable. */
+  fused?(node: N): FusedActivation;
 }
 
 export type NodeOf<K extends OpKind> = Extract<GraphNode, { op: K }>;

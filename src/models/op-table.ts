@@ -6,6 +6,7 @@ import { absOp, clipOp, eluOp, erfOp, expOp, geluOp, hardsigmoidOp, hardswishOp,
 import { seluOp, sigmoidOp, siluOp, softplusOp, sqrtOp, tanhOp } from './ops/activations.js';
 import { batchnormOp } from './ops/batchnorm.js';
 import { transposeOp, sliceOp } from './ops/layout.js';
+import { layernormOp, lrnOp } from './ops/normalize.js';
 import { matmulOp, reducemaxOp, reducemeanOp, reduceminOp, reducesumOp } from './ops/reduce.js';
 import { divOp, maxOp, minOp, mulOp, powOp, preluOp, subOp } from './ops/binary.js';
 import { addOp, reluOp } from './ops/elementwise.js';
@@ -63,13 +64,15 @@ export const OPS = {
   reducemax: reducemaxOp,
   reducemin: reduceminOp,
   matmul: matmulOp,
+  layernorm: layernormOp,
+  lrn: lrnOp,
 } as const satisfies OpTable;
 
 /** The op kinds, in the table's order. */
 export const OP_KINDS = Object.keys(OPS) as OpKind[];
 
 export function isOpKind(op: unknown): op is OpKind {
-  return typeof op === 'string' && Object.prototype.hasOwnProperty.call(OPS, op);
+  return typeof op === 'string' && Object.hasOwn(OPS, op);
 }
 
 /**

@@ -20,7 +20,9 @@ export function preprocessPixels(mode: PreprocessingMode, pixels: ArrayLike<numb
   }
   const out = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
-    const r = pixels[3 * i], g = pixels[3 * i + 1], b = pixels[3 * i + 2];
+    const r = pixels[3 * i],
+      g = pixels[3 * i + 1],
+      b = pixels[3 * i + 2];
     const o = 3 * i;
     switch (mode) {
       case 'tf':

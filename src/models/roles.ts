@@ -33,18 +33,21 @@ export function inferRoles(graph: Graph, shapes: Map<string, Shape> = inferShape
     const join = descriptorOf(node).roles.join;
     if (join === 'residual' && node.inputs.length === 2) {
       const [a, b] = node.inputs.map((n) => anc[pos(n)]);
-      const onlyA = new Uint32Array(words), onlyB = new Uint32Array(words);
+      const onlyA = new Uint32Array(words),
+        onlyB = new Uint32Array(words);
       for (let w = 0; w < words; w++) {
         onlyA[w] = a[w] & ~b[w];
         onlyB[w] = b[w] & ~a[w];
       }
-      const sideA = nodePositions(onlyA), sideB = nodePositions(onlyB);
+      const sideA = nodePositions(onlyA),
+        sideB = nodePositions(onlyB);
       const weighted = (side: number[]) => side.filter((p) => descriptorOf(graph.nodes[p]).roles.weighted).length;
       const aIsBranch = sideA.length !== sideB.length ? sideA.length > sideB.length : weighted(sideA) > weighted(sideB);
       assign(aIsBranch ? sideA : sideB, 'residual-branch');
       assign(aIsBranch ? sideB : sideA, 'skip');
     } else if (join === 'branches' && node.inputs.length > 1) {
-      const union = new Uint32Array(words), common = new Uint32Array(words).fill(0xffffffff);
+      const union = new Uint32Array(words),
+        common = new Uint32Array(words).fill(0xffffffff);
       for (const input of node.inputs) {
         const s = anc[pos(input)];
         for (let w = 0; w < words; w++) {
@@ -106,8 +109,12 @@ export function automaticTarget(graph: Graph, shapes: Map<string, Shape> = infer
     const node = graph.nodes[i];
     const consumersClean = (index.consumers.get(node.name) ?? []).every((c) => clean.get(c));
     const fourD = shapes.get(node.name)?.length === 4;
-    // A 1×1 map (pooled, before a LayerNorm head as in ConvNeXt) has no spatial layout left to mix.
-    const pooled = fourD && (shapes.get(node.name) as Shape)[1] * (shapes.get(node.name) as Shape)[2] === 1;
+    // A node that reads only 1×1 maps (after pooling, a LayerNorm head as in ConvNeXt) has no spatial layout left to mix.
+    const oneByOne = (name: string) => {
+      const s = shapes.get(name);
+      return s?.length !== 4 || s[1] * s[2] === 1;
+    };
+    const pooled = fourD && oneByOne(node.name) && node.inputs.every(oneByOne);
     clean.set(node.name, consumersClean && (!fourD || pooled || descriptorOf(node).roles.target === 'pass-through'));
   }
   const candidates = graph.nodes.filter((n) => {
@@ -135,7 +142,9 @@ export function automaticTarget(graph: Graph, shapes: Map<string, Shape> = infer
   const target = candidates[candidates.length - 1];
   return {
     node: target.name,
-    reason: `${target.name} (${shapeText(target.name)}) is the last feature map with spatial size > 1; no feature map reaches the output only through pooling, flatten or dense layers, so later layers still mix it.`,
+    reason:
+      `${target.name} (${shapeText(target.name)}) is the last feature map with spatial size > 1; ` +
+      'no feature map reaches the output only through pooling, flatten or dense layers, so later layers still mix it.',
   };
 }
 

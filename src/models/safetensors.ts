@@ -2,12 +2,10 @@
 // ({ name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: { string: string } }),
 // then the raw little-endian tensor bytes. Reads F32, F16 and BF16 into Float32Array; writes F32.
 // Every problem with a file is a WeightFileError naming the file, in one line.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+// Bytes only: reading and writing files is src/models/safetensors-file.ts (the Node edge).
 
 // Typed arrays are read and written as they lie in memory, which is the file's byte order only here.
-if (endianness() !== 'LE') throw new Error('gradscope weight files need a little-endian host');
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('gradscope weight files need a little-endian host');
 
 /** A weight file that cannot be read or written; the message is one line that starts with the file. */
 export class WeightFileError extends Error {
@@ -140,7 +138,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(bytes.length - 8)) {
-    throw new WeightFileError(file, `header length ${headerLength} runs beyond the end of the file (${bytes.length} bytes): truncated or not a safetensors file`);
+    throw new WeightFileError(
+      file,
+      `header length ${headerLength} runs beyond the end of the file (${bytes.length} bytes): truncated or not a safetensors file`,
+    );
   }
   if (headerLength > BigInt(MAX_HEADER_BYTES)) throw new WeightFileError(file, `header length ${headerLength} exceeds the 100 MB limit`);
   const headerEnd = 8 + Number(headerLength);
@@ -164,7 +165,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   let covered = 0;
   for (const [i, e] of entries.entries()) {
     if (e.begin < covered) {
-      throw new WeightFileError(file, `tensor '${e.name}' [${e.begin}, ${e.end}] overlaps '${entries[i - 1].name}' [${entries[i - 1].begin}, ${entries[i - 1].end}]`);
+      throw new WeightFileError(
+        file,
+        `tensor '${e.name}' [${e.begin}, ${e.end}] overlaps '${entries[i - 1].name}' [${entries[i - 1].begin}, ${entries[i - 1].end}]`,
+      );
     }
     if (e.begin > covered) throw new WeightFileError(file, `data section has a gap at bytes [${covered}, ${e.begin}) before tensor '${e.name}'`);
     covered = e.end;
@@ -178,16 +182,6 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
   return { tensors, metadata };
-}
-
-export function readSafetensors(path: string): SafetensorsContents {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new WeightFileError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseSafetensors(bytes, path);
 }
 
 /** The header bytes (length prefix + JSON padded with spaces to a multiple of 8) for F32 tensors in the given order. */
@@ -225,33 +219,4 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, NamedTensor>, 
     at += t.data.byteLength;
   }
   return out;
-}
-
-/**
- * Writes F32 tensors (in map order) atomically: into a temporary file in the same directory, flushed,
- * then renamed over `path`, so a failure never leaves a half-written file under the final name.
- */
-export function writeSafetensors(path: string, tensors: ReadonlyMap<string, NamedTensor>, metadata: Record<string, string> = {}): void {
-  const header = encodeSafetensorsHeader(path, tensors, metadata);
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(temp, 'w');
-    writeAll(fd, header);
-    for (const t of tensors.values()) writeAll(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(temp, { force: true });
-    if (e instanceof WeightFileError) throw e;
-    throw new WeightFileError(path, `cannot write (${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))})`);
-  }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }

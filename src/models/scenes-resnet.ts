@@ -40,7 +40,14 @@ export interface ScenesResnetOptions {
   classes?: number;
 }
 
-export const SCENES_RESNET_DEFAULTS = Object.freeze({ size: 96, stemFilters: 16, stageFilters: [32, 64, 64], stageStrides: [2, 2, 1], blocks: [1, 1, 1], classes: 8 });
+export const SCENES_RESNET_DEFAULTS = Object.freeze({
+  size: 96,
+  stemFilters: 16,
+  stageFilters: [32, 64, 64],
+  stageStrides: [2, 2, 1],
+  blocks: [1, 1, 1],
+  classes: 8,
+});
 
 export function scenesResnetGraph(options: ScenesResnetOptions = {}): Graph {
   const o = { ...SCENES_RESNET_DEFAULTS, ...options };

@@ -30,7 +30,13 @@ export function inferShapes(graph: Graph, size: InputSize = {}): Map<string, Sha
   validateGraph(graph);
   const shapes = new Map<string, Shape>();
   for (const node of graph.nodes) {
-    const shape = node.op === 'input' ? inputShape(graph, size) : descriptorOf(node).shape(node, node.inputs.map((n) => shapes.get(n) as Shape));
+    const shape =
+      node.op === 'input'
+        ? inputShape(graph, size)
+        : descriptorOf(node).shape(
+            node,
+            node.inputs.map((n) => shapes.get(n) as Shape),
+          );
     shapes.set(node.name, Object.freeze([...shape]));
   }
   return shapes;
@@ -72,4 +78,3 @@ export function totalParameters(graph: Graph, shapes?: Map<string, Shape>): numb
   for (const n of parameterCounts(graph, shapes).values()) total += n;
   return total;
 }
-

@@ -36,9 +36,21 @@ export function totalOf(rows: readonly SummaryRow[]): number {
 
 /** A plain-text table, one line per node, and the parameter total. */
 export function formatSummary(rows: readonly SummaryRow[]): string {
-  const cells = rows.map((r) => [r.node, r.activation ? `${r.op}+${r.activation}` : r.op, r.outputShape.join('×'), r.params.toLocaleString('en-US'), r.role ?? '']);
+  const cells = rows.map((r) => [
+    r.node,
+    r.activation ? `${r.op}+${r.activation}` : r.op,
+    r.outputShape.join('×'),
+    r.params.toLocaleString('en-US'),
+    r.role ?? '',
+  ]);
   const header = ['node', 'op', 'output', 'params', 'role'];
   const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
-  const line = (row: string[]) => row.map((v, c) => (c === 3 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), `total parameters: ${totalOf(rows).toLocaleString('en-US')}`].join('\n');
+  const line = (row: string[]) =>
+    row
+      .map((v, c) => (c === 3 ? v.padStart(widths[c]) : v.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), `total parameters: ${totalOf(rows).toLocaleString('en-US')}`].join(
+    '\n',
+  );
 }

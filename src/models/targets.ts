@@ -1,6 +1,6 @@
 // Hook targets: a node name ('conv5_block3_out') or a node's input ('avg_pool:input', or
 // 'add_1:input1' for one input of a multi-input node). Unknown names fail with the nearest names.
-import { GraphIndex } from './graph.js';
+import type { GraphIndex } from './graph.js';
 
 /** Levenshtein distance (insert, delete, substitute: cost 1 each). */
 export function editDistance(a: string, b: string): number {

@@ -22,7 +22,12 @@ function broadcastKind(a: Tensor, b: Tensor): 'same' | 'channel' | 'swapped' | '
 
 /** Sums a gradient over all but the last axis, shaped `shape` (default [C]): the gradient of a per-channel broadcast. */
 export function sumToChannels(g: Tensor, shape: readonly number[] = [g.shape[g.rank - 1]]): Tensor {
-  return sumAxes(g, g.shape.slice(0, -1).map((_, i) => i), 1, shape);
+  return sumAxes(
+    g,
+    g.shape.slice(0, -1).map((_, i) => i),
+    1,
+    shape,
+  );
 }
 
 export function add(a: Tensor, b: Tensor): Tensor {

@@ -15,21 +15,26 @@ const batchOf = (shape: Shape) => shape.slice(0, -2);
 
 /** op(a)·op(b) per batch of `outBatch` (each operand broadcast over it), into [...outBatch, M, N]. */
 function batched(a: Tensor, transA: boolean, b: Tensor, transB: boolean, outBatch: Shape): Tensor {
-  const M = rows(a, transA), K = cols(a, transA), N = cols(b, transB);
+  const M = rows(a, transA),
+    K = cols(a, transA),
+    N = cols(b, transB);
   const y = empty([...outBatch, M, N]);
   const matrix = (t: Tensor, offset: number) => ({ buffer: t.buffer, rows: t.shape[t.rank - 2], cols: t.shape[t.rank - 1], offset });
   const bFlat = sizeOf(batchOf(b.shape)) === 1;
   if (!transA && bFlat && sizeOf(batchOf(a.shape)) === sizeOf(outBatch)) {
     // One GEMM: a's batches are consecutive row blocks.
     const P = sizeOf(outBatch);
-    gemm({ a: { buffer: a.buffer, rows: P * M, cols: K }, transposeA: false, b: matrix(b, 0), transposeB: transB, y: { buffer: y.buffer, rows: P * M, cols: N } });
+    const aAll = { buffer: a.buffer, rows: P * M, cols: K };
+    gemm({ a: aAll, transposeA: false, b: matrix(b, 0), transposeB: transB, y: { buffer: y.buffer, rows: P * M, cols: N } });
     return y;
   }
   const aStrides = broadcastStrides(batchOf(a.shape), outBatch);
   const bStrides = broadcastStrides(batchOf(b.shape), outBatch);
   const count = sizeOf(outBatch);
   for (let i = 0; i < count; i++) {
-    let rest = i, ai = 0, bi = 0;
+    let rest = i,
+      ai = 0,
+      bi = 0;
     for (let d = outBatch.length - 1; d >= 0; d--) {
       const c = rest % outBatch[d];
       rest = Math.floor(rest / outBatch[d]);
@@ -38,7 +43,8 @@ function batched(a: Tensor, transA: boolean, b: Tensor, transB: boolean, outBatc
     }
     const aSize = a.shape[a.rank - 2] * a.shape[a.rank - 1];
     const bSize = b.shape[b.rank - 2] * b.shape[b.rank - 1];
-    gemm({ a: matrix(a, ai * aSize), transposeA: transA, b: matrix(b, bi * bSize), transposeB: transB, y: { buffer: y.buffer, rows: M, cols: N, offset: i * M * N } });
+    const yi = { buffer: y.buffer, rows: M, cols: N, offset: i * M * N };
+    gemm({ a: matrix(a, ai * aSize), transposeA: transA, b: matrix(b, bi * bSize), transposeB: transB, y: yi });
   }
   return y;
 }
@@ -71,7 +77,9 @@ export function batchMatmul(a: Tensor, b: Tensor): Tensor {
           // Σ over batches of aᵀ·dY is one GEMM over the folded rows.
           const P = sizeOf(outBatch) * rows(a, false);
           gb = empty(b.shape);
-          gemm({ a: { buffer: a.buffer, rows: P, cols: cols(a, false) }, transposeA: true, b: { buffer: gy.buffer, rows: P, cols: cols(b, false) }, transposeB: false, y: { buffer: gb.buffer, rows: b.shape[0], cols: b.shape[1] } });
+          const aAll = { buffer: a.buffer, rows: P, cols: cols(a, false) };
+          const gyAll = { buffer: gy.buffer, rows: P, cols: cols(b, false) };
+          gemm({ a: aAll, transposeA: true, b: gyAll, transposeB: false, y: { buffer: gb.buffer, rows: b.shape[0], cols: b.shape[1] } });
         } else {
           gb = reduceTo(batched(a, true, gy, false, outBatch), b);
         }

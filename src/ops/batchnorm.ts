@@ -141,9 +141,7 @@ function channelPartials(source: ReductionSource): { partial: Tensor; chunks: nu
     const stats = source.kind === 'stats';
     dispatch({
       wgsl: stats ? (vec4 ? k.statsPartialVec4 : k.statsPartialScalar) : vec4 ? k.gradPartialVec4 : k.gradPartialScalar,
-      bindings: stats
-        ? [sliceOf(x, slice), firstRow, partial.buffer]
-        : [sliceOf(source.gy, slice), sliceOf(x, slice), source.mean.buffer, partial.buffer],
+      bindings: stats ? [sliceOf(x, slice), firstRow, partial.buffer] : [sliceOf(source.gy, slice), sliceOf(x, slice), source.mean.buffer, partial.buffer],
       ints: [slice.rows, lanes, rowsPerChunk, sliceChunks, chunkBase],
       workgroups: groupsFor(lanes * sliceChunks, 256),
       flops: (slice.size / 4) * 3,
@@ -160,7 +158,15 @@ interface ParameterGradients {
   inputCoef: Tensor;
 }
 
-function parameterGradients(gy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor | undefined, epsilon: number, training: boolean): ParameterGradients {
+function parameterGradients(
+  gy: Tensor,
+  x: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  gamma: Tensor | undefined,
+  epsilon: number,
+  training: boolean,
+): ParameterGradients {
   const c = x.shape[x.rank - 1];
   const { partial, chunks } = channelPartials({ kind: 'grad', gy, x, mean });
   const dGamma = empty([c]);
@@ -203,8 +209,13 @@ export function batchNormCoefficients(p: BatchNormParams): Tensor {
   const { mean, variance, gamma, beta, epsilon } = p;
   if (mean.rank !== 1) throw new ShapeError('batchNormCoefficients', 'mean of shape [C]', `mean of shape ${fmt(mean.shape)}`);
   const c = mean.shape[0];
-  for (const [name, t] of [['variance', variance], ['gamma', gamma], ['beta', beta]] as const) {
-    if (t && (t.rank !== 1 || t.shape[0] !== c)) throw new ShapeError('batchNormCoefficients', `${name} of shape [${c}] (as mean)`, `${name} of shape ${fmt(t.shape)}`);
+  for (const [name, t] of [
+    ['variance', variance],
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== c))
+      throw new ShapeError('batchNormCoefficients', `${name} of shape [${c}] (as mean)`, `${name} of shape ${fmt(t.shape)}`);
   }
   checkEpsilon('batchNormCoefficients', epsilon);
   const coef = empty([3, c]);
@@ -312,7 +323,15 @@ export function batchNormTraining(x: Tensor, p: BatchNormTrainingParams): BatchN
   const coef = empty([3, c]);
   dispatch({
     wgsl: k.statsFinalize,
-    bindings: [partial.buffer, { buffer: x.buffer, offset: 0, size: c * 4 }, (gamma ?? partial).buffer, (beta ?? partial).buffer, batchMean.buffer, batchVariance.buffer, coef.buffer],
+    bindings: [
+      partial.buffer,
+      { buffer: x.buffer, offset: 0, size: c * 4 },
+      (gamma ?? partial).buffer,
+      (beta ?? partial).buffer,
+      batchMean.buffer,
+      batchVariance.buffer,
+      coef.buffer,
+    ],
     ints: [c, chunks, gamma ? 1 : 0, beta ? 1 : 0],
     floats: [rows, epsilon],
     workgroups: [Math.ceil(c / 64)],

@@ -49,11 +49,20 @@ export type BinaryKind = keyof typeof binaryTable;
 
 const view = (t: Tensor, outShape: Shape): View => ({ tensor: t, strides: broadcastStrides(t.shape, outShape) });
 
-/** The gradient `expr` over the output's shape, summed back to x's shape. */
-function operandGradient(x: Tensor, outShape: Shape, views: View[], expr: string): Tensor {
+/** Which of a (v0), b (v1), g (v2) an expression reads. */
+const reads = (expr: string) => [0, 1, 2].filter((j) => new RegExp(`\\bv${j}\\b`).test(expr));
+
+/**
+ * The gradient `expr` over the output's shape, summed back to x's shape. Only the operands the
+ * expression reads are bound (renumbered v0, v1, … in that order).
+ */
+function operandGradient(x: Tensor, outShape: Shape, operands: readonly Tensor[], expr: string): Tensor {
+  const used = reads(expr);
+  const views = used.map((j) => view(operands[j], outShape));
+  const renamed = expr.replace(/\bv([0-2])\b/g, (_, j: string) => `v${used.indexOf(Number(j))}`);
   const axes = broadcastAxes(x.shape, outShape);
-  if (axes.length === 0) return stridedMap('binary gradient', views, x.shape, expr, helpers, outShape);
-  const full = stridedMap('binary gradient', views, outShape, expr, helpers);
+  if (axes.length === 0) return stridedMap('binary gradient', views, x.shape, renamed, helpers, outShape);
+  const full = stridedMap('binary gradient', views, outShape, renamed, helpers);
   const g = sumAxes(full, axes, 1, x.shape);
   full.dispose();
   return g;
@@ -65,16 +74,18 @@ export function binary(kind: BinaryKind, a: Tensor, b: Tensor): Tensor {
   const outShape = broadcastShapes(kind, a.shape, b.shape);
   const y = stridedMap(kind, [view(a, outShape), view(b, outShape)], outShape, e.forward, helpers);
   const passThrough = (x: Tensor, expr: string) => expr === 'v2' && sameShape(x.shape, outShape);
+  // The tape keeps only the operands a gradient reads (add and sub keep none).
+  const needed = new Set([...reads(e.gradA), ...reads(e.gradB)]);
   recordOp({
     kind,
     inputs: [a, b],
     output: y,
-    saved: [a, b],
+    saved: [a, b].filter((_, j) => needed.has(j)),
     backward: (gy, { needs }) => {
-      const views = [view(a, outShape), view(b, outShape), view(gy, outShape)];
+      const operands = [a, b, gy];
       return [
-        needs[0] ? (passThrough(a, e.gradA) ? gy : operandGradient(a, outShape, views, e.gradA)) : null,
-        needs[1] ? (passThrough(b, e.gradB) ? gy : operandGradient(b, outShape, views, e.gradB)) : null,
+        needs[0] ? (passThrough(a, e.gradA) ? gy : operandGradient(a, outShape, operands, e.gradA)) : null,
+        needs[1] ? (passThrough(b, e.gradB) ? gy : operandGradient(b, outShape, operands, e.gradB)) : null,
       ];
     },
   });

@@ -1,8 +1,9 @@
 // 2-D convolution over NHWC activations with HWIO filters, as implicit GEMM (kernels in
 // wgsl/conv2d.ts): the forward, the input gradient and the filter gradient each run one
 // register-blocked kernel; a 1×1 stride-1 unpadded convolution without an epilogue is a plain
-// GEMM. The input gradient at stride 1 is the forward kernel itself over dY and the flipped,
-// transposed filter; at larger strides it runs by stride phases over the same filter copy.
+// GEMM. The input gradient runs by stride phases reading the filter transposed, or, at stride 1
+// where it was measured to pay (transposedPays), as the forward kernel itself over dY and a
+// flipped, transposed filter copy.
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 // An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
 // applied in the forward kernel's store instead of as separate passes over the output.
@@ -63,7 +64,12 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
   if (wShape.length !== 4) throw new ShapeError(OP, 'filter of rank 4 [kh, kw, in, out] (HWIO)', `filter ${fmt(wShape)}`);
   const [batch, H, W, Cin] = xShape;
   const [KH, KW, fin, Cout] = wShape;
-  if (fin !== Cin) throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin}, out] for x ${fmt(xShape)} (filter in-channels = x channels)`, `x ${fmt(xShape)}, filter ${fmt(wShape)}`);
+  if (fin !== Cin)
+    throw new ShapeError(
+      OP,
+      `filter [${KH}, ${KW}, ${Cin}, out] for x ${fmt(xShape)} (filter in-channels = x channels)`,
+      `x ${fmt(xShape)}, filter ${fmt(wShape)}`,
+    );
   assertPositiveInts(OP, 'filter dimensions', wShape);
   if (KH * KW * Cin * Cout * 4 > maxBindingBytes()) {
     throw new ShapeError(OP, `a filter within one storage binding (${maxBindingBytes()} bytes)`, `filter ${fmt(wShape)}`);
@@ -75,8 +81,7 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
   assertPositiveInts(OP, 'strides', strides);
   assertPositiveInts(OP, 'dilations', dilations);
   const padding = opts.padding ?? 'valid';
-  const pad =
-    padding === 'valid' ? NO_PADDING : padding === 'same' ? samePadding(H, W, KH, KW, strides[0], strides[1], dilations[0], dilations[1]) : padding;
+  const pad = padding === 'valid' ? NO_PADDING : padding === 'same' ? samePadding(H, W, KH, KW, strides[0], strides[1], dilations[0], dilations[1]) : padding;
   if (typeof padding === 'string' && padding !== 'valid' && padding !== 'same') throw new ShapeError(OP, "padding 'valid', 'same' or per side", `'${padding}'`);
   checkPadding(OP, pad);
   const OH = windowOutputSize(OP, H, pad.top, pad.bottom, KH, strides[0], dilations[0]);
@@ -86,7 +91,11 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
   }
   const affine = opts.epilogue?.affine;
   if (affine && (affine.rank !== 2 || affine.shape[0] !== 3 || affine.shape[1] !== Cout)) {
-    throw new ShapeError(OP, `epilogue affine [3, ${Cout}] (center, scale, offset per output channel)`, `affine ${fmt(affine.shape)} with filter ${fmt(wShape)}`);
+    throw new ShapeError(
+      OP,
+      `epilogue affine [3, ${Cout}] (center, scale, offset per output channel)`,
+      `affine ${fmt(affine.shape)} with filter ${fmt(wShape)}`,
+    );
   }
   const residual = opts.epilogue?.residual;
   if (residual && !sameShape(residual.shape, [batch, OH, OW, Cout])) {
@@ -102,7 +111,7 @@ function isPointwise(g: ConvGeometry): boolean {
 }
 
 /** Whole images per dispatch so that every per-image operand fits one storage binding. */
-function imageChunks(g: ConvGeometry, perImageFloats: number[]): [number, number][] {
+export function imageChunks(g: ConvGeometry, perImageFloats: number[]): [number, number][] {
   const largest = Math.max(...perImageFloats);
   const perChunk = Math.floor((maxBindingBytes() / 4 - 64) / largest);
   if (perChunk < 1) {
@@ -131,9 +140,30 @@ interface DispatchPart {
 function convLaunch(g: ConvGeometry, d: DispatchPart): { ints: number[]; workgroups: number } {
   const grid = gemmGrid(d.m, d.n, CONV_ROWS);
   const ints = [
-    d.m, d.images, g.H, g.W, g.Cin, g.OH, g.OW, g.Cout,
-    g.KH, g.KW, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pad.top, g.pad.left,
-    d.xBase, d.bBase, d.yBase, d.yStride, 0, d.accumulate ? 1 : 0, grid.colBlocks, grid.colGroups,
+    d.m,
+    d.images,
+    g.H,
+    g.W,
+    g.Cin,
+    g.OH,
+    g.OW,
+    g.Cout,
+    g.KH,
+    g.KW,
+    g.strides[0],
+    g.strides[1],
+    g.dilations[0],
+    g.dilations[1],
+    g.pad.top,
+    g.pad.left,
+    d.xBase,
+    d.bBase,
+    d.yBase,
+    d.yStride,
+    0,
+    d.accumulate ? 1 : 0,
+    grid.colBlocks,
+    grid.colGroups,
   ];
   return { ints, workgroups: grid.workgroups };
 }
@@ -141,7 +171,7 @@ function convLaunch(g: ConvGeometry, d: DispatchPart): { ints: number[]; workgro
 const whole = (t: Tensor) => ({ buffer: t.buffer, offset: 0, size: t.size * 4 });
 
 /** [outer, C, inner] → [outer, Cp, inner], zero-filled. */
-function padChannels(t: Tensor, outer: number, c: number, cp: number, inner: number, shape: number[]): Tensor {
+function padChannels(t: Tensor, _outer: number, c: number, cp: number, inner: number, shape: number[]): Tensor {
   const y = empty(shape);
   dispatch({ wgsl: padChannelsKernel, bindings: [t.buffer, y.buffer], ints: [y.size, c, cp, inner], workgroups: groupsFor(y.size, 256), flops: y.size });
   return y;
@@ -170,7 +200,14 @@ function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined
   // ResNet50V2's and InceptionV3's pointwise shapes) and has the epilogue.
   if (isPointwise(g) && !affine && !residual && !relu) {
     const pixels = g.batch * g.H * g.W;
-    gemm({ a: { buffer: x.buffer, rows: pixels, cols: g.Cin }, transposeA: false, b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout }, transposeB: false, y: { buffer: y.buffer, rows: pixels, cols: g.Cout }, bias: bias?.buffer });
+    gemm({
+      a: { buffer: x.buffer, rows: pixels, cols: g.Cin },
+      transposeA: false,
+      b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout },
+      transposeB: false,
+      y: { buffer: y.buffer, rows: pixels, cols: g.Cout },
+      bias: bias?.buffer,
+    });
     return y;
   }
   const wgsl = convForwardKernel({
@@ -184,14 +221,19 @@ function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined
     unpadded: g.pad.top + g.pad.bottom + g.pad.left + g.pad.right === 0,
     pointwise: isPointwise(g),
   });
-  const xPer = g.H * g.W * g.Cin, yPer = g.OH * g.OW * g.Cout;
+  const xPer = g.H * g.W * g.Cin,
+    yPer = g.OH * g.OW * g.Cout;
   for (const [n0, n1] of imageChunks(g, [xPer, yPer])) {
     const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
     const yw = windowOf(y.buffer, n0 * yPer, n1 * yPer);
     const m = (n1 - n0) * g.OH * g.OW;
     const launch = convLaunch(g, { m, images: n1 - n0, xBase: xw.base, bBase: 0, yBase: yw.base, yStride: g.Cout, accumulate: false, n: g.Cout });
     // The residual has y's shape, so the same window puts it at the same base.
-    const epilogueBindings = [...(bias ? [whole(bias)] : []), ...(affine ? [whole(affine)] : []), ...(residual ? [windowOf(residual.buffer, n0 * yPer, n1 * yPer).binding] : [])];
+    const epilogueBindings = [
+      ...(bias ? [whole(bias)] : []),
+      ...(affine ? [whole(affine)] : []),
+      ...(residual ? [windowOf(residual.buffer, n0 * yPer, n1 * yPer).binding] : []),
+    ];
     dispatch({
       wgsl,
       bindings: [xw.binding, whole(w), yw.binding, ...epilogueBindings],
@@ -212,7 +254,13 @@ function flipTransposeFilter(g: ConvGeometry, w: Tensor, affine?: Tensor): Tenso
   const vec4 = g.Cin % 4 === 0 && g.Cout % 4 === 0;
   const n = vec4 ? wt.size / 16 : wt.size;
   const bindings = [w.buffer, wt.buffer, ...(affine ? [affine.buffer] : [])];
-  dispatch({ wgsl: flipTransposeFilterKernel(vec4, affine !== undefined), bindings, ints: [n, g.KH * g.KW, g.Cin, g.Cout], workgroups: groupsFor(n, 256), flops: wt.size });
+  dispatch({
+    wgsl: flipTransposeFilterKernel(vec4, affine !== undefined),
+    bindings,
+    ints: [n, g.KH * g.KW, g.Cin, g.Cout],
+    workgroups: groupsFor(n, 256),
+    flops: wt.size,
+  });
   return wt;
 }
 
@@ -223,31 +271,61 @@ function flipTransposeFilter(g: ConvGeometry, w: Tensor, affine?: Tensor): Tenso
 function transposedGeometry(g: ConvGeometry): ConvGeometry | undefined {
   if (g.strides[0] !== 1 || g.strides[1] !== 1) return undefined;
   const [dh, dw] = g.dilations;
-  const top = (g.KH - 1) * dh - g.pad.top, left = (g.KW - 1) * dw - g.pad.left;
-  const bottom = g.H - 1 + (g.KH - 1) * dh - top - (g.OH - 1), right = g.W - 1 + (g.KW - 1) * dw - left - (g.OW - 1);
+  const top = (g.KH - 1) * dh - g.pad.top,
+    left = (g.KW - 1) * dw - g.pad.left;
+  const bottom = g.H - 1 + (g.KH - 1) * dh - top - (g.OH - 1),
+    right = g.W - 1 + (g.KW - 1) * dw - left - (g.OW - 1);
   if (Math.min(top, left, bottom, right) < 0) return undefined;
   return { ...g, H: g.OH, W: g.OW, Cin: g.Cout, Cout: g.Cin, OH: g.H, OW: g.W, pad: { top, bottom, left, right } };
 }
 
-/** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
-function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
-  const wt = flipTransposeFilter(g, w, affine);
-  try {
-    const t = transposedGeometry(g);
-    // The forward kernel (its GEMM path when 1×1) with the filter's B loads contiguous along Cin:
-    // measured at the forward's own rate, where the phase kernel reading W "nk" ran at 0.6–0.85×.
-    if (t) return forward(t, gy, wt, undefined, {});
-    return phasedInputGradient(g, gy, wt);
-  } finally {
-    wt.dispose();
-  }
+/**
+ * Whether the input gradient runs as the forward kernel over a flipped, transposed filter copy.
+ * Measured on lavapipe, in-process A/B against the phase kernel reading W "nk" (12 interleaved
+ * pairs, idle-equivalent time): 3×3 56×56×64→64 8 % faster, 14×14×256→256 15 % faster; but
+ * 7×7×512→512 5 % slower (the copy of a 2.4 M-float filter outweighs a 25 k-float dX), 1×1
+ * 14×14×1024→256 7 % slower than the plain GEMM, and stride 2 no faster (3×3/2 28×28×128: equal).
+ * So: stride 1, not pointwise, and a filter at most 32 times dX's size (14×14×256: 12×; 7×7×512: 94×).
+ */
+function transposedPays(g: ConvGeometry): boolean {
+  const filter = g.KH * g.KW * g.Cin * g.Cout;
+  return !isPointwise(g) && filter <= 32 * g.batch * g.H * g.W * g.Cin;
 }
 
-function phasedInputGradient(g: ConvGeometry, gy: Tensor, wt: Tensor): Tensor {
+/** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
+function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
+  const t = transposedPays(g) ? transposedGeometry(g) : undefined;
+  if (t) {
+    const wt = flipTransposeFilter(g, w, affine);
+    const dx = forward(t, gy, wt, undefined, {});
+    wt.dispose();
+    return dx;
+  }
+  const gz = affine ? scaleChannels(gy, affine) : gy;
+  const dx = isPointwise(g) ? pointwiseInputGradient(g, gz, w) : phasedInputGradient(g, gz, w);
+  if (gz !== gy) gz.dispose();
+  return dx;
+}
+
+function pointwiseInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
+  const dx = empty([g.batch, g.H, g.W, g.Cin]);
+  const pixels = g.batch * g.H * g.W;
+  gemm({
+    a: { buffer: gy.buffer, rows: pixels, cols: g.Cout },
+    transposeA: false,
+    b: { buffer: w.buffer, rows: g.Cin, cols: g.Cout },
+    transposeB: true,
+    y: { buffer: dx.buffer, rows: pixels, cols: g.Cin },
+  });
+  return dx;
+}
+
+function phasedInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
   const dx = empty([g.batch, g.H, g.W, g.Cin]);
   const [sh, sw] = g.strides;
-  const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cin % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false, unitStride: sh === 1 && sw === 1 });
-  const dyPer = g.OH * g.OW * g.Cout, dxPer = g.H * g.W * g.Cin;
+  const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false, unitStride: sh === 1 && sw === 1 });
+  const dyPer = g.OH * g.OW * g.Cout,
+    dxPer = g.H * g.W * g.Cin;
   for (const [n0, n1] of imageChunks(g, [dyPer, dxPer])) {
     const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);
     const dxw = windowOf(dx.buffer, n0 * dxPer, n1 * dxPer);
@@ -257,7 +335,7 @@ function phasedInputGradient(g: ConvGeometry, gy: Tensor, wt: Tensor): Tensor {
     const [gx, gyCount] = groupsFor(launch.workgroups, 1);
     dispatch({
       wgsl,
-      bindings: [dyw.binding, whole(wt), dxw.binding],
+      bindings: [dyw.binding, whole(w), dxw.binding],
       ints: launch.ints,
       workgroups: [gx, gyCount, sh * sw],
       flops: 2 * (n1 - n0) * g.OH * g.OW * g.Cout * g.KH * g.KW * g.Cin,
@@ -271,11 +349,18 @@ function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
   if (isPointwise(g)) {
     const pixels = g.batch * g.H * g.W;
     const xm: Matrix = { buffer: x.buffer, rows: pixels, cols: g.Cin };
-    gemm({ a: xm, transposeA: true, b: { buffer: gy.buffer, rows: pixels, cols: g.Cout }, transposeB: false, y: { buffer: dw.buffer, rows: g.Cin, cols: g.Cout } });
+    gemm({
+      a: xm,
+      transposeA: true,
+      b: { buffer: gy.buffer, rows: pixels, cols: g.Cout },
+      transposeB: false,
+      y: { buffer: dw.buffer, rows: g.Cin, cols: g.Cout },
+    });
     return dw;
   }
   const wgsl = convFilterGradKernel({ aVec4: g.Cin % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cout % 4 === 0, bias: false });
-  const xPer = g.H * g.W * g.Cin, dyPer = g.OH * g.OW * g.Cout;
+  const xPer = g.H * g.W * g.Cin,
+    dyPer = g.OH * g.OW * g.Cout;
   const m = g.KH * g.KW * g.Cin;
   imageChunks(g, [xPer, dyPer]).forEach(([n0, n1], i) => {
     const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
@@ -297,9 +382,15 @@ function filterGradient(g: ConvGeometry, x: Tensor, gy: Tensor): Tensor {
  * dL/dx of conv2d(x, w, opts) for an x of shape `xShape`, given dL/dy: the backward pass's input
  * gradient alone (tf.conv2dTranspose's role), without recording anything.
  */
-export function conv2dInputGradient(xShape: readonly number[], w: Tensor, gy: Tensor, opts: Pick<Conv2dOptions, 'strides' | 'dilations' | 'padding'> = {}): Tensor {
+export function conv2dInputGradient(
+  xShape: readonly number[],
+  w: Tensor,
+  gy: Tensor,
+  opts: Pick<Conv2dOptions, 'strides' | 'dilations' | 'padding'> = {},
+): Tensor {
   const g = convGeometry(xShape, w.shape, opts);
-  if (!sameShape(gy.shape, [g.batch, g.OH, g.OW, g.Cout])) throw new ShapeError(OP, `dy of the output's shape ${fmt([g.batch, g.OH, g.OW, g.Cout])}`, `dy ${fmt(gy.shape)}`);
+  if (!sameShape(gy.shape, [g.batch, g.OH, g.OW, g.Cout]))
+    throw new ShapeError(OP, `dy of the output's shape ${fmt([g.batch, g.OH, g.OW, g.Cout])}`, `dy ${fmt(gy.shape)}`);
   return inputGradient(g, gy, w);
 }
 
@@ -333,8 +424,8 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
     saved: [...(w.requiresGrad ? [x] : []), ...(x.requiresGrad ? [w] : []), ...(affine ? [affine] : [])],
     backward: (gy, { needs }) => {
       const grads: (Tensor | null)[] = inputs.map(() => null);
-      // The input gradient takes the affine's scale in its filter copy: gy itself is scaled only
-      // for the filter and bias gradients (an explanation's backward needs neither).
+      // The input gradient scales by the affine itself (in its filter copy when it makes one): gy
+      // is scaled here only for the filter and bias gradients (an explanation's backward needs neither).
       const gz = affine && (needs[1] || (biasAt > 0 && needs[biasAt])) ? scaleChannels(gy, affine) : gy;
       if (needs[0]) grads[0] = inputGradient(g, gy, w, affine);
       if (needs[1]) grads[1] = filterGradient(g, x, gz);

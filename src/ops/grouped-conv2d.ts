@@ -9,8 +9,8 @@ import { dispatch, empty, fmt, groupsFor, isRecording, recordOp, ShapeError, typ
 import { activationParams, applyActivation, type FusedActivation } from './activations.js';
 import { sumToChannels } from './arithmetic.js';
 import { scaleChannels } from './batchnorm.js';
-import { conv2d, convGeometry, type Conv2dOptions, type ConvGeometry } from './conv2d.js';
-import { maxBindingBytes } from './matmul.js';
+import { conv2d, convGeometry, imageChunks, type Conv2dOptions, type ConvGeometry } from './conv2d.js';
+import { windowOf } from './matmul.js';
 import { sumAxes } from './reduce.js';
 import { reshape } from './reshape.js';
 import { DEPTHWISE_COLS, FILTER_GRAD_CHUNK, groupedFilterGradKernel, groupedForwardKernel, groupedInputGradKernel } from './wgsl/grouped-conv2d.js';
@@ -36,7 +36,7 @@ interface Geometry extends ConvGeometry {
   coutG: number;
   /** Depthwise with one output per input channel and channels a multiple of 4: vec4 kernels. */
   vec4: boolean;
-  /** Otherwise groups of a multiple of 4 input and output channels: the forward runs on channel quads. */
+  /** Otherwise groups of a multiple of 4 input and output channels: forward and input gradient run on channel quads. */
   grouped4: boolean;
 }
 
@@ -44,65 +44,123 @@ const OP = 'groupedConv2d';
 
 function geometry(x: Tensor, w: Tensor, groups: number, opts: GroupedConv2dOptions): Geometry {
   if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(OP, 'groups a positive integer', `${groups}`);
-  if (x.rank !== 4 || w.rank !== 4) throw new ShapeError(OP, 'x [N, H, W, Cin] and filter [KH, KW, Cin/groups, Cout]', `x ${fmt(x.shape)}, filter ${fmt(w.shape)}`);
+  const given = `x ${fmt(x.shape)}, filter ${fmt(w.shape)}`;
+  if (x.rank !== 4 || w.rank !== 4) throw new ShapeError(OP, 'x [N, H, W, Cin] and filter [KH, KW, Cin/groups, Cout]', given);
   const [KH, KW, cinG, Cout] = w.shape;
   const Cin = x.shape[3];
   if (Cin % groups !== 0 || Cout % groups !== 0 || cinG * groups !== Cin) {
-    throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin / groups}, Cout] with Cin ${Cin} and Cout multiples of groups ${groups}`, `x ${fmt(x.shape)}, filter ${fmt(w.shape)}`);
+    throw new ShapeError(OP, `filter [${KH}, ${KW}, ${Cin / groups}, Cout] with Cin ${Cin} and Cout multiples of groups ${groups}`, given);
   }
   const { epilogue, ...rest } = opts;
   // conv2d's geometry for one group's input channels: the real filter, so its size checks hold.
   const [N, H, W] = x.shape;
   const conv = { ...convGeometry([N, H, W, cinG], w.shape, { ...rest, epilogue: { affine: epilogue?.affine, residual: epilogue?.residual } }), Cin };
   const coutG = Cout / groups;
-  for (const [what, floats] of [['x', x.size], ['output', conv.batch * conv.OH * conv.OW * Cout]] as const) {
-    if (floats * 4 > maxBindingBytes()) throw new ShapeError(OP, `${what} within one storage binding (${maxBindingBytes()} bytes)`, `${floats * 4} bytes`);
-  }
   const vec4 = cinG === 1 && coutG === 1 && Cout % 4 === 0;
   return { ...conv, groups, cinG, coutG, vec4, grouped4: !vec4 && cinG % 4 === 0 && coutG % 4 === 0 };
 }
 
-function ints(g: Geometry, n: number): number[] {
+/** Chunk offsets (xBase, yBase, zBase) are in T units: floats, or vec4s for the lane kernels. */
+function ints(g: Geometry, n: number, pixels: number, bases: [number, number, number]): number[] {
   return [
-    n, g.H, g.W, g.Cin, g.OH, g.OW, g.Cout, g.KH,
-    g.KW, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pad.top, g.pad.left, g.cinG,
-    g.coutG, g.batch * g.OH * g.OW, FILTER_GRAD_CHUNK, 0,
+    n,
+    g.H,
+    g.W,
+    g.Cin,
+    g.OH,
+    g.OW,
+    g.Cout,
+    g.KH,
+    g.KW,
+    g.strides[0],
+    g.strides[1],
+    g.dilations[0],
+    g.dilations[1],
+    g.pad.top,
+    g.pad.left,
+    g.cinG,
+    g.coutG,
+    pixels,
+    FILTER_GRAD_CHUNK,
+    ...bases.map((v) => v / lanes(g)),
   ];
 }
 
-const lanes = (g: Geometry) => (g.vec4 ? 4 : 1);
+/** Floats per lane of the kernels: vec4 for depthwise and for channel quads (filter gradient: depthwise only). */
+const lanes = (g: Geometry) => (g.vec4 || g.grouped4 ? 4 : 1);
+
+const floatsPer = (g: Geometry) => ({ x: g.H * g.W * g.Cin, y: g.OH * g.OW * g.Cout });
 
 function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: GroupedConvEpilogue): Tensor {
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
   const { affine, residual, activation } = epilogue;
   const wgsl = groupedForwardKernel({ vec4: g.vec4, grouped4: g.grouped4, bias: !!bias, affine: !!affine, residual: !!residual, activation: activation?.kind });
-  // vec4 depthwise: one invocation per 4 channels × DEPTHWISE_COLS output columns; grouped4: per 4 channels.
-  const n = g.vec4 ? g.batch * g.OH * Math.ceil(g.OW / DEPTHWISE_COLS) * (g.Cout / 4) : g.grouped4 ? y.size / 4 : y.size;
   const [alpha, beta] = activation ? activationParams(activation) : [0, 0];
-  dispatch({
-    wgsl,
-    bindings: [x.buffer, w.buffer, y.buffer, ...[bias, affine, residual].filter((t): t is Tensor => !!t).map((t) => t.buffer)],
-    ints: ints(g, n),
-    floats: [alpha, beta],
-    workgroups: groupsFor(n, 256),
-    flops: 2 * y.size * g.KH * g.KW * g.cinG,
-  });
+  const per = floatsPer(g);
+  for (const [n0, n1] of imageChunks(g, [per.x, per.y])) {
+    const images = n1 - n0;
+    // vec4 depthwise: one invocation per 4 channels × DEPTHWISE_COLS output columns; quads: per 4 channels.
+    const n = g.vec4 ? images * g.OH * Math.ceil(g.OW / DEPTHWISE_COLS) * (g.Cout / 4) : (images * per.y) / (g.grouped4 ? 4 : 1);
+    const xw = windowOf(x.buffer, n0 * per.x, n1 * per.x);
+    const yw = windowOf(y.buffer, n0 * per.y, n1 * per.y);
+    // The residual has y's shape, so the same window puts it at the same base.
+    const extra = [bias?.buffer, affine?.buffer, residual ? windowOf(residual.buffer, n0 * per.y, n1 * per.y).binding : undefined];
+    dispatch({
+      wgsl,
+      bindings: [xw.binding, w.buffer, yw.binding, ...extra.filter((b) => b !== undefined)],
+      ints: ints(g, n, 0, [xw.base, yw.base, 0]),
+      floats: [alpha, beta],
+      workgroups: groupsFor(n, 256),
+      flops: 2 * images * per.y * g.KH * g.KW * g.cinG,
+    });
+  }
   return y;
 }
 
 function inputGradient(g: Geometry, gy: Tensor, w: Tensor): Tensor {
   const gx = empty([g.batch, g.H, g.W, g.Cin]);
-  const n = g.vec4 ? g.batch * g.H * Math.ceil(g.W / DEPTHWISE_COLS) * (g.Cin / 4) : gx.size;
-  dispatch({ wgsl: groupedInputGradKernel(g.vec4), bindings: [gy.buffer, w.buffer, gx.buffer], ints: ints(g, n), floats: [0, 0], workgroups: groupsFor(n, 256), flops: 2 * gy.size * g.KH * g.KW * g.cinG });
+  const per = floatsPer(g);
+  for (const [n0, n1] of imageChunks(g, [per.x, per.y])) {
+    const images = n1 - n0;
+    const n = g.vec4 ? images * g.H * Math.ceil(g.W / DEPTHWISE_COLS) * (g.Cin / 4) : (images * per.x) / (g.grouped4 ? 4 : 1);
+    const gxw = windowOf(gx.buffer, n0 * per.x, n1 * per.x);
+    const gyw = windowOf(gy.buffer, n0 * per.y, n1 * per.y);
+    dispatch({
+      wgsl: groupedInputGradKernel(g.vec4, g.grouped4),
+      bindings: [gyw.binding, w.buffer, gxw.binding],
+      ints: ints(g, n, 0, [gxw.base, gyw.base, 0]),
+      floats: [0, 0],
+      workgroups: groupsFor(n, 256),
+      flops: 2 * images * per.y * g.KH * g.KW * g.cinG,
+    });
+  }
   return gx;
 }
 
 function filterGradient(g: Geometry, x: Tensor, gy: Tensor, wShape: readonly number[]): Tensor {
   const filterSize = g.KH * g.KW * g.cinG * g.Cout;
-  const chunks = Math.max(1, Math.ceil((g.batch * g.OH * g.OW) / FILTER_GRAD_CHUNK));
-  const partial = empty([chunks, filterSize]);
-  const n = partial.size / lanes(g);
-  dispatch({ wgsl: groupedFilterGradKernel(g.vec4), bindings: [x.buffer, gy.buffer, partial.buffer], ints: ints(g, n), floats: [0, 0], workgroups: groupsFor(n, 256), flops: 2 * gy.size * g.KH * g.KW * g.cinG });
+  const per = floatsPer(g);
+  const parts = imageChunks(g, [per.x, per.y]).map(([n0, n1]) => ({ n0, n1, chunks: Math.max(1, Math.ceil(((n1 - n0) * g.OH * g.OW) / FILTER_GRAD_CHUNK)) }));
+  // Partial sums of every image chunk's pixel chunks, one row each, then one reduction over rows.
+  const partial = empty([parts.reduce((t, q) => t + q.chunks, 0), filterSize]);
+  // The filter gradient has vec4 kernels for depthwise only.
+  const filterLanes = g.vec4 ? 4 : 1;
+  const gs = { ...g, grouped4: false };
+  let row = 0;
+  for (const { n0, n1, chunks } of parts) {
+    const n = (chunks * filterSize) / filterLanes;
+    const xw = windowOf(x.buffer, n0 * per.x, n1 * per.x);
+    const gyw = windowOf(gy.buffer, n0 * per.y, n1 * per.y);
+    dispatch({
+      wgsl: groupedFilterGradKernel(g.vec4),
+      bindings: [xw.binding, gyw.binding, partial.buffer],
+      ints: ints(gs, n, (n1 - n0) * g.OH * g.OW, [xw.base, gyw.base, row * filterSize]),
+      floats: [0, 0],
+      workgroups: groupsFor(n, 256),
+      flops: 2 * (n1 - n0) * per.y * g.KH * g.KW * g.cinG,
+    });
+    row += chunks;
+  }
   const gw = sumAxes(partial, [0], 1, wShape);
   partial.dispose();
   return gw;

@@ -23,7 +23,10 @@ export function layerNorm(x: Tensor, opts: LayerNormOptions = {}): Tensor {
   const cols = sizeOf(x.shape.slice(ax));
   const rows = sizeOf(x.shape.slice(0, ax));
   const { gamma, beta } = opts;
-  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
+  for (const [name, t] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
     if (t && t.size !== cols) throw new ShapeError(OP, `${name} of ${cols} values (the normalized axes of ${fmt(x.shape)})`, `${name} ${fmt(t.shape)}`);
   }
   const epsilon = opts.epsilon ?? 1e-5;
@@ -32,7 +35,14 @@ export function layerNorm(x: Tensor, opts: LayerNormOptions = {}): Tensor {
   const stats = empty([rows, 2]);
   const extra = [gamma, beta].filter((t): t is Tensor => !!t).map((t) => t.buffer);
   if (cols > 0) {
-    dispatch({ wgsl: layerNormForward({ gamma: !!gamma, beta: !!beta }), bindings: [x.buffer, y.buffer, stats.buffer, ...extra], ints: [rows, cols], floats: [epsilon], workgroups: groupsFor(rows, 256), flops: 5 * x.size });
+    dispatch({
+      wgsl: layerNormForward({ gamma: !!gamma, beta: !!beta }),
+      bindings: [x.buffer, y.buffer, stats.buffer, ...extra],
+      ints: [rows, cols],
+      floats: [epsilon],
+      workgroups: groupsFor(rows, 256),
+      flops: 5 * x.size,
+    });
   }
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   const rowAxes = x.shape.slice(0, ax).map((_, i) => i);
@@ -45,12 +55,20 @@ export function layerNorm(x: Tensor, opts: LayerNormOptions = {}): Tensor {
       const grads: (Tensor | null)[] = inputs.map(() => null);
       if (needs[0]) {
         const gx = empty(x.shape);
-        dispatch({ wgsl: layerNormInputGrad(!!gamma), bindings: [x.buffer, gy.buffer, stats.buffer, gx.buffer, ...(gamma ? [gamma.buffer] : [])], ints: [rows, cols], floats: [epsilon], workgroups: groupsFor(rows, 256), flops: 8 * x.size });
+        dispatch({
+          wgsl: layerNormInputGrad(!!gamma),
+          bindings: [x.buffer, gy.buffer, stats.buffer, gx.buffer, ...(gamma ? [gamma.buffer] : [])],
+          ints: [rows, cols],
+          floats: [epsilon],
+          workgroups: groupsFor(rows, 256),
+          flops: 8 * x.size,
+        });
         grads[0] = gx;
       }
       if (gamma && needs[1]) {
         const terms = empty(x.shape);
-        dispatch({ wgsl: layerNormGammaTerms, bindings: [x.buffer, gy.buffer, stats.buffer, terms.buffer], ints: [x.size, cols], floats: [epsilon], workgroups: groupsFor(x.size, 256), flops: 3 * x.size });
+        const bindings = [x.buffer, gy.buffer, stats.buffer, terms.buffer];
+        dispatch({ wgsl: layerNormGammaTerms, bindings, ints: [x.size, cols], floats: [epsilon], workgroups: groupsFor(x.size, 256), flops: 3 * x.size });
         grads[1] = sumAxes(terms, rowAxes, 1, gamma.shape);
         terms.dispose();
       }

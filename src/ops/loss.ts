@@ -21,7 +21,14 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   const mode = rowMode(rows, classes);
   const workgroups = groupsFor(rows, rowsPerWorkgroup(mode));
   const rowLoss = empty([rows]);
-  dispatch({ wgsl: k.crossEntropyRows[mode], bindings: [logits.buffer, labels.buffer, rowLoss.buffer], ints: [rows, classes], floats: [1], workgroups, flops: 6 * logits.size });
+  dispatch({
+    wgsl: k.crossEntropyRows[mode],
+    bindings: [logits.buffer, labels.buffer, rowLoss.buffer],
+    ints: [rows, classes],
+    floats: [1],
+    workgroups,
+    flops: 6 * logits.size,
+  });
   const loss = sumAxes(rowLoss, [0], 1 / rows, []);
   rowLoss.dispose();
   recordOp({
@@ -32,7 +39,14 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
     backward: (gy, { needs }) => {
       if (!needs[0]) return [null, null];
       const gx = empty(logits.shape);
-      dispatch({ wgsl: k.crossEntropyBackward[mode], bindings: [logits.buffer, labels.buffer, gy.buffer, gx.buffer], ints: [rows, classes], floats: [1 / rows], workgroups, flops: 5 * logits.size });
+      dispatch({
+        wgsl: k.crossEntropyBackward[mode],
+        bindings: [logits.buffer, labels.buffer, gy.buffer, gx.buffer],
+        ints: [rows, classes],
+        floats: [1 / rows],
+        workgroups,
+        flops: 5 * logits.size,
+      });
       return [gx, null];
     },
   });

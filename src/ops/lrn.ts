@@ -17,7 +17,9 @@ export function lrn(x: Tensor, opts: LrnOptions): Tensor {
   if (!Number.isInteger(size) || size < 1) throw new ShapeError('lrn', 'size a positive integer', `${size}`);
   if (x.rank < 1) throw new ShapeError('lrn', 'a tensor with a channel axis', 'a scalar');
   const c = x.shape[x.rank - 1];
-  const alpha = opts.alpha ?? 1e-4, beta = opts.beta ?? 0.75, bias = opts.bias ?? 1;
+  const alpha = opts.alpha ?? 1e-4,
+    beta = opts.beta ?? 0.75,
+    bias = opts.bias ?? 1;
   const ints = [x.size, c, Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2)];
   const floats = [alpha / size, beta, bias];
   const y = empty(x.shape);
@@ -29,7 +31,8 @@ export function lrn(x: Tensor, opts: LrnOptions): Tensor {
     saved: [x],
     backward: (gy) => {
       const gx = empty(x.shape);
-      dispatch({ wgsl: lrnBackward, bindings: [x.buffer, gy.buffer, gx.buffer], ints, floats, workgroups: groupsFor(x.size, 256), flops: x.size * size * (2 * size + 6) });
+      const flops = x.size * size * (2 * size + 6);
+      dispatch({ wgsl: lrnBackward, bindings: [x.buffer, gy.buffer, gx.buffer], ints, floats, workgroups: groupsFor(x.size, 256), flops });
       return [gx];
     },
   });

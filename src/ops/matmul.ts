@@ -62,7 +62,8 @@ export function windowOf(buffer: GPUBuffer, first: number, end: number): Window 
 /** Rows of `rowLength` floats that fit one binding with room for alignment, a multiple of 8. */
 export function rowsPerBinding(rowLength: number, what: string): number {
   const rows = Math.floor((maxBindingBytes() / 4 - ALIGN_FLOATS) / rowLength / 8) * 8;
-  if (rows < 8) throw new ShapeError(what, `rows of at most ${Math.floor(maxBindingBytes() / 32)} floats (8 rows per storage binding)`, `rows of ${rowLength} floats`);
+  if (rows < 8)
+    throw new ShapeError(what, `rows of at most ${Math.floor(maxBindingBytes() / 32)} floats (8 rows per storage binding)`, `rows of ${rowLength} floats`);
   return rows;
 }
 
@@ -108,7 +109,9 @@ export function gemm(args: GemmArgs): void {
   // Chunk sizes: each operand's stored rows are contiguous, so a chunk along an operand's row
   // axis is a binding window; a chunk along its column axis is just a base offset.
   const limit = maxBindingBytes() / 4;
-  let mChunk = M, nChunk = N, kChunk = K;
+  let mChunk = M,
+    nChunk = N,
+    kChunk = K;
   if (a.rows * a.cols > limit) {
     if (transposeA) kChunk = Math.min(kChunk, rowsPerBinding(a.cols, 'matmul'));
     else mChunk = Math.min(mChunk, rowsPerBinding(a.cols, 'matmul'));
@@ -126,7 +129,9 @@ export function gemm(args: GemmArgs): void {
       chunks(K, kChunk).forEach(([k0, k1], kIndex) => {
         const aw = transposeA ? windowOf(a.buffer, at(a, k0, m0), at(a, k1 - 1, m1)) : windowOf(a.buffer, at(a, m0, k0), at(a, m1 - 1, k1));
         const bw = transposeB ? windowOf(b.buffer, at(b, n0, k0), at(b, n1 - 1, k1)) : windowOf(b.buffer, at(b, k0, n0), at(b, k1 - 1, n1));
-        const mc = m1 - m0, nc = n1 - n0, kc = k1 - k0;
+        const mc = m1 - m0,
+          nc = n1 - n0,
+          kc = k1 - k0;
         const grid = gemmGrid(mc, nc, rows);
         const accumulate = args.accumulate || kIndex > 0 ? 1 : 0;
         const bindings = [aw.binding, bw.binding, yw.binding];

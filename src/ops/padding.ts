@@ -12,7 +12,17 @@ export interface Padding {
 export const NO_PADDING: Padding = Object.freeze({ top: 0, bottom: 0, left: 0, right: 0 });
 
 /** TensorFlow/Keras 'same' (== ONNX SAME_UPPER): total padding split with the extra pixel after. */
-export function samePadding(inH: number, inW: number, kernelH: number, kernelW: number, strideH: number, strideW: number, dilationH = 1, dilationW = 1, extraAtStart = false): Padding {
+export function samePadding(
+  inH: number,
+  inW: number,
+  kernelH: number,
+  kernelW: number,
+  strideH: number,
+  strideW: number,
+  dilationH = 1,
+  dilationW = 1,
+  extraAtStart = false,
+): Padding {
   const total = (inSize: number, k: number, s: number, d: number) => {
     const effective = (k - 1) * d + 1;
     const out = Math.ceil(inSize / s);
@@ -28,7 +38,16 @@ export function samePadding(inH: number, inW: number, kernelH: number, kernelW: 
 }
 
 /** Output length of a sliding window; ceil mode (pooling) lets the last window start inside the padded input. */
-export function windowOutputSize(op: string, inSize: number, padBefore: number, padAfter: number, kernel: number, stride: number, dilation = 1, ceilMode = false): number {
+export function windowOutputSize(
+  op: string,
+  inSize: number,
+  padBefore: number,
+  padAfter: number,
+  kernel: number,
+  stride: number,
+  dilation = 1,
+  ceilMode = false,
+): number {
   const effective = (kernel - 1) * dilation + 1;
   const span = inSize + padBefore + padAfter - effective;
   if (span < 0) throw new ShapeError(op, `input of at least ${effective - padBefore - padAfter} pixels along this axis`, `${inSize}`);

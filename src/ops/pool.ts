@@ -64,7 +64,17 @@ function checkInput(op: string, x: Tensor): void {
   if (x.shape[1] === 0 || x.shape[2] === 0) throw new ShapeError(op, 'x with non-empty spatial dimensions', `x of shape ${fmt(x.shape)}`);
 }
 
-function resolvePadding(op: string, padding: Pool2dOptions['padding'], x: Tensor, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): Padding {
+function resolvePadding(
+  op: string,
+  padding: Pool2dOptions['padding'],
+  x: Tensor,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+): Padding {
   if (padding === undefined || padding === 'valid') return NO_PADDING;
   if (padding === 'same') return samePadding(x.shape[1], x.shape[2], kh, kw, sh, sw, dh, dw);
   if (typeof padding !== 'object' || padding === null) {
@@ -99,7 +109,8 @@ function resolveWindow(op: string, x: Tensor, opts: Pool2dOptions): Window {
   const [sh, sw] = checkPair(op, 'strides', opts.strides ?? opts.kernel);
   const [dh, dw] = checkPair(op, 'dilations', opts.dilations ?? [1, 1]);
   const pad = resolvePadding(op, opts.padding, x, kh, kw, sh, sw, dh, dw);
-  const eh = span(kh, dh), ew = span(kw, dw);
+  const eh = span(kh, dh),
+    ew = span(kw, dw);
   if (pad.top >= eh || pad.bottom >= eh || pad.left >= ew || pad.right >= ew) {
     const what = dh === 1 && dw === 1 ? `the kernel ${fmt([kh, kw])}` : `the dilated kernel span ${fmt([eh, ew])}`;
     throw new ShapeError(op, `padding smaller than ${what} on every side`, `padding ${JSON.stringify(pad)}`);
@@ -108,7 +119,11 @@ function resolveWindow(op: string, x: Tensor, opts: Pool2dOptions): Window {
   const oh = windowOutputSize(op, h, pad.top, pad.bottom, kh, sh, dh, ceil);
   const ow = windowOutputSize(op, w, pad.left, pad.right, kw, sw, dw, ceil);
   if (!windowsHitInput(h, pad.top, kh, sh, dh, oh) || !windowsHitInput(w, pad.left, kw, sw, dw, ow)) {
-    throw new ShapeError(op, 'every window to hold at least one input cell', `kernel ${fmt([kh, kw])}, dilations ${fmt([dh, dw])}, padding ${JSON.stringify(pad)} over ${fmt([h, w])}`);
+    throw new ShapeError(
+      op,
+      'every window to hold at least one input cell',
+      `kernel ${fmt([kh, kw])}, dilations ${fmt([dh, dw])}, padding ${JSON.stringify(pad)} over ${fmt([h, w])}`,
+    );
   }
   return { n, h, w, c, kh, kw, sh, sw, dh, dw, pad, oh, ow };
 }
@@ -156,9 +171,29 @@ function launch(kernel: k.PoolKernel, g: Window, phase: Phase, bindings: Tensor[
   const total = values / lanes;
   if (total === 0) return;
   const ints = [
-    total, g.h, g.w, g.c / lanes, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pad.top, g.pad.left,
-    g.h + g.pad.bottom, g.w + g.pad.right, includePad ? 1 : 0,
-    phase.ah, phase.aw, phase.ph, phase.pw, ohN, owN, g.dh, g.dw,
+    total,
+    g.h,
+    g.w,
+    g.c / lanes,
+    g.oh,
+    g.ow,
+    g.kh,
+    g.kw,
+    g.sh,
+    g.sw,
+    g.pad.top,
+    g.pad.left,
+    g.h + g.pad.bottom,
+    g.w + g.pad.right,
+    includePad ? 1 : 0,
+    phase.ah,
+    phase.aw,
+    phase.ph,
+    phase.pw,
+    ohN,
+    owN,
+    g.dh,
+    g.dw,
   ];
   dispatch({ wgsl, bindings: bindings.map((t) => t.buffer), ints, workgroups: groupsFor(total, k.POOL_WORKGROUP), flops: values * g.kh * g.kw });
 }

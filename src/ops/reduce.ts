@@ -50,7 +50,14 @@ function reduceMiddle(x: Tensor, a: number, r: number, b: number, scale: number,
     const last = groups === 1;
     const y = empty(last ? outShape : [a, groups, b]);
     const n = a * groups * b;
-    dispatch({ wgsl: k.sumColumnChunks, bindings: [current.buffer, y.buffer], ints: [n, rest, b, CHUNK, groups], floats: [last ? scale : 1], workgroups: groupsFor(n, 256), flops: a * rest * b });
+    dispatch({
+      wgsl: k.sumColumnChunks,
+      bindings: [current.buffer, y.buffer],
+      ints: [n, rest, b, CHUNK, groups],
+      floats: [last ? scale : 1],
+      workgroups: groupsFor(n, 256),
+      flops: a * rest * b,
+    });
     if (current !== x) current.dispose();
     if (last) return y;
     current = y;
@@ -128,7 +135,14 @@ function broadcastGradient(gy: Tensor, xShape: Shape, axes: readonly number[], s
   const gx = empty(xShape);
   if (gx.size === 0) return gx;
   const groups = collapse(xShape, axes);
-  dispatch({ wgsl: k.broadcastScaled, bindings: [gy.buffer, gx.buffer], ints: broadcastInts(gx.size, groups), floats: [scale], workgroups: groupsFor(gx.size, 256), flops: gx.size });
+  dispatch({
+    wgsl: k.broadcastScaled,
+    bindings: [gy.buffer, gx.buffer],
+    ints: broadcastInts(gx.size, groups),
+    floats: [scale],
+    workgroups: groupsFor(gx.size, 256),
+    flops: gx.size,
+  });
   return gx;
 }
 
@@ -139,7 +153,11 @@ function reduceOp(kind: 'sum' | 'mean', x: Tensor, axesIn: readonly number[] | u
   const scale = kind === 'mean' ? 1 / count : 1;
   if (collapse(x.shape, axes).length > k.MAX_BROADCAST_DIMS) {
     // Checked here so the forward does not succeed where the backward's broadcast could not run.
-    throw new ShapeError(kind, `at most ${k.MAX_BROADCAST_DIMS} alternating groups of kept and reduced axes`, `shape ${fmt(x.shape)} with axes [${axes.join(', ')}]`);
+    throw new ShapeError(
+      kind,
+      `at most ${k.MAX_BROADCAST_DIMS} alternating groups of kept and reduced axes`,
+      `shape ${fmt(x.shape)} with axes [${axes.join(', ')}]`,
+    );
   }
   const y = sumAxes(x, axes, scale, outShape);
   recordOp({

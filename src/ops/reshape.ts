@@ -38,7 +38,13 @@ function swapLastTwo(src: Tensor, a: number, b: number, outShape: Shape): Tensor
   if (y.size === 0) return y;
   const chunks = Math.ceil(a / k.CHUNK);
   const threads = (y.size / a) * chunks;
-  dispatch({ wgsl: k.swapLastTwo, bindings: [src.buffer, y.buffer], ints: [threads, a, b, chunks], workgroups: groupsFor(threads, k.THREADS_PER_WORKGROUP), flops: y.size });
+  dispatch({
+    wgsl: k.swapLastTwo,
+    bindings: [src.buffer, y.buffer],
+    ints: [threads, a, b, chunks],
+    workgroups: groupsFor(threads, k.THREADS_PER_WORKGROUP),
+    flops: y.size,
+  });
   return y;
 }
 

@@ -30,7 +30,8 @@ function axisRange(dim: number, start: number, end: number, step: number): [numb
 }
 
 function resolve(x: Tensor, spec: SliceSpec): Resolved {
-  const given = `starts [${spec.starts.join(', ')}], ends [${spec.ends.join(', ')}]${spec.axes ? `, axes [${spec.axes.join(', ')}]` : ''}${spec.steps ? `, steps [${spec.steps.join(', ')}]` : ''} for ${fmt(x.shape)}`;
+  const list = (name: string, v: readonly number[] | undefined) => (v ? `, ${name} [${v.join(', ')}]` : '');
+  const given = `starts [${spec.starts.join(', ')}]${list('ends', spec.ends)}${list('axes', spec.axes)}${list('steps', spec.steps)} for ${fmt(x.shape)}`;
   const n = spec.starts.length;
   const axes = spec.axes ?? spec.starts.map((_, i) => i);
   const steps = spec.steps ?? spec.starts.map(() => 1);
@@ -42,7 +43,9 @@ function resolve(x: Tensor, spec: SliceSpec): Resolved {
   const seen = new Set<number>();
   for (let i = 0; i < n; i++) {
     const axis = axes[i] < 0 ? axes[i] + x.rank : axes[i];
-    if (!Number.isInteger(axis) || axis < 0 || axis >= x.rank || seen.has(axis)) throw new ShapeError('slice', `distinct axes in [${-x.rank}, ${x.rank - 1}]`, given);
+    if (!Number.isInteger(axis) || axis < 0 || axis >= x.rank || seen.has(axis)) {
+      throw new ShapeError('slice', `distinct axes in [${-x.rank}, ${x.rank - 1}]`, given);
+    }
     if (!Number.isInteger(steps[i]) || steps[i] === 0) throw new ShapeError('slice', 'non-zero integer steps', given);
     seen.add(axis);
     const [start, length] = axisRange(x.shape[axis], spec.starts[i], spec.ends[i], steps[i]);
@@ -73,7 +76,9 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
 /** Pieces of the given sizes along `axis` (they must add up to its length). */
 export function split(x: Tensor, sizes: readonly number[], axis = -1): Tensor[] {
   const ax = axis < 0 ? axis + x.rank : axis;
-  if (!Number.isInteger(ax) || ax < 0 || ax >= x.rank) throw new ShapeError('split', `an axis in [${-x.rank}, ${x.rank - 1}]`, `axis ${axis} for ${fmt(x.shape)}`);
+  if (!Number.isInteger(ax) || ax < 0 || ax >= x.rank) {
+    throw new ShapeError('split', `an axis in [${-x.rank}, ${x.rank - 1}]`, `axis ${axis} for ${fmt(x.shape)}`);
+  }
   const total = sizes.reduce((n, s) => n + s, 0);
   if (total !== x.shape[ax] || !sizes.every((s) => Number.isInteger(s) && s >= 0)) {
     throw new ShapeError('split', `non-negative sizes adding up to ${x.shape[ax]} (axis ${ax} of ${fmt(x.shape)})`, `sizes [${sizes.join(', ')}]`);

@@ -40,7 +40,7 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const own = contiguousStrides(shape);
   const lead = outShape.length - shape.length;
-  return outShape.map((d, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]));
+  return outShape.map((_d, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]));
 }
 
 /** Axes of outShape that a tensor of `shape` was broadcast along: its gradient sums over them. */
@@ -92,9 +92,14 @@ function laneReads(dims: readonly number[], strides: readonly (readonly number[]
 }
 
 /** Uniform ints (n, nd, padding, bases (4), dims (8), then 8 strides per input), the collapsed rank and the lane reads. */
-function stridedInts(outShape: Shape, views: readonly { strides: readonly number[]; base?: number }[], allowVec4: boolean): { ints: number[]; nd: number; reads: LaneRead[] } {
+type Strides = { strides: readonly number[]; base?: number };
+
+function stridedInts(outShape: Shape, views: readonly Strides[], allowVec4: boolean): { ints: number[]; nd: number; reads: LaneRead[] } {
   const size = outShape.reduce((n, d) => n * d, 1);
-  const { dims, strides } = collapseDims(outShape, views.map((v) => v.strides));
+  const { dims, strides } = collapseDims(
+    outShape,
+    views.map((v) => v.strides),
+  );
   const pad = (xs: readonly number[], fill: number, len: number) => [...xs, ...new Array<number>(len - xs.length).fill(fill)];
   const bases = views.map((v) => v.base ?? 0);
   const reads = allowVec4 ? laneReads(dims, strides, bases) : strides.map((): LaneRead => 'scalar');

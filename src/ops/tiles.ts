@@ -42,6 +42,8 @@ export function workgroupWidth(): number {
 
 /** Test hook: run the kernels at `width` (undefined restores the adapter's choice). */
 export function setWorkgroupWidthForTests(width: number | undefined): void {
-  if (width !== undefined && !(Number.isInteger(Math.log2(width)) && width >= 4)) throw new Error(`workgroup width must be a power of two ≥ 4, given ${width}`);
+  if (width !== undefined && !(Number.isInteger(Math.log2(width)) && width >= 4)) {
+    throw new Error(`workgroup width must be a power of two ≥ 4, given ${width}`);
+  }
   override = width;
 }

@@ -10,7 +10,12 @@ function checkPerm(x: Tensor, perm: readonly number[]): void {
 
 function permute(x: Tensor, perm: readonly number[]): Tensor {
   const strides = contiguousStrides(x.shape);
-  return stridedMap('transpose', [{ tensor: x, strides: perm.map((p) => strides[p]) }], perm.map((p) => x.shape[p]), 'v0');
+  return stridedMap(
+    'transpose',
+    [{ tensor: x, strides: perm.map((p) => strides[p]) }],
+    perm.map((p) => x.shape[p]),
+    'v0',
+  );
 }
 
 /** y.shape[i] = x.shape[perm[i]]; perm defaults to reversing the axes (as NumPy and ONNX). */

@@ -141,7 +141,8 @@ function drawPanel(s: Surface, spec: ChartSpec, panel: Panel, top: number, plotW
         pen = false;
         return;
       }
-      const x = xOf(i), y = yOf(v);
+      const x = xOf(i),
+        y = yOf(v);
       points.push([x, y]);
       if (pen) ctx.lineTo(x, y);
       else ctx.moveTo(x, y);
@@ -181,7 +182,8 @@ export function renderChart(spec: ChartSpec): Uint8Array {
   if (spec.xLabels.length === 0) throw new Error('chart: no x values');
   for (const p of spec.panels) {
     for (const s of p.series) {
-      if (s.values.length !== spec.xLabels.length) throw new RangeError(`chart: series '${s.name}' has ${s.values.length} values for ${spec.xLabels.length} x labels`);
+      if (s.values.length !== spec.xLabels.length)
+        throw new RangeError(`chart: series '${s.name}' has ${s.values.length} values for ${spec.xLabels.length} x labels`);
     }
   }
   const width = spec.width ?? 960;

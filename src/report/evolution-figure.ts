@@ -51,6 +51,6 @@ export function evolutionGrid(result: EvolutionResult, original: RgbImage, o: Ev
   const range = sharedRange(result.maps.map((m) => m.map));
   const colorbar = o.sharedScale
     ? { colormap: o.colormap, low: formatCell(range.min), high: formatCell(range.max), caption: 'one scale shared by every map: colours compare across cells' }
-    : { colormap: o.colormap, low: 'map min', high: 'map max', caption: "each map normalised to its own min-max: compare where, not how much" };
+    : { colormap: o.colormap, low: 'map min', high: 'map max', caption: 'each map normalised to its own min-max: compare where, not how much' };
   return renderGrid({ title: o.title, subtitle: o.subtitle, cells, columns, colorbar });
 }

@@ -63,7 +63,10 @@ function camCell(cam: BlockCam, what: string, original: RgbImage, size: { width:
 /** Per block: [branch's last conv | post-Add], two blocks per row, each map normalised on its own. */
 export function gradflowGrid(r: GradflowResult, original: RgbImage, o: GradflowGridOptions): Uint8Array {
   const size = cellSize(original, o.cellWidth ?? 180);
-  const cells = r.blocks.flatMap((b) => [camCell(b.cams.branch, "branch's last conv", original, size, o), camCell(b.cams.post, 'after the Add', original, size, o)]);
+  const cells = r.blocks.flatMap((b) => [
+    camCell(b.cams.branch, "branch's last conv", original, size, o),
+    camCell(b.cams.post, 'after the Add', original, size, o),
+  ]);
   return renderGrid({
     title: o.title,
     subtitle: o.subtitle,

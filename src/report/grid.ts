@@ -65,7 +65,8 @@ export function gridLayout(spec: GridSpec): GridLayout {
   const { cells, columns } = spec;
   if (cells.length === 0) throw new Error('grid: no cells to draw');
   const group = spec.groupSize ?? 1;
-  if (!Number.isInteger(columns) || columns < 1 || columns % group !== 0) throw new RangeError(`grid: ${columns} columns is not a positive multiple of the group size ${group}`);
+  if (!Number.isInteger(columns) || columns < 1 || columns % group !== 0)
+    throw new RangeError(`grid: ${columns} columns is not a positive multiple of the group size ${group}`);
   const { width: cw, height: ch } = cells[0].image;
   for (const c of cells) {
     if (c.image.width !== cw || c.image.height !== ch) throw new RangeError(`grid: every cell must be ${cw}×${ch}, given ${c.image.width}×${c.image.height}`);
@@ -80,7 +81,8 @@ export function gridLayout(spec: GridSpec): GridLayout {
   const out: Rect[] = [];
   const labels: Rect[] = [];
   cells.forEach((_, i) => {
-    const row = Math.floor(i / columns), col = i % columns;
+    const row = Math.floor(i / columns),
+      col = i % columns;
     const g = Math.floor(col / group);
     const x = MARGIN + col * cw + (col - g) * GAP + g * GROUP_GAP;
     const y = top + row * (rowHeight + (group > 1 ? GAP : 0));
@@ -147,7 +149,8 @@ export function renderGrid(spec: GridSpec): Uint8Array {
   const group = spec.groupSize ?? 1;
   if (group > 1) {
     for (let i = 0; i < spec.cells.length; i += group) {
-      const first = layout.cells[i], last = layout.cells[Math.min(i + group, spec.cells.length) - 1];
+      const first = layout.cells[i],
+        last = layout.cells[Math.min(i + group, spec.cells.length) - 1];
       const label = layout.labels[i];
       ctx.fillStyle = '#eef0f4';
       ctx.fillRect(first.x - 5, first.y - 5, last.x + last.width - first.x + 10, label.y + label.height - first.y + 8);
@@ -155,7 +158,7 @@ export function renderGrid(spec: GridSpec): Uint8Array {
   }
   spec.cells.forEach((cell, i) => {
     const at = layout.cells[i];
-    drawRgb(ctx, cell.image, at.x, at.y);
+    drawRgb(s, cell.image, at.x, at.y);
     const label = layout.labels[i];
     cell.lines.forEach((line, k) => {
       ctx.font = font(LABEL_PX, k === 0 ? 'bold' : 'normal');

@@ -42,7 +42,10 @@ export function formatCell(v: Cell): string {
 }
 
 export function pngDataUri(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+  // btoa over a binary string rather than Buffer, so this works in a page as well.
+  let binary = '';
+  for (let i = 0; i < png.length; i += 0x8000) binary += String.fromCharCode(...png.subarray(i, i + 0x8000));
+  return `data:image/png;base64,${btoa(binary)}`;
 }
 
 const STYLE = `
@@ -71,7 +74,9 @@ export function htmlReport(r: HtmlReport): string {
   const tables = r.tables
     .map((t) => {
       const head = `<tr>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
-      const body = t.rows.map((row) => `<tr>${row.map((c) => `<td${typeof c === 'string' ? '' : ' class="n"'}>${escapeHtml(formatCell(c))}</td>`).join('')}</tr>`).join('\n');
+      const body = t.rows
+        .map((row) => `<tr>${row.map((c) => `<td${typeof c === 'string' ? '' : ' class="n"'}>${escapeHtml(formatCell(c))}</td>`).join('')}</tr>`)
+        .join('\n');
       return `<table>\n<caption>${escapeHtml(t.caption)}</caption>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
     })
     .join('\n');

@@ -1,4 +1,4 @@
-// Report pictures and pages, drawn with @napi-rs/canvas: labelled grids of map overlays, line
+// Report pictures and pages, drawn through src/report/canvas.ts (@napi-rs/canvas or an HTML canvas): labelled grids of map overlays, line
 // charts, and self-contained HTML pages with the pictures inlined.
 export { FONT_FAMILY, NoFontError } from './canvas.js';
 export { renderGrid, gridLayout, type GridCell, type GridSpec, type GridLayout, type Colorbar, type Rect } from './grid.js';

@@ -32,7 +32,8 @@ export function cellSize(original: { width: number; height: number }, width: num
 
 /** The range of several maps together. */
 export function sharedRange(maps: readonly PlainMap[]): ValueRange {
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const m of maps) {
     for (const v of m.data) {
       min = Math.min(min, v);

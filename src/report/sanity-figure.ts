@@ -30,7 +30,10 @@ export function sanityFigure(result: SanityResult, colormap: ColormapName, subti
   }
   return renderGrid({
     title: `Cascading randomisation: ${result.model}, image ${result.images[0].name}`,
-    subtitle: [...subtitle, 'columns: original, then randomised from the logits down to the named block (cascading); ρ: Spearman rank correlation with the original'],
+    subtitle: [
+      ...subtitle,
+      'columns: original, then randomised from the logits down to the named block (cascading); ρ: Spearman rank correlation with the original',
+    ],
     cells,
     columns: columns.length,
     colorbar: { colormap, low: 'map min', high: 'map max', caption: 'each map normalised to its own min-max' },
@@ -53,10 +56,13 @@ export function sanityCurves(result: SanityResult): Uint8Array {
     series: result.methods.map((method, i) => ({
       name: method,
       color: PALETTE[i % PALETTE.length],
-      values: [1, ...cascade.map((s) => {
-        const values = (s.scores[method] ?? []).map((m) => m[key]).filter((v): v is number => v !== null && Number.isFinite(v));
-        return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-      })],
+      values: [
+        1,
+        ...cascade.map((s) => {
+          const values = (s.scores[method] ?? []).map((m) => m[key]).filter((v): v is number => v !== null && Number.isFinite(v));
+          return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+        }),
+      ],
     })),
   }));
   return renderChart({

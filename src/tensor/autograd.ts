@@ -4,7 +4,7 @@
 import { accumulate } from './accumulate.js';
 import { fmt, sameShape } from './shape.js';
 import { tidy } from './scope.js';
-import { Tensor, tensor } from './tensor.js';
+import { type Tensor, tensor } from './tensor.js';
 
 export interface BackwardContext {
   /** needs[i]: whether input i wants a gradient; return null where it does not. */

@@ -1,6 +1,7 @@
-// Finds the WebGPU adapter and device. In Node the `webgpu` package (Dawn) provides them; in a
-// browser, navigator.gpu. The object returned by Dawn's create() must stay referenced for the
-// life of the process: if it is garbage-collected the process dies at random.
+// Finds the WebGPU adapter and device. The entry point comes from the platform edge: Dawn (the `webgpu`
+// package) in Node; a browser bundle swaps that module for navigator.gpu (web/platform/browser-edges.ts),
+// so what the library core runs in a page imports nothing Node-only.
+import { gpuApi as platformGpuApi } from '../platform/dawn-gpu.js';
 
 export interface Gpu {
   /** The navigator.gpu-like entry point the device came from (shared with peers in benchmarks). */
@@ -21,6 +22,17 @@ export class NoAdapterError extends Error {
   }
 }
 
+/** A browser without navigator.gpu: one sentence saying which browsers and flags have WebGPU. */
+export class NoWebGpuError extends Error {
+  constructor() {
+    super(
+      'This browser has no WebGPU: use Chrome or Edge 113+ (desktop; Android 121+), Safari 26+, or Firefox 141+ on Windows; ' +
+        'on Linux, Chrome/Chromium needs --enable-unsafe-webgpu (or chrome://flags/#enable-unsafe-webgpu).',
+    );
+    this.name = 'NoWebGpuError';
+  }
+}
+
 const gpuErrors: string[] = [];
 
 /** Throws the first WebGPU validation error reported since the last check (errors arrive asynchronously). */
@@ -30,28 +42,12 @@ export function throwPendingGpuError(): void {
   throw new Error(`WebGPU error: ${messages[0]}${messages.length > 1 ? ` (and ${messages.length - 1} more)` : ''}`);
 }
 
-let keptDawnGpu: GPU | undefined;
 let current: Promise<Gpu> | undefined;
 let resolved: Gpu | undefined;
 
-async function dawnGpu(): Promise<GPU> {
-  const browserGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  if (browserGpu) return browserGpu;
-  if (!process.env.XDG_RUNTIME_DIR) {
-    // Dawn's Vulkan loader warns on every start without it.
-    const { mkdirSync } = await import('node:fs');
-    const dir = `/tmp/gradscope-xdg-${process.getuid?.() ?? 0}`;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    process.env.XDG_RUNTIME_DIR = dir;
-  }
-  const webgpu = await import('webgpu');
-  Object.assign(globalThis, webgpu.globals);
-  keptDawnGpu = webgpu.create([]);
-  return keptDawnGpu;
-}
-
 async function acquire(): Promise<Gpu> {
-  const gpuApi = await dawnGpu();
+  const gpuApi = await platformGpuApi();
+  if (!gpuApi) throw new NoWebGpuError();
   const adapter = await gpuApi.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new NoAdapterError('requestAdapter returned null');
   const l = adapter.limits;
@@ -69,9 +65,9 @@ async function acquire(): Promise<Gpu> {
     gpuErrors.push((event as GPUUncapturedErrorEvent).error.message);
   });
   const info = adapter.info;
-  const adapterDescription = [info.description || info.device, info.vendor && `(${info.vendor})`]
-    .filter((s) => s && s.length > 0)
-    .join(' ') || 'unknown adapter';
+  // SwiftShader (Chromium's software adapter) leaves description and device empty; its architecture names it.
+  const adapterDescription =
+    [info.description || info.device || info.architecture, info.vendor && `(${info.vendor})`].filter((s) => s && s.length > 0).join(' ') || 'unknown adapter';
   return { api: gpuApi, device, adapterDescription, limits: device.limits };
 }
 

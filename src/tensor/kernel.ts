@@ -108,12 +108,9 @@ export function dispatch(d: Dispatch): void {
   }
   if (x === 0 || y === 0 || z === 0) return;
   const pipeline = pipelineFor(d.wgsl);
-  const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: { buffer: uniformFor(d.ints ?? [], d.floats ?? []) } },
-  ];
+  const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniformFor(d.ints ?? [], d.floats ?? []) } }];
   d.bindings.forEach((b, i) => {
-    const resource: GPUBufferBinding =
-      'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b };
+    const resource: GPUBufferBinding = 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b };
     entries.push({ binding: i + 1, resource });
   });
   const bindGroup = gpu().device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });

@@ -49,9 +49,9 @@ export function releaseBuffer(buffer: GPUBuffer): void {
   const size = buffer.size;
   liveBytes -= size;
   liveBuffers--;
-  let list = free.get(size);
-  if (!list) free.set(size, (list = []));
-  list.push(buffer);
+  const list = free.get(size);
+  if (list) list.push(buffer);
+  else free.set(size, [buffer]);
   pooledBytes += size;
   pooledBuffers++;
 }

@@ -35,6 +35,13 @@ export async function evaluateScenes(
     });
     onBatch?.(first + n);
   }
-  const perClass = confusion.map((row, c) => row[c] / Math.max(1, row.reduce((a, v) => a + v, 0)));
+  const perClass = confusion.map(
+    (row, c) =>
+      row[c] /
+      Math.max(
+        1,
+        row.reduce((a, v) => a + v, 0),
+      ),
+  );
   return { accuracy: correct / count, count, confusion, perClass };
 }

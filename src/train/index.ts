@@ -5,4 +5,12 @@ export { warmupCosine, type WarmupCosine } from './schedule.js';
 export { initialParameters } from './initialise.js';
 export { Trainer, argmaxRows, type TrainerOptions, type StepOutcome, type PendingStep } from './trainer.js';
 export { evaluateScenes, type Evaluation } from './evaluate.js';
-export { trainScenesResnet, DEFAULT_SCENES_RECIPE, recipeSeeds, type ScenesRecipe, type EpochLog, type TrainingProgress, type TrainingResult } from './scenes-recipe.js';
+export {
+  trainScenesResnet,
+  DEFAULT_SCENES_RECIPE,
+  recipeSeeds,
+  type ScenesRecipe,
+  type EpochLog,
+  type TrainingProgress,
+  type TrainingResult,
+} from './scenes-recipe.js';

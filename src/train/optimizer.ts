@@ -35,7 +35,10 @@ abstract class GroupedOptimizer implements Optimizer {
   protected readonly state = new Map<Tensor, Tensor[]>();
   steps = 0;
 
-  constructor(groups: readonly ParameterGroup[], private readonly slots: number) {
+  constructor(
+    groups: readonly ParameterGroup[],
+    private readonly slots: number,
+  ) {
     for (const g of groups) for (const p of g.params) this.decay.set(p, g.weightDecay);
   }
 

@@ -100,7 +100,8 @@ export async function trainScenesResnet(recipe: ScenesRecipe, progress: Training
     let batch = sceneBatch(seeds.train, 0, B);
     for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
       const epochStart = performance.now();
-      let lossSum = 0, correct = 0;
+      let lossSum = 0,
+        correct = 0;
       let lr = 0;
       for (let s = 1; s <= recipe.stepsPerEpoch; s++) {
         lr = warmupCosine(schedule, step);

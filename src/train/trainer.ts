@@ -83,7 +83,8 @@ export class Trainer {
 
   /** Replaces a batchnorm node's running statistics by their blend with this batch's. */
   private updateRunning(node: string, batch: { mean: Tensor; variance: Tensor }, momentum: number): void {
-    const meanName = `${node}/moving_mean`, varianceName = `${node}/moving_variance`;
+    const meanName = `${node}/moving_mean`,
+      varianceName = `${node}/moving_variance`;
     const running = { mean: this.params.get(meanName) as Tensor, variance: this.params.get(varianceName) as Tensor };
     const next = updateRunningStatistics(running, { batchMean: batch.mean, batchVariance: batch.variance }, momentum);
     this.params.set(meanName, keep(next.mean));

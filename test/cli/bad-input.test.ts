@@ -60,7 +60,10 @@ describe.concurrent('explain: bad input', () => {
   it('unknown method: the valid ones listed', async () => {
     const line = await expectBadInput([CHELSEA, '--model', model, '--method', 'gradcm']);
     expect(line).toContain("did you mean 'gradcam'?");
-    expect(line).toContain('Valid: gradcam, gradcam++, hirescam, xgradcam, layercam, eigencam, scorecam, guided-backprop, guided-gradcam, saliency, smoothgrad, integrated-gradients.');
+    expect(line).toContain(
+      'Valid: gradcam, gradcam++, hirescam, xgradcam, layercam, eigencam, scorecam, guided-backprop, ' +
+        'guided-gradcam, saliency, smoothgrad, integrated-gradients.',
+    );
   });
 
   it('unknown class label: the nearest labels', async () => {
@@ -110,11 +113,24 @@ describe.concurrent('explain: bad input', () => {
     expect(docs[1].error).toBe(`${broken}: truncated PNG data`);
     expect(docs[0].status).toBe('ok');
     expect(entries(out)).toEqual([
-      'chelsea.gradcam.heatmap.png', 'chelsea.gradcam.json', 'chelsea.gradcam.png',
-      'coffee.gradcam.heatmap.png', 'coffee.gradcam.json', 'coffee.gradcam.png', 'summary.csv', 'summary.jsonl',
+      'chelsea.gradcam.heatmap.png',
+      'chelsea.gradcam.json',
+      'chelsea.gradcam.png',
+      'coffee.gradcam.heatmap.png',
+      'coffee.gradcam.json',
+      'coffee.gradcam.png',
+      'summary.csv',
+      'summary.jsonl',
     ]);
-    const summary = readFileSync(join(out, 'summary.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; status: string; error?: string });
-    expect(summary.map((r) => [r.file, r.status])).toEqual([[CHELSEA, 'explained'], [broken, 'failed'], [COFFEE, 'explained']]);
+    const summary = readFileSync(join(out, 'summary.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; status: string; error?: string });
+    expect(summary.map((r) => [r.file, r.status])).toEqual([
+      [CHELSEA, 'explained'],
+      [broken, 'failed'],
+      [COFFEE, 'explained'],
+    ]);
     expect(summary[1].error).toBe(`${broken}: truncated PNG data`);
   });
 

@@ -81,30 +81,37 @@ function checkDocument(doc: Doc, image: { file: string; width: number; height: n
 }
 
 describe.concurrent('explain', () => {
-  it('three images with --json: one parsable array, files at each original size, every sidecar field, no progress bar and no Dawn lines off a TTY', async () => {
-    const out = join(dir, 'three');
-    const r = await runCli(['explain', CHELSEA, COFFEE, ASTRONAUT, '--model', model, '--out', out, '--top-k', '3', '--json']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const docs = JSON.parse(r.stdout) as Doc[];
-    expect(docs).toHaveLength(3);
-    const sizes = [
-      { file: CHELSEA, width: 451, height: 300 },
-      { file: COFFEE, width: 600, height: 400 },
-      { file: ASTRONAUT, width: 512, height: 512 },
-    ];
-    docs.forEach((doc, i) => {
-      checkDocument(doc, sizes[i], 3);
-      const stem = ['chelsea', 'coffee', 'astronaut'][i];
-      expect(doc.files).toEqual({ overlay: join(out, `${stem}.gradcam.png`), heatmap: join(out, `${stem}.gradcam.heatmap.png`), json: join(out, `${stem}.gradcam.json`) });
-      expect(pngSize(doc.files.overlay)).toEqual({ width: sizes[i].width, height: sizes[i].height });
-      expect(pngSize(doc.files.heatmap)).toEqual({ width: sizes[i].width, height: sizes[i].height });
-      expect(readDoc(doc.files.json)).toEqual(doc);
-    });
-    // three images' files, and the run's summary (several images)
-    expect(entries(out)).toHaveLength(11);
-    expect(entries(out)).toContain('summary.jsonl');
-  });
+  it(
+    'three images with --json: one parsable array, files at each original size, every sidecar field, no ' + 'progress bar and no Dawn lines off a TTY',
+    async () => {
+      const out = join(dir, 'three');
+      const r = await runCli(['explain', CHELSEA, COFFEE, ASTRONAUT, '--model', model, '--out', out, '--top-k', '3', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const docs = JSON.parse(r.stdout) as Doc[];
+      expect(docs).toHaveLength(3);
+      const sizes = [
+        { file: CHELSEA, width: 451, height: 300 },
+        { file: COFFEE, width: 600, height: 400 },
+        { file: ASTRONAUT, width: 512, height: 512 },
+      ];
+      docs.forEach((doc, i) => {
+        checkDocument(doc, sizes[i], 3);
+        const stem = ['chelsea', 'coffee', 'astronaut'][i];
+        expect(doc.files).toEqual({
+          overlay: join(out, `${stem}.gradcam.png`),
+          heatmap: join(out, `${stem}.gradcam.heatmap.png`),
+          json: join(out, `${stem}.gradcam.json`),
+        });
+        expect(pngSize(doc.files.overlay)).toEqual({ width: sizes[i].width, height: sizes[i].height });
+        expect(pngSize(doc.files.heatmap)).toEqual({ width: sizes[i].width, height: sizes[i].height });
+        expect(readDoc(doc.files.json)).toEqual(doc);
+      });
+      // three images' files, and the run's summary (several images)
+      expect(entries(out)).toHaveLength(11);
+      expect(entries(out)).toContain('summary.jsonl');
+    },
+  );
 
   it('human report: top-k, the node and why, the map and the files written; stderr stays empty', async () => {
     const out = join(dir, 'human');
@@ -119,33 +126,37 @@ describe.concurrent('explain', () => {
     expect(entries(out)).toEqual(['chelsea.gradcam.heatmap.png', 'chelsea.gradcam.json', 'chelsea.gradcam.png']);
   });
 
-  it("a named residual-branch node warns and names the post-Add node; a zero-weight class is reported all-zero; --alpha 0 leaves the photo exact; --colormap reaches the picture", async () => {
-    const out = join(dir, 'zero');
-    const r = await runCli(['explain', COFFEE, '--model', model, '--out', out, '--layer', 'c2', '--class', 'tree', '--alpha', '0', '--colormap', 'viridis']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain("node: c2 (residual-branch, 12×12×8); named: 'c2' was named and is used exactly as named.");
-    expect(r.stdout).toMatch(/warning: 'c2' is inside a residual branch.*'s'/);
-    expect(r.stdout).toContain("gradcam for 'tree' (class 3, as requested)");
-    expect(r.stdout).toContain('map: all-zero: ');
-    expect(r.stdout).toContain(`wrote ${join(out, 'coffee.gradcam.json')} (status 'all-zero') and, so that every image has its files, flat pictures`);
-    const doc = readDoc(join(out, 'coffee.gradcam.json'));
-    expect(doc).toMatchObject({ node: 'c2', nodeRole: 'residual-branch', class: 3, label: 'tree', status: 'all-zero', max: 0 });
-    expect(doc.layerChoice.mode).toBe('named');
-    expect(doc.layerChoice.warnings.join(' ')).toContain("'s'");
-    expect(doc.lowres.data.every((v) => v === 0)).toBe(true);
-    expect(doc.conventions).toMatchObject({ colormap: 'viridis', overlayAlpha: 0 });
-    // alpha 0: overlay = round(1·photo + 0·heat) = the photo, exactly
-    const photo = PNG.sync.read(readFileSync(COFFEE));
-    const overlay = PNG.sync.read(readFileSync(doc.files.overlay));
-    expect(Buffer.compare(overlay.data, photo.data)).toBe(0);
-    // the flat heat map is viridis(0) everywhere
-    const heat = PNG.sync.read(readFileSync(doc.files.heatmap));
-    const v0 = Array.from(lookupTable('viridis').subarray(0, 3));
-    let flat = true;
-    for (let p = 0; p < heat.width * heat.height && flat; p++) flat = [0, 1, 2].every((c) => heat.data[p * 4 + c] === v0[c]);
-    expect(flat).toBe(true);
-  });
+  it(
+    'a named residual-branch node warns and names the post-Add node; a zero-weight class is reported ' +
+      'all-zero; --alpha 0 leaves the photo exact; --colormap reaches the picture',
+    async () => {
+      const out = join(dir, 'zero');
+      const r = await runCli(['explain', COFFEE, '--model', model, '--out', out, '--layer', 'c2', '--class', 'tree', '--alpha', '0', '--colormap', 'viridis']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("node: c2 (residual-branch, 12×12×8); named: 'c2' was named and is used exactly as named.");
+      expect(r.stdout).toMatch(/warning: 'c2' is inside a residual branch.*'s'/);
+      expect(r.stdout).toContain("gradcam for 'tree' (class 3, as requested)");
+      expect(r.stdout).toContain('map: all-zero: ');
+      expect(r.stdout).toContain(`wrote ${join(out, 'coffee.gradcam.json')} (status 'all-zero') and, so that every image has its files, flat pictures`);
+      const doc = readDoc(join(out, 'coffee.gradcam.json'));
+      expect(doc).toMatchObject({ node: 'c2', nodeRole: 'residual-branch', class: 3, label: 'tree', status: 'all-zero', max: 0 });
+      expect(doc.layerChoice.mode).toBe('named');
+      expect(doc.layerChoice.warnings.join(' ')).toContain("'s'");
+      expect(doc.lowres.data.every((v) => v === 0)).toBe(true);
+      expect(doc.conventions).toMatchObject({ colormap: 'viridis', overlayAlpha: 0 });
+      // alpha 0: overlay = round(1·photo + 0·heat) = the photo, exactly
+      const photo = PNG.sync.read(readFileSync(COFFEE));
+      const overlay = PNG.sync.read(readFileSync(doc.files.overlay));
+      expect(Buffer.compare(overlay.data, photo.data)).toBe(0);
+      // the flat heat map is viridis(0) everywhere
+      const heat = PNG.sync.read(readFileSync(doc.files.heatmap));
+      const v0 = Array.from(lookupTable('viridis').subarray(0, 3));
+      let flat = true;
+      for (let p = 0; p < heat.width * heat.height && flat; p++) flat = [0, 1, 2].every((c) => heat.data[p * 4 + c] === v0[c]);
+      expect(flat).toBe(true);
+    },
+  );
 
   it('an all-negative-weight class (by index) is reported all-negative; an option the method ignores is one warning line', async () => {
     const out = join(dir, 'negative');
@@ -197,7 +208,9 @@ describe.concurrent('explain', () => {
   it.skipIf(!hasScript)('on a terminal (a pseudo-terminal from script(1)), several images show a progress bar and the report above it', async () => {
     const out = join(dir, 'tty');
     const tsx = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const command = [process.execPath, tsx, join(REPO, 'src', 'cli.ts'), 'explain', CHELSEA, COFFEE, '--model', model, '--out', out].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, tsx, join(REPO, 'src', 'cli.ts'), 'explain', CHELSEA, COFFEE, '--model', model, '--out', out]
+      .map((a) => `'${a}'`)
+      .join(' ');
     const r = await new Promise<{ code: number; text: string }>((resolve) => {
       execFile('script', ['-qec', command, '/dev/null'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 }, (err, stdout) => {
         resolve({ code: err ? Number(err.code ?? 1) : 0, text: stdout });

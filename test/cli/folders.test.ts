@@ -26,7 +26,10 @@ const STAR = join(REPO, 'examples', 'scenes', 'star.png');
 const RING = join(REPO, 'examples', 'scenes', 'ring.png');
 
 function summary(out: string): Row[] {
-  return readFileSync(join(out, 'summary.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Row);
+  return readFileSync(join(out, 'summary.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Row);
 }
 
 function csvRows(out: string): string[] {
@@ -44,7 +47,7 @@ function outputsOf(out: string, key: string): string[] {
   return OUTPUTS.map((suffix) => join(out, `${key}${suffix}`));
 }
 
-describe('explain: directories and globs', () => {
+describe('explain: directories and globs', { timeout: 300_000 }, () => {
   it('walks a folder recursively by content (a PNG named .dat is in, a text file named .png is out), mirrors its tree, writes both summaries', async () => {
     const dir = tempDir('walk');
     mkdirSync(join(dir, 'in', 'sub', 'deeper'), { recursive: true });
@@ -55,9 +58,14 @@ describe('explain: directories and globs', () => {
     const r = await runCli(['explain', join(dir, 'in'), '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(tree(out)).toEqual([
-      'star.gradcam.heatmap.png', 'star.gradcam.json', 'star.gradcam.png',
-      'sub/deeper/ring.gradcam.heatmap.png', 'sub/deeper/ring.gradcam.json', 'sub/deeper/ring.gradcam.png',
-      'summary.csv', 'summary.jsonl',
+      'star.gradcam.heatmap.png',
+      'star.gradcam.json',
+      'star.gradcam.png',
+      'sub/deeper/ring.gradcam.heatmap.png',
+      'sub/deeper/ring.gradcam.json',
+      'sub/deeper/ring.gradcam.png',
+      'summary.csv',
+      'summary.jsonl',
     ]);
     const rows = summary(out);
     expect(rows.map((x) => [relative(dir, x.file), x.status, x.label])).toEqual([
@@ -80,6 +88,13 @@ describe('explain: directories and globs', () => {
     const e = await runCli(['explain', empty, '--out', join(dir, 'e-out')]);
     expect(e.code).toBe(2);
     expect(lines(e.stderr)).toEqual([`error: ${empty}: no PNG or JPEG files in this directory or below it`]);
+
+    // a bad --layer is found before any image: one line, exit 2, --out not even created
+    const untouched = join(dir, 'bad-layer-out');
+    const b = await runCli(['explain', join(dir, 'in'), '--layer', 'nope', '--out', untouched]);
+    expect(b.code).toBe(2);
+    expect(lines(b.stderr)).toHaveLength(1);
+    expect(existsSync(untouched)).toBe(false);
   });
 
   it('--resume skips an image only when its request is the same: a changed option or a changed picture is explained again', async () => {
@@ -96,7 +111,10 @@ describe('explain: directories and globs', () => {
     copyFileSync(STAR, join(dir, 'in', 'b.png')); // b changes: same name, other picture
     const second = await runCli(['explain', join(dir, 'in'), '--out', out, '--resume']);
     expect(second.code, second.stderr).toBe(0);
-    expect(summary(out).map((x) => [x.status, x.label])).toEqual([['skipped', 'star'], ['explained', 'star']]);
+    expect(summary(out).map((x) => [x.status, x.label])).toEqual([
+      ['skipped', 'star'],
+      ['explained', 'star'],
+    ]);
     expect(statSync(join(out, 'a.gradcam.json')).mtimeMs).toBe(stamp);
     expect(second.stdout).toContain('1 of 2 images explained; 1 skipped (--resume: done before with the same settings)');
 
@@ -109,7 +127,9 @@ describe('explain: directories and globs', () => {
 /** Starts the CLI in its own process group, as a terminal runs a job, so that a Ctrl-C can be sent to all of it. */
 function startCli(args: readonly string[]): { done: Promise<CliResult>; interrupt: () => void } {
   const child = spawn(process.execPath, [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO, 'src', 'cli.ts'), ...args], {
-    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
@@ -161,7 +181,10 @@ describe('explain: a folder of 1,000 images', () => {
     const why = `interrupted after ${stopAfter} images: ${stopped.stderr}`;
     expect(stopped.code, why).toBe(130);
     expect(stopped.stderr).toMatch(/interrupted \(SIGINT\): nothing was written for the image in progress; \d+ of 1000 images done; summary in /);
-    expect(tree(out).filter((f) => f.endsWith('.tmp')), why).toEqual([]);
+    expect(
+      tree(out).filter((f) => f.endsWith('.tmp')),
+      why,
+    ).toEqual([]);
     const doneRows = summary(out);
     const done = new Set(doneRows.map((x) => x.file));
     expect(done.size, why).toBeGreaterThanOrEqual(stopAfter);
@@ -171,7 +194,10 @@ describe('explain: a folder of 1,000 images', () => {
     images.forEach((file, i) => {
       const present = outputsOf(out, keys[i]).map((f) => existsSync(f));
       // all of an image's files or none, and exactly the images the summary lists
-      expect(present.every((p) => p === done.has(file)), `${file} ${present}`).toBe(true);
+      expect(
+        present.every((p) => p === done.has(file)),
+        `${file} ${present}`,
+      ).toBe(true);
       if (done.has(file)) stamps.set(file, statSync(outputsOf(out, keys[i])[2]).mtimeMs);
     });
 

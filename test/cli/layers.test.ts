@@ -29,7 +29,12 @@ describe.concurrent('layers', () => {
     const rows = lines(r.stdout);
     for (const node of ['x', 'c1', 'c2', 'r2', 's', 'c3', 'gap', 'logits']) expect(rows.some((l) => l.trim().split(/\s+/).includes(node))).toBe(true);
     expect(rows.find((l) => l.startsWith('*'))?.split(/\s+/)).toEqual(['*', 'c3', 'conv2d+relu', '12×12×6', '54', 'feature-map']);
-    expect(rows.find((l) => / c2 /.test(l))?.trim().split(/\s+/)).toEqual(['c2', 'conv2d', '12×12×8', '584', 'residual-branch']);
+    expect(
+      rows
+        .find((l) => / c2 /.test(l))
+        ?.trim()
+        .split(/\s+/),
+    ).toEqual(['c2', 'conv2d', '12×12×8', '584', 'residual-branch']);
     expect(r.stdout).toContain('* automatic target (explain --layer auto): c3, c3 (12×12×6) is the last feature map with spatial size > 1');
     expect(r.stdout).toContain('890 parameters, 8 nodes');
   });
@@ -72,7 +77,21 @@ describe.concurrent('layers', () => {
     expect(root.code).toBe(0);
     expect(root.stdout).toMatch(/Usage: gradscope .*explain.*layers/s);
     expect(explain.code).toBe(0);
-    for (const flag of ['--model', '--layer', '--method', '--class', '--top-k', '--out', '--colormap', '--alpha', '--json', '--max-channels', '--samples', '--noise', '--steps']) {
+    for (const flag of [
+      '--model',
+      '--layer',
+      '--method',
+      '--class',
+      '--top-k',
+      '--out',
+      '--colormap',
+      '--alpha',
+      '--json',
+      '--max-channels',
+      '--samples',
+      '--noise',
+      '--steps',
+    ]) {
       expect(explain.stdout).toContain(flag);
     }
     expect(explain.stdout).toContain('Exit status: 0 done, 2 bad input');

@@ -24,11 +24,15 @@ export interface CliResult {
 /** Environment variables of the CLI that must not leak in from the test runner. */
 const CLI_ENV = ['GRADSCOPE_CLI_CHILD', 'GRADSCOPE_CLI_TERMINAL_FD', 'GRADSCOPE_RAW_STDERR', 'GRADSCOPE_WEIGHTS_DIR', 'GRADSCOPE_DEBUG'];
 
-export function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
+export function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<CliResult> {
   const base = { ...process.env };
   for (const k of CLI_ENV) delete base[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, join(REPO, 'src', 'cli.ts'), ...args], { cwd: REPO, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TSX, join(REPO, 'src', 'cli.ts'), ...args], {
+      cwd: REPO,
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

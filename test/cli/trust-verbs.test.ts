@@ -17,7 +17,9 @@ describe('sanity and evaluate: bad input', () => {
   it('sanity: a missing image, an unknown method — one line each, exit 2, nothing written', async () => {
     const out = tempDir('trust');
     expect(expectOneLine(await runCli(['sanity', 'no-such.png', '--out', out], {}, SLOW_START_MS))).toBe('error: no-such.png: no such file');
-    expect(expectOneLine(await runCli(['sanity', 'examples/scenes/star.png', '--methods', 'gradcam,gradcm', '--out', out], {}, SLOW_START_MS))).toContain("did you mean 'gradcam'?");
+    expect(expectOneLine(await runCli(['sanity', 'examples/scenes/star.png', '--methods', 'gradcam,gradcm', '--out', out], {}, SLOW_START_MS))).toContain(
+      "did you mean 'gradcam'?",
+    );
     expect(entries(out)).toEqual([]);
   }, 240_000);
 

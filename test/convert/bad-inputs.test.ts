@@ -26,7 +26,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * of startup; a few cases below spawn it to check the real exit status).
  */
 async function converter(args: string[]): Promise<CliResult> {
-  const out: string[] = [], err: string[] = [];
+  const out: string[] = [],
+    err: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
   const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
   try {
@@ -74,7 +75,12 @@ describe('converter: bad inputs exit 2 with one line and write nothing', () => {
     // This and a few other cases spawn the real command line; the rest call its main() in-process.
     expectRejected(
       runConverter([vggNames, '--arch', 'resnet50v2', '--out', out]),
-      new RegExp(`^${vggNames}: does not hold resnet50v2 weights: 102 layer\\(s\\) missing \\(conv1_conv, conv2_block1_preact_bn, conv2_block1_0_conv, … \\(102 in all\\)\\), 15 unexpected layer\\(s\\) \\(block1_conv1, block1_conv2, block2_conv1, … \\(15 in all\\)\\); the file looks like vgg16 weights \\(use --arch vgg16\\)$`),
+      new RegExp(
+        `^${vggNames}: does not hold resnet50v2 weights: 102 layer\\(s\\) missing \\(conv1_conv, ` +
+          `conv2_block1_preact_bn, conv2_block1_0_conv, … \\(102 in all\\)\\), 15 unexpected layer\\(s\\) ` +
+          `\\(block1_conv1, block1_conv2, block2_conv1, … \\(15 in all\\)\\); the file looks like vgg16 ` +
+          `weights \\(use --arch vgg16\\)$`,
+      ),
     );
   });
 
@@ -86,16 +92,25 @@ describe('converter: bad inputs exit 2 with one line and write nothing', () => {
   });
 
   it('a file without the classifier head says so', async () => {
-    expectRejected(await converter([notop, '--arch', 'vgg16', '--out', out]), /3 layer\(s\) missing \(fc1, fc2, predictions\); the file has no classifier head \(include_top=False "notop" weights\?\)$/);
+    expectRejected(
+      await converter([notop, '--arch', 'vgg16', '--out', out]),
+      /3 layer\(s\) missing \(fc1, fc2, predictions\); the file has no classifier head \(include_top=False "notop" weights\?\)$/,
+    );
   });
 
   it('a weights-only file without --arch: no topology to import, and which architecture it looks like', async () => {
-    expectRejected(await converter([vggNames, '--out', out]), `${vggNames}: a weights-only Keras file holds no topology: pass --arch (${KNOWN}); the file looks like vgg16 weights (use --arch vgg16)`);
+    expectRejected(
+      await converter([vggNames, '--out', out]),
+      `${vggNames}: a weights-only Keras file holds no topology: pass --arch (${KNOWN}); the file looks like vgg16 weights (use --arch vgg16)`,
+    );
   });
 
   it('wrong --arch and --preprocess values, missing arguments', async () => {
     expectRejected(await converter([vggNames, '--arch', 'resnet50', '--out', out]), `unknown --arch 'resnet50' (known: ${KNOWN})`);
-    expectRejected(await converter([vggNames, '--arch', 'vgg16', '--preprocess', 'imagenet', '--out', out]), "unknown --preprocess 'imagenet' (known: tf, caffe, torch, unit)");
+    expectRejected(
+      await converter([vggNames, '--arch', 'vgg16', '--preprocess', 'imagenet', '--out', out]),
+      "unknown --preprocess 'imagenet' (known: tf, caffe, torch, unit)",
+    );
     expectRejected(await converter([vggNames]), "required option '--out <file>' not specified");
     expectRejected(runConverter(['--out', out]), "missing required argument 'input'");
   });
@@ -106,7 +121,10 @@ describe('converter: bad inputs exit 2 with one line and write nothing', () => {
     truncateSync(truncated, Math.floor(readFileSync(vggNames).length / 2));
     expectRejected(runConverter([truncated, '--arch', 'vgg16', '--out', out]), new RegExp(`^${truncated}: truncated`));
     const garbage = join(dir, 'garbage.h5');
-    writeFileSync(garbage, Uint8Array.from({ length: 4096 }, (_, i) => (i * 73) & 255));
+    writeFileSync(
+      garbage,
+      Uint8Array.from({ length: 4096 }, (_, i) => (i * 73) & 255),
+    );
     expectRejected(await converter([garbage, '--arch', 'vgg16', '--out', out]), `${garbage}: not an HDF5 file`);
     const notes = join(dir, 'notes.txt');
     writeFileSync(notes, 'these are not weights');
@@ -125,14 +143,20 @@ describe('converter: bad inputs exit 2 with one line and write nothing', () => {
     const noShards = join(dir, 'no-shards');
     mkdirSync(noShards);
     copyFileSync(source, join(noShards, 'model.json'));
-    expectRejected(runConverter([noShards, '--out', out]), `${join(noShards, 'group1-shard1of6.bin')}: missing weight shard listed in ${join(noShards, 'model.json')} (group 1, shard 1 of 6)`);
+    expectRejected(
+      runConverter([noShards, '--out', out]),
+      `${join(noShards, 'group1-shard1of6.bin')}: missing weight shard listed in ${join(noShards, 'model.json')} (group 1, shard 1 of 6)`,
+    );
 
     const short = join(dir, 'short-shard');
     mkdirSync(short);
     const sourceDir = join(source, '..');
     for (const f of readdirSync(sourceDir)) copyFileSync(join(sourceDir, f), join(short, f));
     truncateSync(join(short, 'group1-shard6of6.bin'), 1000);
-    expectRejected(await converter([short, '--out', out]), /model\.json: weights of group 1 need \d+ bytes but its 6 shard\(s\) hold \d+ \(truncated shard\?\)$/);
+    expectRejected(
+      await converter([short, '--out', out]),
+      /model\.json: weights of group 1 need \d+ bytes but its 6 shard\(s\) hold \d+ \(truncated shard\?\)$/,
+    );
   });
 
   it('an imported topology needs --preprocess unless its source is known; labels must match the outputs', async () => {
@@ -150,20 +174,44 @@ describe('converter: bad inputs exit 2 with one line and write nothing', () => {
         output_layers: [['out', 0, 0]],
       },
     };
-    await writeFullModelH5(full, [{ name: 'out', weights: [
-      { storedName: 'out/kernel:0', shape: [3, 2], data: new Float32Array(6) },
-      { storedName: 'out/bias:0', shape: [2], data: new Float32Array(2) },
-    ] }], config);
-    expectRejected(await converter([full, '--out', out]), `${full}: the file does not say how its inputs were scaled: pass --preprocess (tf, caffe, torch, unit)`);
+    await writeFullModelH5(
+      full,
+      [
+        {
+          name: 'out',
+          weights: [
+            { storedName: 'out/kernel:0', shape: [3, 2], data: new Float32Array(6) },
+            { storedName: 'out/bias:0', shape: [2], data: new Float32Array(2) },
+          ],
+        },
+      ],
+      config,
+    );
+    expectRejected(
+      await converter([full, '--out', out]),
+      `${full}: the file does not say how its inputs were scaled: pass --preprocess (tf, caffe, torch, unit)`,
+    );
     const labels = join(dir, 'three.txt');
     writeFileSync(labels, 'cat\ndog\nbird\n');
     expectRejected(await converter([full, '--preprocess', 'tf', '--labels', labels, '--out', out]), `${labels}: has 3 labels but the model has 2 outputs`);
     const bad = join(dir, 'bad-shape.h5');
-    await writeFullModelH5(bad, [{ name: 'out', weights: [
-      { storedName: 'out/kernel:0', shape: [4, 2], data: new Float32Array(8) },
-      { storedName: 'out/bias:0', shape: [2], data: new Float32Array(2) },
-    ] }], config);
-    expectRejected(await converter([bad, '--preprocess', 'tf', '--out', out]), `${bad}: weights do not fit the imported topology: layer 'out' kernel: expected shape [3, 2], the file has [4, 2]`);
+    await writeFullModelH5(
+      bad,
+      [
+        {
+          name: 'out',
+          weights: [
+            { storedName: 'out/kernel:0', shape: [4, 2], data: new Float32Array(8) },
+            { storedName: 'out/bias:0', shape: [2], data: new Float32Array(2) },
+          ],
+        },
+      ],
+      config,
+    );
+    expectRejected(
+      await converter([bad, '--preprocess', 'tf', '--out', out]),
+      `${bad}: weights do not fit the imported topology: layer 'out' kernel: expected shape [3, 2], the file has [4, 2]`,
+    );
     // And the same file converts once the arguments are right.
     const ok = await converter([full, '--preprocess', 'tf', '--out', join(dir, 'ok', 'tiny.safetensors')]);
     expect(ok.status, ok.stderr).toBe(0);
@@ -181,7 +229,7 @@ describe('converter fetch without the network', () => {
     expect(line).toContain(`Could not download ${KERAS_IMAGENET_WEIGHTS.vgg16.url}: `);
     expect(line).toContain('convert it with: npx tsx tools/convert-weights/index.ts <file.h5> --arch vgg16 --out weights/vgg16.safetensors');
     expect(existsSync(fetchDir) ? readdirSync(fetchDir) : []).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 
   it('refuses names it cannot fetch', async () => {
     const r = await converter(['fetch', 'nsfwjs-inceptionv3']);

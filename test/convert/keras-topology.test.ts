@@ -5,12 +5,12 @@
 // reference logits = the penultimate output × kernel + bias in float64; softmax(ours) is also compared
 // with predict(). Tolerances: logits 1e-4 · max|ref|, probabilities 1e-5 absolute.
 // The config reader and the error paths are checked on hand-written configs (no GPU).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { io, Tensor as TfTensor } from '@tensorflow/tfjs-core';
+import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { tensor, tidy } from '../../src/tensor/index.js';
 import { loadModel } from '../../src/models/load.js';
 import { automaticTarget } from '../../src/models/roles.js';
@@ -18,6 +18,7 @@ import { importKerasTopology } from '../../tools/convert-weights/keras-topology.
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { runConverter } from '../fixtures/keras-zoo-check.js';
+import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-topology-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +30,16 @@ const call = (layer: tfl.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as
 /** Every layer class the importer handles, at odd sizes: 13×11×3 input, stride 2 'same', asymmetric padding. */
 function everyLayerModel(): tfl.LayersModel {
   const input = tfl.input({ shape: [13, 11, 3], name: 'image' });
-  const z = call(L.zeroPadding2d({ padding: [[1, 2], [0, 1]], name: 'pad' }), input);
+  const z = call(
+    L.zeroPadding2d({
+      padding: [
+        [1, 2],
+        [0, 1],
+      ],
+      name: 'pad',
+    }),
+    input,
+  );
   const c1 = call(L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv_a' }), z);
   const a1 = call(L.activation({ activation: 'relu', name: 'act_a' }), call(L.batchNormalization({ epsilon: 1e-3, name: 'bn_a' }), c1));
   const c2 = call(L.conv2d({ filters: 6, kernelSize: 1, useBias: false, name: 'conv_b' }), a1);
@@ -54,21 +64,27 @@ function everyLayerModel(): tfl.LayersModel {
 /**
  * The MobileNet/EfficientNet layer classes: DepthwiseConv2D (stride 2, depth multiplier 2, 5 channels),
  * ReLU(max_value) = ReLU6, LeakyReLU, Activation(sigmoid, hard_sigmoid, swish,
- * relu6, tanh, elu, selu, gelu, softplus) and Multiply (a sigmoid gate).
+ * relu6, tanh, elu, selu, gelu, softplus), Multiply (a sigmoid gate), Rescaling, LayerNormalization, Permute, SeparableConv2D.
  */
 function mobileModel(): tfl.LayersModel {
   const input = tfl.input({ shape: [11, 9, 5], name: 'image' });
-  const dw = call(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, name: 'dw' }), input);
+  const scaled = call(L.rescaling({ scale: 1 / 127.5, offset: -1, name: 'rescale' }), input);
+  const dw = call(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, name: 'dw' }), scaled);
   const r6 = call(L.reLU({ maxValue: 6, name: 'relu6_layer' }), call(L.batchNormalization({ name: 'dw_bn' }), dw));
-  const dw2 = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, name: 'dw_plain' }), r6);
+  // Multiplier 1: tfjs-layers 4.22 leaves depth_multiplier out of a SeparableConv2D's saved config.
+  const sep = call(L.separableConv2d({ filters: 7, kernelSize: 3, padding: 'same', activation: 'relu', name: 'sep' }), r6);
+  const dw2 = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, name: 'dw_plain' }), sep);
   const leaky = call(L.reLU({ name: 'relu_plain' }), dw2);
   const acts = ['sigmoid', 'hardSigmoid', 'swish', 'relu6', 'tanh', 'elu', 'selu', 'gelu', 'softplus'].map((a) =>
-    call(L.activation({ activation: a as 'sigmoid', name: `act_${a}` }), leaky));
+    call(L.activation({ activation: a as 'sigmoid', name: `act_${a}` }), leaky),
+  );
   const gate = call(L.multiply({ name: 'gate' }), [acts[2], acts[0]]);
   let sum = gate;
   for (const [i, a] of acts.slice(1).entries()) sum = call(L.add({ name: `sum_${i}` }), [sum, a]);
   const diff = call(L.add({ name: 'diff' }), [sum, call(L.leakyReLU({ alpha: 0.2, name: 'leaky' }), dw2)]);
-  const gap = call(L.globalAveragePooling2d({ name: 'gap' }), diff);
+  const normed = call(L.layerNormalization({ epsilon: 1e-3, name: 'ln' }), diff);
+  const swapped = call(L.permute({ dims: [2, 1, 3], name: 'swap_hw' }), normed);
+  const gap = call(L.globalAveragePooling2d({ name: 'gap' }), swapped);
   const out = call(L.dense({ units: 3, activation: 'softmax', name: 'probs' }), gap);
   return tfl.model({ inputs: input, outputs: out, name: 'mobile' });
 }
@@ -81,35 +97,6 @@ function sequentialModel(): tfl.LayersModel {
   m.add(L.flatten({ name: 'flat' }));
   m.add(L.dense({ units: 3, activation: 'softmax', name: 'out' }));
   return m;
-}
-
-/** Seeded weights (BN variances positive) set on the model; returns kernel and bias of the output layer. */
-function randomise(tf: typeof import('@tensorflow/tfjs-core'), model: tfl.LayersModel, seed: number): void {
-  let k = 0;
-  for (const layer of model.layers) {
-    const ws = layer.weights.map((w) => {
-      const n = w.shape.reduce((a, b) => (a as number) * (b as number), 1) as number;
-      const variance = w.originalName.endsWith('moving_variance');
-      return tf.tensor(variance ? randomArray(n, seed + k++, 0.5, 1.5) : randomArray(n, seed + k++, -0.5, 0.5), w.shape as number[]);
-    });
-    if (ws.length > 0) layer.setWeights(ws);
-  }
-}
-
-/** Saves as a TF.js layers model (model.json + one shard) the way tfjs' own save handlers lay it out. */
-async function saveTfjs(tf: typeof import('@tensorflow/tfjs-core'), model: tfl.LayersModel, into: string): Promise<string> {
-  mkdirSync(into, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts: io.ModelArtifacts) => {
-    const data = artifacts.weightData as ArrayBuffer;
-    writeFileSync(join(into, 'group1-shard1of1.bin'), new Uint8Array(data));
-    writeFileSync(join(into, 'model.json'), JSON.stringify({
-      format: 'layers-model',
-      modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }],
-    }));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return join(into, 'model.json');
 }
 
 function softmax(z: ArrayLike<number>, rows: number): number[] {
@@ -146,8 +133,12 @@ async function checkAgainstTfjs(model: tfl.LayersModel, name: string, penultimat
   const xt = tf.tensor4d(x, [2, h, w, c]);
   const probe = tfl.model({ inputs: model.inputs, outputs: [model.getLayer(penultimate).output as Sym, model.outputs[0]] });
   const [features, probabilities] = (probe.predict(xt) as TfTensor[]).map((t) => Float32Array.from(t.dataSync()));
-  const [kernel, bias] = model.getLayer(outputLayer).getWeights().map((t) => t.dataSync());
-  const units = bias.length, inner = features.length / 2;
+  const [kernel, bias] = model
+    .getLayer(outputLayer)
+    .getWeights()
+    .map((t) => t.dataSync());
+  const units = bias.length,
+    inner = features.length / 2;
   const reference = Array.from({ length: 2 * units }, (_, i) => {
     const [row, j] = [Math.floor(i / units), i % units];
     let s = bias[j];
@@ -172,11 +163,17 @@ describe('Keras topology import through the converter, against tfjs-layers (1e-4
     expect(target).toBe('cat');
   });
 
-  it('MobileNet/EfficientNet layer classes (depthwise, ReLU6, leaky, the Activation table, Multiply), batch 2', async () => {
-    const { nodes, target } = await checkAgainstTfjs(mobileModel(), 'mobile', 'gap', 'probs');
-    expect(nodes).toContain('relu6_layer');
-    expect(target).toBe('diff');
-  });
+  it(
+    'MobileNet/EfficientNet layer classes (depthwise, separable, ReLU6, leaky, the Activation table, ' +
+      'Multiply, Rescaling, LayerNormalization, Permute), batch 2',
+    async () => {
+      const { nodes, target } = await checkAgainstTfjs(mobileModel(), 'mobile', 'gap', 'probs');
+      expect(nodes.slice(0, 6)).toEqual(['image', 'rescale/scale', 'rescale/scaled', 'rescale/offset', 'rescale', 'dw']);
+      expect(nodes).toContain('relu6_layer');
+      expect(nodes.slice(nodes.indexOf('sep/depthwise'), nodes.indexOf('sep') + 1)).toEqual(['sep/depthwise', 'sep']);
+      expect(target).toBe('swap_hw');
+    },
+  );
 
   it('a Sequential model', async () => {
     const { nodes, target } = await checkAgainstTfjs(sequentialModel(), 'seq', 'flat', 'out');
@@ -199,27 +196,38 @@ const input = layer('x', 'InputLayer', { batch_input_shape: [null, 8, 8, 3] });
 
 describe('Keras config reading and its errors (no GPU)', () => {
   it('lists every unsupported class and attribute once, with its layer names', () => {
-    const config = functional([
-      input,
-      layer('up1', 'UpSampling2D', {}, ['x']),
-      layer('up2', 'UpSampling2D', {}, ['up1']),
-      layer('swish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'swish' }, ['up2']),
-      layer('mul', 'Lambda', {}, ['swish', 'up2']),
-      layer('gap', 'GlobalAveragePooling2D', {}, ['mul']),
-      layer('out', 'Dense', { units: 2, activation: 'sigmoid' }, ['gap']),
-    ], 'out');
+    const config = functional(
+      [
+        input,
+        layer('up1', 'UpSampling2D', {}, ['x']),
+        layer('up2', 'UpSampling2D', {}, ['up1']),
+        layer('swish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'swish' }, ['up2']),
+        layer('mul', 'Lambda', {}, ['swish', 'up2']),
+        layer('gap', 'GlobalAveragePooling2D', {}, ['mul']),
+        layer('out', 'Dense', { units: 2, activation: 'sigmoid' }, ['gap']),
+      ],
+      'out',
+    );
     expect(() => importKerasTopology(config)).toThrow(
       'unsupported Keras layers: UpSampling2D (up1, up2); Conv2D with activation="swish" (swish); Lambda (mul); Dense with activation="sigmoid" (out)',
     );
   });
 
   it('ReLU(max_value) is a clip, ReLU(negative_slope) a leaky ReLU; a threshold is refused (tfjs-layers cannot make these configs)', () => {
-    const graph = importKerasTopology(functional([
-      input,
-      layer('six', 'ReLU', { max_value: 6, negative_slope: 0, threshold: 0 }, ['x']),
-      layer('slope', 'ReLU', { max_value: null, negative_slope: 0.1, threshold: 0 }, ['six']),
-    ], 'slope')).graph;
-    expect(graph.nodes.slice(1).map((n) => [n.name, n.op, n.attrs])).toEqual([['six', 'clip', { min: 0, max: 6 }], ['slope', 'leakyrelu', { alpha: 0.1 }]]);
+    const graph = importKerasTopology(
+      functional(
+        [
+          input,
+          layer('six', 'ReLU', { max_value: 6, negative_slope: 0, threshold: 0 }, ['x']),
+          layer('slope', 'ReLU', { max_value: null, negative_slope: 0.1, threshold: 0 }, ['six']),
+        ],
+        'slope',
+      ),
+    ).graph;
+    expect(graph.nodes.slice(1).map((n) => [n.name, n.op, n.attrs])).toEqual([
+      ['six', 'clip', { min: 0, max: 6 }],
+      ['slope', 'leakyrelu', { alpha: 0.1 }],
+    ]);
     expect(() => importKerasTopology(functional([input, layer('t', 'ReLU', { threshold: 0.5 }, ['x'])], 't'))).toThrow(
       'unsupported Keras layers: ReLU with max_value/negative_slope/threshold [null,0,0.5] (a threshold, or a slope with a maximum, is not supported) (t)',
     );
@@ -228,7 +236,10 @@ describe('Keras config reading and its errors (no GPU)', () => {
   it('reads Keras 3 call records (keras_history), drops layers that do not lead to the output, keeps a mid-graph softmax', () => {
     const tensorArg = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 8, 8, 3], keras_history: [name, 0, 0] } });
     const k3 = (name: string, className: string, config: Record<string, unknown>, args: unknown[]) => ({
-      name, class_name: className, config: { name, ...config }, inbound_nodes: [{ args, kwargs: {} }],
+      name,
+      class_name: className,
+      config: { name, ...config },
+      inbound_nodes: [{ args, kwargs: {} }],
     });
     const config = {
       class_name: 'Functional',
@@ -262,9 +273,23 @@ describe('Keras config reading and its errors (no GPU)', () => {
   });
 
   it('rejects shared layers, several outputs, unknown inputs, an open input size without --input-size, a non-image input', () => {
-    const shared = functional([input, { ...layer('c', 'Conv2D', { filters: 3, kernel_size: 1 }, ['x']), inbound_nodes: [[['x', 0, 0, {}]], [['x', 0, 0, {}]]] }], 'c');
+    const shared = functional(
+      [input, { ...layer('c', 'Conv2D', { filters: 3, kernel_size: 1 }, ['x']), inbound_nodes: [[['x', 0, 0, {}]], [['x', 0, 0, {}]]] }],
+      'c',
+    );
     expect(() => importKerasTopology(shared)).toThrow('Conv2D called 2 times (shared layers) (c)');
-    const two = { class_name: 'Model', config: { name: 'm', layers: [input], input_layers: [['x', 0, 0]], output_layers: [['x', 0, 0], ['x', 0, 0]] } };
+    const two = {
+      class_name: 'Model',
+      config: {
+        name: 'm',
+        layers: [input],
+        input_layers: [['x', 0, 0]],
+        output_layers: [
+          ['x', 0, 0],
+          ['x', 0, 0],
+        ],
+      },
+    };
     expect(() => importKerasTopology(two)).toThrow('2 outputs');
     expect(() => importKerasTopology(functional([input, layer('r', 'ReLU', {}, ['ghost'])], 'r'))).toThrow("reads 'ghost'");
     const open = functional([layer('x', 'InputLayer', { batch_input_shape: [null, null, null, 3] }), layer('r', 'ReLU', {}, ['x'])], 'r');

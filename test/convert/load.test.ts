@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tensor, tidy } from '../../src/tensor/index.js';
 import { GraphBuilder } from '../../src/models/builder.js';
 import { loadModel, MissingWeightsError, resolveWeightsPath, WEIGHTS_DIR } from '../../src/models/load.js';
-import { WeightFileError, writeSafetensors } from '../../src/models/safetensors.js';
+import { WeightFileError } from '../../src/models/safetensors.js';
+import { writeSafetensors } from '../../src/models/safetensors-file.js';
 import { writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
 import { expectClose } from '../helpers.js';
 import { REPO } from '../fixtures/keras-zoo-check.js';
@@ -35,21 +36,36 @@ const KERNEL = Float32Array.of(1, -2, 0.5, 3, -1, 0.25);
 const BIAS = Float32Array.of(0.125, -0.5);
 
 function metadata(over: Partial<WeightsMetadata> = {}): WeightsMetadata {
-  return { architecture: JSON.stringify(tinyGraph()), source: 'tiny.h5', sourceSha256: '', preprocessing: 'unit', labels: ['yes', 'no'], licence: 'test', ...over };
+  return {
+    architecture: JSON.stringify(tinyGraph()),
+    source: 'tiny.h5',
+    sourceSha256: '',
+    preprocessing: 'unit',
+    labels: ['yes', 'no'],
+    licence: 'test',
+    ...over,
+  };
 }
 
-function write(name: string, over: Partial<WeightsMetadata> = {}, params = new Map([
-  ['mix/kernel', { shape: [1, 1, 3, 3], data: MIX }],
-  ['out/kernel', { shape: [3, 2], data: KERNEL }],
-  ['out/bias', { shape: [2], data: BIAS }],
-])): string {
+function write(
+  name: string,
+  over: Partial<WeightsMetadata> = {},
+  params = new Map([
+    ['mix/kernel', { shape: [1, 1, 3, 3], data: MIX }],
+    ['out/kernel', { shape: [3, 2], data: KERNEL }],
+    ['out/bias', { shape: [2], data: BIAS }],
+  ]),
+): string {
   const path = join(dir, name);
   writeWeightsFile(path, params, metadata(over));
   return path;
 }
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
-  const e = await promise.then(() => undefined, (err: unknown) => err);
+  const e = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(Error);
   expect((e as Error).message).not.toContain('\n');
   return e as Error;
@@ -73,7 +89,14 @@ describe('loadModel', () => {
     expect(model.definition.source).toBe('graph imported from tiny.h5');
     const x = Float32Array.of(1, -2, 3, 4, 5, -6, 7, 8, 9, -10, 11, 12);
     const logits = await tidy(() => model.run(tensor(x, [1, 2, 2, 3])).logits).read();
-    const mixed = [0, 1, 2, 3].map((p) => [0, 1, 2].map((o) => Math.max(0, [0, 1, 2].reduce((s, i) => s + x[p * 3 + i] * MIX[i * 3 + o], 0))));
+    const mixed = [0, 1, 2, 3].map((p) =>
+      [0, 1, 2].map((o) =>
+        Math.max(
+          0,
+          [0, 1, 2].reduce((s, i) => s + x[p * 3 + i] * MIX[i * 3 + o], 0),
+        ),
+      ),
+    );
     const mean = [0, 1, 2].map((c) => mixed.reduce((s, px) => s + px[c], 0) / 4);
     const expected = [0, 1].map((j) => mean.reduce((s, m, c) => s + m * KERNEL[c * 2 + j], BIAS[j]));
     expectClose(logits, expected, 1e-5, 1e-6, 'logits');
@@ -121,7 +144,10 @@ describe('loadModel', () => {
     expect(e.message).toBe(`resnet51: cannot read (ENOENT) (not a zoo name either: ${KNOWN})`);
 
     const garbage = join(dir, 'garbage.safetensors');
-    writeFileSync(garbage, Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 255));
+    writeFileSync(
+      garbage,
+      Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 255),
+    );
     await fileFailure(garbage, /header length \d+ runs beyond the end of the file \(300 bytes\): truncated or not a safetensors file/);
 
     const truncated = join(dir, 'truncated.safetensors');
@@ -135,21 +161,31 @@ describe('loadModel', () => {
   });
 
   it('metadata that does not describe a runnable model', async () => {
-    await fileFailure(write('arch.safetensors', { architecture: 'resnet34' }), `metadata 'architecture' is neither a known model (${KNOWN}) nor a graph in JSON`);
+    await fileFailure(
+      write('arch.safetensors', { architecture: 'resnet34' }),
+      `metadata 'architecture' is neither a known model (${KNOWN}) nor a graph in JSON`,
+    );
     await fileFailure(write('nodes.safetensors', { architecture: '{"layers": []}' }), "metadata 'architecture' is JSON but not a graph (no 'nodes' array)");
     const broken = tinyGraph();
     broken.nodes[3].inputs = ['nowhere'];
-    await fileFailure(write('graph.safetensors', { architecture: JSON.stringify(broken) }), "the graph in its metadata is invalid: node 'out' reads 'nowhere', which is not an earlier node");
+    await fileFailure(
+      write('graph.safetensors', { architecture: JSON.stringify(broken) }),
+      "the graph in its metadata is invalid: node 'out' reads 'nowhere', which is not an earlier node",
+    );
     await fileFailure(write('labels.safetensors', { labels: ['a', 'b', 'c'] }), 'metadata has 3 labels but the model has 2 outputs');
     await fileFailure(write('pre.safetensors', { preprocessing: 'imagenet' }), "metadata 'preprocessing' is 'imagenet' (known: tf, caffe, torch, unit)");
   });
 
   it('weights that do not match the architecture: the first problem with both shapes, and how many more', async () => {
-    const path = write('shapes.safetensors', {}, new Map([
-      ['mix/kernel', { shape: [1, 1, 3, 3], data: MIX }],
-      ['out/kernel', { shape: [2, 3], data: KERNEL }],
-      ['extra/bias', { shape: [1], data: Float32Array.of(0) }],
-    ]));
+    const path = write(
+      'shapes.safetensors',
+      {},
+      new Map([
+        ['mix/kernel', { shape: [1, 1, 3, 3], data: MIX }],
+        ['out/kernel', { shape: [2, 3], data: KERNEL }],
+        ['extra/bias', { shape: [1], data: Float32Array.of(0) }],
+      ]),
+    );
     await fileFailure(path, "weights do not match the architecture 'shapes': out/kernel: expected shape [3, 2], given [2, 3] (and 2 more)");
   });
 });

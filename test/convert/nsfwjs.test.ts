@@ -43,9 +43,15 @@ async function tfjsReference(modelJson: string, input: Float32Array): Promise<Re
   const t = performance.now();
   const model = await loadTfjsLayersModel(modelJson);
   const x = tf.tensor4d(input, [1, 299, 299, 3]);
-  const probe = tfl.model({ inputs: model.inputs, outputs: [...['mixed10', 'dropout_3'].map((n) => model.getLayer(n).output as tfl.SymbolicTensor), model.outputs[0]] });
+  const probe = tfl.model({
+    inputs: model.inputs,
+    outputs: [...['mixed10', 'dropout_3'].map((n) => model.getLayer(n).output as tfl.SymbolicTensor), model.outputs[0]],
+  });
   const [mixed10, features, probabilities] = (probe.predict(x) as TfTensor[]).map((y) => Float32Array.from(y.dataSync()));
-  const dense3 = model.getLayer('dense_3').getWeights().map((w) => w.dataSync());
+  const dense3 = model
+    .getLayer('dense_3')
+    .getWeights()
+    .map((w) => w.dataSync());
   const [kernel, bias] = dense3;
   const logits = Array.from({ length: 5 }, (_, j) => features.reduce((s, f, i) => s + f * kernel[i * 5 + j], bias[j]));
   model.dispose();
@@ -113,11 +119,16 @@ describe('nsfwjs InceptionV3 (real TF.js uint8 weights) converted and run at ful
     expect(readWeightsFile(native).metadata.architecture).toBe('nsfwjs-inceptionv3');
   });
 
-  it('both load and equal tfjs-layers on chelsea.png: mixed10 and logits within 1e-4 of max|ref|, probabilities within 1e-5, same class', { timeout: 600_000 }, async () => {
+  it('both load and equal tfjs-layers on chelsea.png: mixed10 and logits within 1e-4 of max|ref|, probabilities within 1e-5, same class', {
+    timeout: 600_000,
+  }, async () => {
     const pixels = (await photoPixels(299, 299)).data;
     const reference = await tfjsReference(modelJson, preprocessPixels('unit', pixels, 299, 299));
     const times: Record<string, number> = { reference: reference.ms };
-    for (const [kind, path] of [['imported', imported], ['native', native]] as const) {
+    for (const [kind, path] of [
+      ['imported', imported],
+      ['native', native],
+    ] as const) {
       let t = performance.now();
       const model = await loadModel(path);
       times[`${kind} load`] = performance.now() - t;
@@ -136,7 +147,10 @@ describe('nsfwjs InceptionV3 (real TF.js uint8 weights) converted and run at ful
       expectClose(softmax(ours.logits), reference.probabilities, 0, 1e-5, `${kind} softmax(logits) vs tfjs predict()`);
       expect(argmax(ours.logits)).toBe(argmax(reference.logits));
       const err = Math.max(...Array.from(ours.logits, (v, i) => Math.abs(v - reference.logits[i]))) / maxAbs(reference.logits);
-      console.log(`nsfwjs ${kind}: logits ${Array.from(ours.logits, (v) => v.toFixed(4)).join(', ')}; relative error ${err.toExponential(2)}; class ${NSFWJS_LABELS[argmax(ours.logits)]}`);
+      console.log(
+        `nsfwjs ${kind}: logits ${Array.from(ours.logits, (v) => v.toFixed(4)).join(', ')}; relative error ` +
+          `${err.toExponential(2)}; class ${NSFWJS_LABELS[argmax(ours.logits)]}`,
+      );
       model.dispose();
     }
     console.log(`nsfwjs ms: ${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(v)])))}`);

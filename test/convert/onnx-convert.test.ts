@@ -43,7 +43,9 @@ describe('ONNX through the converter and loadModel', () => {
     const pixels = (await photoPixels(32, 32)).data;
     const logits = await tidy(() => model.run(model.preprocess(pixels)).logits).read();
     const nchw = nhwcToNchw(preprocessPixels('torch', pixels, 32, 32), [1, 32, 32, 3]);
-    const reference = (await runOrt(fixture.bytes, { [fixture.input]: { data: nchw, dims: [1, 3, 32, 32] } }, [fixture.logits])).get(fixture.logits) as Float32Array;
+    const reference = (await runOrt(fixture.bytes, { [fixture.input]: { data: nchw, dims: [1, 3, 32, 32] } }, [fixture.logits])).get(
+      fixture.logits,
+    ) as Float32Array;
     const worst = Math.max(...Array.from(logits, (v, i) => Math.abs(v - reference[i])));
     expect(worst).toBeLessThanOrEqual(1e-4 * maxAbs(reference));
     model.dispose();

@@ -51,11 +51,27 @@ describe('Keras layer names onto native node names', () => {
 
   it("keras-applications' 'probs' is ResNet50V2's 'predictions' (and only there)", () => {
     const graph = resnet50v2Graph();
-    const params = mapLayerWeights('r.h5', layersOf(graph, (n) => (n === 'predictions' ? 'probs' : n)), graph, { arch: 'resnet50v2', what: 'resnet50v2' });
+    const params = mapLayerWeights(
+      'r.h5',
+      layersOf(graph, (n) => (n === 'predictions' ? 'probs' : n)),
+      graph,
+      { arch: 'resnet50v2', what: 'resnet50v2' },
+    );
     expect(params.get('predictions/kernel')?.shape).toEqual([2048, 1000]);
     const vgg = vgg16Graph();
-    expect(problem(() => mapLayerWeights('v.h5', layersOf(vgg, (n) => (n === 'predictions' ? 'probs' : n)), vgg, { arch: 'vgg16', what: 'vgg16' })))
-      .toBe("does not hold vgg16 weights: 1 layer(s) missing (predictions), 1 unexpected layer(s) (probs); the file is closest to vgg16 (15 of its 16 weighted layers found)");
+    expect(
+      problem(() =>
+        mapLayerWeights(
+          'v.h5',
+          layersOf(vgg, (n) => (n === 'predictions' ? 'probs' : n)),
+          vgg,
+          { arch: 'vgg16', what: 'vgg16' },
+        ),
+      ),
+    ).toBe(
+      'does not hold vgg16 weights: 1 layer(s) missing (predictions), 1 unexpected layer(s) (probs); the ' +
+        'file is closest to vgg16 (15 of its 16 weighted layers found)',
+    );
   });
 });
 
@@ -64,17 +80,32 @@ describe('one-line problems', () => {
 
   it('a missing weight names the layer, the expected shape and what the layer has', () => {
     const layers = layersOf(vgg).map((l) => (l.layer === 'fc2' ? { ...l, weights: l.weights.filter((w) => w.name !== 'bias') } : l));
-    expect(problem(() => mapLayerWeights('v.h5', layers, vgg, { arch: 'vgg16', what: 'vgg16' }))).toBe("weights do not fit vgg16: layer 'fc2' has no bias (expected shape [4096]; it has kernel)");
+    expect(problem(() => mapLayerWeights('v.h5', layers, vgg, { arch: 'vgg16', what: 'vgg16' }))).toBe(
+      "weights do not fit vgg16: layer 'fc2' has no bias (expected shape [4096]; it has kernel)",
+    );
   });
 
   it('an extra weight in a layer is named with its stored name and shape', () => {
-    const layers = layersOf(vgg).map((l) => (l.layer === 'block1_conv1' ? { ...l, weights: [...l.weights, { name: 'gamma', storedName: 'block1_conv1/gamma:0', shape: [64], data: new Float32Array(0) }] } : l));
-    expect(problem(() => mapLayerWeights('v.h5', layers, vgg, { arch: 'vgg16', what: 'vgg16' }))).toBe("weights do not fit vgg16: layer 'block1_conv1' has an unexpected weight 'block1_conv1/gamma:0' [64]");
+    const layers = layersOf(vgg).map((l) =>
+      l.layer === 'block1_conv1'
+        ? { ...l, weights: [...l.weights, { name: 'gamma', storedName: 'block1_conv1/gamma:0', shape: [64], data: new Float32Array(0) }] }
+        : l,
+    );
+    expect(problem(() => mapLayerWeights('v.h5', layers, vgg, { arch: 'vgg16', what: 'vgg16' }))).toBe(
+      "weights do not fit vgg16: layer 'block1_conv1' has an unexpected weight 'block1_conv1/gamma:0' [64]",
+    );
   });
 
   it('two file layers landing on one node', () => {
-    const layers = [...layersOf(resnet50v2Graph()), ...layersOf(resnet50v2Graph()).filter((l) => l.layer === 'predictions').map((l) => ({ ...l, layer: 'probs' }))];
-    expect(problem(() => mapLayerWeights('r.h5', layers, resnet50v2Graph(), { arch: 'resnet50v2', what: 'resnet50v2' }))).toBe("two layers of the file map to node 'predictions' (predictions, probs)");
+    const layers = [
+      ...layersOf(resnet50v2Graph()),
+      ...layersOf(resnet50v2Graph())
+        .filter((l) => l.layer === 'predictions')
+        .map((l) => ({ ...l, layer: 'probs' })),
+    ];
+    expect(problem(() => mapLayerWeights('r.h5', layers, resnet50v2Graph(), { arch: 'resnet50v2', what: 'resnet50v2' }))).toBe(
+      "two layers of the file map to node 'predictions' (predictions, probs)",
+    );
   });
 
   it('guesses the architecture from layer names', () => {

@@ -28,20 +28,24 @@ function maskArea(s: Scene): number {
 
 function dilate(mask: Uint8Array, size: number, r: number): Uint8Array {
   const out = new Uint8Array(mask.length);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    if (!mask[y * size + x]) continue;
-    for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
-      const yy = y + dy, xx = x + dx;
-      if (yy >= 0 && yy < size && xx >= 0 && xx < size) out[yy * size + xx] = 1;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      if (!mask[y * size + x]) continue;
+      for (let dy = -r; dy <= r; dy++)
+        for (let dx = -r; dx <= r; dx++) {
+          const yy = y + dy,
+            xx = x + dx;
+          if (yy >= 0 && yy < size && xx >= 0 && xx < size) out[yy * size + xx] = 1;
+        }
     }
-  }
   return out;
 }
 
 describe('scenes: determinism', () => {
   it('the same (seed, index) gives byte-identical pixels, mask and box; another seed gives another scene', () => {
     for (const index of [0, 1, 17, 123456]) {
-      const a = renderScene(42, index), b = renderScene(42, index);
+      const a = renderScene(42, index),
+        b = renderScene(42, index);
       expect(Buffer.from(a.pixels).equals(Buffer.from(b.pixels))).toBe(true);
       expect(Buffer.from(a.mask).equals(Buffer.from(b.mask))).toBe(true);
       expect(a.box).toEqual(b.box);
@@ -86,11 +90,18 @@ describe('scenes: mask and box', () => {
   it('the box is the tight box of the mask, lies inside the image, and the object is whole (no mask on the border)', () => {
     for (let i = 0; i < 100; i++) {
       const s = renderScene(9, i);
-      let x0 = s.size, y0 = s.size, x1 = 0, y1 = 0;
-      for (let y = 0; y < s.size; y++) for (let x = 0; x < s.size; x++) {
-        if (!s.mask[y * s.size + x]) continue;
-        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + 1); y1 = Math.max(y1, y + 1);
-      }
+      let x0 = s.size,
+        y0 = s.size,
+        x1 = 0,
+        y1 = 0;
+      for (let y = 0; y < s.size; y++)
+        for (let x = 0; x < s.size; x++) {
+          if (!s.mask[y * s.size + x]) continue;
+          x0 = Math.min(x0, x);
+          y0 = Math.min(y0, y);
+          x1 = Math.max(x1, x + 1);
+          y1 = Math.max(y1, y + 1);
+        }
       expect(s.box).toEqual({ x0, y0, x1, y1 });
       expect(x0).toBeGreaterThan(0);
       expect(y0).toBeGreaterThan(0);
@@ -105,10 +116,19 @@ describe('scenes: mask and box', () => {
       const s = renderScene(11, i);
       const around = dilate(s.mask, s.size, 4);
       const rim = dilate(s.mask, s.size, 1);
-      let inSum = 0, inN = 0, outSum = 0, outN = 0;
+      let inSum = 0,
+        inN = 0,
+        outSum = 0,
+        outN = 0;
       for (let p = 0; p < s.size * s.size; p++) {
         const l = 0.299 * s.pixels[3 * p] + 0.587 * s.pixels[3 * p + 1] + 0.114 * s.pixels[3 * p + 2];
-        if (s.mask[p]) { inSum += l; inN++; } else if (around[p] && !rim[p]) { outSum += l; outN++; }
+        if (s.mask[p]) {
+          inSum += l;
+          inN++;
+        } else if (around[p] && !rim[p]) {
+          outSum += l;
+          outN++;
+        }
       }
       total += Math.abs(inSum / inN - outSum / outN);
     }
@@ -131,7 +151,8 @@ describe('scenes: the background does not predict the class', () => {
       const b = renderScene(21, i, { label: (i + 3) % 8 });
       // Pixels partly covered (coverage < ½) lie within 1 px of a mask.
       const near = [dilate(a.mask, a.size, 1), dilate(b.mask, b.size, 1)];
-      let differing = 0, compared = 0;
+      let differing = 0,
+        compared = 0;
       for (let p = 0; p < a.size * a.size; p++) {
         if (near[0][p] || near[1][p]) continue;
         compared++;
@@ -145,7 +166,8 @@ describe('scenes: the background does not predict the class', () => {
   /** Standardised nearest-centroid classifier: accuracy on `test` after fitting centroids on `train`. */
   function nearestCentroidAccuracy(train: { f: number[]; y: number }[], test: { f: number[]; y: number }[]): number {
     const d = train[0].f.length;
-    const mean = new Array(d).fill(0), sd = new Array(d).fill(0);
+    const mean = new Array(d).fill(0),
+      sd = new Array(d).fill(0);
     for (const s of train) s.f.forEach((v, k) => (mean[k] += v / train.length));
     for (const s of train) s.f.forEach((v, k) => (sd[k] += (v - mean[k]) ** 2 / train.length));
     const z = (f: number[]) => f.map((v, k) => (v - mean[k]) / (Math.sqrt(sd[k]) || 1));
@@ -158,10 +180,14 @@ describe('scenes: the background does not predict the class', () => {
     let correct = 0;
     for (const s of test) {
       const f = z(s.f);
-      let best = -1, bestD = Infinity;
+      let best = -1,
+        bestD = Infinity;
       centroids.forEach((c, y) => {
         const dist = c.sum.reduce((acc, v, k) => acc + (v / c.n - f[k]) ** 2, 0);
-        if (dist < bestD) { bestD = dist; best = y; }
+        if (dist < bestD) {
+          bestD = dist;
+          best = y;
+        }
       });
       if (best === s.y) correct++;
     }
@@ -171,15 +197,24 @@ describe('scenes: the background does not predict the class', () => {
   /** Colour mean and spread, gradient energy and darkness of the pixels more than 2 px from the object. */
   function backgroundFeatures(s: Scene): number[] {
     const away = dilate(s.mask, s.size, 2);
-    const sum = [0, 0, 0], sq = [0, 0, 0];
-    let n = 0, grad = 0, dark = 0;
-    for (let y = 0; y < s.size; y++) for (let x = 0; x < s.size - 1; x++) {
-      const p = y * s.size + x;
-      if (away[p] || away[p + 1]) continue;
-      n++;
-      for (let c = 0; c < 3; c++) { const v = s.pixels[3 * p + c]; sum[c] += v; sq[c] += v * v; grad += Math.abs(v - s.pixels[3 * p + 3 + c]); }
-      if (s.pixels[3 * p] + s.pixels[3 * p + 1] + s.pixels[3 * p + 2] < 150) dark++;
-    }
+    const sum = [0, 0, 0],
+      sq = [0, 0, 0];
+    let n = 0,
+      grad = 0,
+      dark = 0;
+    for (let y = 0; y < s.size; y++)
+      for (let x = 0; x < s.size - 1; x++) {
+        const p = y * s.size + x;
+        if (away[p] || away[p + 1]) continue;
+        n++;
+        for (let c = 0; c < 3; c++) {
+          const v = s.pixels[3 * p + c];
+          sum[c] += v;
+          sq[c] += v * v;
+          grad += Math.abs(v - s.pixels[3 * p + 3 + c]);
+        }
+        if (s.pixels[3 * p] + s.pixels[3 * p + 1] + s.pixels[3 * p + 2] < 150) dark++;
+      }
     const m = sum.map((v) => v / n);
     return [...m, ...sq.map((v, c) => Math.sqrt(v / n - m[c] * m[c])), grad / n, dark / n];
   }
@@ -189,17 +224,22 @@ describe('scenes: the background does not predict the class', () => {
     const area = maskArea(s);
     let boundary = 0;
     for (let y = 0; y < s.size; y++) for (let x = 0; x < s.size - 1; x++) boundary += Number(s.mask[y * s.size + x] !== s.mask[y * s.size + x + 1]);
-    const w = s.box.x1 - s.box.x0, h = s.box.y1 - s.box.y0;
+    const w = s.box.x1 - s.box.x0,
+      h = s.box.y1 - s.box.y0;
     return [area / (w * h), Math.max(w, h) / Math.min(w, h), boundary / Math.sqrt(area)];
   }
 
-  it('nearest centroid on background statistics is at chance (1,000 fitted, 600 held out: accuracy < 20 %, chance 12.5 %, sd ≈ 1.4 %), while the same classifier on mask statistics is not (> 50 %)', () => {
-    const scenes = Array.from({ length: 1600 }, (_, i) => renderScene(31, i));
-    const bg = scenes.map((s) => ({ f: backgroundFeatures(s), y: s.label }));
-    const shape = scenes.map((s) => ({ f: maskFeatures(s), y: s.label }));
-    const bgAccuracy = nearestCentroidAccuracy(bg.slice(0, 1000), bg.slice(1000));
-    const shapeAccuracy = nearestCentroidAccuracy(shape.slice(0, 1000), shape.slice(1000));
-    expect(bgAccuracy).toBeLessThan(0.2);
-    expect(shapeAccuracy).toBeGreaterThan(0.5);
-  });
+  it(
+    'nearest centroid on background statistics is at chance (1,000 fitted, 600 held out: accuracy < 20 %, ' +
+      'chance 12.5 %, sd ≈ 1.4 %), while the same classifier on mask statistics is not (> 50 %)',
+    () => {
+      const scenes = Array.from({ length: 1600 }, (_, i) => renderScene(31, i));
+      const bg = scenes.map((s) => ({ f: backgroundFeatures(s), y: s.label }));
+      const shape = scenes.map((s) => ({ f: maskFeatures(s), y: s.label }));
+      const bgAccuracy = nearestCentroidAccuracy(bg.slice(0, 1000), bg.slice(1000));
+      const shapeAccuracy = nearestCentroidAccuracy(shape.slice(0, 1000), shape.slice(1000));
+      expect(bgAccuracy).toBeLessThan(0.2);
+      expect(shapeAccuracy).toBeGreaterThan(0.5);
+    },
+  );
 });

@@ -6,7 +6,8 @@ import { expectClose, expectSteadyMemory, randomArray } from '../helpers.js';
 
 describe('autodiff tape', () => {
   it('differentiates y = relu(a·b + a)·3 by hand-derived rules (exact in float32)', async () => {
-    const av = randomArray(24, 1), bv = randomArray(24, 2);
+    const av = randomArray(24, 1),
+      bv = randomArray(24, 2);
     const a = watch(tensor(av, [2, 3, 4]));
     const b = watch(tensor(bv, [2, 3, 4]));
     const tape = new Tape();
@@ -14,7 +15,8 @@ describe('autodiff tape', () => {
     const { grads } = tape.backward(y);
     const ga = await grads.get(a)!.read();
     const gb = await grads.get(b)!.read();
-    const expA = new Float32Array(24), expB = new Float32Array(24);
+    const expA = new Float32Array(24),
+      expB = new Float32Array(24);
     for (let i = 0; i < 24; i++) {
       const pre = Math.fround(Math.fround(av[i] * bv[i]) + av[i]);
       const on = pre > 0 ? 3 : 0;

@@ -14,18 +14,41 @@ import { expectClose, expectSteadyMemory, maxAbs, randomArray } from '../helpers
 import { tfjs } from '../tfjs.js';
 import type { Tensor as TfTensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 
-const N = 2, H = 9, W = 7, CIN = 3, C = 6, K = 5;
+const N = 2,
+  H = 9,
+  W = 7,
+  CIN = 3,
+  C = 6,
+  K = 5;
 const EPS = 1.001e-5;
 
 interface Params {
-  x: Float32Array; stem: Float32Array; stemBias: Float32Array; k1: Float32Array; k2: Float32Array;
-  gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array;
-  fc: Float32Array; fcBias: Float32Array; labels: Float32Array;
+  x: Float32Array;
+  stem: Float32Array;
+  stemBias: Float32Array;
+  k1: Float32Array;
+  k2: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+  mean: Float32Array;
+  variance: Float32Array;
+  fc: Float32Array;
+  fcBias: Float32Array;
+  labels: Float32Array;
 }
 
 const shapes: Record<Exclude<keyof Params, 'labels'>, number[]> = {
-  x: [N, H, W, CIN], stem: [3, 3, CIN, C], stemBias: [C], k1: [3, 3, C, C], k2: [1, 1, C, C],
-  gamma: [C], beta: [C], mean: [C], variance: [C], fc: [C, K], fcBias: [K],
+  x: [N, H, W, CIN],
+  stem: [3, 3, CIN, C],
+  stemBias: [C],
+  k1: [3, 3, C, C],
+  k2: [1, 1, C, C],
+  gamma: [C],
+  beta: [C],
+  mean: [C],
+  variance: [C],
+  fc: [C, K],
+  fcBias: [K],
 };
 
 function makeParams(): Params {
@@ -60,7 +83,18 @@ describe('small residual net end to end', () => {
     const { loss, grads } = tidy(() => {
       const loss = tape.record(() => {
         const h = relu(conv2d(t.x, t.stem, { padding: 'same', bias: t.stemBias }));
-        const branch = conv2d(relu(batchNorm(conv2d(h, t.k1, { strides: [1, 1], padding: 'same' }), { mean: t.mean, variance: t.variance, gamma: t.gamma, beta: t.beta, epsilon: EPS })), t.k2);
+        const branch = conv2d(
+          relu(
+            batchNorm(conv2d(h, t.k1, { strides: [1, 1], padding: 'same' }), {
+              mean: t.mean,
+              variance: t.variance,
+              gamma: t.gamma,
+              beta: t.beta,
+              epsilon: EPS,
+            }),
+          ),
+          t.k2,
+        );
         const logits = dense(globalAvgPool(relu(add(h, branch))), t.fc, t.fcBias);
         return softmaxCrossEntropy(logits, labels);
       });
@@ -69,7 +103,17 @@ describe('small residual net end to end', () => {
     tape.dispose();
 
     const tf = await tfjs();
-    const f = (x: TfTensor, stem: TfTensor, stemBias: TfTensor, k1: TfTensor, k2: TfTensor, gamma: TfTensor, beta: TfTensor, fc: TfTensor, fcBias: TfTensor) => {
+    const f = (
+      x: TfTensor,
+      stem: TfTensor,
+      stemBias: TfTensor,
+      k1: TfTensor,
+      k2: TfTensor,
+      gamma: TfTensor,
+      beta: TfTensor,
+      fc: TfTensor,
+      fcBias: TfTensor,
+    ) => {
       const x4 = x as Tensor4D;
       const h = tf.relu(tf.add(tf.conv2d(x4, stem as Tensor4D, 1, 'same'), stemBias));
       const c1 = tf.conv2d(h as Tensor4D, k1 as Tensor4D, 1, 'same');
@@ -103,7 +147,10 @@ describe('small residual net end to end', () => {
       const grads = tidy(() => {
         const loss = tape.record(() => {
           const h = relu(conv2d(t.x, t.stem, { padding: 'same', bias: t.stemBias }));
-          const branch = conv2d(relu(batchNorm(conv2d(h, t.k1, { padding: 'same' }), { mean: t.mean, variance: t.variance, gamma: t.gamma, beta: t.beta, epsilon: EPS })), t.k2);
+          const branch = conv2d(
+            relu(batchNorm(conv2d(h, t.k1, { padding: 'same' }), { mean: t.mean, variance: t.variance, gamma: t.gamma, beta: t.beta, epsilon: EPS })),
+            t.k2,
+          );
           return softmaxCrossEntropy(dense(globalAvgPool(relu(add(h, branch))), t.fc, t.fcBias), labels);
         });
         return tape.backward(loss).grads;
@@ -111,6 +158,11 @@ describe('small residual net end to end', () => {
       tape.dispose();
       return grads;
     };
-    await expectSteadyMemory(() => { for (const g of step().values()) g.dispose(); }, { repeats: 200, pooled: true });
+    await expectSteadyMemory(
+      () => {
+        for (const g of step().values()) g.dispose();
+      },
+      { repeats: 200, pooled: true },
+    );
   });
 });

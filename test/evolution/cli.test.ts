@@ -71,7 +71,11 @@ describe('evolution verb', () => {
     }
     expect(String(doc.conventions.passes)).toContain('one forward and one backward for all 3 nodes');
     expect(String(doc.conventions.normalisation)).toMatch(/^per map/);
-    expect(doc.files).toEqual({ grid: join(out, 'chelsea.evolution.gradcam.png'), json: join(out, 'chelsea.evolution.gradcam.json'), html: join(out, 'chelsea.evolution.gradcam.html') });
+    expect(doc.files).toEqual({
+      grid: join(out, 'chelsea.evolution.gradcam.png'),
+      json: join(out, 'chelsea.evolution.gradcam.json'),
+      html: join(out, 'chelsea.evolution.gradcam.html'),
+    });
     const report = lines(r.stdout);
     expect(report[0]).toMatch(/^model: 'fixture' from /);
     expect(report[1]).toContain("gradcam at 3 nodes, class 0 'cat' (top-1)");

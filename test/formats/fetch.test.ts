@@ -5,15 +5,16 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  KERAS_IMAGENET_WEIGHTS, WeightDownloadError, downloadVerified, fetchKerasWeights,
-} from '../../tools/convert-weights/fetch.js';
+import { KERAS_IMAGENET_WEIGHTS, WeightDownloadError, downloadVerified, fetchKerasWeights } from '../../tools/convert-weights/fetch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-fetch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function failure(promise: Promise<unknown>): Promise<WeightDownloadError> {
-  const e = await promise.then(() => undefined, (err: unknown) => err);
+  const e = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(WeightDownloadError);
   expect((e as Error).message).not.toContain('\n');
   return e as WeightDownloadError;
@@ -68,7 +69,10 @@ describe('download with md5 verification (against a local HTTP server)', () => {
   it('rejects a wrong md5 and leaves nothing behind', async () => {
     const sub = mkdtempSync(join(dir, 'bad-'));
     const e = await failure(downloadVerified(`${base}/w.h5`, '0'.repeat(32), join(sub, 'w.h5'), { hint: 'Try X.' }));
-    expect(e.message).toBe(`Could not download ${base}/w.h5: the downloaded file's md5 is ${md5}, expected ${'0'.repeat(32)} (corrupt or changed download; nothing was kept). Try X.`);
+    expect(e.message).toBe(
+      `Could not download ${base}/w.h5: the downloaded file's md5 is ${md5}, expected ${'0'.repeat(32)} ` +
+        '(corrupt or changed download; nothing was kept). Try X.',
+    );
     expect(readdirSync(sub)).toEqual([]);
   });
 

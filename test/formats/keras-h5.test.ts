@@ -13,13 +13,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function layer(index: number, name: string, weights: [string, number[]][]): FixtureLayer {
   return {
     name,
-    weights: weights.map(([storedName, shape], w) => ({ storedName, shape, data: fixtureValues(index, w, shape.reduce((a, b) => a * b, 1)) })),
+    weights: weights.map(([storedName, shape], w) => ({
+      storedName,
+      shape,
+      data: fixtureValues(
+        index,
+        w,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+    })),
   };
 }
 
 /** Expects a one-line WeightFileError that names the file and matches `problem`. */
 async function expectFileError(promise: Promise<unknown>, file: string, problem: RegExp): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const e = expectWeightFileError(error, file, problem);
   expect(e.message).not.toMatch(/HDF5-DIAG|#00\d/);
 }
@@ -29,14 +40,20 @@ describe('Keras .h5 reader (values must round-trip exactly: they are float32 in 
     const path = join(dir, 'keras2.h5');
     const layers = [
       layer(0, 'input_1', []),
-      layer(1, 'block1_conv1', [['block1_conv1/kernel:0', [3, 3, 3, 5]], ['block1_conv1/bias:0', [5]]]),
+      layer(1, 'block1_conv1', [
+        ['block1_conv1/kernel:0', [3, 3, 3, 5]],
+        ['block1_conv1/bias:0', [5]],
+      ]),
       layer(2, 'batch_normalization_1', [
         ['batch_normalization_1/beta:0', [5]],
         ['batch_normalization_1/moving_mean:0', [5]],
         ['batch_normalization_1/moving_variance:0', [5]],
       ]),
       layer(3, 'flatten', []),
-      layer(4, 'predictions', [['predictions/kernel:0', [45, 7]], ['predictions/bias:0', [7]]]),
+      layer(4, 'predictions', [
+        ['predictions/kernel:0', [45, 7]],
+        ['predictions/bias:0', [7]],
+      ]),
     ];
     await writeWeightsOnlyH5(path, layers);
     const got = await readKerasH5(path);
@@ -47,9 +64,13 @@ describe('Keras .h5 reader (values must round-trip exactly: they are float32 in 
     expect(got.layers[1].weights.map((w) => w.name)).toEqual(['beta', 'moving_mean', 'moving_variance']);
     const params = toParameterMap(got.layers);
     expect([...params.keys()]).toEqual([
-      'block1_conv1/kernel', 'block1_conv1/bias',
-      'batch_normalization_1/beta', 'batch_normalization_1/moving_mean', 'batch_normalization_1/moving_variance',
-      'predictions/kernel', 'predictions/bias',
+      'block1_conv1/kernel',
+      'block1_conv1/bias',
+      'batch_normalization_1/beta',
+      'batch_normalization_1/moving_mean',
+      'batch_normalization_1/moving_variance',
+      'predictions/kernel',
+      'predictions/bias',
     ]);
     expect(params.get('block1_conv1/kernel')!.shape).toEqual([3, 3, 3, 5]);
     expect(params.get('block1_conv1/kernel')!.data).toEqual(layers[1].weights[0].data);
@@ -60,7 +81,10 @@ describe('Keras .h5 reader (values must round-trip exactly: they are float32 in 
   it('maps Keras 1 names (block1_conv1_W_1:0, *_running_std) and unnamed weights by position per layer', async () => {
     const path = join(dir, 'keras1.h5');
     const layers = [
-      layer(0, 'block1_conv1', [['block1_conv1_W_1:0', [3, 3, 3, 2]], ['block1_conv1_b_1:0', [2]]]),
+      layer(0, 'block1_conv1', [
+        ['block1_conv1_W_1:0', [3, 3, 3, 2]],
+        ['block1_conv1_b_1:0', [2]],
+      ]),
       layer(1, 'batchnormalization_1', [
         ['batchnormalization_1_gamma:0', [2]],
         ['batchnormalization_1_beta:0', [2]],
@@ -68,7 +92,10 @@ describe('Keras .h5 reader (values must round-trip exactly: they are float32 in 
         ['batchnormalization_1_running_std:0', [2]],
       ]),
       // Names that say nothing: the count and the BN hint in the layer decide.
-      layer(2, 'fc1', [['param_0', [8, 3]], ['param_1', [3]]]),
+      layer(2, 'fc1', [
+        ['param_0', [8, 3]],
+        ['param_1', [3]],
+      ]),
     ];
     await writeWeightsOnlyH5(path, layers);
     const got = await readKerasH5(path);
@@ -94,7 +121,13 @@ describe('Keras .h5 reader (values must round-trip exactly: they are float32 in 
           {
             class_name: 'Sequential',
             name: 'head',
-            config: { name: 'head', layers: [{ class_name: 'Dense', config: { name: 'dense_a' } }, { class_name: 'Dense', config: { name: 'dense_b' } }] },
+            config: {
+              name: 'head',
+              layers: [
+                { class_name: 'Dense', config: { name: 'dense_a' } },
+                { class_name: 'Dense', config: { name: 'dense_b' } },
+              ],
+            },
           },
         ],
       },
@@ -102,10 +135,16 @@ describe('Keras .h5 reader (values must round-trip exactly: they are float32 in 
     const layers = [
       layer(0, 'input_1', []),
       layer(1, 'conv2d_1', [['conv2d_1/kernel:0', [1, 1, 2, 3]]]),
-      layer(2, 'batch_normalization_1', [['v0', [3]], ['v1', [3]], ['v2', [3]]]),
+      layer(2, 'batch_normalization_1', [
+        ['v0', [3]],
+        ['v1', [3]],
+        ['v2', [3]],
+      ]),
       layer(3, 'head', [
-        ['dense_a/kernel:0', [3, 4]], ['dense_a/bias:0', [4]],
-        ['dense_b/kernel:0', [4, 2]], ['dense_b/bias:0', [2]],
+        ['dense_a/kernel:0', [3, 4]],
+        ['dense_a/bias:0', [4]],
+        ['dense_b/kernel:0', [4, 2]],
+        ['dense_b/bias:0', [2]],
       ]),
     ];
     await writeFullModelH5(path, layers, modelConfig);
@@ -134,7 +173,12 @@ describe('Keras .h5 reader (values must round-trip exactly: they are float32 in 
 
   it('follows layer_names split into layer_names0, layer_names1 (large models)', async () => {
     const path = join(dir, 'split.h5');
-    const layers = [0, 1, 2].map((i) => layer(i, `dense_${i}`, [[`dense_${i}/kernel:0`, [2, 2]], [`dense_${i}/bias:0`, [2]]]));
+    const layers = [0, 1, 2].map((i) =>
+      layer(i, `dense_${i}`, [
+        [`dense_${i}/kernel:0`, [2, 2]],
+        [`dense_${i}/bias:0`, [2]],
+      ]),
+    );
     await writeWeightsOnlyH5(path, layers, { splitNamesAt: 2 });
     const got = await readKerasH5(path);
     expect(got.layers.map((l) => l.layer)).toEqual(['dense_0', 'dense_1', 'dense_2']);

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readOnnxModel, readOnnxTensor, tensorToFloat32, type OnnxAttribute, type OnnxModel } from '../../tools/convert-weights/onnx.js';
+import { tensorToFloat32, type OnnxAttribute, type OnnxModel } from '../../tools/convert-weights/onnx.js';
+import { readOnnxModel, readOnnxTensor } from '../../tools/convert-weights/onnx-file.js';
 import { BIAS_OFFSET, EXTERNAL_B, EXTERNAL_W, writeOnnxFixture } from '../fixtures/onnx-model.js';
 import { expectFileError } from './expect-file-error.js';
 
@@ -38,16 +39,22 @@ describe.skipIf(!haveTestData)('ONNX reader on the official node tests (libonnx-
     const x = readOnnxTensor(join(base, 'test_data_set_0', 'input_0.pb'));
     const w = readOnnxTensor(join(base, 'test_data_set_0', 'input_1.pb'));
     const y = readOnnxTensor(join(base, 'test_data_set_0', 'output_0.pb'));
-    expect([x.dims, w.dims, y.dims]).toEqual([[1, 1, 7, 5], [1, 1, 3, 3], [1, 1, 4, 3]]);
+    expect([x.dims, w.dims, y.dims]).toEqual([
+      [1, 1, 7, 5],
+      [1, 1, 3, 3],
+      [1, 1, 4, 3],
+    ]);
     expect([x.data.length, w.data.length, y.data.length]).toEqual([35, 9, 12]);
-    const xs = tensorToFloat32(x), ws = tensorToFloat32(w);
+    const xs = tensorToFloat32(x),
+      ws = tensorToFloat32(w);
     const expected: number[] = [];
     for (let oy = 0; oy < 4; oy++) {
       for (let ox = 0; ox < 3; ox++) {
         let s = 0;
         for (let ky = 0; ky < 3; ky++) {
           for (let kx = 0; kx < 3; kx++) {
-            const iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
+            const iy = oy * 2 - 1 + ky,
+              ix = ox * 2 - 1 + kx;
             if (iy >= 0 && iy < 7 && ix >= 0 && ix < 5) s += xs[iy * 5 + ix] * ws[ky * 3 + kx];
           }
         }
@@ -72,7 +79,8 @@ describe.skipIf(!haveTestData)('ONNX reader on the official node tests (libonnx-
     for (let c = 0; c < 3; c++) {
       for (let oy = 0; oy < 30; oy++) {
         for (let ox = 0; ox < 30; ox++) {
-          let s = 0, n = 0;
+          let s = 0,
+            n = 0;
           for (let iy = oy - 2; iy <= oy; iy++) {
             for (let ix = ox - 2; ix <= ox; ix++) {
               if (iy >= 0 && iy < 28 && ix >= 0 && ix < 28) {
@@ -115,7 +123,10 @@ describe('ONNX reader on a model built here with protobufjs', () => {
 
   it('reads model fields, opsets and graph inputs/outputs with symbolic dims', () => {
     expect([m.irVersion, m.producerName, m.opset]).toEqual([8, 'gradscope-test', 13]);
-    expect(m.opsetImports).toEqual([{ domain: '', version: 13 }, { domain: 'com.example', version: 2 }]);
+    expect(m.opsetImports).toEqual([
+      { domain: '', version: 13 },
+      { domain: 'com.example', version: 2 },
+    ]);
     expect(m.metadata).toEqual({ licence: 'MIT' });
     expect(m.graph.inputs.map((v) => v.name)).toEqual(['input', 'W']);
     expect(m.graph.dataInputs.map((v) => [v.name, v.type.shape])).toEqual([['input', ['batch', 3, 5, 5]]]);
@@ -151,7 +162,10 @@ describe('ONNX reader on a model built here with protobufjs', () => {
     expect(attr(m, n, 'tensors', 'tensors').map((t) => t.dims)).toEqual([[2], [2]]);
     expect(attr(m, n, 'graphs', 'graphs')[0].name).toBe('branch');
     const sparse = attr(m, n, 'sparse', 'sparse_tensor');
-    expect([sparse.dims, Array.from(sparse.data as Float32Array)]).toEqual([[2, 3], [0, 3, 0, 0, 0, 4]]);
+    expect([sparse.dims, Array.from(sparse.data as Float32Array)]).toEqual([
+      [2, 3],
+      [0, 3, 0, 0, 0, 4],
+    ]);
     expect(attr(m, n, 'sparses', 'sparse_tensors')).toEqual([]);
     expect(attr(m, n, 'tp', 'type_proto')).toEqual({ kind: 'tensor', elemType: 'float16', shape: ['N', 3] });
     expect(attr(m, n, 'tps', 'type_protos').map((t) => t.kind)).toEqual(['tensor', 'sequence']);

@@ -20,10 +20,13 @@ describe('readWeightSource recognises files by content', () => {
     const tfjsDir = join(dir, 'tfjs');
     mkdirSync(tfjsDir);
     writeFileSync(join(tfjsDir, 'w.bin'), new Uint8Array(Float32Array.of(1, 2).buffer));
-    writeFileSync(join(tfjsDir, 'model.json'), JSON.stringify({
-      modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { name: 'd' } }] } },
-      weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'd/bias', shape: [2], dtype: 'float32' }] }],
-    }));
+    writeFileSync(
+      join(tfjsDir, 'model.json'),
+      JSON.stringify({
+        modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { name: 'd' } }] } },
+        weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'd/bias', shape: [2], dtype: 'float32' }] }],
+      }),
+    );
     const fromTfjs = await readWeightSource(tfjsDir);
     expect(fromTfjs.kind).toBe('tfjs-layers');
     if (fromTfjs.kind === 'tfjs-layers') expect(fromTfjs.contents.layers[0].weights[0].data).toEqual(Float32Array.of(1, 2));
@@ -34,7 +37,10 @@ describe('readWeightSource recognises files by content', () => {
 
     const other = join(dir, 'notes.txt');
     writeFileSync(other, 'hello');
-    const e = await readWeightSource(other).then(() => undefined, (err: unknown) => err);
+    const e = await readWeightSource(other).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(WeightFileError);
     expect((e as Error).message).toBe(`${other}: unrecognised weight file: expected a Keras .h5, a TF.js model.json or an .onnx model`);
   });

@@ -2,9 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, type NamedTensor,
-} from '../../src/models/safetensors.js';
+import { parseSafetensors, serializeSafetensors, type NamedTensor } from '../../src/models/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../../src/models/safetensors-file.js';
 import { readWeightsFile, sha256OfFile, writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
 import { expectFileError } from './expect-file-error.js';
 
@@ -14,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A safetensors file assembled by hand from the format description, independent of our writer. */
 function handMade(header: object, data: Uint8Array, pad = true): Uint8Array {
   let json = JSON.stringify(header);
-  if (pad) while ((json.length % 8) !== 0) json += ' ';
+  if (pad) while (json.length % 8 !== 0) json += ' ';
   const head = new TextEncoder().encode(json);
   const out = new Uint8Array(8 + head.length + data.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
@@ -55,8 +54,9 @@ describe('safetensors writer and reader (values round-trip bit-exactly)', () => 
     expect([...back.tensors.keys()]).toEqual(['conv1/kernel', 'conv1/bias', 'scalar', 'empty']);
     for (const [name, t] of tensors) {
       expect(back.tensors.get(name)!.shape).toEqual(t.shape);
-      expect(Buffer.from(back.tensors.get(name)!.data.buffer, back.tensors.get(name)!.data.byteOffset, t.data.byteLength))
-        .toEqual(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      expect(Buffer.from(back.tensors.get(name)!.data.buffer, back.tensors.get(name)!.data.byteOffset, t.data.byteLength)).toEqual(
+        Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+      );
     }
     expect(serializeSafetensors(tensors, { note: 'hello' })).toEqual(new Uint8Array(bytes));
   });
@@ -67,11 +67,14 @@ describe('safetensors writer and reader (values round-trip bit-exactly)', () => 
     const bf16 = u16([0x3f80, 0xc049, 0x0001, 0x7fc0]);
     const f32 = new Uint8Array(Float32Array.of(7.5).buffer);
     const data = new Uint8Array([...bf16, ...f32, ...f16]);
-    const file = handMade({
-      half: { dtype: 'F16', shape: [2, 3], data_offsets: [12, 24] },
-      brain: { dtype: 'BF16', shape: [4], data_offsets: [0, 8] },
-      single: { dtype: 'F32', shape: [1, 1], data_offsets: [8, 12] },
-    }, data);
+    const file = handMade(
+      {
+        half: { dtype: 'F16', shape: [2, 3], data_offsets: [12, 24] },
+        brain: { dtype: 'BF16', shape: [4], data_offsets: [0, 8] },
+        single: { dtype: 'F32', shape: [1, 1], data_offsets: [8, 12] },
+      },
+      data,
+    );
     const got = parseSafetensors(file, 'hand.safetensors');
     expect([...got.tensors.keys()]).toEqual(['brain', 'single', 'half']);
     expect(Array.from(got.tensors.get('half')!.data)).toEqual([1, -2, 65504, 2 ** -24, -0, Infinity]);
@@ -112,8 +115,16 @@ describe('safetensors reader: bad files give one-line WeightFileErrors naming th
     ['truncated data section', good.subarray(0, good.length - 3), /tensor 'b' data_offsets \[8, 12\] out of range: the data section has 9 bytes/],
     ['bad JSON', handMade({}, new Uint8Array()).fill(0x7b, 8), /header is not valid JSON/],
     ['unknown dtype', handMade({ a: { dtype: 'Q4', shape: [2], data_offsets: [0, 1] } }, new Uint8Array(1)), /tensor 'a' has unsupported dtype "Q4"/],
-    ['shape/size mismatch', handMade({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), /shape \[3\] F32 needs 12 bytes but data_offsets span 8/],
-    ['overlapping tensors', handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /overlaps/],
+    [
+      'shape/size mismatch',
+      handMade({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      /shape \[3\] F32 needs 12 bytes but data_offsets span 8/,
+    ],
+    [
+      'overlapping tensors',
+      handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)),
+      /overlaps/,
+    ],
     ['a gap in the data', handMade({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /gap at bytes \[0, 4\)/],
     ['non-string metadata', handMade({ __metadata__: { n: 1 } }, new Uint8Array()), /__metadata__\.n must be a string/],
   ];
@@ -158,7 +169,15 @@ describe('native weights file (gradscope-weights/1 in __metadata__)', () => {
     writeSafetensors(plain, tensors, { format: 'pt' });
     expectFileError(() => readWeightsFile(plain), plain, /not a gradscope weights file \(format 'pt'; expected 'gradscope-weights\/1'\)/);
     const badLabels = join(dir, 'labels.safetensors');
-    writeSafetensors(badLabels, tensors, { format: 'gradscope-weights/1', architecture: 'x', source: '', sourceSha256: '', preprocessing: 'tf', licence: '', labels: '{"a":1}' });
+    writeSafetensors(badLabels, tensors, {
+      format: 'gradscope-weights/1',
+      architecture: 'x',
+      source: '',
+      sourceSha256: '',
+      preprocessing: 'tf',
+      licence: '',
+      labels: '{"a":1}',
+    });
     expectFileError(() => readWeightsFile(badLabels), badLabels, /'labels' must be a JSON array of strings/);
     const reserved = join(dir, 'reserved.safetensors');
     expectFileError(() => writeWeightsFile(reserved, tensors, { ...metadata, extra: { source: 'x' } }), reserved, /extra metadata key 'source' is reserved/);

@@ -23,15 +23,34 @@ describe('TF.js graph reader on the real nsfwjs MobileNetV2-mid graph model', ()
     const g = readTfjsGraph(modelJson);
     const counts: Record<string, number> = {};
     for (const n of g.nodes) counts[n.op] = (counts[n.op] ?? 0) + 1;
-    expect(counts).toEqual({ Placeholder: 1, Const: 108, Mul: 1, Sub: 1, _FusedConv2D: 35, FusedDepthwiseConv2dNative: 17, AddV2: 10,
-      AvgPool: 1, Squeeze: 1, _FusedMatMul: 1, Softmax: 1, Identity: 1 });
+    expect(counts).toEqual({
+      Placeholder: 1,
+      Const: 108,
+      Mul: 1,
+      Sub: 1,
+      _FusedConv2D: 35,
+      FusedDepthwiseConv2dNative: 17,
+      AddV2: 10,
+      AvgPool: 1,
+      Squeeze: 1,
+      _FusedMatMul: 1,
+      Softmax: 1,
+      Identity: 1,
+    });
     expect(g.convertedBy).toBe('TensorFlow.js Converter v1.7.4r1');
     const input = g.nodes.find((n) => n.op === 'Placeholder')!;
     expect(input.attrs.shape).toEqual([-1, 224, 224, 3]);
     expect(input.attrs.dtype).toBe('DT_FLOAT');
     const stem = g.nodes.find((n) => n.name.endsWith('MobilenetV2/Conv/Relu6'))!;
     // Bytes attributes arrive base64-encoded ('U0FNRQ==' is 'SAME'); int64 lists as strings.
-    expect(stem.attrs).toMatchObject({ padding: 'SAME', data_format: 'NHWC', strides: [1, 2, 2, 1], dilations: [1, 1, 1, 1], fused_ops: ['BiasAdd', 'Relu6'], num_args: 1 });
+    expect(stem.attrs).toMatchObject({
+      padding: 'SAME',
+      data_format: 'NHWC',
+      strides: [1, 2, 2, 1],
+      dilations: [1, 1, 1, 1],
+      fused_ops: ['BiasAdd', 'Relu6'],
+      num_args: 1,
+    });
     expect(stem.inputs.map((i) => i.output)).toEqual([0, 0, 0]);
     expect(g.consts.size).toBe(108);
     const w = g.consts.get(stem.inputs[1].node)!;
@@ -80,7 +99,10 @@ describe('TF.js graph reader refusals (hand-made files)', () => {
   it('reads control inputs, output indices and non-finite floats', () => {
     const path = write('ok', [x, w, { name: 'y', op: 'Mul', input: ['x', 'w:0', '^w'], attr: { f: { f: 'NaN' }, g: { f: '-Infinity' }, e: { list: {} } } }]);
     const y = readTfjsGraph(path).nodes[2];
-    expect(y.inputs).toEqual([{ node: 'x', output: 0 }, { node: 'w', output: 0 }]);
+    expect(y.inputs).toEqual([
+      { node: 'x', output: 0 },
+      { node: 'w', output: 0 },
+    ]);
     expect(y.controlInputs).toEqual(['w']);
     expect(y.attrs).toEqual({ f: NaN, g: -Infinity, e: [] });
   });

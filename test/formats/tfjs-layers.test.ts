@@ -53,11 +53,13 @@ describe('TF.js layers reader on the real nsfwjs InceptionV3 (Keras 2.2.4, uint8
       offset = end;
     }
     expect(spanning).toBeGreaterThan(0);
-    const model = await tfl.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as io.WeightsManifestEntry[],
-      weightData: Buffer.concat(shards).buffer.slice(0) as ArrayBuffer,
-    }));
+    const model = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as io.WeightsManifestEntry[],
+        weightData: Buffer.concat(shards).buffer.slice(0) as ArrayBuffer,
+      }),
+    );
     try {
       expect(model.weights.length).toBe(ours.size);
       for (const v of model.weights) {
@@ -65,8 +67,10 @@ describe('TF.js layers reader on the real nsfwjs InceptionV3 (Keras 2.2.4, uint8
         expect(mine, v.originalName).toBeDefined();
         expect(mine!.shape).toEqual(v.shape);
         const theirs = v.read().dataSync() as Float32Array;
-        expect(Buffer.from(mine!.data.buffer, mine!.data.byteOffset, mine!.data.byteLength)
-          .equals(Buffer.from(theirs.buffer, theirs.byteOffset, theirs.byteLength)), v.originalName).toBe(true);
+        expect(
+          Buffer.from(mine!.data.buffer, mine!.data.byteOffset, mine!.data.byteLength).equals(Buffer.from(theirs.buffer, theirs.byteOffset, theirs.byteLength)),
+          v.originalName,
+        ).toBe(true);
       }
     } finally {
       model.dispose();
@@ -80,7 +84,13 @@ describe('TF.js layers reader on small hand-made models (expected values compute
     backend: 'tensorflow',
     model_config: {
       class_name: 'Sequential',
-      config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'dense_1' } }, { class_name: 'Dense', config: { name: 'dense_2' } }] },
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'Dense', config: { name: 'dense_1' } },
+          { class_name: 'Dense', config: { name: 'dense_2' } },
+        ],
+      },
     },
   };
 
@@ -98,15 +108,17 @@ describe('TF.js layers reader on small hand-made models (expected values compute
   // dense_2/kernel: uint16 (3×1 = 6 bytes), dense_2/bias: float32 (4 bytes) — 22 bytes in 3 shards of 8, 8, 6.
   const q8 = { dtype: 'uint8' as const, scale: 0.1, min: -1.3 };
   const q16 = { dtype: 'uint16' as const, scale: 0.001, min: 2.5 };
-  const groups: TfjsWeightGroup[] = [{
-    paths: ['a.bin', 'b.bin', 'c.bin'],
-    weights: [
-      { name: 'dense_1/kernel', shape: [2, 3], dtype: 'float32', quantization: q8 },
-      { name: 'dense_1/bias', shape: [3], dtype: 'float32', quantization: { dtype: 'float16' } },
-      { name: 'dense_2/kernel', shape: [3, 1], dtype: 'float32', quantization: q16 },
-      { name: 'dense_2/bias', shape: [1], dtype: 'float32' },
-    ],
-  }];
+  const groups: TfjsWeightGroup[] = [
+    {
+      paths: ['a.bin', 'b.bin', 'c.bin'],
+      weights: [
+        { name: 'dense_1/kernel', shape: [2, 3], dtype: 'float32', quantization: q8 },
+        { name: 'dense_1/bias', shape: [3], dtype: 'float32', quantization: { dtype: 'float16' } },
+        { name: 'dense_2/kernel', shape: [3, 1], dtype: 'float32', quantization: q16 },
+        { name: 'dense_2/bias', shape: [1], dtype: 'float32' },
+      ],
+    },
+  ];
   const bytes = new Uint8Array(22);
   bytes.set([0, 1, 2, 13, 254, 255], 0);
   const view = new DataView(bytes.buffer);

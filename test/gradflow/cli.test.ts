@@ -52,41 +52,67 @@ function writePlainWeights(path: string): void {
   g.role = undefined;
   g.dense('logits', g.globalAvgPool('gap', 'c'), 2);
   const graph = g.build();
-  const params = new Map<string, NamedTensor>(parameterSpecs(graph).map((p, i) => [p.name, { shape: p.shape, data: randomArray(p.shape.reduce((a, b) => a * b, 1), i, -0.5, 0.5) }]));
-  writeWeightsFile(path, params, { architecture: JSON.stringify(graph), source: 'test', sourceSha256: '', preprocessing: 'tf', labels: ['a', 'b'], licence: 'MIT' });
+  const params = new Map<string, NamedTensor>(
+    parameterSpecs(graph).map((p, i) => [
+      p.name,
+      {
+        shape: p.shape,
+        data: randomArray(
+          p.shape.reduce((a, b) => a * b, 1),
+          i,
+          -0.5,
+          0.5,
+        ),
+      },
+    ]),
+  );
+  writeWeightsFile(path, params, {
+    architecture: JSON.stringify(graph),
+    source: 'test',
+    sourceSha256: '',
+    preprocessing: 'tf',
+    labels: ['a', 'b'],
+    licence: 'MIT',
+  });
 }
 
 describe('gradflow verb', () => {
-  it('chart, side-by-side grid, JSON with every number and an HTML page whose two images Chromium decodes; --skip-scale 0 zeroes the shortcut part', async () => {
-    const out = join(dir, 'a');
-    const r = await runCli(['gradflow', CHELSEA, '--model', model, '--out', out, '--skip-scale', '0', '--html']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(entries(out)).toEqual(['chelsea.gradflow.cams.png', 'chelsea.gradflow.chart.png', 'chelsea.gradflow.html', 'chelsea.gradflow.json']);
-    const doc = JSON.parse(readFileSync(join(out, 'chelsea.gradflow.json'), 'utf8')) as Doc;
-    expect([doc.model, doc.class, doc.label, doc.skipScale, doc.passes]).toEqual(['fixture', 0, 'cat', 0, 2]);
-    expect(doc.blocks.map((b) => [b.block, b.blockInput, b.shortcut, b.branchLastConv])).toEqual([['s', 'c1', 'identity', 'c2']]);
-    const [b] = doc.blocks;
-    expect(b.baseline.skipNorm).toBeGreaterThan(0);
-    expect(b.baseline.branchNorm).toBeGreaterThan(0);
-    expect(b.baseline.closure).toBeLessThan(1e-5);
-    expect(b.scaled?.skipNorm).toBe(0);
-    expect(b.scaled?.ratio).toBe(0);
-    expect(b.scaled?.branchShare).toBe(1);
-    expect(b.scaled?.closure).toBeLessThan(1e-5);
-    expect(typeof doc.scaledLogit).toBe('number');
-    expect(Object.keys(doc.definitions)).toEqual(expect.arrayContaining(['totalNorm', 'skipNorm', 'branchNorm', 'ratio', 'cosine', 'closure']));
-    expect(doc.cams.map((c) => [c.block, c.branch.node, c.post.node])).toEqual([['s', 'c2', 's']]);
-    expect(doc.cams[0].branch.lowres.data).toHaveLength(144);
-    const report = lines(r.stdout);
-    expect(report[1]).toContain("gradient flow for class 0 'cat' (top-1)");
-    expect(report[1]).toContain('1 residual block;');
-    expect(report[3].trim().split(/\s+/)[0]).toBe('s');
-    const images = await openInChromium(readFileSync(join(out, 'chelsea.gradflow.html'), 'utf8'), dir, 'gradflow');
-    const chart = pngSize(join(out, 'chelsea.gradflow.chart.png'));
-    const cams = pngSize(join(out, 'chelsea.gradflow.cams.png'));
-    expect(images).toEqual([[true, chart.width, chart.height], [true, cams.width, cams.height]]);
-  });
+  it(
+    'chart, side-by-side grid, JSON with every number and an HTML page whose two images Chromium ' + 'decodes; --skip-scale 0 zeroes the shortcut part',
+    async () => {
+      const out = join(dir, 'a');
+      const r = await runCli(['gradflow', CHELSEA, '--model', model, '--out', out, '--skip-scale', '0', '--html']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(entries(out)).toEqual(['chelsea.gradflow.cams.png', 'chelsea.gradflow.chart.png', 'chelsea.gradflow.html', 'chelsea.gradflow.json']);
+      const doc = JSON.parse(readFileSync(join(out, 'chelsea.gradflow.json'), 'utf8')) as Doc;
+      expect([doc.model, doc.class, doc.label, doc.skipScale, doc.passes]).toEqual(['fixture', 0, 'cat', 0, 2]);
+      expect(doc.blocks.map((b) => [b.block, b.blockInput, b.shortcut, b.branchLastConv])).toEqual([['s', 'c1', 'identity', 'c2']]);
+      const [b] = doc.blocks;
+      expect(b.baseline.skipNorm).toBeGreaterThan(0);
+      expect(b.baseline.branchNorm).toBeGreaterThan(0);
+      expect(b.baseline.closure).toBeLessThan(1e-5);
+      expect(b.scaled?.skipNorm).toBe(0);
+      expect(b.scaled?.ratio).toBe(0);
+      expect(b.scaled?.branchShare).toBe(1);
+      expect(b.scaled?.closure).toBeLessThan(1e-5);
+      expect(typeof doc.scaledLogit).toBe('number');
+      expect(Object.keys(doc.definitions)).toEqual(expect.arrayContaining(['totalNorm', 'skipNorm', 'branchNorm', 'ratio', 'cosine', 'closure']));
+      expect(doc.cams.map((c) => [c.block, c.branch.node, c.post.node])).toEqual([['s', 'c2', 's']]);
+      expect(doc.cams[0].branch.lowres.data).toHaveLength(144);
+      const report = lines(r.stdout);
+      expect(report[1]).toContain("gradient flow for class 0 'cat' (top-1)");
+      expect(report[1]).toContain('1 residual block;');
+      expect(report[3].trim().split(/\s+/)[0]).toBe('s');
+      const images = await openInChromium(readFileSync(join(out, 'chelsea.gradflow.html'), 'utf8'), dir, 'gradflow');
+      const chart = pngSize(join(out, 'chelsea.gradflow.chart.png'));
+      const cams = pngSize(join(out, 'chelsea.gradflow.cams.png'));
+      expect(images).toEqual([
+        [true, chart.width, chart.height],
+        [true, cams.width, cams.height],
+      ]);
+    },
+  );
 
   it('a model without residual blocks: one line, exit 2, nothing written; a scale outside 0..1 is refused before the GPU starts', async () => {
     const plain = join(dir, 'plain.safetensors');

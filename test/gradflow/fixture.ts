@@ -23,9 +23,12 @@ export function flowGraph(): Graph {
     const [p, s] = g.inRole(shortcut === 'conv' ? 'feature-map' : 'residual-branch', () => {
       const p = g.relu(`${name}_preact_relu`, g.batchNorm(`${name}_preact_bn`, input, EPS));
       const s = g.inRole('skip', () =>
-        shortcut === 'conv' ? g.conv2d(`${name}_0_conv`, p, filters, 1, { strides: stride })
-        : shortcut === 'pool' ? g.maxPool(`${name}_pool`, input, 1, stride)
-        : input);
+        shortcut === 'conv'
+          ? g.conv2d(`${name}_0_conv`, p, filters, 1, { strides: stride })
+          : shortcut === 'pool'
+            ? g.maxPool(`${name}_pool`, input, 1, stride)
+            : input,
+      );
       return [p, s];
     });
     const r = g.inRole('residual-branch', () => {
@@ -50,5 +53,12 @@ export function flowGraph(): Graph {
 }
 
 export function flowDefinition(): ModelDefinition {
-  return defineModel({ name: 'flow-fixture', graph: flowGraph(), preprocessing: 'tf', labels: FLOW_LABELS, defaultTarget: 'post_relu', source: 'test/gradflow/fixture.ts' });
+  return defineModel({
+    name: 'flow-fixture',
+    graph: flowGraph(),
+    preprocessing: 'tf',
+    labels: FLOW_LABELS,
+    defaultTarget: 'post_relu',
+    source: 'test/gradflow/fixture.ts',
+  });
 }

@@ -148,13 +148,16 @@ describe('gradient at each block input, split into shortcut and branch parts', (
     }
   });
 
-  it('with the shortcuts scaled by 0.5 the logits and both parts still equal tfjs with scaled shortcuts (1e-3 rel); at 0 the shortcut part is exactly 0', async () => {
-    const blocks = residualBlocks(flowGraph());
-    checkAgainstReference(await flowPass(model, input, blocks, { skipScale: 0.5 }), host);
-    const off = await flowPass(model, input, blocks, { skipScale: 0 });
-    for (const g of off.blocks) expect(maxAbs(g.skip), g.block.add).toBe(0);
-    checkAgainstReference(off, host);
-  });
+  it(
+    'with the shortcuts scaled by 0.5 the logits and both parts still equal tfjs with scaled shortcuts ' + '(1e-3 rel); at 0 the shortcut part is exactly 0',
+    async () => {
+      const blocks = residualBlocks(flowGraph());
+      checkAgainstReference(await flowPass(model, input, blocks, { skipScale: 0.5 }), host);
+      const off = await flowPass(model, input, blocks, { skipScale: 0 });
+      for (const g of off.blocks) expect(maxAbs(g.skip), g.block.add).toBe(0);
+      checkAgainstReference(off, host);
+    },
+  );
 
   it('a block whose branch weights are zero: the branch part is exactly 0, its share 0, the total is the shortcut part', async () => {
     const zeroed = new Map(host);
@@ -179,40 +182,44 @@ describe('gradient at each block input, split into shortcut and branch parts', (
     }
   });
 
-  it('gradientFlow: norms, ratio, cosine and share from the parts (float64); Grad-CAM at branch conv and post-Add equals tf.grad (1e-3 rel); nothing left allocated', async () => {
-    await gradientFlow(model, input, { skipScale: 0.25 }); // warm the pool
-    const before = memoryStats().liveBytes;
-    const r = await gradientFlow(model, input, { skipScale: 0.25 });
-    expect(memoryStats().liveBytes).toBe(before);
-    expect(r.passes).toBe(2);
-    expect(r.skipScale).toBe(0.25);
-    expect(r.blocks).toHaveLength(5);
-    const pass = await flowPass(model, input, residualBlocks(flowGraph()), { skipScale: 1 });
-    r.blocks.forEach((b, i) => {
-      const g = pass.blocks[i];
-      const n = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-      expect(b.baseline.skipNorm).toBeCloseTo(n(g.skip), 6);
-      expect(b.baseline.branchNorm).toBeCloseTo(n(g.branch), 6);
-      expect(b.baseline.ratio as number).toBeCloseTo(n(g.skip) / n(g.branch), 5);
-      const dot = g.skip.reduce((s, x, k) => s + x * g.branch[k], 0);
-      expect(b.baseline.cosine as number).toBeCloseTo(dot / (n(g.skip) * n(g.branch)), 5);
-      expect(b.baseline.closure).toBeLessThan(1e-5);
-      expect(b.scaled?.closure).toBeLessThan(1e-5);
-    });
-    // Grad-CAM references: tf.grad of the logit w.r.t. each node's tensor, the formula in tfjs ops.
-    const graph = new TfGraph(tf, flowGraph(), host);
-    tf.tidy(() => {
-      const before2 = graph.forward(tf.tensor(inputData, INPUT_SHAPE));
-      for (const b of r.blocks) {
-        for (const cam of [b.cams.branch, b.cams.post]) {
-          const a = before2.get(cam.node) as TfTensor;
-          const g = tf.grad(graph.logitFrom(cam.node, before2, r.classIndex))(a);
-          const expected = referenceCam(tf, 'gradcam', a, g);
-          expectClose(cam.map.data, expected, 1e-3, 1e-4 * maxAbs(expected), `Grad-CAM at ${cam.node}`);
+  it(
+    'gradientFlow: norms, ratio, cosine and share from the parts (float64); Grad-CAM at branch conv and ' +
+      'post-Add equals tf.grad (1e-3 rel); nothing left allocated',
+    async () => {
+      await gradientFlow(model, input, { skipScale: 0.25 }); // warm the pool
+      const before = memoryStats().liveBytes;
+      const r = await gradientFlow(model, input, { skipScale: 0.25 });
+      expect(memoryStats().liveBytes).toBe(before);
+      expect(r.passes).toBe(2);
+      expect(r.skipScale).toBe(0.25);
+      expect(r.blocks).toHaveLength(5);
+      const pass = await flowPass(model, input, residualBlocks(flowGraph()), { skipScale: 1 });
+      r.blocks.forEach((b, i) => {
+        const g = pass.blocks[i];
+        const n = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+        expect(b.baseline.skipNorm).toBeCloseTo(n(g.skip), 6);
+        expect(b.baseline.branchNorm).toBeCloseTo(n(g.branch), 6);
+        expect(b.baseline.ratio as number).toBeCloseTo(n(g.skip) / n(g.branch), 5);
+        const dot = g.skip.reduce((s, x, k) => s + x * g.branch[k], 0);
+        expect(b.baseline.cosine as number).toBeCloseTo(dot / (n(g.skip) * n(g.branch)), 5);
+        expect(b.baseline.closure).toBeLessThan(1e-5);
+        expect(b.scaled?.closure).toBeLessThan(1e-5);
+      });
+      // Grad-CAM references: tf.grad of the logit w.r.t. each node's tensor, the formula in tfjs ops.
+      const graph = new TfGraph(tf, flowGraph(), host);
+      tf.tidy(() => {
+        const before2 = graph.forward(tf.tensor(inputData, INPUT_SHAPE));
+        for (const b of r.blocks) {
+          for (const cam of [b.cams.branch, b.cams.post]) {
+            const a = before2.get(cam.node) as TfTensor;
+            const g = tf.grad(graph.logitFrom(cam.node, before2, r.classIndex))(a);
+            const expected = referenceCam(tf, 'gradcam', a, g);
+            expectClose(cam.map.data, expected, 1e-3, 1e-4 * maxAbs(expected), `Grad-CAM at ${cam.node}`);
+          }
         }
-      }
-    });
-  });
+      });
+    },
+  );
 
   it('runGraph inputScales: an input index the node does not have, or a pass-through node, is a ShapeError naming them', () => {
     expect(() => model.run(input, {}, { inputScales: [{ node: 'b_out', input: 2, scale: 0.5 }] })).toThrow(ShapeError);

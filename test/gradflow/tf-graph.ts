@@ -32,7 +32,12 @@ export class TfGraph {
 
   private padArg(spec: PaddingSpec): 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
     if (spec === 'same' || spec === 'valid') return spec;
-    return [[0, 0], [spec.top, spec.bottom], [spec.left, spec.right], [0, 0]];
+    return [
+      [0, 0],
+      [spec.top, spec.bottom],
+      [spec.left, spec.right],
+      [0, 0],
+    ];
   }
 
   /** One node on its inputs (already scaled). */
@@ -44,7 +49,14 @@ export class TfGraph {
       case 'conv2d': {
         const a = node.attrs;
         const shape: [number, number, number, number] = [a.kernel[0], a.kernel[1], x.shape[3] as number, a.filters];
-        let y: TfTensor = tf.conv2d(x as Tensor4D, tf.reshape(this.p(node.name, 'kernel'), shape) as Tensor4D, a.strides, this.padArg(a.padding), 'NHWC', a.dilations);
+        let y: TfTensor = tf.conv2d(
+          x as Tensor4D,
+          tf.reshape(this.p(node.name, 'kernel'), shape) as Tensor4D,
+          a.strides,
+          this.padArg(a.padding),
+          'NHWC',
+          a.dilations,
+        );
         if (a.useBias) y = tf.add(y, this.p(node.name, 'bias'));
         return act(y, a.activation);
       }
@@ -66,7 +78,16 @@ export class TfGraph {
       }
       case 'pad': {
         const q = node.attrs.padding;
-        return tf.pad(x, [[0, 0], [q.top, q.bottom], [q.left, q.right], [0, 0]], node.attrs.value ?? 0);
+        return tf.pad(
+          x,
+          [
+            [0, 0],
+            [q.top, q.bottom],
+            [q.left, q.right],
+            [0, 0],
+          ],
+          node.attrs.value ?? 0,
+        );
       }
       case 'globalavgpool':
         return tf.mean(x, [1, 2]);

@@ -7,7 +7,8 @@ import { crc32 } from './crc.js';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImageError, readImage } from '../../src/image/index.js';
+import { ImageError } from '../../src/image/index.js';
+import { readImage } from '../../src/image/read-image.js';
 import { photo } from './photos.js';
 import { buildPng } from './png-builder.js';
 import { seededBytes } from './reference.js';
@@ -55,37 +56,68 @@ describe('corrupt or unsupported input → one-line ImageError naming the file',
     ['truncated PNG (first half of chelsea.png)', () => write('half.png', chelsea.subarray(0, chelsea.length >> 1)), /: truncated PNG data$/],
     ['PNG cut inside its signature', () => write('sig.png', chelsea.subarray(0, 5)), /: truncated PNG data$/],
     ['PNG without its last 5 bytes (IEND cut)', () => write('noiend.png', chelsea.subarray(0, chelsea.length - 5)), /: truncated PNG data$/],
-    ['PNG with a damaged IDAT byte (CRC mismatch)', () => {
-      const bytes = Buffer.from(chelsea);
-      bytes[6000] ^= 0xff; // inside the first IDAT (chunk layout: IHDR, iCCP, pHYs, iTXt, IDAT at 5825)
-      return write('crc.png', bytes);
-    }, /: corrupt PNG data \(CRC mismatch in the IDAT chunk at byte 5825\)$/],
-    ['PNG whose IDAT holds no valid zlib stream (CRCs correct)', () => {
-      return write('zlib.png', buildPng({ width: 2, height: 2, colorType: 0, bitDepth: 8, samples: [1, 2, 3, 4], idat: seededBytes(40, 11) }));
-    }, /: corrupt PNG data \(.+\)$/],
-    ['PNG whose (valid) zlib stream holds too few bytes for its size', () => {
-      return write('short.png', buildPng({ width: 4, height: 4, colorType: 2, bitDepth: 8, samples: new Array(48).fill(0), idat: deflateSync(Buffer.alloc(20)) }));
-    }, /: corrupt PNG data \(image data holds 20 bytes, 4x4 needs 52\)$/],
-    ['a PNG claiming 200000x200000 pixels', () => {
-      const bytes = buildPng({ width: 1, height: 1, colorType: 0, bitDepth: 8, samples: [0] });
-      return write('huge.png', patchSize(bytes, 200000, 200000));
-    }, /: image too large \(200000x200000; the limit is 100 megapixels\)$/],
+    [
+      'PNG with a damaged IDAT byte (CRC mismatch)',
+      () => {
+        const bytes = Buffer.from(chelsea);
+        bytes[6000] ^= 0xff; // inside the first IDAT (chunk layout: IHDR, iCCP, pHYs, iTXt, IDAT at 5825)
+        return write('crc.png', bytes);
+      },
+      /: corrupt PNG data \(CRC mismatch in the IDAT chunk at byte 5825\)$/,
+    ],
+    [
+      'PNG whose IDAT holds no valid zlib stream (CRCs correct)',
+      () => {
+        return write('zlib.png', buildPng({ width: 2, height: 2, colorType: 0, bitDepth: 8, samples: [1, 2, 3, 4], idat: seededBytes(40, 11) }));
+      },
+      /: corrupt PNG data \(.+\)$/,
+    ],
+    [
+      'PNG whose (valid) zlib stream holds too few bytes for its size',
+      () => {
+        return write(
+          'short.png',
+          buildPng({ width: 4, height: 4, colorType: 2, bitDepth: 8, samples: new Array(48).fill(0), idat: deflateSync(Buffer.alloc(20)) }),
+        );
+      },
+      /: corrupt PNG data \(image data holds 20 bytes, 4x4 needs 52\)$/,
+    ],
+    [
+      'a PNG claiming 200000x200000 pixels',
+      () => {
+        const bytes = buildPng({ width: 1, height: 1, colorType: 0, bitDepth: 8, samples: [0] });
+        return write('huge.png', patchSize(bytes, 200000, 200000));
+      },
+      /: image too large \(200000x200000; the limit is 100 megapixels\)$/,
+    ],
     ['a PPM', () => write('photo.ppm', Buffer.concat([Buffer.from('P6\n2 1\n255\n'), Buffer.alloc(6)])), /: unsupported image format PNM \(netpbm\)/],
     ['random bytes', () => write('random.png', seededBytes(4096, 7)), /: not a PNG or JPEG file \(unrecognised content starting [0-9a-f ]+\)$/],
     ['empty file', () => write('empty.png', new Uint8Array(0)), /: empty file$/],
-    ['truncated JPEG (60% of it)', () => {
-      const j = smallJpeg();
-      return write('cut.jpg', j.subarray(0, Math.floor(j.length * 0.6)));
-    }, /: truncated JPEG data$/],
+    [
+      'truncated JPEG (60% of it)',
+      () => {
+        const j = smallJpeg();
+        return write('cut.jpg', j.subarray(0, Math.floor(j.length * 0.6)));
+      },
+      /: truncated JPEG data$/,
+    ],
     ['JPEG cut after its header', () => write('head.jpg', smallJpeg().subarray(0, 40)), /: truncated JPEG data$/],
-    ['a text file named .png', () => write('notes.png', 'hello, this is not\na picture at all\n'), /: not a PNG or JPEG file \(it holds text: "hello, this is not a picture at all"\)$/],
+    [
+      'a text file named .png',
+      () => write('notes.png', 'hello, this is not\na picture at all\n'),
+      /: not a PNG or JPEG file \(it holds text: "hello, this is not a picture at all"\)$/,
+    ],
     ['a GIF', () => write('anim.gif', Buffer.concat([Buffer.from('GIF89a'), seededBytes(64, 3)])), /: unsupported image format GIF/],
     ['a missing file', () => join(dir, 'missing.png'), /: no such file$/],
-    ['a directory', () => {
-      const d = join(dir, 'folder.png');
-      mkdirSync(d);
-      return d;
-    }, /: is a directory, not an image file$/],
+    [
+      'a directory',
+      () => {
+        const d = join(dir, 'folder.png');
+        mkdirSync(d);
+        return d;
+      },
+      /: is a directory, not an image file$/,
+    ],
   ];
   for (const [what, make, message] of cases) {
     it(what, async () => {

@@ -40,10 +40,14 @@ describe('normalizeMap', () => {
 
 describe('colormap endpoints (published hex values, ±1 level)', () => {
   const cases: [string, number, string][] = [
-    ['viridis', 0, '#440154'], ['viridis', 1, '#fde725'],
-    ['magma', 0, '#000004'], ['magma', 1, '#fcfdbf'],
-    ['turbo', 0, '#30123b'], ['turbo', 1, '#7a0403'],
-    ['jet', 0, '#000080'], ['jet', 1, '#800000'], // (0, 0, 0.5) dark blue, (0.5, 0, 0) dark red
+    ['viridis', 0, '#440154'],
+    ['viridis', 1, '#fde725'],
+    ['magma', 0, '#000004'],
+    ['magma', 1, '#fcfdbf'],
+    ['turbo', 0, '#30123b'],
+    ['turbo', 1, '#7a0403'],
+    ['jet', 0, '#000080'],
+    ['jet', 1, '#800000'], // (0, 0, 0.5) dark blue, (0.5, 0, 0) dark red
   ];
   for (const [name, v, h] of cases) {
     it(`${name}(${v}) ≈ ${h}`, () => {

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readImage, type RgbImage } from '../../src/image/index.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { readImage } from '../../src/image/read-image.js';
 import { exifApp1, withExif } from './exif-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-exif-'));
@@ -81,7 +82,10 @@ describe('EXIF orientation (expected from the EXIF 2.3 table; colour classes wit
   }
 
   it('no EXIF, or an orientation value outside 1–8, leaves the picture as stored', async () => {
-    for (const [name, bytes] of [['plain.jpg', stored], ['o9.jpg', withExif(stored, exifApp1(9, 'MM'))]] as const) {
+    for (const [name, bytes] of [
+      ['plain.jpg', stored],
+      ['o9.jpg', withExif(stored, exifApp1(9, 'MM'))],
+    ] as const) {
       const path = join(dir, name);
       writeFileSync(path, bytes);
       const img = await readImage(path);

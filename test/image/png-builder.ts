@@ -51,7 +51,13 @@ export function buildPng(spec: PngSpec): Buffer {
     const trns =
       spec.colorType === 3
         ? Buffer.from(spec.trns)
-        : Buffer.concat(spec.trns.map((v) => { const b = Buffer.alloc(2); b.writeUInt16BE(v); return b; }));
+        : Buffer.concat(
+            spec.trns.map((v) => {
+              const b = Buffer.alloc(2);
+              b.writeUInt16BE(v);
+              return b;
+            }),
+          );
     chunks.push(chunk('tRNS', trns));
   }
   chunks.push(chunk('IDAT', spec.idat ? Buffer.from(spec.idat) : deflateSync(raw)), chunk('IEND', Buffer.alloc(0)));

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readImage, type RgbImage } from '../../src/image/index.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { readImage } from '../../src/image/read-image.js';
 import { PHOTOS } from './photos.js';
 import { buildPng } from './png-builder.js';
 
@@ -112,7 +113,10 @@ describe('synthetic PNGs written with pngjs (expected: exact, alpha composited o
 describe('synthetic PNGs written by test/image/png-builder.ts (expected: exact)', () => {
   it('8-bit palette with tRNS: opaque, transparent and half-transparent entries', async () => {
     const bytes = buildPng({
-      width: 3, height: 2, colorType: 3, bitDepth: 8,
+      width: 3,
+      height: 2,
+      colorType: 3,
+      bitDepth: 8,
       palette: [255, 0, 0, 0, 255, 0, 10, 20, 30],
       trns: [255, 0, 128],
       samples: [0, 1, 2, 2, 1, 0],
@@ -172,7 +176,11 @@ describe('fixtures decoded by a second decoder (test/image/fixtures/README.md)',
   }
 
   // jpeg-js and libjpeg-turbo use different IDCTs; measured max differences are 3, 1 and 3 levels.
-  for (const [jpg, ref, tol] of [['progressive.jpg', 'prog_ref.ppm', 3], ['gray.jpg', 'gray_ref.pgm', 1], ['cmyk.jpg', 'cmyk_ref.ppm', 3]] as const) {
+  for (const [jpg, ref, tol] of [
+    ['progressive.jpg', 'prog_ref.ppm', 3],
+    ['gray.jpg', 'gray_ref.pgm', 1],
+    ['cmyk.jpg', 'cmyk_ref.ppm', 3],
+  ] as const) {
     it(`${jpg}: 48x32, every channel within ±${tol} levels of libjpeg-turbo / ImageMagick`, async () => {
       const img = await readImage(join(FIXTURES, jpg));
       const r = readPnm(join(FIXTURES, ref));

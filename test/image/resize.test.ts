@@ -1,7 +1,8 @@
 // resizeRgb and upsampleMap against the dense float64 references of test/image/reference.ts and
 // against tf.image.resizeBilinear(halfPixelCenters = true) on tfjs-core's CPU backend.
 import { describe, expect, it } from 'vitest';
-import { readImage, resizeRgb, upsampleMap, modelInputPixels, type RgbImage } from '../../src/image/index.js';
+import { resizeRgb, upsampleMap, modelInputPixels, type RgbImage } from '../../src/image/index.js';
+import { readImage } from '../../src/image/read-image.js';
 import { ShapeError } from '../../src/tensor/shape.js';
 import { tfjs } from '../tfjs.js';
 import { photo } from './photos.js';
@@ -80,7 +81,11 @@ describe('resizeRgb vs the dense float64 reference (tolerance: 0.5 + 1e-9, i.e. 
 });
 
 describe('resizeRgb vs tfjs resizeBilinear(halfPixelCenters) where both are bilinear (tolerance ±1 level: tfjs is float32)', () => {
-  for (const [w, h, outW, outH] of [[7, 5, 16, 11], [37, 23, 20, 13], [64, 48, 224, 224]] as const) {
+  for (const [w, h, outW, outH] of [
+    [7, 5, 16, 11],
+    [37, 23, 20, 13],
+    [64, 48, 224, 224],
+  ] as const) {
     it(`${w}x${h} → ${outW}x${outH}`, async () => {
       const tf = await tfjs();
       const img = randomImage(w, h, 3);
@@ -97,12 +102,7 @@ describe('upsampleMap (half-pixel centres)', () => {
   it('2x2 → 4x4: exact values, source coordinates clamp to (0, 0.25, 0.75, 1)', () => {
     const map = Float32Array.from([0, 1, 2, 3]); // value = 2·row + column
     const out = upsampleMap(map, 2, 2, 4, 4);
-    expect(Array.from(out)).toEqual([
-      0, 0.25, 0.75, 1,
-      0.5, 0.75, 1.25, 1.5,
-      1.5, 1.75, 2.25, 2.5,
-      2, 2.25, 2.75, 3,
-    ]);
+    expect(Array.from(out)).toEqual([0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3]);
   });
 
   it('same size is the identity (exact)', () => {
@@ -116,7 +116,10 @@ describe('upsampleMap (half-pixel centres)', () => {
 
   it('7x7 → 224x224 and 5x8 → 299x190 match tfjs resizeBilinear(halfPixelCenters) within 1e-5 absolute', async () => {
     const tf = await tfjs();
-    for (const [h, w, height, width] of [[7, 7, 224, 224], [5, 8, 190, 299]]) {
+    for (const [h, w, height, width] of [
+      [7, 7, 224, 224],
+      [5, 8, 190, 299],
+    ]) {
       const map = Float32Array.from({ length: h * w }, (_, i) => Math.cos(i * 1.3) + 1);
       const x = tf.tensor4d(map, [1, h, w, 1]);
       const y = tf.image.resizeBilinear(x, [height, width], false, true);

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImageError, readImage, writePng, type RgbImage } from '../../src/image/index.js';
+import { ImageError, type RgbImage } from '../../src/image/index.js';
+import { readImage } from '../../src/image/read-image.js';
+import { writePng } from '../../src/image/write-png.js';
 import { seededBytes } from './reference.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-write-'));

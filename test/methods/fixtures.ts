@@ -24,9 +24,11 @@ export function randomWeights(graph: Graph, seed: number): { specs: ParameterSpe
     const fanIn = p.kind === 'kernel' ? p.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
     const limit = Math.sqrt(3 / fanIn);
     const values =
-      p.kind === 'kernel' ? randomArray(n, seed + i, -limit, limit)
-      : p.kind === 'moving_variance' || p.kind === 'gamma' ? randomArray(n, seed + i, 0.5, 1.5)
-      : randomArray(n, seed + i, -0.1, 0.1);
+      p.kind === 'kernel'
+        ? randomArray(n, seed + i, -limit, limit)
+        : p.kind === 'moving_variance' || p.kind === 'gamma'
+          ? randomArray(n, seed + i, 0.5, 1.5)
+          : randomArray(n, seed + i, -0.1, 0.1);
     host.set(p.name, values);
   });
   return { specs, host };

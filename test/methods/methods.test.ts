@@ -11,8 +11,16 @@ import { resnet50v2 } from '../../src/models/resnet50v2.js';
 import { inceptionv3 } from '../../src/models/inceptionv3.js';
 import type { Model } from '../../src/models/model.js';
 import {
-  chooseTarget, computeLowres, explain, METHOD_NAMES, renderExplanation, sidecarJson, UnknownClassError, UnknownNodeError,
-  type ExplainOptions, type MethodName,
+  chooseTarget,
+  computeLowres,
+  explain,
+  METHOD_NAMES,
+  renderExplanation,
+  sidecarJson,
+  UnknownClassError,
+  UnknownNodeError,
+  type ExplainOptions,
+  type MethodName,
 } from '../../src/methods/index.js';
 import { expectClose, expectSteadyMemory, randomArray, rng } from '../helpers.js';
 import { randomWeights, tinyDefinition, TINY_SIZE, uploadWeights, withLogitColumn, type HostWeights } from './fixtures.js';
@@ -97,7 +105,13 @@ describe('explain() with every method', () => {
     const total = e.reduce((a, b) => a + b, 0);
     const order = [0, 1, 2, 3].sort((a, b) => logits[b] - logits[a]);
     expect(expl.topk.map((t) => t.index)).toEqual(order);
-    expectClose(expl.topk.map((t) => t.probability), order.map((k) => e[k] / total), 0, 1e-6, 'top-k probabilities');
+    expectClose(
+      expl.topk.map((t) => t.probability),
+      order.map((k) => e[k] / total),
+      0,
+      1e-6,
+      'top-k probabilities',
+    );
     expect(expl.class).toBe(order[0]);
     expect(expl.logit).toBe(logits[order[0]]);
   });
@@ -121,7 +135,13 @@ describe('Score-CAM', () => {
 
 describe('maps without evidence are reported, not drawn blank', () => {
   it('a class whose dense weights are all zero gives status all-zero; all-negative weights give all-negative; render warns', async () => {
-    const silent = tinyModel(withLogitColumn(withLogitColumn(host, 3, () => 0, 0.5), 0, (k) => -0.2 - 0.01 * k));
+    const silent = tinyModel(
+      withLogitColumn(
+        withLogitColumn(host, 3, () => 0, 0.5),
+        0,
+        (k) => -0.2 - 0.01 * k,
+      ),
+    );
     try {
       for (const method of ['gradcam', 'hirescam', 'gradcam++', 'xgradcam', 'layercam', 'saliency', 'guided-backprop', 'guided-gradcam'] as const) {
         const expl = await explain(silent, image, { method, classIndex: 3 });
@@ -171,7 +191,9 @@ describe('layer choice', () => {
     await expect(explain(model, image, { method: 'gradcam', layer: 'c22' })).rejects.toThrow(UnknownNodeError);
     await expect(explain(model, image, { method: 'scorecam', layer: 'c22' })).rejects.toThrow(/no node named 'c22'; nearest names: c2, c1, r2, c3, x/);
     await expect(explain(model, image, { method: 'gradcam', layer: 'gap' })).rejects.toThrow(ShapeError);
-    await expect(explain(model, image, { method: 'gradcam', layer: 's:input' })).rejects.toThrow(/'s' has 2 inputs; name one; nearest names: s:input0, s:input1/);
+    await expect(explain(model, image, { method: 'gradcam', layer: 's:input' })).rejects.toThrow(
+      /'s' has 2 inputs; name one; nearest names: s:input0, s:input1/,
+    );
     const sal = await explain(model, image, { method: 'saliency', layer: 'c2' });
     expect(sal.nodeRole).toBe('input');
     expect(sal.layerChoice.warnings).toEqual([expect.stringMatching(/layer 'c2' is ignored/)]);

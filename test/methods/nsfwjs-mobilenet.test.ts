@@ -63,13 +63,18 @@ async function guidedCount(model: Model): Promise<number> {
 }
 
 describe('nsfwjs MobileNetV2, TF.js layers model (Keras 2.2.4, real weights)', () => {
-  it('converts, picks out_relu (the last ReLU6 before pooling), equals tfjs-layers on two photos (1e-4 of max|logit|) and its Grad-CAM equals tf.grad (1e-3 of max)', { timeout: 900_000 }, async () => {
+  it('converts, picks out_relu (the last ReLU6 before pooling), equals tfjs-layers on two photos (1e-4 of ' +
+    'max|logit|) and its Grad-CAM equals tf.grad (1e-3 of max)', {
+    timeout: 900_000,
+  }, async () => {
     const model = await loadModel(convert('nsfwjs-mobilenet-v2', 'nsfwjs MobileNetV2 (npm package nsfwjs, dist/models/mobilenet_v2)'));
     try {
       expect(model.definition.labels).toEqual([...NSFWJS_LABELS]);
       const target = automaticTarget(model.graph);
       expect(target.node).toBe('out_relu');
-      expect(target.reason).toMatch(/^out_relu \(7×7×1280\) is the last feature map with spatial size > 1, and it reaches the output only through average_pooling2d_1/);
+      expect(target.reason).toMatch(
+        /^out_relu \(7×7×1280\) is the last feature map with spatial size > 1, and it reaches the output only through average_pooling2d_1/,
+      );
       expect(model.graph.nodes.find((n) => n.name === 'out_relu')).toMatchObject({ op: 'clip', attrs: { min: 0, max: 6 } });
 
       const reference = await loadTfjsLayersModel(ensureNsfwjsModel('nsfwjs-mobilenet-v2'));
@@ -89,7 +94,11 @@ describe('nsfwjs MobileNetV2, TF.js layers model (Keras 2.2.4, real weights)', (
         const ref = maps.get(m.node) as Float32Array;
         expect(maxAbs(ref), `reference map at ${m.node} is not all zero`).toBeGreaterThan(0);
         expectClose(m.map.data, ref, 0, 1e-3 * maxAbs(ref), `Grad-CAM at ${m.node}`);
-        console.log(`nsfwjs MobileNetV2 (layers) Grad-CAM at ${m.node}: error ${(Math.max(...ref.map((v, k) => Math.abs(v - m.map.data[k]))) / maxAbs(ref)).toExponential(2)} of max`);
+        console.log(
+          `nsfwjs MobileNetV2 (layers) Grad-CAM at ${m.node}: error ` +
+            `${(Math.max(...ref.map((v, k) => Math.abs(v - m.map.data[k]))) / maxAbs(ref)).toExponential(2)}` +
+            ' of max',
+        );
       }
       reference.dispose();
 
@@ -108,13 +117,20 @@ describe('nsfwjs MobileNetV2-mid, TF.js graph model (converter 1.7.4, real weigh
   const P = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/';
   const LOGITS = 'StatefulPartitionedCall/sequential/dense/BiasAdd';
 
-  it('converts with its Mul/Sub preprocessing, picks Conv_1/Relu6, equals GraphModel on two photos (1e-4 of max|logit|) and its Grad-CAM equals tf.grad (1e-3 of max)', { timeout: 900_000 }, async () => {
+  it('converts with its Mul/Sub preprocessing, picks Conv_1/Relu6, equals GraphModel on two photos (1e-4 ' +
+    'of max|logit|) and its Grad-CAM equals tf.grad (1e-3 of max)', {
+    timeout: 900_000,
+  }, async () => {
     const tf = await tfjs();
     const modelJson = ensureNsfwjsModel('nsfwjs-mobilenet-v2-mid');
     const model = await loadModel(convert('nsfwjs-mobilenet-v2-mid', 'nsfwjs MobileNetV2-mid graph model (npm package nsfwjs, dist/models/mobilenet_v2_mid)'));
     try {
       expect(model.graph.nodes.slice(0, 5).map((n) => [n.name.replace(P, ''), n.op])).toEqual([
-        ['input', 'input'], ['hub_input/Mul/y', 'constant'], ['hub_input/Mul', 'mul'], ['hub_input/Sub/y', 'constant'], ['hub_input/Sub', 'sub'],
+        ['input', 'input'],
+        ['hub_input/Mul/y', 'constant'],
+        ['hub_input/Mul', 'mul'],
+        ['hub_input/Sub/y', 'constant'],
+        ['hub_input/Sub', 'sub'],
       ]);
       const target = automaticTarget(model.graph);
       expect(target.node).toBe(`${P}MobilenetV2/Conv_1/Relu6`);
@@ -143,7 +159,11 @@ describe('nsfwjs MobileNetV2-mid, TF.js graph model (converter 1.7.4, real weigh
         const ref = maps.get(m.node) as Float32Array;
         expect(maxAbs(ref), `reference map at ${m.node} is not all zero`).toBeGreaterThan(0);
         expectClose(m.map.data, ref, 0, 1e-3 * maxAbs(ref), `Grad-CAM at ${m.node}`);
-        console.log(`nsfwjs MobileNetV2-mid (graph) Grad-CAM at ${m.node.replace(P, '')}: error ${(Math.max(...Array.from(ref, (v, k) => Math.abs(v - m.map.data[k]))) / maxAbs(ref)).toExponential(2)} of max`);
+        console.log(
+          `nsfwjs MobileNetV2-mid (graph) Grad-CAM at ${m.node.replace(P, '')}: error ` +
+            `${(Math.max(...Array.from(ref, (v, k) => Math.abs(v - m.map.data[k]))) / maxAbs(ref)).toExponential(2)}` +
+            ' of max',
+        );
       }
       reference.dispose();
       x.dispose();

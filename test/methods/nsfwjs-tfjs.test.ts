@@ -17,7 +17,7 @@ import { expectClose, maxAbs } from '../helpers.js';
 const NODES = ['mixed10', 'mixed9', 'conv2d_94'];
 
 describe('Grad-CAM on the real nsfwjs InceptionV3 equals tf.grad on tfjs-layers', () => {
-  it('at mixed10, mixed9 and conv2d_94 for the top class of chelsea.png (1e-3 of each map\'s max)', { timeout: 900_000 }, async () => {
+  it("at mixed10, mixed9 and conv2d_94 for the top class of chelsea.png (1e-3 of each map's max)", { timeout: 900_000 }, async () => {
     const modelJson = ensureNsfwjsInception();
     const { layers } = await readTfjsLayers(modelJson);
     const weights = new Map([...toParameterMap(layers)].map(([name, w]) => [name, tensor(w.data, w.shape)]));

@@ -56,7 +56,11 @@ async function checkOracle(definition: ModelDefinition, dense: string, target: s
         expectClose(scaled, expected, 1e-4, 1e-4 * maxAbs(expected), `${definition.name} ${m.method} × H·W vs CAM, class ${r.classIndex}`);
       }
     }
-    console.log(`oracle on ${definition.name} at ${height}×${width}: ${((performance.now() - started) / 1000).toFixed(1)} s (random weights: generate, upload, ${classes.length + 1} forwards)`);
+    console.log(
+      `oracle on ${definition.name} at ${height}×${width}: ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s (random weights: generate, upload, ` +
+        `${classes.length + 1} forwards)`,
+    );
   } finally {
     input.dispose();
     model.dispose();

@@ -85,17 +85,25 @@ describe('gradient CAM methods vs tf.grad at inner nodes', () => {
 });
 
 describe('input-space methods vs tf.grad', () => {
-  it('guided backprop: the signed input gradient equals tf.grad through a tf.customGrad guided ReLU (1e-4 rel); map = channel max of its positive part', async () => {
-    const ref = inputGradientRef(1, guidedRelu(tf)).dataSync() as Float32Array;
-    const r = await computeLowres(model, x, { method: 'guided-backprop', classIndex: 1 });
-    expect(r.overriddenRelus).toBe(3); // r1, r2 and c3's fused ReLU
-    close(r.inputGradient?.data ?? [], ref, 1e-4, 'guided input gradient');
-    expect(r.map.height * r.map.width).toBe(H * W);
-    close(r.map.data, channelMax(ref, (v) => Math.max(v, 0)), 1e-4, 'guided map');
-    // The plain gradient differs: the override really ran.
-    const plain = inputGradientRef(1).dataSync();
-    expect(maxAbs(Float64Array.from(plain, (v, i) => v - ref[i]))).toBeGreaterThan(1e-3 * maxAbs(plain));
-  });
+  it(
+    'guided backprop: the signed input gradient equals tf.grad through a tf.customGrad guided ReLU (1e-4 ' + 'rel); map = channel max of its positive part',
+    async () => {
+      const ref = inputGradientRef(1, guidedRelu(tf)).dataSync() as Float32Array;
+      const r = await computeLowres(model, x, { method: 'guided-backprop', classIndex: 1 });
+      expect(r.overriddenRelus).toBe(3); // r1, r2 and c3's fused ReLU
+      close(r.inputGradient?.data ?? [], ref, 1e-4, 'guided input gradient');
+      expect(r.map.height * r.map.width).toBe(H * W);
+      close(
+        r.map.data,
+        channelMax(ref, (v) => Math.max(v, 0)),
+        1e-4,
+        'guided map',
+      );
+      // The plain gradient differs: the override really ran.
+      const plain = inputGradientRef(1).dataSync();
+      expect(maxAbs(Float64Array.from(plain, (v, i) => v - ref[i]))).toBeGreaterThan(1e-3 * maxAbs(plain));
+    },
+  );
 
   it('saliency = max over channels of |tf.grad| (1e-4 rel)', async () => {
     const ref = inputGradientRef(3).dataSync() as Float32Array;
@@ -111,12 +119,20 @@ describe('input-space methods vs tf.grad', () => {
     const camUp = upsampleMap(cam, h, w, W, H);
     const guided = channelMax(inputGradientRef(2, guidedRelu(tf)).dataSync() as Float32Array, (v) => Math.max(v, 0));
     const r = await computeLowres(model, x, { method: 'guided-gradcam', node: 'c3', classIndex: 2 });
-    close(r.map.data, guided.map((v, p) => v * camUp[p]), 1e-3, 'guided Grad-CAM');
+    close(
+      r.map.data,
+      guided.map((v, p) => v * camUp[p]),
+      1e-3,
+      'guided Grad-CAM',
+    );
   });
 
   it('SmoothGrad: the same Gaussian noise through tf.grad gives the same mean saliency (1e-3 rel); noise 0 gives plain saliency', async () => {
-    const samples = 5, noise = 0.2, seed = 9;
-    let lo = Infinity, hi = -Infinity;
+    const samples = 5,
+      noise = 0.2,
+      seed = 9;
+    let lo = Infinity,
+      hi = -Infinity;
     for (const v of xv) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     const normal = gaussian(seed);
     const ref = new Float64Array(H * W);
@@ -138,7 +154,10 @@ describe('input-space methods vs tf.grad', () => {
     const averaged = new Float64Array(xv.length);
     for (let k = 0; k <= steps; k++) {
       const alpha = k / steps;
-      const point = tf.tensor4d(Float32Array.from(xv, (v) => baseline + alpha * (v - baseline)), [1, H, W, 3]);
+      const point = tf.tensor4d(
+        Float32Array.from(xv, (v) => baseline + alpha * (v - baseline)),
+        [1, H, W, 3],
+      );
       const g = inputGradientRef(2, undefined, point).dataSync();
       const weight = (k === 0 || k === steps ? 0.5 : 1) / steps;
       for (let i = 0; i < xv.length; i++) averaged[i] += weight * g[i];
@@ -168,10 +187,18 @@ describe('gradient-free methods vs tfjs forwards', () => {
       for (let i = 1; i < h * w; i++) if (a[i * channels + k] !== a[k]) constant = false;
       if (constant) continue;
       const mask = channelMask(a, shape, k, H, W);
-      const masked = tf.tensor4d(Float32Array.from(xv, (v, i) => v * mask[Math.floor(i / 3)]), [1, H, W, 3]);
+      const masked = tf.tensor4d(
+        Float32Array.from(xv, (v, i) => v * mask[Math.floor(i / 3)]),
+        [1, H, W, 3],
+      );
       weights[k] = tf.softmax(reference.logits(masked)).dataSync()[1];
     }
-    const ref = new Float64Array(h * w).map((_, i) => Math.max(0, weights.reduce((s, wk, k) => s + wk * a[i * channels + k], 0)));
+    const ref = new Float64Array(h * w).map((_, i) =>
+      Math.max(
+        0,
+        weights.reduce((s, wk, k) => s + wk * a[i * channels + k], 0),
+      ),
+    );
     const r = await computeLowres(model, x, { method: 'scorecam', node: 'c3', classIndex: 1, scoreCamMaxChannels: 100 });
     close(r.map.data, ref, 1e-3, 'Score-CAM');
   });

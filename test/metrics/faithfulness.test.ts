@@ -69,7 +69,8 @@ describe('ROAD noisy linear imputation against its formula (noise 0 unless state
   it('two adjacent removed pixels (centre and right middle) solve the coupled 2×2 system; noise σ adds seeded Gaussians', () => {
     // centre c (weights sum 1): c = (1/6)(1 + 1 + 6 + r) + (1/12)(3 + 4 + 2 + 5)
     // right middle r (in-image weights 1/6 + 1/6 + 1/6 + 1/12 + 1/12 = 2/3): (2/3) r = (1/6)(4 + 5 + c) + (1/12)(1 + 6)
-    const a = 8 / 6 + 14 / 12, b = 9 / 6 + 7 / 12; // c = a + r/6, (2/3) r = b + c/6
+    const a = 8 / 6 + 14 / 12,
+      b = 9 / 6 + 7 / 12; // c = a + r/6, (2/3) r = b + c/6
     const r = (b + a / 6) / (2 / 3 - 1 / 36);
     const c = a + r / 6;
     const removed = Uint8Array.from([0, 0, 0, 0, 1, 1, 0, 0, 0]);
@@ -109,7 +110,7 @@ describe('evaluate on the known 4×4 model (float64 hand values, 1e-5)', () => {
     try {
       const result = await evaluateMethods(model, [{ name: 'red', pixels: red }], { methods: ['saliency'], curveSteps: 4, perturbationBatch: 3 });
       const deletion = [8, 6, 4, 2, 0].map(sigmoid);
-      const auc = (((deletion[0] + deletion[4]) / 2 + deletion[1] + deletion[2] + deletion[3]) / 4);
+      const auc = ((deletion[0] + deletion[4]) / 2 + deletion[1] + deletion[2] + deletion[3]) / 4;
       const [image] = result.images;
       expect(image.classIndex).toBe(0);
       expect(image.probability).toBeCloseTo(sigmoid(8), 6);
@@ -141,7 +142,10 @@ describe('evaluate on the known 4×4 model (float64 hand values, 1e-5)', () => {
       expect(batched.forwards).toBe(1);
       expect(single.forwards).toBe(5);
       batched.probabilities.forEach((p, i) => expect(Math.abs(p - single.probabilities[i])).toBeLessThan(1e-6 * p));
-      await expectSteadyMemory(() => evaluateMethods(model, [{ name: 'red', pixels: red }], { methods: ['saliency'], curveSteps: 4 }), { warmup: 2, repeats: 5 });
+      await expectSteadyMemory(() => evaluateMethods(model, [{ name: 'red', pixels: red }], { methods: ['saliency'], curveSteps: 4 }), {
+        warmup: 2,
+        repeats: 5,
+      });
     } finally {
       model.dispose();
     }

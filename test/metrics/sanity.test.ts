@@ -35,7 +35,9 @@ describe('sanity checks on scenes-resnet', () => {
     expect(blocks[0].name).toBe(LOGITS_BLOCK);
     expect(blocks.map((b) => b.name)).toEqual(['logits', 'post_relu', 'conv4_block1_out', 'conv3_block1_out', 'conv2_block1_out']);
     const listed = blocks.flatMap((b) => b.parameters);
-    const learned = parameterSpecs(model.graph).filter((p) => !p.kind.startsWith('moving_')).map((p) => p.name);
+    const learned = parameterSpecs(model.graph)
+      .filter((p) => !p.kind.startsWith('moving_'))
+      .map((p) => p.name);
     expect(new Set(listed).size).toBe(listed.length);
     expect([...listed].sort()).toEqual([...learned].sort());
     expect(blocks[0].parameters).toEqual(['predictions/kernel', 'predictions/bias']);
@@ -48,7 +50,8 @@ describe('sanity checks on scenes-resnet', () => {
       return { m, sd: Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length) };
     };
     const a = redraw(values, 0, 'x/kernel');
-    const o = stats(values), r = stats(a);
+    const o = stats(values),
+      r = stats(a);
     expect(Math.abs(r.m - o.m)).toBeLessThan(0.02 * o.sd + 1e-6);
     expect(Math.abs(r.sd - o.sd)).toBeLessThan(0.02 * o.sd);
     expect(redraw(values, 0, 'x/kernel')).toEqual(a);
@@ -90,8 +93,16 @@ describe('sanity checks on scenes-resnet', () => {
 
     // 5 cascading steps then 5 independent ones, each with one similarity per image and method.
     expect(result.steps.map((s) => `${s.mode}:${s.randomised.length}`)).toEqual([
-      'cascading:1', 'cascading:2', 'cascading:3', 'cascading:4', 'cascading:5',
-      'independent:1', 'independent:1', 'independent:1', 'independent:1', 'independent:1',
+      'cascading:1',
+      'cascading:2',
+      'cascading:3',
+      'cascading:4',
+      'cascading:5',
+      'independent:1',
+      'independent:1',
+      'independent:1',
+      'independent:1',
+      'independent:1',
     ]);
     for (const s of result.steps) for (const m of result.methods) expect(s.scores[m]).toHaveLength(2);
     expect(result.steps[1].randomised).toEqual(['logits', 'post_relu']);

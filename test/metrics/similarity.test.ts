@@ -53,8 +53,14 @@ describe('HOG (skimage feature.hog defaults: 9 orientations, 8×8 cells, 3×3 bl
     expect(ha.length).toBe(486);
     const close = (ours: number, theirs: number) => expect(Math.abs(ours - theirs)).toBeLessThan(1e-6 * Math.abs(theirs));
     [0.11071845600985143, 0.05240915056044677, 0.04336449148575832, 0.0593931144577006, 0.21497467359849948].forEach((v, k) => close(ha[k], v));
-    close(ha.reduce((s, v) => s + v, 0), 43.30595964364632);
-    close(hb.reduce((s, v) => s + v, 0), 43.4462467867344);
+    close(
+      ha.reduce((s, v) => s + v, 0),
+      43.30595964364632,
+    );
+    close(
+      hb.reduce((s, v) => s + v, 0),
+      43.4462467867344,
+    );
     close(hogSimilarity(a, b, 40, 32), 0.06962668180010435);
   });
 });

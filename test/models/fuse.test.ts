@@ -56,7 +56,16 @@ function tfjsLayersModel(specs: ParameterSpec[], values: Map<string, Float32Arra
   // bn5 has none in our graph and gets ones.
   const bnorm = (name: string, x: tfl.SymbolicTensor, epsilon = EPS) => apply(L.batchNormalization({ epsilon, name }), x);
   const relu = (name: string, x: tfl.SymbolicTensor) => apply(L.activation({ activation: 'relu', name }), x);
-  let x = apply(L.zeroPadding2d({ padding: [[1, 2], [1, 0]], name: 'p0' }), inp);
+  let x = apply(
+    L.zeroPadding2d({
+      padding: [
+        [1, 2],
+        [1, 0],
+      ],
+      name: 'p0',
+    }),
+    inp,
+  );
   x = apply(L.conv2d({ filters: 8, kernelSize: 3, strides: 2, name: 'c0' }), x);
   const pre = relu('prelu', bnorm('pbn', x));
   const sc = apply(L.conv2d({ filters: 12, kernelSize: 1, name: 'sc' }), pre);
@@ -81,20 +90,18 @@ function tfjsLayersModel(specs: ParameterSpec[], values: Map<string, Float32Arra
 function setup(seed: number) {
   const graph = tinyGraph();
   const specs = parameterSpecs(graph);
-  const values = new Map(specs.map((p, i) => {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    return [p.name, p.kind === 'moving_variance' ? randomArray(n, seed + i, 0.5, 1.5) : randomArray(n, seed + i, -0.5, 0.5)];
-  }));
+  const values = new Map(
+    specs.map((p, i) => {
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      return [p.name, p.kind === 'moving_variance' ? randomArray(n, seed + i, 0.5, 1.5) : randomArray(n, seed + i, -0.5, 0.5)];
+    }),
+  );
   const params = new Map(specs.map((p) => [p.name, tensor(values.get(p.name) as Float32Array, p.shape)]));
   return { graph, specs, values, params };
 }
 
 const describeStep = (s: Step) =>
-  s.kind === 'conv'
-    ? `${s.nodes.join('+')}${s.residual ? ` (+${s.residual})` : ''}`
-    : s.kind === 'batchnorm-relu'
-      ? s.nodes.join('+')
-      : s.output;
+  s.kind === 'conv' ? `${s.nodes.join('+')}${s.residual ? ` (+${s.residual})` : ''}` : s.kind === 'batchnorm-relu' ? s.nodes.join('+') : s.output;
 
 function plan(graph: Graph, held: string[] = []): string[] {
   const index = new GraphIndex(graph);
@@ -108,7 +115,19 @@ describe('fusion plan', () => {
 
   it('a hooked node inside a chain stays a tensor of its own (the chain is cut there)', () => {
     // bn1 is hooked: the conv still folds it (its output is bn1's tensor) but the ReLU runs alone.
-    expect(plan(tinyGraph(), ['bn1', 'pad1'])).toEqual(['p0+c0+pbn+prelu', 'sc', 'c1+bn1', 'r1', 'pad1', 'c2+bn2+r2', 'c3+out (+sc)', 'c4', 'c5+bn5+r5', 'gap', 'logits']);
+    expect(plan(tinyGraph(), ['bn1', 'pad1'])).toEqual([
+      'p0+c0+pbn+prelu',
+      'sc',
+      'c1+bn1',
+      'r1',
+      'pad1',
+      'c2+bn2+r2',
+      'c3+out (+sc)',
+      'c4',
+      'c5+bn5+r5',
+      'gap',
+      'logits',
+    ]);
     expect(plan(tinyGraph(), ['c0'])).toEqual(['p0+c0', 'pbn+prelu', 'sc', 'c1+bn1+r1', 'pad1+c2+bn2+r2', 'c3+out (+sc)', 'c4', 'c5+bn5+r5', 'gap', 'logits']);
   });
 
@@ -148,32 +167,37 @@ describe('fused execution', () => {
     reference.dispose();
   });
 
-  it('input gradient equals tf.grad through the tfjs-layers model (1e-3); the guided one equals the unfused run (1e-5) with as many overridden ReLUs', async () => {
-    const { graph, specs, values, params } = setup(40);
-    const xv = randomArray(1 * 9 * 11 * 3, 5);
-    const seedv = Float32Array.from([0, 1, 0, 0]);
-    const inputGradient = (fuse: boolean, overrides: Record<string, string>) => {
-      const x = tensor(xv, [1, 9, 11, 3]);
-      const tape = new Tape();
-      const out = tidy(() => {
-        const r = tape.record(() => runGraph(graph, params, x, { watch: ['x'] }, opts(fuse)));
-        const { grads, overridden } = withOverrides(overrides, () => tape.backward(r.logits, tensor(seedv, [1, 4])));
-        return { g: grads.get(x) as Tensor, relus: overridden.relu ?? 0 };
-      });
-      tape.dispose();
-      return out;
-    };
-    const reference = tfjsLayersModel(specs, values);
-    const seed = tf.tensor(seedv, [1, 4]);
-    const expected = tf.grad((t: ReturnType<Tf['tensor']>) => tf.sum(tf.mul(reference.apply(t) as ReturnType<Tf['tensor']>, seed)))(tf.tensor(xv, [1, 9, 11, 3])).dataSync();
-    const plainGrad = inputGradient(true, {});
-    expectClose(await plainGrad.g.read(), expected, 1e-3, 1e-3 * maxAbs(expected), 'dlogit/dx vs tf.grad');
-    const fused = inputGradient(true, { relu: 'guided' });
-    const unfused = inputGradient(false, { relu: 'guided' });
-    const u = await unfused.g.read();
-    expectClose(await fused.g.read(), u, 1e-5, 1e-6 * Math.max(1, maxAbs(u)), 'guided dx, fused vs unfused');
-    expect(fused.relus).toBe(unfused.relus);
-    expect(fused.relus).toBe(5); // prelu, r1, r2, c4 (activation), r5
-    reference.dispose();
-  });
+  it(
+    'input gradient equals tf.grad through the tfjs-layers model (1e-3); the guided one equals the ' + 'unfused run (1e-5) with as many overridden ReLUs',
+    async () => {
+      const { graph, specs, values, params } = setup(40);
+      const xv = randomArray(1 * 9 * 11 * 3, 5);
+      const seedv = Float32Array.from([0, 1, 0, 0]);
+      const inputGradient = (fuse: boolean, overrides: Record<string, string>) => {
+        const x = tensor(xv, [1, 9, 11, 3]);
+        const tape = new Tape();
+        const out = tidy(() => {
+          const r = tape.record(() => runGraph(graph, params, x, { watch: ['x'] }, opts(fuse)));
+          const { grads, overridden } = withOverrides(overrides, () => tape.backward(r.logits, tensor(seedv, [1, 4])));
+          return { g: grads.get(x) as Tensor, relus: overridden.relu ?? 0 };
+        });
+        tape.dispose();
+        return out;
+      };
+      const reference = tfjsLayersModel(specs, values);
+      const seed = tf.tensor(seedv, [1, 4]);
+      const expected = tf
+        .grad((t: ReturnType<Tf['tensor']>) => tf.sum(tf.mul(reference.apply(t) as ReturnType<Tf['tensor']>, seed)))(tf.tensor(xv, [1, 9, 11, 3]))
+        .dataSync();
+      const plainGrad = inputGradient(true, {});
+      expectClose(await plainGrad.g.read(), expected, 1e-3, 1e-3 * maxAbs(expected), 'dlogit/dx vs tf.grad');
+      const fused = inputGradient(true, { relu: 'guided' });
+      const unfused = inputGradient(false, { relu: 'guided' });
+      const u = await unfused.g.read();
+      expectClose(await fused.g.read(), u, 1e-5, 1e-6 * Math.max(1, maxAbs(u)), 'guided dx, fused vs unfused');
+      expect(fused.relus).toBe(unfused.relus);
+      expect(fused.relus).toBe(5); // prelu, r1, r2, c4 (activation), r5
+      reference.dispose();
+    },
+  );
 });

@@ -3,9 +3,10 @@
 // broadcast.ts), rtol 1e-4 + atol 1e-5·max|ref|; shape inference, parameter specs, sign rules,
 // guided-backprop behaviour and roles come from the descriptors.
 import { describe, expect, it } from 'vitest';
-import { tensor, tidy, type Tensor } from '../../src/tensor/index.js';
+import { Tape, tensor, tidy, withOverrides, type Tensor } from '../../src/tensor/index.js';
 import { runGraph } from '../../src/models/execute.js';
-import type { Graph, GraphNode } from '../../src/models/graph.js';
+import { GraphIndex, type Graph, type GraphNode } from '../../src/models/graph.js';
+import { planSteps } from '../../src/models/fuse.js';
 import { inferShapes, parameterSpecs } from '../../src/models/shapes.js';
 import { negativeValuesPossible } from '../../src/methods/activation-sign.js';
 import { keptActivationsNote } from '../../src/methods/guided.js';
@@ -71,7 +72,13 @@ describe('binary graph ops with broadcasting = float64 NumPy reference (rtol 1e-
   const x = randomArray(90, 11, -2, 2);
   const gate = randomArray(6, 12, 0.2, 1.5);
   const refs: Record<string, (a: number, b: number) => number> = {
-    sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, max: Math.max, min: Math.min, pow: (a, b) => Math.pow(Math.abs(a), b), add: (a, b) => a + b,
+    sub: (a, b) => a - b,
+    mul: (a, b) => a * b,
+    div: (a, b) => a / b,
+    max: Math.max,
+    min: Math.min,
+    pow: (a, b) => Math.abs(a) ** b,
+    add: (a, b) => a + b,
   };
   for (const op of Object.keys(refs)) {
     it(`${op}: [2, 3, 5, 3] ∘ a [2, 1, 1, 3] gate computed by a global pool (the squeeze-excitation shape)`, async () => {
@@ -97,12 +104,18 @@ describe('binary graph ops with broadcasting = float64 NumPy reference (rtol 1e-
     expect(parameterSpecs(graph, inferShapes(graph, { batch: 2 }))).toEqual([{ name: 'y/alpha', node: 'y', kind: 'alpha', shape: [3] }]);
     const slope = Float32Array.of(0.1, -0.5, 2);
     const params = new Map([['y/alpha', tensor(slope, [3])]]);
-    check(await run(graph, x, params), binaryRef((a, s) => (a > 0 ? a : s * a), x, X, slope, [3]), 'prelu');
+    check(
+      await run(graph, x, params),
+      binaryRef((a, s) => (a > 0 ? a : s * a), x, X, slope, [3]),
+      'prelu',
+    );
     params.get('y/alpha')?.dispose();
   });
 
   it('shapes that do not broadcast fail naming the node', () => {
-    const graph: Graph = { nodes: [input, { name: 'c', op: 'constant', inputs: [], attrs: { shape: [1, 1, 2] } }, { name: 'bad', op: 'mul', inputs: ['x', 'c'], attrs: {} }] };
+    const graph: Graph = {
+      nodes: [input, { name: 'c', op: 'constant', inputs: [], attrs: { shape: [1, 1, 2] } }, { name: 'bad', op: 'mul', inputs: ['x', 'c'], attrs: {} }],
+    };
     expect(() => inferShapes(graph)).toThrow("mul 'bad': expected inputs that broadcast (NumPy rules), given [1, 3, 5, 3] and [1, 1, 2]");
   });
 });
@@ -114,14 +127,29 @@ describe('descriptors: signs, guided backprop and roles of the new ops', () => {
       input,
       { name: 'stem', op: 'conv2d', inputs: ['x'], attrs: { filters: 4, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], padding: 'same', useBias: true } },
       { name: 'stem_relu6', op: 'clip', inputs: ['stem'], attrs: { min: 0, max: 6 } },
-      { name: 'expand', op: 'conv2d', inputs: ['stem_relu6'], attrs: { filters: 4, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true } },
+      {
+        name: 'expand',
+        op: 'conv2d',
+        inputs: ['stem_relu6'],
+        attrs: { filters: 4, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true },
+      },
       { name: 'expand_silu', op: 'silu', inputs: ['expand'], attrs: {} },
       { name: 'se_pool', op: 'avgpool', inputs: ['expand_silu'], attrs: { kernel: [3, 5], strides: [1, 1], padding: 'valid', countIncludePad: false } },
       { name: 'se_gate', op: 'hardsigmoid', inputs: ['se_pool'], attrs: { alpha: 1 / 6, beta: 0.5 } },
       { name: 'se_mul', op: 'mul', inputs: ['expand_silu', 'se_gate'], attrs: {} },
-      { name: 'project', op: 'conv2d', inputs: ['se_mul'], attrs: { filters: 4, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true } },
+      {
+        name: 'project',
+        op: 'conv2d',
+        inputs: ['se_mul'],
+        attrs: { filters: 4, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true },
+      },
       { name: 'block_add', op: 'add', inputs: ['stem_relu6', 'project'], attrs: {} },
-      { name: 'head', op: 'conv2d', inputs: ['block_add'], attrs: { filters: 6, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true } },
+      {
+        name: 'head',
+        op: 'conv2d',
+        inputs: ['block_add'],
+        attrs: { filters: 6, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true },
+      },
       { name: 'head_hswish', op: 'hardswish', inputs: ['head'], attrs: {} },
       { name: 'pool', op: 'globalavgpool', inputs: ['head_hswish'], attrs: {} },
       { name: 'logits', op: 'dense', inputs: ['pool'], attrs: { units: 3, useBias: true } },
@@ -142,7 +170,8 @@ describe('descriptors: signs, guided backprop and roles of the new ops', () => {
 
   it('guided backprop names the activations it leaves unchanged (ReLU6 is overridden, not named)', () => {
     expect(keptActivationsNote(graph)).toBe(
-      "Guided backprop overrides ReLU and ReLU6 only; 3 other activation node(s) (silu, hardsigmoid, hardswish: 'expand_silu', 'se_gate', 'head_hswish') keep their ordinary backward.",
+      'Guided backprop overrides ReLU and ReLU6 only; 3 other activation node(s) (silu, hardsigmoid, ' +
+        "hardswish: 'expand_silu', 'se_gate', 'head_hswish') keep their ordinary backward.",
     );
   });
 });
@@ -164,7 +193,10 @@ describe('layout, reduction, matmul and grouped-conv graph ops = float64 referen
     check(await run(graph, x), gatherRef(x, X, picks), 'slice');
   });
 
-  for (const [op, kind] of [['reducemean', 'mean'], ['reducesum', 'sum']] as const) {
+  for (const [op, kind] of [
+    ['reducemean', 'mean'],
+    ['reducesum', 'sum'],
+  ] as const) {
     it(`${op} over H and W, keepdims (ShuffleNetV2's pooling)`, async () => {
       const graph = single({ name: 'y', op, inputs: ['x'], attrs: { axes: [1, 2], keepdims: true } });
       expect(inferShapes(graph, { batch: 2 }).get('y')).toEqual([2, 1, 1, 3]);
@@ -182,7 +214,9 @@ describe('layout, reduction, matmul and grouped-conv graph ops = float64 referen
 
   it('matmul [2, 3, 5, 3] · a constant [3, 4] (a Linear layer on NHWC, as ConvNeXt)', async () => {
     const w = randomArray(12, 22);
-    const graph: Graph = { nodes: [input, { name: 'w', op: 'constant', inputs: [], attrs: { shape: [3, 4] } }, { name: 'y', op: 'matmul', inputs: ['x', 'w'], attrs: {} }] };
+    const graph: Graph = {
+      nodes: [input, { name: 'w', op: 'constant', inputs: [], attrs: { shape: [3, 4] } }, { name: 'y', op: 'matmul', inputs: ['x', 'w'], attrs: {} }],
+    };
     expect(inferShapes(graph, { batch: 2 }).get('y')).toEqual([2, 3, 5, 4]);
     const params = new Map([['w/value', tensor(w, [3, 4])]]);
     check(await run(graph, x, params), matmulRef(x, [30, 3], w, [3, 4]), 'matmul');
@@ -190,7 +224,12 @@ describe('layout, reduction, matmul and grouped-conv graph ops = float64 referen
   });
 
   it('depthwise conv2d (groups = 3 = channels, multiplier 2), stride 2, same padding: kernel [3, 3, 1, 6]', async () => {
-    const graph = single({ name: 'y', op: 'conv2d', inputs: ['x'], attrs: { filters: 6, kernel: [3, 3], strides: [2, 2], dilations: [1, 1], padding: 'same', useBias: false, groups: 3 } });
+    const graph = single({
+      name: 'y',
+      op: 'conv2d',
+      inputs: ['x'],
+      attrs: { filters: 6, kernel: [3, 3], strides: [2, 2], dilations: [1, 1], padding: 'same', useBias: false, groups: 3 },
+    });
     const shapes = inferShapes(graph, { batch: 2 });
     expect(shapes.get('y')).toEqual([2, 2, 3, 6]);
     expect(parameterSpecs(graph, shapes).map((p) => p.shape)).toEqual([[3, 3, 1, 6]]);
@@ -200,4 +239,121 @@ describe('layout, reduction, matmul and grouped-conv graph ops = float64 referen
     check(await run(graph, x, params), conv2dRef(x, X, w, [3, 3, 1, 6], geometry, undefined, 3), 'depthwise');
     params.get('y/kernel')?.dispose();
   });
+});
+
+describe('normalization graph ops = float64 definitions (rtol 1e-4, atol 1e-5·max|ref|)', () => {
+  const x = randomArray(90, 31, -2, 2);
+
+  it('layernorm over channels with gamma and beta (epsilon 1e-6, as ConvNeXt)', async () => {
+    const graph: Graph = { nodes: [input, { name: 'y', op: 'layernorm', inputs: ['x'], attrs: { epsilon: 1e-6, scale: true, center: true } }] };
+    expect(parameterSpecs(graph, inferShapes(graph, { batch: 2 })).map((p) => [p.name, p.shape])).toEqual([
+      ['y/gamma', [3]],
+      ['y/beta', [3]],
+    ]);
+    const gamma = Float32Array.of(0.5, 1.5, -1),
+      beta = Float32Array.of(0.1, -0.2, 0.3);
+    const ref = new Float64Array(90);
+    for (let p = 0; p < 30; p++) {
+      const v = [0, 1, 2].map((c) => x[p * 3 + c]);
+      const mu = (v[0] + v[1] + v[2]) / 3;
+      const variance = v.reduce((s, e) => s + (e - mu) ** 2, 0) / 3;
+      v.forEach((e, c) => (ref[p * 3 + c] = ((e - mu) / Math.sqrt(variance + 1e-6)) * gamma[c] + beta[c]));
+    }
+    const params = new Map([
+      ['y/gamma', tensor(gamma, [3])],
+      ['y/beta', tensor(beta, [3])],
+    ]);
+    check(await run(graph, x, params), ref, 'layernorm');
+    for (const t of params.values()) t.dispose();
+  });
+
+  it('lrn across channels, size 3 (ONNX: y = x / (bias + alpha/size · Σ x²)^beta)', async () => {
+    const attrs = { size: 3, alpha: 0.2, beta: 0.75, bias: 1.5 };
+    const graph: Graph = { nodes: [input, { name: 'y', op: 'lrn', inputs: ['x'], attrs }] };
+    const ref = Float64Array.from(x, (v, i) => {
+      const c = i % 3,
+        base = i - c;
+      let s = 0;
+      for (let k = Math.max(0, c - 1); k <= Math.min(2, c + 1); k++) s += x[base + k] ** 2;
+      return v / (attrs.bias + (attrs.alpha / attrs.size) * s) ** attrs.beta;
+    });
+    check(await run(graph, x), ref, 'lrn');
+  });
+});
+
+describe('fusion of the new nets’ chains: depthwise conv → ReLU6, conv → hard-swish, project conv → residual add', () => {
+  // An inverted residual, as MobileNetV2/V3 exports write it (batchnorm folded into the convs).
+  const conv = (name: string, x: string, filters: number, kernel: number, groups?: number): GraphNode => ({
+    name,
+    op: 'conv2d',
+    inputs: [x],
+    attrs: { filters, kernel: [kernel, kernel], strides: [1, 1], dilations: [1, 1], padding: 'same', useBias: true, ...(groups ? { groups } : {}) },
+  });
+  const graph: Graph = {
+    nodes: [
+      input,
+      conv('expand', 'x', 8, 1),
+      { name: 'expand_hswish', op: 'hardswish', inputs: ['expand'], attrs: {} },
+      conv('dw', 'expand_hswish', 8, 3, 8),
+      { name: 'dw_relu6', op: 'clip', inputs: ['dw'], attrs: { min: 0, max: 6 } },
+      conv('project', 'dw_relu6', 3, 1),
+      { name: 'out', op: 'add', inputs: ['x', 'project'], attrs: {} },
+    ],
+  };
+  const specs = parameterSpecs(graph, inferShapes(graph, { batch: 2 }));
+  const x = randomArray(90, 41, -2, 2);
+
+  it('plans three fused steps: expand+hard-swish, depthwise+ReLU6, project+add', () => {
+    const steps = planSteps(new GraphIndex(graph), { enabled: true, held: new Set(['out']), canFold: () => true });
+    expect(steps.map((s) => (s.kind === 'conv' ? `${s.nodes.join('+')}:${s.activation?.kind ?? '-'}` : s.output))).toEqual([
+      'expand+expand_hswish:hardSwish',
+      'dw+dw_relu6:clip',
+      'project+out:-',
+    ]);
+  });
+
+  it(
+    'the fused run equals the unfused one (1e-5 relative; each unfused op is tested against float64 ' + 'above) and guided backprop still counts the ReLU6',
+    async () => {
+      const params = new Map(
+        specs.map((p, i) => [
+          p.name,
+          tensor(
+            randomArray(
+              p.shape.reduce((a, b) => a * b, 1),
+              50 + i,
+              -0.5,
+              0.5,
+            ),
+            p.shape,
+          ),
+        ]),
+      );
+      const forward = async (fuse: boolean) => {
+        const y = tidy(() => runGraph(graph, params, tensor(x, X), {}, { fuse }).logits);
+        const out = await y.read();
+        y.dispose();
+        return out;
+      };
+      const fused = await forward(true);
+      expectClose(fused, await forward(false), 1e-5, 1e-6 * maxAbs(fused), 'fused vs unfused');
+      const guidedCount = (fuse: boolean) => {
+        const input = tensor(x, X);
+        input.requiresGrad = true;
+        const tape = new Tape();
+        const r = tape.record(() => tidy(() => runGraph(graph, params, input, {}, { fuse })));
+        const { grads, overridden } = withOverrides({ relu: 'guided', relu6: 'guided' }, () =>
+          tape.backward(r.logits, tensor(new Float32Array(r.logits.size).fill(1), r.logits.shape)),
+        );
+        for (const g of grads.values()) g.dispose();
+        tape.dispose();
+        r.logits.dispose();
+        input.dispose();
+        return overridden.relu6 ?? 0;
+      };
+      expect(guidedCount(true)).toBe(1);
+      expect(guidedCount(false)).toBe(1);
+      for (const t of params.values()) t.dispose();
+    },
+  );
 });

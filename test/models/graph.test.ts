@@ -73,7 +73,10 @@ describe('shape inference', () => {
     expect(s.get('fl')).toEqual([1, 60]);
     expect(s.get('rs')).toEqual([1, 3, 20]);
     expect(s.get('d')).toEqual([1, 10]);
-    expect(parameterSpecs(g).map((p) => [p.name, p.shape])).toEqual([['d/kernel', [60, 10]], ['d/bias', [10]]]);
+    expect(parameterSpecs(g).map((p) => [p.name, p.shape])).toEqual([
+      ['d/kernel', [60, 10]],
+      ['d/bias', [10]],
+    ]);
   });
 
   it('parameters follow Keras names and order: kernel, bias; gamma, beta, moving_mean, moving_variance', () => {
@@ -85,27 +88,49 @@ describe('shape inference', () => {
     const graph = g.build();
     expect(parameterSpecs(graph).map((p) => [p.name, p.shape])).toEqual([
       ['c/kernel', [3, 2, 3, 4]],
-      ['bn/gamma', [4]], ['bn/beta', [4]], ['bn/moving_mean', [4]], ['bn/moving_variance', [4]],
-      ['bn_noscale/beta', [4]], ['bn_noscale/moving_mean', [4]], ['bn_noscale/moving_variance', [4]],
+      ['bn/gamma', [4]],
+      ['bn/beta', [4]],
+      ['bn/moving_mean', [4]],
+      ['bn/moving_variance', [4]],
+      ['bn_noscale/beta', [4]],
+      ['bn_noscale/moving_mean', [4]],
+      ['bn_noscale/moving_variance', [4]],
     ]);
     expect(totalParameters(graph)).toBe(72 + 16 + 12);
   });
 
   it('bad shapes throw ShapeError naming the op and node, the expected and the given shapes', () => {
     const mismatch: Graph = {
-      nodes: [input(8, 8, 3), { name: 'c', op: 'conv2d', inputs: ['x'], attrs: { filters: 4, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true } }, { name: 'sum', op: 'add', inputs: ['x', 'c'], attrs: {} }],
+      nodes: [
+        input(8, 8, 3),
+        { name: 'c', op: 'conv2d', inputs: ['x'], attrs: { filters: 4, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true } },
+        { name: 'sum', op: 'add', inputs: ['x', 'c'], attrs: {} },
+      ],
     };
     expect(() => inferShapes(mismatch)).toThrow(ShapeError);
     expect(() => inferShapes(mismatch)).toThrow("add 'sum': expected inputs that broadcast (NumPy rules), given [1, 8, 8, 3] and [1, 6, 6, 4]");
     const denseOn4d: Graph = { nodes: [input(), { name: 'fc', op: 'dense', inputs: ['x'], attrs: { units: 3, useBias: true } }] };
     expect(() => inferShapes(denseOn4d)).toThrow(/dense 'fc': expected input of rank 2.*given input of shape \[1, 9, 7, 3\]/);
-    const tooSmall: Graph = { nodes: [input(2, 2, 1), { name: 'mp', op: 'maxpool', inputs: ['x'], attrs: { kernel: [3, 3], strides: [1, 1], padding: 'valid' } }] };
+    const tooSmall: Graph = {
+      nodes: [input(2, 2, 1), { name: 'mp', op: 'maxpool', inputs: ['x'], attrs: { kernel: [3, 3], strides: [1, 1], padding: 'valid' } }],
+    };
     expect(() => inferShapes(tooSmall)).toThrow(/maxpool 'mp'/);
-    const badCat: Graph = { nodes: [input(), { name: 'p', op: 'pad', inputs: ['x'], attrs: { padding: { top: 1, bottom: 0, left: 0, right: 0 } } }, { name: 'cat', op: 'concat', inputs: ['x', 'p'], attrs: { axis: -1 } }] };
+    const badCat: Graph = {
+      nodes: [
+        input(),
+        { name: 'p', op: 'pad', inputs: ['x'], attrs: { padding: { top: 1, bottom: 0, left: 0, right: 0 } } },
+        { name: 'cat', op: 'concat', inputs: ['x', 'p'], attrs: { axis: -1 } },
+      ],
+    };
     expect(() => inferShapes(badCat)).toThrow(/concat 'cat': expected inputs equal except along axis 3, given \[1, 9, 7, 3\], \[1, 10, 7, 3\]/);
     const badReshape: Graph = { nodes: [input(), { name: 'r', op: 'reshape', inputs: ['x'], attrs: { shape: [10, -1] } }] };
     expect(() => inferShapes(badReshape)).toThrow(/reshape 'r'/);
-    const badKernel: Graph = { nodes: [input(), { name: 'c', op: 'conv2d', inputs: ['x'], attrs: { filters: 4, kernel: [3, 0], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true } }] };
+    const badKernel: Graph = {
+      nodes: [
+        input(),
+        { name: 'c', op: 'conv2d', inputs: ['x'], attrs: { filters: 4, kernel: [3, 0], strides: [1, 1], dilations: [1, 1], padding: 'valid', useBias: true } },
+      ],
+    };
     expect(() => inferShapes(badKernel)).toThrow(/conv2d 'c': expected kernel as two positive integers, given \[3,0\]/);
   });
 });

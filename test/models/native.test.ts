@@ -23,11 +23,26 @@ describe('ResNet50V2 (keras.applications)', () => {
 
   it('has the Keras node names in construction order', () => {
     expect(names(g).slice(0, 12)).toEqual([
-      'input_1', 'conv1_pad', 'conv1_conv', 'pool1_pad', 'pool1_pool',
-      'conv2_block1_preact_bn', 'conv2_block1_preact_relu', 'conv2_block1_0_conv', 'conv2_block1_1_conv', 'conv2_block1_1_bn', 'conv2_block1_1_relu', 'conv2_block1_2_pad',
+      'input_1',
+      'conv1_pad',
+      'conv1_conv',
+      'pool1_pad',
+      'pool1_pool',
+      'conv2_block1_preact_bn',
+      'conv2_block1_preact_relu',
+      'conv2_block1_0_conv',
+      'conv2_block1_1_conv',
+      'conv2_block1_1_bn',
+      'conv2_block1_1_relu',
+      'conv2_block1_2_pad',
     ]);
     expect(names(g).slice(-4)).toEqual(['post_bn', 'post_relu', 'avg_pool', 'predictions']);
-    for (const [stage, blocks] of [[2, 3], [3, 4], [4, 6], [5, 3]]) {
+    for (const [stage, blocks] of [
+      [2, 3],
+      [3, 4],
+      [4, 6],
+      [5, 3],
+    ]) {
       for (let b = 1; b <= blocks; b++) expect(names(g)).toContain(`conv${stage}_block${b}_out`);
       expect(names(g)).not.toContain(`conv${stage}_block${blocks + 1}_out`);
     }
@@ -99,12 +114,28 @@ describe('VGG16 (keras.applications)', () => {
   it('has the Keras node names in order, ReLU fused into the conv and fc layers', () => {
     expect(names(g)).toEqual([
       'input_1',
-      'block1_conv1', 'block1_conv2', 'block1_pool',
-      'block2_conv1', 'block2_conv2', 'block2_pool',
-      'block3_conv1', 'block3_conv2', 'block3_conv3', 'block3_pool',
-      'block4_conv1', 'block4_conv2', 'block4_conv3', 'block4_pool',
-      'block5_conv1', 'block5_conv2', 'block5_conv3', 'block5_pool',
-      'flatten', 'fc1', 'fc2', 'predictions',
+      'block1_conv1',
+      'block1_conv2',
+      'block1_pool',
+      'block2_conv1',
+      'block2_conv2',
+      'block2_pool',
+      'block3_conv1',
+      'block3_conv2',
+      'block3_conv3',
+      'block3_pool',
+      'block4_conv1',
+      'block4_conv2',
+      'block4_conv3',
+      'block4_pool',
+      'block5_conv1',
+      'block5_conv2',
+      'block5_conv3',
+      'block5_pool',
+      'flatten',
+      'fc1',
+      'fc2',
+      'predictions',
     ]);
     const conv = g.nodes.find((n) => n.name === 'block5_conv3');
     expect(conv?.attrs).toMatchObject({ filters: 512, kernel: [3, 3], padding: 'same', useBias: true, activation: 'relu' });
@@ -191,8 +222,16 @@ describe('InceptionV3 against the Keras 2.2.4 topology in the nsfwjs package', (
   it('every Keras layer is a node with the same inputs, op and attributes', () => {
     expect(g.nodes.length).toBe(layers.length);
     const OPS: Record<string, string> = {
-      InputLayer: 'input', Conv2D: 'conv2d', BatchNormalization: 'batchnorm', Activation: 'relu', MaxPooling2D: 'maxpool',
-      AveragePooling2D: 'avgpool', Concatenate: 'concat', Flatten: 'flatten', Dense: 'dense', Dropout: 'identity',
+      InputLayer: 'input',
+      Conv2D: 'conv2d',
+      BatchNormalization: 'batchnorm',
+      Activation: 'relu',
+      MaxPooling2D: 'maxpool',
+      AveragePooling2D: 'avgpool',
+      Concatenate: 'concat',
+      Flatten: 'flatten',
+      Dense: 'dense',
+      Dropout: 'identity',
     };
     for (const layer of layers) {
       const node = byName.get(layer.name);
@@ -205,7 +244,14 @@ describe('InceptionV3 against the Keras 2.2.4 topology in the nsfwjs package', (
       const activation = c.activation === 'linear' || c.activation === 'softmax' ? undefined : c.activation;
       if (node.op === 'conv2d') {
         expect([layer.name, a.filters, a.kernel, a.strides, a.padding, a.useBias, a.activation, a.dilations]).toEqual([
-          layer.name, c.filters, c.kernel_size, c.strides, c.padding, c.use_bias, activation, c.dilation_rate,
+          layer.name,
+          c.filters,
+          c.kernel_size,
+          c.strides,
+          c.padding,
+          c.use_bias,
+          activation,
+          c.dilation_rate,
         ]);
       } else if (node.op === 'batchnorm') {
         expect([layer.name, a.epsilon, a.center, a.scale]).toEqual([layer.name, c.epsilon, c.center, c.scale]);
@@ -235,7 +281,13 @@ describe('summary', () => {
   it('lists every node with op, shape, parameters and role; totals match', () => {
     const rows = summarize(resnet50v2Graph());
     expect(rows.length).toBe(resnet50v2Graph().nodes.length);
-    expect(rows.find((r) => r.node === 'conv1_conv')).toEqual({ node: 'conv1_conv', op: 'conv2d', outputShape: [112, 112, 64], params: 7 * 7 * 3 * 64 + 64, role: 'feature-map' });
+    expect(rows.find((r) => r.node === 'conv1_conv')).toEqual({
+      node: 'conv1_conv',
+      op: 'conv2d',
+      outputShape: [112, 112, 64],
+      params: 7 * 7 * 3 * 64 + 64,
+      role: 'feature-map',
+    });
     expect(rows.find((r) => r.node === 'post_bn')?.params).toBe(4 * 2048);
     expect(rows.find((r) => r.node === 'predictions')).toEqual({ node: 'predictions', op: 'dense', outputShape: [1000], params: 2048 * 1000 + 1000 });
     expect(totalOf(rows)).toBe(25_613_800);

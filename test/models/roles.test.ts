@@ -62,11 +62,24 @@ describe('structural roles', () => {
   it('ResNet v1 style: branch = residual-branch, projection = skip, Add and the ReLU after it = feature maps', () => {
     const roles = inferRoles(miniResnetV1());
     const expected: Record<string, string> = {
-      input: 'feature-map', conv1: 'feature-map', bn1: 'feature-map', relu: 'feature-map', maxpool: 'feature-map',
-      'layer1.0.conv1': 'residual-branch', 'layer1.0.bn1': 'residual-branch', 'layer1.0.relu': 'residual-branch',
-      'layer1.0.conv2': 'residual-branch', 'layer1.0.bn2': 'residual-branch', 'layer1.0.add': 'feature-map', 'layer1.0.relu_1': 'feature-map',
-      'layer2.0.conv1': 'residual-branch', 'layer2.0.bn2': 'residual-branch',
-      'layer2.0.downsample.0': 'skip', 'layer2.0.downsample.1': 'skip', 'layer2.0.add': 'feature-map', 'layer2.0.relu_1': 'feature-map',
+      input: 'feature-map',
+      conv1: 'feature-map',
+      bn1: 'feature-map',
+      relu: 'feature-map',
+      maxpool: 'feature-map',
+      'layer1.0.conv1': 'residual-branch',
+      'layer1.0.bn1': 'residual-branch',
+      'layer1.0.relu': 'residual-branch',
+      'layer1.0.conv2': 'residual-branch',
+      'layer1.0.bn2': 'residual-branch',
+      'layer1.0.add': 'feature-map',
+      'layer1.0.relu_1': 'feature-map',
+      'layer2.0.conv1': 'residual-branch',
+      'layer2.0.bn2': 'residual-branch',
+      'layer2.0.downsample.0': 'skip',
+      'layer2.0.downsample.1': 'skip',
+      'layer2.0.add': 'feature-map',
+      'layer2.0.relu_1': 'feature-map',
     };
     for (const [name, role] of Object.entries(expected)) expect([name, roles.get(name)]).toEqual([name, role]);
     expect(roles.has('avgpool')).toBe(false);
@@ -118,7 +131,10 @@ describe('structural roles', () => {
   });
 
   it('roleWarning explains a non-feature-map hook and names the node to use; none for feature maps', () => {
-    expect(roleWarning(miniResnetV1(), 'layer1.0.conv2')).toBe("'layer1.0.conv2' is inside a residual branch, before the Add that completes it, so it carries only part of the signal; the full feature map there is 'layer1.0.add'.");
+    expect(roleWarning(miniResnetV1(), 'layer1.0.conv2')).toBe(
+      "'layer1.0.conv2' is inside a residual branch, before the Add that completes it, so it carries only " +
+        "part of the signal; the full feature map there is 'layer1.0.add'.",
+    );
     expect(roleWarning(miniResnetV1(), 'layer2.0.downsample.1')).toMatch(/on a residual shortcut.*'layer2.0.add'/);
     expect(roleWarning(miniInceptionVgg(), 'b_relu2')).toMatch(/inside one branch of a multi-branch module.*'module_out'/);
     expect(roleWarning(miniResnetV1(), 'layer1.0.relu_1')).toBeUndefined();
@@ -130,7 +146,10 @@ describe('automatic target', () => {
   it('imported ResNet: the ReLU after the last Add (GAP → fc follows)', () => {
     const t = automaticTarget(miniResnetV1());
     expect(t.node).toBe('layer2.0.relu_1');
-    expect(t.reason).toBe('layer2.0.relu_1 (4×4×16) is the last feature map with spatial size > 1, and it reaches the output only through avgpool (globalavgpool) → fc (dense).');
+    expect(t.reason).toBe(
+      'layer2.0.relu_1 (4×4×16) is the last feature map with spatial size > 1, and it reaches the output ' +
+        'only through avgpool (globalavgpool) → fc (dense).',
+    );
   });
 
   it('imported VGG-style: the ReLU after the last conv, not the conv before it nor the pool after it', () => {

@@ -25,10 +25,12 @@ beforeAll(async () => {
 
 /** Random parameters: variances in [0.5, 1.5] (they must be positive), everything else in [−0.5, 0.5]. */
 function randomParameters(specs: ParameterSpec[], seed: number): Map<string, Float32Array> {
-  return new Map(specs.map((p, i) => {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    return [p.name, p.kind === 'moving_variance' ? randomArray(n, seed + i, 0.5, 1.5) : randomArray(n, seed + i, -0.5, 0.5)];
-  }));
+  return new Map(
+    specs.map((p, i) => {
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      return [p.name, p.kind === 'moving_variance' ? randomArray(n, seed + i, 0.5, 1.5) : randomArray(n, seed + i, -0.5, 0.5)];
+    }),
+  );
 }
 
 function upload(specs: ParameterSpec[], values: Map<string, Float32Array>): Map<string, Tensor> {
@@ -68,7 +70,16 @@ function tfjsLayersModel(specs: ParameterSpec[], values: Map<string, Float32Arra
   const L = tfl.layers;
   const inp = tfl.input({ shape: [7, 9, 3] });
   const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => layer.apply(x) as tfl.SymbolicTensor;
-  const p0 = apply(L.zeroPadding2d({ padding: [[1, 2], [0, 1]], name: 'p0' }), inp);
+  const p0 = apply(
+    L.zeroPadding2d({
+      padding: [
+        [1, 2],
+        [0, 1],
+      ],
+      name: 'p0',
+    }),
+    inp,
+  );
   const c1 = apply(L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'c1' }), p0);
   const bn1 = apply(L.batchNormalization({ epsilon: 1.001e-5, name: 'bn1' }), c1);
   const r1 = apply(L.activation({ activation: 'relu', name: 'r1' }), bn1);
@@ -105,7 +116,11 @@ describe('running a graph', () => {
     expect(logits.shape).toEqual([2, 4]);
     expectClose(await logits.read(), expected, 1e-4, 1e-4 * maxAbs(expected), 'logits');
     // Keras' intermediate 's' (the residual Add) through a sub-model of the reference.
-    const sRef = (tfl.model({ inputs: reference.inputs, outputs: reference.getLayer('s').output as tfl.SymbolicTensor }).predict(tf.tensor(xv, [2, 7, 9, 3])) as ReturnType<Tf['tensor']>).dataSync();
+    const sRef = (
+      tfl.model({ inputs: reference.inputs, outputs: reference.getLayer('s').output as tfl.SymbolicTensor }).predict(tf.tensor(xv, [2, 7, 9, 3])) as ReturnType<
+        Tf['tensor']
+      >
+    ).dataSync();
     expectClose(await (activations.get('s') as Tensor).read(), sRef, 1e-4, 1e-4 * maxAbs(sRef), "activation 's'");
     // A dropout node is the tensor it passes through.
     expect(activations.get('drop')).toBe(activations.get('logits:input'));
@@ -190,12 +205,14 @@ describe('hooks and gradients', () => {
     const stats = result.batchStatistics.get('b0');
     expect([...result.batchStatistics.keys()]).toEqual(['b0']);
     const h = await (result.activations.get('h') as Tensor).read();
-    const c = 5, rows = h.length / c;
-    const mean = new Float64Array(c), variance = new Float64Array(c);
+    const c = 5,
+      rows = h.length / c;
+    const mean = new Float64Array(c),
+      variance = new Float64Array(c);
     for (let i = 0; i < h.length; i++) mean[i % c] += h[i] / rows;
     for (let i = 0; i < h.length; i++) variance[i % c] += (h[i] - mean[i % c]) ** 2 / rows;
-    expectClose(await (stats?.mean as Tensor).read(), mean, 1e-5, 1e-6, 'batch mean');
-    expectClose(await (stats?.variance as Tensor).read(), variance, 1e-4, 1e-6, 'batch variance');
+    expectClose(await stats!.mean.read(), mean, 1e-5, 1e-6, 'batch mean');
+    expectClose(await stats!.variance.read(), variance, 1e-4, 1e-6, 'batch variance');
   });
 
   it('repeated hooked forward + backward does not grow live GPU memory', async () => {
@@ -223,7 +240,12 @@ describe('Model', () => {
     const x = b.input('in', 3, 3, 2);
     b.dense('fc', b.flatten('f', b.conv2d('c', x, 2, 3)), 4);
     const def = { ...resnet50v2(), name: 'tiny', graph: b.build(), defaultTarget: 'c' };
-    const weights = { 'c/kernel': tensor(new Float32Array(36), [3, 3, 2, 2]), 'c/bias': tensor([0, 0], [2]), 'fc/kernel': tensor(new Float32Array(8), [2, 4]), 'fc/bias': tensor(new Float32Array(4), [4]) };
+    const weights = {
+      'c/kernel': tensor(new Float32Array(36), [3, 3, 2, 2]),
+      'c/bias': tensor([0, 0], [2]),
+      'fc/kernel': tensor(new Float32Array(8), [2, 4]),
+      'fc/bias': tensor(new Float32Array(4), [4]),
+    };
     const model = new Model(def, weights);
     expect([...model.parameters.keys()]).toEqual(['c/kernel', 'c/bias', 'fc/kernel', 'fc/bias']);
     expect(() => new Model(def, { ...weights, 'fc/kernel': tensor(new Float32Array(8), [4, 2]) })).toThrow('fc/kernel: expected shape [2, 4], given [4, 2]');

@@ -52,7 +52,9 @@ describe('hook targets', () => {
   });
 
   it('ambiguous or impossible input targets say what to write instead', () => {
-    expect(() => resolveTarget(index, 'conv2_block1_out:input')).toThrow(/'conv2_block1_out' has 2 inputs; name one; nearest names: conv2_block1_out:input0, conv2_block1_out:input1/);
+    expect(() => resolveTarget(index, 'conv2_block1_out:input')).toThrow(
+      /'conv2_block1_out' has 2 inputs; name one; nearest names: conv2_block1_out:input0, conv2_block1_out:input1/,
+    );
     expect(() => resolveTarget(index, 'conv2_block1_out:input2')).toThrow(/has 2 input\(s\)/);
     expect(() => resolveTarget(index, 'input_1:input')).toThrow(/is the graph input/);
   });
@@ -104,7 +106,8 @@ describe('preprocessing (hand-computed values for two pixels)', () => {
     Array.from(preprocessPixels('caffe', px, 1, 2)).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 4));
   });
   it("'torch': (x/255 − mean)/std; 'unit': x/255", () => {
-    const mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225];
+    const mean = [0.485, 0.456, 0.406],
+      std = [0.229, 0.224, 0.225];
     Array.from(preprocessPixels('torch', px, 1, 2)).forEach((v, i) => expect(v).toBeCloseTo((px[i] / 255 - mean[i % 3]) / std[i % 3], 5));
     Array.from(preprocessPixels('unit', px, 1, 2)).forEach((v, i) => expect(v).toBeCloseTo(px[i] / 255, 7));
   });

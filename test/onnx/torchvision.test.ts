@@ -43,8 +43,10 @@ const NETS: Net[] = [
 
 const imports = new Map<string, ImportedOnnxGraph>();
 function imported(name: string): ImportedOnnxGraph {
-  let g = imports.get(name);
-  if (!g) imports.set(name, (g = importOnnxGraph(decodeOnnxModel(torchvisionOnnx(name), `${name}.onnx`))));
+  const cached = imports.get(name);
+  if (cached) return cached;
+  const g = importOnnxGraph(decodeOnnxModel(torchvisionOnnx(name), `${name}.onnx`));
+  imports.set(name, g);
   return g;
 }
 
@@ -69,11 +71,19 @@ describe('torchvision nets from ONNX = onnxruntime-node (|Δ| ≤ 1e-4·max|logi
 });
 
 describe('roles inside the blocks of the new architectures (structural, from the imported graph)', () => {
-  const blockRoles = (name: string, prefix: string) => imported(name).graph.nodes.filter((n) => n.name.startsWith(prefix) && n.op !== 'constant').map((n) => [n.op, n.role]);
+  const blockRoles = (name: string, prefix: string) =>
+    imported(name)
+      .graph.nodes.filter((n) => n.name.startsWith(prefix) && n.op !== 'constant')
+      .map((n) => [n.op, n.role]);
 
   it('MobileNetV2 inverted residual: expand, depthwise and project convs (and their ReLU6) are residual-branch, the Add a feature map', () => {
     expect(blockRoles('mobilenet_v2', '/features/features.3/')).toEqual([
-      ['conv2d', 'residual-branch'], ['clip', 'residual-branch'], ['conv2d', 'residual-branch'], ['clip', 'residual-branch'], ['conv2d', 'residual-branch'], ['add', 'feature-map'],
+      ['conv2d', 'residual-branch'],
+      ['clip', 'residual-branch'],
+      ['conv2d', 'residual-branch'],
+      ['clip', 'residual-branch'],
+      ['conv2d', 'residual-branch'],
+      ['add', 'feature-map'],
     ]);
     expect(imported('mobilenet_v2').graph.nodes.find((n) => n.name === '/features/features.3/conv/conv.1/conv.1.0/Conv')?.attrs).toMatchObject({ groups: 144 });
   });
@@ -82,7 +92,12 @@ describe('roles inside the blocks of the new architectures (structural, from the
     const roles = blockRoles('efficientnet_b0', '/features/features.2/features.2.1/');
     expect(roles.at(-1)).toEqual(['add', 'feature-map']);
     // The SE pool is [N, C] (no role: not a 4-D map); every other node is residual-branch.
-    expect(roles.slice(0, -1).filter(([op]) => op !== 'globalavgpool').every(([, role]) => role === 'residual-branch')).toBe(true);
+    expect(
+      roles
+        .slice(0, -1)
+        .filter(([op]) => op !== 'globalavgpool')
+        .every(([, role]) => role === 'residual-branch'),
+    ).toBe(true);
     expect(roles.map(([op]) => op)).toContain('sigmoid');
   });
 
@@ -114,7 +129,10 @@ describe('input gradients = central differences of onnxruntime along 3 direction
       const h = 1e-2;
       const g = imported(name);
       const params = new Map([...g.params].map(([k, p]) => [k, tensor(p.data, p.shape)]));
-      const model = new Model(defineModel({ name, graph: g.graph, preprocessing: 'torch', labels: [], defaultTarget: automaticTarget(g.graph).node, source: 'torchvision' }), params);
+      const model = new Model(
+        defineModel({ name, graph: g.graph, preprocessing: 'torch', labels: [], defaultTarget: automaticTarget(g.graph).node, source: 'torchvision' }),
+        params,
+      );
       const feed = toGraphInput(g.input, input, DIMS);
       const x = tensor(feed.data, feed.shape);
       const pass = await inputGradient(model, x, undefined);
@@ -122,7 +140,8 @@ describe('input gradients = central differences of onnxruntime along 3 direction
       model.dispose();
       const grad = nhwcToNchw(pass.gradient, feed.shape);
       const bytes = torchvisionOnnx(name);
-      const logit = async (data: Float32Array) => ((await runOrt(bytes, { input: { data, dims: DIMS } }, ['logits'])).get('logits') as Float32Array)[pass.classIndex];
+      const logit = async (data: Float32Array) =>
+        ((await runOrt(bytes, { input: { data, dims: DIMS } }, ['logits'])).get('logits') as Float32Array)[pass.classIndex];
       const f0 = await logit(input);
       for (let k = 0; k < 3; k++) {
         const r = randomArray(input.length, 300 + k, 0, 1);
@@ -134,7 +153,9 @@ describe('input gradients = central differences of onnxruntime along 3 direction
         let ours = 0;
         for (let i = 0; i < v.length; i++) ours += grad[i] * v[i];
         console.log(`${name} direction ${k}: relative error ${(Math.abs(ours - fd) / Math.abs(fd)).toExponential(1)}`);
-        expect(Math.abs(ours - fd), `direction ${k}: ours ${ours}, central differences ${fd}`).toBeLessThanOrEqual(2e-2 * Math.abs(fd) + (8 * Math.abs(f0) * 2 ** -24) / h);
+        expect(Math.abs(ours - fd), `direction ${k}: ours ${ours}, central differences ${fd}`).toBeLessThanOrEqual(
+          2e-2 * Math.abs(fd) + (8 * Math.abs(f0) * 2 ** -24) / h,
+        );
       }
     });
   }

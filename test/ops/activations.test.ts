@@ -3,24 +3,13 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { ShapeError, Tape, tensor, tidy, watch, withOverrides, type Tensor } from '../../src/tensor/index.js';
 import * as act from '../../src/ops/activations.js';
 import { relu } from '../../src/ops/relu.js';
-import { expectClose, expectSteadyMemory, randomArray } from '../helpers.js';
+import { expectClose, expectSteadyMemory, randomArray, valueAndGradient } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { activationRef, mapRef } from '../reference/activations.js';
 import { numericGradient } from '../reference/grad.js';
 
 type Tf = typeof tfc;
 const size = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
-
-async function withGrad(data: Float32Array, shape: number[], f: (x: Tensor) => Tensor, seedNum: number, overrides: Record<string, string> = {}) {
-  const x = watch(tensor(data, shape));
-  const tape = new Tape();
-  const y = tape.record(() => f(x));
-  const seed = randomArray(y.size, seedNum);
-  const { grads, overridden } = withOverrides(overrides, () => tape.backward(y, tensor(seed, y.shape)));
-  const out = { value: await y.read(), seed, grad: await grads.get(x)!.read(), overridden };
-  tape.dispose();
-  return out;
-}
 
 interface Case {
   name: string;
@@ -38,8 +27,22 @@ const cases: Case[] = [
   { name: 'sigmoid', run: act.sigmoid, ref: (x) => r.sigmoid(x, 0, 0), tf: (tf, x) => tf.sigmoid(x), lo: -8, hi: 8 },
   { name: 'tanh', run: act.tanh, ref: (x) => r.tanh(x, 0, 0), tf: (tf, x) => tf.tanh(x), lo: -4, hi: 4 },
   { name: 'silu', run: act.silu, ref: (x) => r.silu(x, 0, 0), tf: (tf, x) => tf.mul(x, tf.sigmoid(x)), lo: -8, hi: 8 },
-  { name: 'hardSigmoid α 0.2 β 0.5 (ONNX)', run: (x) => act.hardSigmoid(x), ref: (x) => r.hardSigmoid(x, 0.2, 0.5), tf: (tf, x) => hsig(tf, x, 0.2, 0.5), lo: -4, hi: 4 },
-  { name: 'hardSigmoid α 1/6 β 0.5 (Keras 3)', run: (x) => act.hardSigmoid(x, 1 / 6, 0.5), ref: (x) => r.hardSigmoid(x, 1 / 6, 0.5), tf: (tf, x) => hsig(tf, x, 1 / 6, 0.5), lo: -5, hi: 5 },
+  {
+    name: 'hardSigmoid α 0.2 β 0.5 (ONNX)',
+    run: (x) => act.hardSigmoid(x),
+    ref: (x) => r.hardSigmoid(x, 0.2, 0.5),
+    tf: (tf, x) => hsig(tf, x, 0.2, 0.5),
+    lo: -4,
+    hi: 4,
+  },
+  {
+    name: 'hardSigmoid α 1/6 β 0.5 (Keras 3)',
+    run: (x) => act.hardSigmoid(x, 1 / 6, 0.5),
+    ref: (x) => r.hardSigmoid(x, 1 / 6, 0.5),
+    tf: (tf, x) => hsig(tf, x, 1 / 6, 0.5),
+    lo: -5,
+    hi: 5,
+  },
   { name: 'hardSwish', run: act.hardSwish, ref: (x) => r.hardSwish(x, 1 / 6, 0.5), tf: (tf, x) => tf.mul(x, hsig(tf, x, 1 / 6, 0.5)), lo: -5, hi: 5 },
   { name: 'relu6', run: act.relu6, ref: (x) => r.clip(x, 0, 6), tf: (tf, x) => tf.relu6(x), lo: -3, hi: 9 },
   { name: 'clip(-1.5, 2)', run: (x) => act.clip(x, -1.5, 2), ref: (x) => r.clip(x, -1.5, 2), tf: (tf, x) => tf.clipByValue(x, -1.5, 2), lo: -4, hi: 4 },
@@ -87,7 +90,14 @@ const cases: Case[] = [
     lo: -4,
     hi: 4,
   },
-  { name: 'thresholdedRelu α 0.5', run: (x) => act.thresholdedRelu(x, 0.5), ref: (x) => r.thresholdedRelu(x, 0.5, 0), tf: (tf, x) => tf.mul(x, tf.step(tf.sub(x, 0.5))), lo: -3, hi: 3 },
+  {
+    name: 'thresholdedRelu α 0.5',
+    run: (x) => act.thresholdedRelu(x, 0.5),
+    ref: (x) => r.thresholdedRelu(x, 0.5, 0),
+    tf: (tf, x) => tf.mul(x, tf.step(tf.sub(x, 0.5))),
+    lo: -3,
+    hi: 3,
+  },
   {
     name: 'shrink λ 0.8 bias 0.3',
     run: (x) => act.shrink(x, 0.8, 0.3),
@@ -121,11 +131,12 @@ const shapes = [
 
 describe.each(cases)('$name', ({ name, run, ref, tf: tfOp, lo, hi }) => {
   it.each(shapes)(
-    'on [%i, %i, %i, %i]: forward vs float64 and tfjs (rtol 1e-5, atol 1e-6), backward vs tf.grad (rtol 1e-4, atol 1e-6) and central differences (rtol 1e-4, atol 2e-6)',
+    'on [%i, %i, %i, %i]: forward vs float64 and tfjs (rtol 1e-5, atol 1e-6), backward vs tf.grad (rtol ' +
+      '1e-4, atol 1e-6) and central differences (rtol 1e-4, atol 2e-6)',
     async (...shape) => {
       const tf = await tfjs();
       const data = randomArray(size(shape), 7 + name.length, lo, hi);
-      const res = await withGrad(data, shape, run, 9);
+      const res = await valueAndGradient(data, shape, run, 9);
       expectClose(res.value, mapRef(ref, data), 1e-5, 1e-6, 'forward vs float64');
       const tx = tf.tensor(data, shape);
       expectClose(res.value, tfOp(tf, tx).dataSync(), 1e-5, 1e-6, 'forward vs tfjs');
@@ -148,8 +159,14 @@ describe('activation edge cases', () => {
       [(x: Tensor) => act.gelu(x), 'geluErf'],
       [(x: Tensor) => act.gelu(x, 'tanh'), 'geluTanh'],
     ] as const) {
-      const res = await withGrad(data, [4], f, 3);
-      expectClose(res.value, mapRef((v) => activationRef[kind](v, 0, 0), data), 1e-6, 1e-6, `${kind} forward`);
+      const res = await valueAndGradient(data, [4], f, 3);
+      expectClose(
+        res.value,
+        mapRef((v) => activationRef[kind](v, 0, 0), data),
+        1e-6,
+        1e-6,
+        `${kind} forward`,
+      );
       expect(res.grad.every(Number.isFinite), `${kind} gradient finite`).toBe(true);
     }
   });
@@ -158,16 +175,28 @@ describe('activation edge cases', () => {
     const data = randomArray(2 * 3 * 5 * 3, 41, -3, 9);
     const shape = [2, 3, 5, 3];
     const f = (x: Tensor) => act.relu6(relu(x));
-    const guided = await withGrad(data, shape, f, 42, { relu: 'guided', relu6: 'guided' });
+    const guided = await valueAndGradient(data, shape, f, 42, { relu: 'guided', relu6: 'guided' });
     expect(guided.overridden).toEqual({ relu: 1, relu6: 1 });
     const expected = Array.from(data, (x, i) => (x > 0 && x < 6 ? Math.max(guided.seed[i], 0) : 0));
     expectClose(guided.grad, expected, 0, 0, 'guided gradient: max(g, 0) where 0 < x < 6');
-    const reluOnly = await withGrad(data, shape, f, 42, { relu: 'guided' });
+    const reluOnly = await valueAndGradient(data, shape, f, 42, { relu: 'guided' });
     expect(reluOnly.overridden).toEqual({ relu: 1 });
-    const plain = await withGrad(data, shape, f, 42);
-    expectClose(reluOnly.grad, Array.from(data, (x, i) => (x > 0 && x < 6 ? Math.max(plain.seed[i], 0) : 0)), 0, 0, 'relu guided, relu6 plain');
-    const deconv = await withGrad(data, shape, act.relu6, 42, { relu6: 'deconvnet' });
-    expectClose(deconv.grad, Array.from(deconv.seed, (g) => Math.max(g, 0)), 0, 0, 'deconvnet: max(g, 0)');
+    const plain = await valueAndGradient(data, shape, f, 42);
+    expectClose(
+      reluOnly.grad,
+      Array.from(data, (x, i) => (x > 0 && x < 6 ? Math.max(plain.seed[i], 0) : 0)),
+      0,
+      0,
+      'relu guided, relu6 plain',
+    );
+    const deconv = await valueAndGradient(data, shape, act.relu6, 42, { relu6: 'deconvnet' });
+    expectClose(
+      deconv.grad,
+      Array.from(deconv.seed, (g) => Math.max(g, 0)),
+      0,
+      0,
+      'deconvnet: max(g, 0)',
+    );
   });
 
   it('a clip with a non-zero lower bound has no guided override (the error names the kind)', async () => {

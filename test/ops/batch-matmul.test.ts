@@ -52,7 +52,7 @@ describe('batchMatmul', () => {
     { what: 'ConvNeXt pointwise [2, 3, 5, 7]·[7, 6] (one folded GEMM)', a: [2, 3, 5, 7], b: [7, 6] },
     { what: 'same batch [2, 4, 5]·[2, 5, 3]', a: [2, 4, 5], b: [2, 5, 3] },
     { what: 'both broadcast [2, 1, 4, 5]·[3, 5, 6]', a: [2, 1, 4, 5], b: [3, 5, 6] },
-    { what: '2-D a broadcast over b\'s batch [4, 5]·[3, 5, 2]', a: [4, 5], b: [3, 5, 2] },
+    { what: "2-D a broadcast over b's batch [4, 5]·[3, 5, 2]", a: [4, 5], b: [3, 5, 2] },
     { what: 'plain matrices [6, 9]·[9, 8]', a: [6, 9], b: [9, 8] },
   ])('$what: forward vs float64 and tf.matMul, gradients vs tf.grads (rtol 1e-5, atol 1e-5·max(1, max|ref|))', async ({ a: aShape, b: bShape }) => {
     const tf = await tfjs();

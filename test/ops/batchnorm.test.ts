@@ -33,8 +33,7 @@ const cases: Case[] = [
   { shape: [1, 7, 5, 3], epsilon: 1e-3, gamma: false, beta: false },
 ];
 
-const name = (k: Case) =>
-  `${JSON.stringify(k.shape)} ε=${k.epsilon}${k.gamma ? ' γ' : ''}${k.beta ? ' β' : ''}${k.xRange ? ` x∈[${k.xRange}]` : ''}`;
+const name = (k: Case) => `${JSON.stringify(k.shape)} ε=${k.epsilon}${k.gamma ? ' γ' : ''}${k.beta ? ' β' : ''}${k.xRange ? ` x∈[${k.xRange}]` : ''}`;
 
 interface Data {
   c: number;
@@ -85,7 +84,16 @@ describe('batchNorm (inference)', () => {
       const got = await y.read();
       close(got, batchNormInferenceRef(d.x, d.c, d.mean, d.variance, d.gamma, d.beta, k.epsilon), FWD_RTOL, FWD_ATOL, 'y vs float64');
       const expected = tf.tidy(() =>
-        tf.batchNorm(tf.tensor(d.x, k.shape), tf.tensor1d(d.mean), tf.tensor1d(d.variance), d.beta && tf.tensor1d(d.beta), d.gamma && tf.tensor1d(d.gamma), k.epsilon).dataSync(),
+        tf
+          .batchNorm(
+            tf.tensor(d.x, k.shape),
+            tf.tensor1d(d.mean),
+            tf.tensor1d(d.variance),
+            d.beta && tf.tensor1d(d.beta),
+            d.gamma && tf.tensor1d(d.gamma),
+            k.epsilon,
+          )
+          .dataSync(),
       );
       close(got, expected, FWD_RTOL, FWD_ATOL, 'y vs tfjs');
     });
@@ -112,16 +120,38 @@ describe('batchNorm (inference)', () => {
           const b = d.beta ? a[a.length - 1] : tf.zeros([d.c]);
           return tf.batchNorm(a[0], tf.tensor1d(d.mean), tf.tensor1d(d.variance), b, g, k.epsilon);
         };
-        return tf.grads(f)(args, tf.tensor(d.seed, k.shape)).map((t) => t.dataSync());
+        return tf
+          .grads(f)(args, tf.tensor(d.seed, k.shape))
+          .map((t) => t.dataSync());
       });
       close(ours.x, tfGrads[0], GRAD_RTOL, GRAD_ATOL, 'dX vs tfjs');
       if (ours.gamma) close(ours.gamma, tfGrads[1], GRAD_RTOL, GRAD_ATOL, 'dγ vs tfjs');
       if (ours.beta) close(ours.beta, tfGrads[tfGrads.length - 1], GRAD_RTOL, GRAD_ATOL, 'dβ vs tfjs');
 
       const ref = (xv: ArrayLike<number>, g?: ArrayLike<number>, b?: ArrayLike<number>) => batchNormInferenceRef(xv, d.c, d.mean, d.variance, g, b, k.epsilon);
-      close(ours.x, centralDifference((v) => ref(v, d.gamma, d.beta), d.x, d.seed), GRAD_RTOL, GRAD_ATOL, 'dX vs central differences');
-      if (ours.gamma) close(ours.gamma, centralDifference((v) => ref(d.x, v, d.beta), d.gamma!, d.seed), GRAD_RTOL, GRAD_ATOL, 'dγ vs central differences');
-      if (ours.beta) close(ours.beta, centralDifference((v) => ref(d.x, d.gamma, v), d.beta!, d.seed), GRAD_RTOL, GRAD_ATOL, 'dβ vs central differences');
+      close(
+        ours.x,
+        centralDifference((v) => ref(v, d.gamma, d.beta), d.x, d.seed),
+        GRAD_RTOL,
+        GRAD_ATOL,
+        'dX vs central differences',
+      );
+      if (ours.gamma)
+        close(
+          ours.gamma,
+          centralDifference((v) => ref(d.x, v, d.beta), d.gamma!, d.seed),
+          GRAD_RTOL,
+          GRAD_ATOL,
+          'dγ vs central differences',
+        );
+      if (ours.beta)
+        close(
+          ours.beta,
+          centralDifference((v) => ref(d.x, d.gamma, v), d.beta!, d.seed),
+          GRAD_RTOL,
+          GRAD_ATOL,
+          'dβ vs central differences',
+        );
     });
   }
 
@@ -131,7 +161,13 @@ describe('batchNorm (inference)', () => {
     const x = watch(tensor(d.x, k.shape));
     const tape = new Tape();
     const y = tape.record(() =>
-      batchNorm(x, { mean: tensor(d.mean, [d.c]), variance: tensor(d.variance, [d.c]), gamma: tensor(d.gamma!, [d.c]), beta: tensor(d.beta!, [d.c]), epsilon: k.epsilon }),
+      batchNorm(x, {
+        mean: tensor(d.mean, [d.c]),
+        variance: tensor(d.variance, [d.c]),
+        gamma: tensor(d.gamma!, [d.c]),
+        beta: tensor(d.beta!, [d.c]),
+        epsilon: k.epsilon,
+      }),
     );
     // Only the per-channel coefficients are held for backward, not x.
     expect(tape.entries[0].saved?.length).toBe(1);
@@ -159,7 +195,11 @@ describe('batchNormTraining', () => {
     it(`forward ${name(k)}: y and batch statistics vs float64 and tf.moments composition (rtol 1e-5)`, async () => {
       const tf = await tfjs();
       const d = dataFor(k, 300);
-      const r = batchNormTraining(tensor(d.x, k.shape), { gamma: d.gamma && tensor(d.gamma, [d.c]), beta: d.beta && tensor(d.beta, [d.c]), epsilon: k.epsilon });
+      const r = batchNormTraining(tensor(d.x, k.shape), {
+        gamma: d.gamma && tensor(d.gamma, [d.c]),
+        beta: d.beta && tensor(d.beta, [d.c]),
+        epsilon: k.epsilon,
+      });
       const [y, mean, variance] = [await r.y.read(), await r.batchMean.read(), await r.batchVariance.read()];
       const ref = batchNormTrainingRef(d.x, d.c, d.gamma, d.beta, k.epsilon);
       close(mean, ref.mean, FWD_RTOL, 1e-6, 'batch mean vs float64');
@@ -189,7 +229,9 @@ describe('batchNormTraining', () => {
       const tfGrads = tf.tidy(() => {
         const args = [tf.tensor(d.x, k.shape), ...(d.gamma ? [tf.tensor1d(d.gamma)] : []), ...(d.beta ? [tf.tensor1d(d.beta)] : [])];
         const f = (...a: TfTensor[]) => tfTraining(tf, a[0], d.gamma ? a[1] : undefined, d.beta ? a[a.length - 1] : undefined, k.epsilon).y;
-        return tf.grads(f)(args, tf.tensor(d.seed, k.shape)).map((t) => t.dataSync());
+        return tf
+          .grads(f)(args, tf.tensor(d.seed, k.shape))
+          .map((t) => t.dataSync());
       });
       close(ours.x, tfGrads[0], GRAD_RTOL, GRAD_ATOL, 'dX vs tfjs');
       if (ours.gamma) close(ours.gamma, tfGrads[1], GRAD_RTOL, GRAD_ATOL, 'dγ vs tfjs');
@@ -198,10 +240,30 @@ describe('batchNormTraining', () => {
       const ref = (xv: ArrayLike<number>, g?: ArrayLike<number>, b?: ArrayLike<number>) => batchNormTrainingRef(xv, d.c, g, b, k.epsilon).y;
       if (d.x.length <= 400) {
         // Each central difference re-runs the whole reference: only on the small cases.
-        close(ours.x, centralDifference((v) => ref(v, d.gamma, d.beta), d.x, d.seed), GRAD_RTOL, GRAD_ATOL, 'dX vs central differences');
+        close(
+          ours.x,
+          centralDifference((v) => ref(v, d.gamma, d.beta), d.x, d.seed),
+          GRAD_RTOL,
+          GRAD_ATOL,
+          'dX vs central differences',
+        );
       }
-      if (ours.gamma) close(ours.gamma, centralDifference((v) => ref(d.x, v, d.beta), d.gamma!, d.seed), GRAD_RTOL, GRAD_ATOL, 'dγ vs central differences');
-      if (ours.beta) close(ours.beta, centralDifference((v) => ref(d.x, d.gamma, v), d.beta!, d.seed), GRAD_RTOL, GRAD_ATOL, 'dβ vs central differences');
+      if (ours.gamma)
+        close(
+          ours.gamma,
+          centralDifference((v) => ref(d.x, v, d.beta), d.gamma!, d.seed),
+          GRAD_RTOL,
+          GRAD_ATOL,
+          'dγ vs central differences',
+        );
+      if (ours.beta)
+        close(
+          ours.beta,
+          centralDifference((v) => ref(d.x, d.gamma, v), d.beta!, d.seed),
+          GRAD_RTOL,
+          GRAD_ATOL,
+          'dβ vs central differences',
+        );
     });
   }
 
@@ -246,7 +308,9 @@ describe('updateRunningStatistics', () => {
     const s = tensor([1, 2, 3], [3]);
     const t = tensor([1, 2], [2]);
     expect(() => updateRunningStatistics({ mean: s, variance: s }, { batchMean: s, batchVariance: s }, 1.5)).toThrow(/momentum in \[0, 1\]/);
-    expect(() => updateRunningStatistics({ mean: s, variance: s }, { batchMean: t, batchVariance: s }, 0.9)).toThrow(/batch\.batchMean of shape \[3\].*given batch\.batchMean of shape \[2\]/);
+    expect(() => updateRunningStatistics({ mean: s, variance: s }, { batchMean: t, batchVariance: s }, 0.9)).toThrow(
+      /batch\.batchMean of shape \[3\].*given batch\.batchMean of shape \[2\]/,
+    );
   });
 });
 
@@ -265,7 +329,8 @@ describe('batchnorm: large activations in row slices, memory, errors', () => {
         const x = watch(tensor(d.x, k.shape));
         const gamma = watch(tensor(d.gamma!, [d.c]));
         const beta = d.beta && watch(tensor(d.beta, [d.c]));
-        const mean = tensor(d.mean, [d.c]), variance = tensor(d.variance, [d.c]);
+        const mean = tensor(d.mean, [d.c]),
+          variance = tensor(d.variance, [d.c]);
         const tape = new Tape();
         const { yInf, yTrain } = tape.record(() => ({
           yInf: batchNorm(x, { mean, variance, gamma, beta, epsilon: k.epsilon }),
@@ -297,7 +362,8 @@ describe('batchnorm: large activations in row slices, memory, errors', () => {
     const x = watch(tensor(d.x, k.shape));
     const gamma = watch(tensor(d.gamma!, [d.c]));
     const beta = watch(tensor(d.beta!, [d.c]));
-    const mean = tensor(d.mean, [d.c]), variance = tensor(d.variance, [d.c]);
+    const mean = tensor(d.mean, [d.c]),
+      variance = tensor(d.variance, [d.c]);
     const step = () => {
       const tape = new Tape();
       const g = tidy(() => {
@@ -322,11 +388,15 @@ describe('batchnorm: large activations in row slices, memory, errors', () => {
     const c5 = tensor(randomArray(5, 3, 0.1, 1), [5]);
     const wrong = (t: Tensor) => ({ mean: c6, variance: c6, epsilon: 1e-3, gamma: t });
     expect(() => batchNorm(x, { mean: c5, variance: c6, epsilon: 1e-3 })).toThrow(ShapeError);
-    expect(() => batchNorm(x, { mean: c5, variance: c6, epsilon: 1e-3 })).toThrow(/batchNorm: expected mean of shape \[6\] \(the channels of x \[2, 5, 3, 6\]\), given mean of shape \[5\]/);
+    expect(() => batchNorm(x, { mean: c5, variance: c6, epsilon: 1e-3 })).toThrow(
+      /batchNorm: expected mean of shape \[6\] \(the channels of x \[2, 5, 3, 6\]\), given mean of shape \[5\]/,
+    );
     expect(() => batchNorm(x, { mean: c6, variance: c5, epsilon: 1e-3 })).toThrow(/variance of shape \[5\]/);
     expect(() => batchNorm(x, wrong(c5))).toThrow(/gamma of shape \[5\]/);
     expect(() => batchNorm(x, { mean: c6, variance: c6, epsilon: 1e-3, beta: tensor(randomArray(12, 4), [2, 6]) })).toThrow(/beta of shape \[2, 6\]/);
-    expect(() => batchNormTraining(x, { gamma: c5, epsilon: 1e-3 })).toThrow(/batchNormTraining: expected gamma of shape \[6\].*\[2, 5, 3, 6\].*given gamma of shape \[5\]/);
+    expect(() => batchNormTraining(x, { gamma: c5, epsilon: 1e-3 })).toThrow(
+      /batchNormTraining: expected gamma of shape \[6\].*\[2, 5, 3, 6\].*given gamma of shape \[5\]/,
+    );
     for (const epsilon of [0, -1e-3, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => batchNorm(x, { mean: c6, variance: c6, epsilon })).toThrow(ShapeError);
       expect(() => batchNormTraining(x, { epsilon })).toThrow(/epsilon a finite number > 0/);

@@ -96,33 +96,70 @@ describe('prelu', () => {
     { what: 'per-channel slope [C] on [2, 5, 7, 3]', x: [2, 5, 7, 3], s: [3] },
     { what: 'Keras shared_axes slope [1, 1, C] on [2, 5, 7, 6]', x: [2, 5, 7, 6], s: [1, 1, 6] },
     { what: 'slope per position and channel [H, W, C]', x: [2, 3, 4, 5], s: [3, 4, 5] },
-  ])('$what: forward vs float64 and tf.prelu (rtol 1e-5, atol 1e-6), input and slope gradients vs tf.grad and central differences (rtol 1e-4, atol 1e-5)', async ({ x: xShape, s: sShape }) => {
-    const tf = await tfjs();
-    const x = randomArray(size(xShape), 21);
-    const s = randomArray(size(sShape), 22, 0.05, 0.5);
-    const f = (v: number, a: number) => (v > 0 ? v : a * v);
-    const r = await withGrads(x, xShape, s, sShape, prelu, 23);
-    const [tx, ts] = [tf.tensor(x, xShape), tf.tensor(s, sShape)];
-    expectClose(r.value, binaryRef(f, x, xShape, s, sShape), 1e-5, 1e-6, 'forward vs float64');
-    expectClose(r.value, tf.prelu(tx, ts).dataSync(), 1e-5, 1e-6, 'forward vs tfjs');
-    const [tgx, tgs] = tf.grads((a: tfc.Tensor, b: tfc.Tensor) => tf.prelu(a, b))([tx, ts], tf.tensor(r.seed, xShape));
-    expectClose(r.ga, tgx.dataSync(), 1e-4, 1e-5, 'input gradient vs tf.grad');
-    expectClose(r.gb, tgs.dataSync(), 1e-4, 1e-5, 'slope gradient vs tf.grad');
-    expectClose(r.gb, numericGradient((v) => binaryRef(f, x, xShape, v, sShape), s, r.seed), 1e-4, 1e-5, 'slope gradient vs central differences');
-  });
+  ])(
+    '$what: forward vs float64 and tf.prelu (rtol 1e-5, atol 1e-6), input and slope gradients vs tf.grad and central differences (rtol 1e-4, atol 1e-5)',
+    async ({ x: xShape, s: sShape }) => {
+      const tf = await tfjs();
+      const x = randomArray(size(xShape), 21);
+      const s = randomArray(size(sShape), 22, 0.05, 0.5);
+      const f = (v: number, a: number) => (v > 0 ? v : a * v);
+      const r = await withGrads(x, xShape, s, sShape, prelu, 23);
+      const [tx, ts] = [tf.tensor(x, xShape), tf.tensor(s, sShape)];
+      expectClose(r.value, binaryRef(f, x, xShape, s, sShape), 1e-5, 1e-6, 'forward vs float64');
+      expectClose(r.value, tf.prelu(tx, ts).dataSync(), 1e-5, 1e-6, 'forward vs tfjs');
+      const [tgx, tgs] = tf.grads((a: tfc.Tensor, b: tfc.Tensor) => tf.prelu(a, b))([tx, ts], tf.tensor(r.seed, xShape));
+      expectClose(r.ga, tgx.dataSync(), 1e-4, 1e-5, 'input gradient vs tf.grad');
+      expectClose(r.gb, tgs.dataSync(), 1e-4, 1e-5, 'slope gradient vs tf.grad');
+      expectClose(
+        r.gb,
+        numericGradient((v) => binaryRef(f, x, xShape, v, sShape), s, r.seed),
+        1e-4,
+        1e-5,
+        'slope gradient vs central differences',
+      );
+    },
+  );
 });
 
 describe('binary edge cases', () => {
-  it('pow of negative bases: odd and even integer exponents keep NumPy signs, fractional ones give NaN, x⁰ = 1; gradients vs float64 (rtol 1e-5, atol 1e-6)', async () => {
-    const a = Float32Array.from([-1.5, -0.5, 0, 0.5, -2, -1.5, 0, -3]);
-    const b = Float32Array.from([2, 3, 2, 3, 0, 0.5, 0, 1]);
-    const r = await withGrads(a, [8], b, [8], pow, 5);
-    const expected = Array.from(a, (v, i) => Math.pow(v, b[i]));
-    expect(Number.isNaN(r.value[5])).toBe(true);
-    expectClose(r.value.filter((_, i) => i !== 5), expected.filter((_, i) => i !== 5), 1e-5, 1e-6, 'pow forward');
-    const ga = Array.from(a, (v, i) => r.seed[i] * b[i] * Math.pow(v, b[i] - 1));
-    expectClose(r.ga.filter((_, i) => ![4, 5, 6].includes(i)), ga.filter((_, i) => ![4, 5, 6].includes(i)), 1e-5, 1e-6, 'pow gradient of a');
-    expect(r.ga[4]).toBe(0);
+  it(
+    'pow of negative bases: odd and even integer exponents keep NumPy signs, fractional ones give NaN, ' +
+      'x⁰ = 1; gradients vs float64 (rtol 1e-5, atol 1e-6)',
+    async () => {
+      const a = Float32Array.from([-1.5, -0.5, 0, 0.5, -2, -1.5, 0, -3]);
+      const b = Float32Array.from([2, 3, 2, 3, 0, 0.5, 0, 1]);
+      const r = await withGrads(a, [8], b, [8], pow, 5);
+      const expected = Array.from(a, (v, i) => v ** b[i]);
+      expect(Number.isNaN(r.value[5])).toBe(true);
+      expectClose(
+        r.value.filter((_, i) => i !== 5),
+        expected.filter((_, i) => i !== 5),
+        1e-5,
+        1e-6,
+        'pow forward',
+      );
+      const ga = Array.from(a, (v, i) => r.seed[i] * b[i] * v ** (b[i] - 1));
+      expectClose(
+        r.ga.filter((_, i) => ![4, 5, 6].includes(i)),
+        ga.filter((_, i) => ![4, 5, 6].includes(i)),
+        1e-5,
+        1e-6,
+        'pow gradient of a',
+      );
+      expect(r.ga[4]).toBe(0);
+    },
+  );
+
+  it('sub keeps neither operand on the tape (its gradients read only dY): disposed operands leave backward working', async () => {
+    const a = watch(tensor(randomArray(2 * 3 * 4, 1), [2, 3, 4]));
+    const b = watch(tensor(randomArray(4, 2), [4]));
+    const tape = new Tape();
+    const y = tape.record(() => sub(a, b));
+    a.dispose();
+    b.dispose();
+    const { grads } = tape.backward(y);
+    expectClose(await grads.get(b)!.read(), [-6, -6, -6, -6], 0, 0, 'gradient of b: −Σ over 6 rows of ones');
+    tape.dispose();
   });
 
   it('shapes that do not broadcast are rejected, naming both', () => {

@@ -12,7 +12,13 @@ interface Input {
 }
 
 const inputs = (shapes: number[][], seed: number): Input[] =>
-  shapes.map((shape, i) => ({ data: randomArray(shape.reduce((n, d) => n * d, 1), seed + i), shape }));
+  shapes.map((shape, i) => ({
+    data: randomArray(
+      shape.reduce((n, d) => n * d, 1),
+      seed + i,
+    ),
+    shape,
+  }));
 
 /** Forward value and input gradients of f under a given output seed. */
 async function runWithGrads(xs: Input[], f: (ts: Tensor[]) => Tensor, seedOf: (shape: readonly number[]) => Float32Array) {
@@ -27,25 +33,51 @@ async function runWithGrads(xs: Input[], f: (ts: Tensor[]) => Tensor, seedOf: (s
   return { value, shape: [...y.shape], seed, grads: gs };
 }
 
-const seedFor = (shape: readonly number[]) => randomArray(shape.reduce((n, d) => n * d, 1), 99);
+const seedFor = (shape: readonly number[]) =>
+  randomArray(
+    shape.reduce((n, d) => n * d, 1),
+    99,
+  );
 
 describe('concat', () => {
-  it('joins 4 Inception-style branches along channels (C = 3, 5, 4, 1), batch 2, odd 3×5: exact vs float64 reference and tf.concat; backward exact vs tf.grads', async () => {
-    const tf = await tfjs();
-    const xs = inputs([[2, 3, 5, 3], [2, 3, 5, 5], [2, 3, 5, 4], [2, 3, 5, 1]], 10);
-    const r = await runWithGrads(xs, (ts) => concat(ts), seedFor);
-    expect(r.shape).toEqual([2, 3, 5, 13]);
-    const ref = concatRef(xs.map((x) => ({ data: Float64Array.from(x.data), shape: x.shape })), 3);
-    expect(Array.from(r.value)).toEqual(Array.from(ref.data));
-    const tfxs = xs.map((x) => tf.tensor(x.data, x.shape));
-    expect(Array.from(r.value)).toEqual(Array.from(tf.concat(tfxs, -1).dataSync()));
-    const tfGrads = tf.grads((...a: import('@tensorflow/tfjs-core').Tensor[]) => tf.concat(a, 3))(tfxs, tf.tensor(r.seed, r.shape));
-    r.grads.forEach((g, i) => expect(Array.from(g), `gradient of input ${i}`).toEqual(Array.from(tfGrads[i].dataSync())));
-  });
+  it(
+    'joins 4 Inception-style branches along channels (C = 3, 5, 4, 1), batch 2, odd 3×5: exact vs ' +
+      'float64 reference and tf.concat; backward exact vs tf.grads',
+    async () => {
+      const tf = await tfjs();
+      const xs = inputs(
+        [
+          [2, 3, 5, 3],
+          [2, 3, 5, 5],
+          [2, 3, 5, 4],
+          [2, 3, 5, 1],
+        ],
+        10,
+      );
+      const r = await runWithGrads(xs, (ts) => concat(ts), seedFor);
+      expect(r.shape).toEqual([2, 3, 5, 13]);
+      const ref = concatRef(
+        xs.map((x) => ({ data: Float64Array.from(x.data), shape: x.shape })),
+        3,
+      );
+      expect(Array.from(r.value)).toEqual(Array.from(ref.data));
+      const tfxs = xs.map((x) => tf.tensor(x.data, x.shape));
+      expect(Array.from(r.value)).toEqual(Array.from(tf.concat(tfxs, -1).dataSync()));
+      const tfGrads = tf.grads((...a: import('@tensorflow/tfjs-core').Tensor[]) => tf.concat(a, 3))(tfxs, tf.tensor(r.seed, r.shape));
+      r.grads.forEach((g, i) => expect(Array.from(g), `gradient of input ${i}`).toEqual(Array.from(tfGrads[i].dataSync())));
+    },
+  );
 
   it('uses the vec4 path when every band is a multiple of 4 (C = 8, 4, 12): exact vs tf.concat and tf.grads', async () => {
     const tf = await tfjs();
-    const xs = inputs([[1, 3, 3, 8], [1, 3, 3, 4], [1, 3, 3, 12]], 20);
+    const xs = inputs(
+      [
+        [1, 3, 3, 8],
+        [1, 3, 3, 4],
+        [1, 3, 3, 12],
+      ],
+      20,
+    );
     const r = await runWithGrads(xs, (ts) => concat(ts, 3), seedFor);
     const tfxs = xs.map((x) => tf.tensor(x.data, x.shape));
     expect(Array.from(r.value)).toEqual(Array.from(tf.concat(tfxs, 3).dataSync()));
@@ -55,8 +87,14 @@ describe('concat', () => {
 
   it('copies wide bands in several chunks per row (C = 300, 257, 3 and C = 256, 260): exact vs tf.concat and tf.grads', async () => {
     const tf = await tfjs();
-    for (const cs of [[300, 257, 3], [256, 260]]) {
-      const xs = inputs(cs.map((c) => [1, 2, 3, c]), 25);
+    for (const cs of [
+      [300, 257, 3],
+      [256, 260],
+    ]) {
+      const xs = inputs(
+        cs.map((c) => [1, 2, 3, c]),
+        25,
+      );
       const r = await runWithGrads(xs, (ts) => concat(ts), seedFor);
       const tfxs = xs.map((x) => tf.tensor(x.data, x.shape));
       expect(Array.from(r.value)).toEqual(Array.from(tf.concat(tfxs, -1).dataSync()));
@@ -79,10 +117,21 @@ describe('concat', () => {
   });
 
   it('backward matches central differences on the float64 reference (2-D, axis 1, atol 1e-6)', async () => {
-    const xs = inputs([[3, 2], [3, 5], [3, 1]], 40);
+    const xs = inputs(
+      [
+        [3, 2],
+        [3, 5],
+        [3, 1],
+      ],
+      40,
+    );
     const r = await runWithGrads(xs, (ts) => concat(ts, 1), seedFor);
     xs.forEach((x, i) => {
-      const f = (v: Float64Array) => concatRef(xs.map((o, j) => ({ data: j === i ? v : Float64Array.from(o.data), shape: o.shape })), 1).data;
+      const f = (v: Float64Array) =>
+        concatRef(
+          xs.map((o, j) => ({ data: j === i ? v : Float64Array.from(o.data), shape: o.shape })),
+          1,
+        ).data;
       const num = numericGradient(f, x.data, r.seed);
       Array.from(num).forEach((v, j) => expect(Math.abs(r.grads[i][j] - v)).toBeLessThan(1e-6));
     });

@@ -24,18 +24,86 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { what: '3×3 same, batch 2, odd sizes, Cin 5 / Cout 6 (channel-padded forward, scalar gradients)', x: [2, 7, 6, 5], k: [3, 3], cout: 6, padding: 'same', bias: true, numeric: true },
-  { what: '3×3 stride 2, asymmetric padding, Cin 8 / Cout 12 (vec4 paths)', x: [1, 9, 8, 8], k: [3, 3], cout: 12, strides: [2, 2], padding: { top: 0, bottom: 2, left: 1, right: 0 }, bias: false, numeric: true },
-  { what: '3×3 dilation 2 same, Cin 4 / Cout 3 (vec4 input, scalar output)', x: [1, 9, 7, 4], k: [3, 3], cout: 3, dilations: [2, 2], padding: 'same', bias: true, numeric: true, noTfGrads: true },
+  {
+    what: '3×3 same, batch 2, odd sizes, Cin 5 / Cout 6 (channel-padded forward, scalar gradients)',
+    x: [2, 7, 6, 5],
+    k: [3, 3],
+    cout: 6,
+    padding: 'same',
+    bias: true,
+    numeric: true,
+  },
+  {
+    what: '3×3 stride 2, asymmetric padding, Cin 8 / Cout 12 (vec4 paths)',
+    x: [1, 9, 8, 8],
+    k: [3, 3],
+    cout: 12,
+    strides: [2, 2],
+    padding: { top: 0, bottom: 2, left: 1, right: 0 },
+    bias: false,
+    numeric: true,
+  },
+  {
+    what: '3×3 dilation 2 same, Cin 4 / Cout 3 (vec4 input, scalar output)',
+    x: [1, 9, 7, 4],
+    k: [3, 3],
+    cout: 3,
+    dilations: [2, 2],
+    padding: 'same',
+    bias: true,
+    numeric: true,
+    noTfGrads: true,
+  },
   { what: '1×1 stride 1 unpadded, batch 2 (the GEMM path), Cin 8 / Cout 4', x: [2, 5, 3, 8], k: [1, 1], cout: 4, padding: 'valid', bias: true, numeric: true },
   { what: '1×1 stride 1 unpadded, odd channels Cin 3 / Cout 5 (scalar GEMM)', x: [1, 3, 5, 3], k: [1, 1], cout: 5, padding: 'valid', bias: false },
   { what: '1×1 stride 2 (implicit GEMM), Cin 12 / Cout 8', x: [2, 7, 7, 12], k: [1, 1], cout: 8, strides: [2, 2], padding: 'valid', bias: true },
-  { what: '3×3 stride 2 same, Cin 2 / Cout 5 (scalar gather and output, narrow N)', x: [2, 7, 8, 2], k: [3, 3], cout: 5, strides: [2, 2], padding: 'same', bias: true, numeric: true },
-  { what: '5×5 stride 2 same on 11×11, Cin 3 / Cout 8 (an RGB first layer, channel-padded)', x: [1, 11, 11, 3], k: [5, 5], cout: 8, strides: [2, 2], padding: 'same', bias: true },
-  { what: '3×2 kernel, stride [2, 1], Cin 6 / Cout 8 (channel tail in the filter gradient)', x: [2, 8, 5, 6], k: [3, 2], cout: 8, strides: [2, 1], padding: { top: 1, bottom: 1, left: 0, right: 1 }, bias: false },
+  {
+    what: '3×3 stride 2 same, Cin 2 / Cout 5 (scalar gather and output, narrow N)',
+    x: [2, 7, 8, 2],
+    k: [3, 3],
+    cout: 5,
+    strides: [2, 2],
+    padding: 'same',
+    bias: true,
+    numeric: true,
+  },
+  {
+    what: '5×5 stride 2 same on 11×11, Cin 3 / Cout 8 (an RGB first layer, channel-padded)',
+    x: [1, 11, 11, 3],
+    k: [5, 5],
+    cout: 8,
+    strides: [2, 2],
+    padding: 'same',
+    bias: true,
+  },
+  {
+    what: '3×2 kernel, stride [2, 1], Cin 6 / Cout 8 (channel tail in the filter gradient)',
+    x: [2, 8, 5, 6],
+    k: [3, 2],
+    cout: 8,
+    strides: [2, 1],
+    padding: { top: 1, bottom: 1, left: 0, right: 1 },
+    bias: false,
+  },
   { what: '2×2 stride 3 valid, Cin 4 / Cout 20 (phases without taps)', x: [1, 10, 8, 4], k: [2, 2], cout: 20, strides: [3, 3], padding: 'valid', bias: true },
-  { what: '3×3 stride 1 valid, Cin 8 / Cout 12 (dX: the forward kernel over dY padded 2 per side)', x: [1, 6, 7, 8], k: [3, 3], cout: 12, padding: 'valid', bias: false, numeric: true },
-  { what: '3×3 stride 1 padded 3 top/left, Cin 4 / Cout 8 (padding > K−1: dX by the unit-stride phase kernel)', x: [1, 5, 5, 4], k: [3, 3], cout: 8, padding: { top: 3, bottom: 0, left: 3, right: 1 }, bias: false, numeric: true },
+  {
+    what: '3×3 stride 1 valid, Cin 8 / Cout 12 (dX: the forward kernel over dY padded 2 per side)',
+    x: [1, 6, 7, 8],
+    k: [3, 3],
+    cout: 12,
+    padding: 'valid',
+    bias: false,
+    numeric: true,
+  },
+  {
+    what: '3×3 stride 1 padded 3 top/left, Cin 4 / Cout 8 (padding > K−1: dX by the unit-stride phase kernel)',
+    x: [1, 5, 5, 4],
+    k: [3, 3],
+    cout: 8,
+    padding: { top: 3, bottom: 0, left: 3, right: 1 },
+    bias: false,
+    numeric: true,
+  },
   { what: '3×3 same, Cout 72 (more than one column block)', x: [1, 5, 4, 8], k: [3, 3], cout: 72, padding: 'same', bias: true },
 ];
 
@@ -60,19 +128,33 @@ function data(c: Case, seed: number) {
     g,
     wShape,
     yShape,
-    xv: randomArray(c.x.reduce((a, b) => a * b), seed),
-    wv: randomArray(wShape.reduce((a, b) => a * b), seed + 1),
+    xv: randomArray(
+      c.x.reduce((a, b) => a * b),
+      seed,
+    ),
+    wv: randomArray(
+      wShape.reduce((a, b) => a * b),
+      seed + 1,
+    ),
     bv: c.bias ? randomArray(c.cout, seed + 2) : undefined,
-    sv: randomArray(yShape.reduce((a, b) => a * b), seed + 3),
+    sv: randomArray(
+      yShape.reduce((a, b) => a * b),
+      seed + 3,
+    ),
   };
 }
 
 type Data = ReturnType<typeof data>;
 type TfTensor = ReturnType<Tf['tensor']>;
 
-function tfConv(tf: Tf, c: Case, d: Data, x: TfTensor, w: TfTensor, b?: TfTensor) {
+function tfConv(tf: Tf, _c: Case, d: Data, x: TfTensor, w: TfTensor, b?: TfTensor) {
   const { pad, strides, dilations } = d.g;
-  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad.top, pad.bottom], [pad.left, pad.right], [0, 0]];
+  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [pad.top, pad.bottom],
+    [pad.left, pad.right],
+    [0, 0],
+  ];
   const y = tf.conv2d(x as Parameters<Tf['conv2d']>[0], w as Parameters<Tf['conv2d']>[1], strides, explicit, 'NHWC', dilations);
   return b ? tf.add(y, b) : y;
 }
@@ -116,7 +198,9 @@ describe('conv2d forward and backward', () => {
       expectClose(got.y, yRef, RTOL, atolFor(yRef), 'y vs float64');
 
       const tf = await tfjs();
-      const tx = tf.tensor(d.xv, c.x), tw = tf.tensor(d.wv, d.wShape), seed = tf.tensor(d.sv, d.yShape);
+      const tx = tf.tensor(d.xv, c.x),
+        tw = tf.tensor(d.wv, d.wShape),
+        seed = tf.tensor(d.sv, d.yShape);
       const tb = d.bv ? tf.tensor(d.bv, [c.cout]) : undefined;
       expectClose(got.y, tfConv(tf, c, d, tx, tw, tb).dataSync(), RTOL, atolFor(yRef), 'y vs tfjs');
       if (!c.noTfGrads) {
@@ -165,10 +249,14 @@ describe('conv2d batches larger than one storage binding', () => {
     const d = data(c, 4242);
     const got = await run(c, d);
     const tf = await tfjs();
-    const tx = tf.tensor(d.xv, c.x), tw = tf.tensor(d.wv, d.wShape), tb = tf.tensor(d.bv!, [c.cout]);
+    const tx = tf.tensor(d.xv, c.x),
+      tw = tf.tensor(d.wv, d.wShape),
+      tb = tf.tensor(d.bv!, [c.cout]);
     const y = tfConv(tf, c, d, tx, tw, tb).dataSync();
     expectClose(got.y, y, RTOL, atolFor(y), 'y vs tfjs');
-    const [gx, gw, gb] = tf.grads((x: TfTensor, w: TfTensor, b: TfTensor) => tfConv(tf, c, d, x, w, b))([tx, tw, tb], tf.tensor(d.sv, d.yShape)).map((t) => t.dataSync());
+    const [gx, gw, gb] = tf
+      .grads((x: TfTensor, w: TfTensor, b: TfTensor) => tfConv(tf, c, d, x, w, b))([tx, tw, tb], tf.tensor(d.sv, d.yShape))
+      .map((t) => t.dataSync());
     expectClose(got.gx, gx, RTOL, atolFor(gx), 'dX vs tfjs');
     expectClose(got.gw, gw, RTOL, atolFor(gw), 'dW vs tfjs');
     expectClose(got.gb!, gb, RTOL, atolFor(gb), 'db vs tfjs');

@@ -63,11 +63,13 @@ describe('dense', () => {
     it(`${name(c)}: forward vs float64 and tfjs (rtol 1e-5, atol 1e-5); dX, dW, db vs tf.grads and central differences (rtol 1e-5, atol 1e-5)`, async () => {
       const d = data(c, c.inputs * 10 + c.outputs);
       const got = await run(c, d);
-      const xs = [c.batch, c.inputs], ws = [c.inputs, c.outputs];
+      const xs = [c.batch, c.inputs],
+        ws = [c.inputs, c.outputs];
       expectClose(got.y, denseRef(d.xv, xs, d.wv, ws, d.bv), 1e-5, 1e-5, 'y vs float64');
 
       const tf = await tfjs();
-      const tx = tf.tensor(d.xv, xs), tw = tf.tensor(d.wv, ws);
+      const tx = tf.tensor(d.xv, xs),
+        tw = tf.tensor(d.wv, ws);
       expectClose(got.y, tfDense(tf, tx, tw, d.bv ? tf.tensor(d.bv, [c.outputs]) : undefined).dataSync(), 1e-5, 1e-5, 'y vs tfjs');
       const seed = tf.tensor(d.sv, [c.batch, c.outputs]);
       if (d.bv) {
@@ -81,9 +83,28 @@ describe('dense', () => {
         expectClose(got.gw, gw.dataSync(), 1e-5, 1e-5, 'dW vs tfjs');
       }
 
-      expectClose(got.gx, numericGradient((x) => denseRef(x, xs, d.wv, ws, d.bv), d.xv, d.sv), 1e-5, 1e-5, 'dX vs central differences');
-      expectClose(got.gw, numericGradient((w) => denseRef(d.xv, xs, w, ws, d.bv), d.wv, d.sv), 1e-5, 1e-5, 'dW vs central differences');
-      if (d.bv) expectClose(got.gb!, numericGradient((b) => denseRef(d.xv, xs, d.wv, ws, b), d.bv, d.sv), 1e-5, 1e-5, 'db vs central differences');
+      expectClose(
+        got.gx,
+        numericGradient((x) => denseRef(x, xs, d.wv, ws, d.bv), d.xv, d.sv),
+        1e-5,
+        1e-5,
+        'dX vs central differences',
+      );
+      expectClose(
+        got.gw,
+        numericGradient((w) => denseRef(d.xv, xs, w, ws, d.bv), d.wv, d.sv),
+        1e-5,
+        1e-5,
+        'dW vs central differences',
+      );
+      if (d.bv)
+        expectClose(
+          got.gb!,
+          numericGradient((b) => denseRef(d.xv, xs, d.wv, ws, b), d.bv, d.sv),
+          1e-5,
+          1e-5,
+          'db vs central differences',
+        );
     });
   }
 
@@ -112,7 +133,8 @@ describe('dense with weights larger than one storage binding', () => {
       setMaxBindingBytesForTests(4096);
       const d = data(c, 77 + c.batch);
       const got = await run(c, d);
-      const xs = [c.batch, c.inputs], ws = [c.inputs, c.outputs];
+      const xs = [c.batch, c.inputs],
+        ws = [c.inputs, c.outputs];
       expectClose(got.y, denseRef(d.xv, xs, d.wv, ws, d.bv), 1e-5, 1e-4, 'y vs float64');
       const tf = await tfjs();
       const [gx, gw, gb] = tf.grads((x: TfTensor, w: TfTensor, b: TfTensor) => tfDense(tf, x, w, b))(

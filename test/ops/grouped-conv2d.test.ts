@@ -48,7 +48,12 @@ function layout(c: Case): { wShape: number[]; groups: number } {
   return { wShape: [c.k[0], c.k[1], cin / c.groups!, c.cout!], groups: c.groups! };
 }
 
-const explicit = (p: Padding): [[number, number], [number, number], [number, number], [number, number]] => [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
+const explicit = (p: Padding): [[number, number], [number, number], [number, number], [number, number]] => [
+  [0, 0],
+  [p.top, p.bottom],
+  [p.left, p.right],
+  [0, 0],
+];
 
 /** The tfjs reference: depthwiseConv2d, or conv2d per group on split channels, concatenated. */
 function tfConv(tf: Tf, c: Case, x: tfc.Tensor, w: tfc.Tensor): tfc.Tensor {
@@ -62,19 +67,53 @@ function tfConv(tf: Tf, c: Case, x: tfc.Tensor, w: tfc.Tensor): tfc.Tensor {
   const g = c.groups!;
   const xs = tf.split(x, g, 3);
   const ws = tf.split(w, g, 3);
-  return tf.concat(xs.map((xi, i) => tf.conv2d(xi as T4, ws[i] as T4, strides, pad, 'NHWC', dil)), 3);
+  return tf.concat(
+    xs.map((xi, i) => tf.conv2d(xi as T4, ws[i] as T4, strides, pad, 'NHWC', dil)),
+    3,
+  );
 }
 
 const cases: Case[] = [
   { what: 'depthwise 3×3 same, batch 2, odd 7×5, C 8 (vec4)', x: [2, 7, 5, 8], k: [3, 3], multiplier: 1, padding: 'same' },
   { what: 'depthwise 3×3 stride 2 same, batch 2, 9×8, C 6 (scalar)', x: [2, 9, 8, 6], k: [3, 3], multiplier: 1, strides: [2, 2], padding: 'same' },
-  { what: 'depthwise 5×5 stride 2, asymmetric padding, C 12 (vec4)', x: [1, 11, 9, 12], k: [5, 5], multiplier: 1, strides: [2, 2], padding: { top: 1, bottom: 2, left: 2, right: 1 } },
-  { what: 'depthwise multiplier 2, 3×3 valid dilation 2, C 3', x: [2, 9, 7, 3], k: [3, 3], multiplier: 2, dilations: [2, 2], padding: 'valid', noTfGrad: 'tfjs 4.22 has no depthwise gradient for dilation > 1' },
+  {
+    what: 'depthwise 5×5 stride 2, asymmetric padding, C 12 (vec4)',
+    x: [1, 11, 9, 12],
+    k: [5, 5],
+    multiplier: 1,
+    strides: [2, 2],
+    padding: { top: 1, bottom: 2, left: 2, right: 1 },
+  },
+  {
+    what: 'depthwise multiplier 2, 3×3 valid dilation 2, C 3',
+    x: [2, 9, 7, 3],
+    k: [3, 3],
+    multiplier: 2,
+    dilations: [2, 2],
+    padding: 'valid',
+    noTfGrad: 'tfjs 4.22 has no depthwise gradient for dilation > 1',
+  },
   { what: 'grouped 3×3 same, groups 2, Cin 6 / Cout 10, batch 2', x: [2, 7, 6, 6], k: [3, 3], groups: 2, cout: 10, padding: 'same' },
-  { what: 'grouped 3×3 stride 2, groups 4 of 4 channels (ResNeXt-like), Cout 8', x: [1, 9, 7, 16], k: [3, 3], groups: 4, cout: 8, strides: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 } },
+  {
+    what: 'grouped 3×3 stride 2, groups 4 of 4 channels (ResNeXt-like), Cout 8',
+    x: [1, 9, 7, 16],
+    k: [3, 3],
+    groups: 4,
+    cout: 8,
+    strides: [2, 2],
+    padding: { top: 1, bottom: 1, left: 1, right: 1 },
+  },
   { what: 'grouped 1×1, groups 3, Cin 9 / Cout 6 (ShuffleNet-style)', x: [2, 5, 4, 9], k: [1, 1], groups: 3, cout: 6, padding: 'valid' },
   { what: 'grouped 3×3 same, groups 2 of 8 channels, Cout 16 (channel quads), batch 2', x: [2, 7, 5, 16], k: [3, 3], groups: 2, cout: 16, padding: 'same' },
-  { what: 'grouped 3×3 stride 2, groups 4 of 4 channels, Cout 16 (channel quads, ResNeXt-like)', x: [1, 9, 8, 16], k: [3, 3], groups: 4, cout: 16, strides: [2, 2], padding: 'same' },
+  {
+    what: 'grouped 3×3 stride 2, groups 4 of 4 channels, Cout 16 (channel quads, ResNeXt-like)',
+    x: [1, 9, 8, 16],
+    k: [3, 3],
+    groups: 4,
+    cout: 16,
+    strides: [2, 2],
+    padding: 'same',
+  },
 ];
 
 /** Filter shape as the op takes it: TF's depthwise [KH, KW, C, M] (same memory as the grouped layout) or grouped. */
@@ -98,7 +137,14 @@ function outShapeOf(c: Case): number[] {
   return [c.x[0], oh, ow, wShape[3]];
 }
 
-async function forwardBackward(c: Case, xv: Float32Array, wv: Float32Array, seedNum: number, epilogue?: (yShape: number[]) => GroupedConvEpilogue, overrides: Record<string, string> = {}) {
+async function forwardBackward(
+  c: Case,
+  xv: Float32Array,
+  wv: Float32Array,
+  seedNum: number,
+  epilogue?: (yShape: number[]) => GroupedConvEpilogue,
+  overrides: Record<string, string> = {},
+) {
   const x = watch(tensor(xv, c.x));
   const w = watch(tensor(wv, opFilterShape(c)));
   const tape = new Tape();
@@ -153,45 +199,49 @@ describe.each([cases[0], cases[7]])('fused epilogue on $what: bias, folded batch
     { kind: 'hardSwish' as const, name: 'hard-swish', tf: (tf: Tf, t: tfc.Tensor) => tf.mul(t, tf.clipByValue(tf.add(tf.div(t, 6), 0.5), 0, 1)) },
     { kind: 'relu' as const, name: 'ReLU', tf: (tf: Tf, t: tfc.Tensor) => tf.relu(t) },
   ];
-  it.each(acts)('$name: fused (not recording) and recorded (activation as its own op) vs the tfjs composition; gradients vs tf.grads (rtol 1e-4, atol 1e-5·max(1, max|ref|))', async (a) => {
-    const tf = await tfjs();
-    const { wShape } = layout(c);
-    const yShape = outShapeOf(c);
-    const cout = yShape[3];
-    const xv = randomArray(size(c.x), 51, -2, 2);
-    const wv = randomArray(size(wShape), 52);
-    const bv = randomArray(cout, 53);
-    const rv = randomArray(size(yShape), 54);
-    const mean = randomArray(cout, 55, -0.5, 0.5);
-    const variance = randomArray(cout, 56, 0.5, 1.5);
-    const gamma = randomArray(cout, 57, 0.5, 1.5);
-    const beta = randomArray(cout, 58, -0.5, 0.5);
-    const bn = { mean: tensor(mean, [cout]), variance: tensor(variance, [cout]), gamma: tensor(gamma, [cout]), beta: tensor(beta, [cout]), epsilon: 1e-3 };
-    const affine = batchNormCoefficients(bn);
-    const bias = tensor(bv, [cout]);
-    const residual = tensor(rv, yShape);
-    const epilogue: GroupedConvEpilogue = { affine, residual, activation: { kind: a.kind } };
-    const tfRef = (x: tfc.Tensor, w: tfc.Tensor) => {
-      const z = tf.add(tfConv(tf, c, x, w), tf.tensor(bv));
-      const n = tf.batchNorm(z, tf.tensor(mean), tf.tensor(variance), tf.tensor(beta), tf.tensor(gamma), 1e-3);
-      return a.tf(tf, tf.add(n, tf.tensor(rv, yShape)));
-    };
-    const [tx, tw] = [tf.tensor(xv, c.x), tf.tensor(wv, wShape)];
-    const ty = tfRef(tx, tw).dataSync();
-    const fused = await run(c, tensor(xv, c.x), tensor(wv, opFilterShape(c)), epilogue, bias).read();
-    expectClose(fused, ty, 1e-4, tol(ty), 'fused forward vs tfjs');
-    const x = watch(tensor(xv, c.x));
-    const w = watch(tensor(wv, opFilterShape(c)));
-    const tape = new Tape();
-    const y = tape.record(() => run(c, x, w, epilogue, bias));
-    const seed = randomArray(y.size, 59);
-    const { grads } = tape.backward(y, tensor(seed, y.shape));
-    expectClose(await y.read(), ty, 1e-4, tol(ty), 'recorded forward vs tfjs');
-    const [tgx, tgw] = tf.grads(tfRef)([tx, tw], tf.tensor(seed, yShape));
-    expectClose(await grads.get(x)!.read(), tgx.dataSync(), 1e-4, tol(tgx.dataSync()), 'input gradient vs tf.grads');
-    expectClose(await grads.get(w)!.read(), tgw.dataSync(), 1e-4, tol(tgw.dataSync()), 'filter gradient vs tf.grads');
-    tape.dispose();
-  });
+  it.each(acts)(
+    '$name: fused (not recording) and recorded (activation as its own op) vs the tfjs composition; ' +
+      'gradients vs tf.grads (rtol 1e-4, atol 1e-5·max(1, max|ref|))',
+    async (a) => {
+      const tf = await tfjs();
+      const { wShape } = layout(c);
+      const yShape = outShapeOf(c);
+      const cout = yShape[3];
+      const xv = randomArray(size(c.x), 51, -2, 2);
+      const wv = randomArray(size(wShape), 52);
+      const bv = randomArray(cout, 53);
+      const rv = randomArray(size(yShape), 54);
+      const mean = randomArray(cout, 55, -0.5, 0.5);
+      const variance = randomArray(cout, 56, 0.5, 1.5);
+      const gamma = randomArray(cout, 57, 0.5, 1.5);
+      const beta = randomArray(cout, 58, -0.5, 0.5);
+      const bn = { mean: tensor(mean, [cout]), variance: tensor(variance, [cout]), gamma: tensor(gamma, [cout]), beta: tensor(beta, [cout]), epsilon: 1e-3 };
+      const affine = batchNormCoefficients(bn);
+      const bias = tensor(bv, [cout]);
+      const residual = tensor(rv, yShape);
+      const epilogue: GroupedConvEpilogue = { affine, residual, activation: { kind: a.kind } };
+      const tfRef = (x: tfc.Tensor, w: tfc.Tensor) => {
+        const z = tf.add(tfConv(tf, c, x, w), tf.tensor(bv));
+        const n = tf.batchNorm(z, tf.tensor(mean), tf.tensor(variance), tf.tensor(beta), tf.tensor(gamma), 1e-3);
+        return a.tf(tf, tf.add(n, tf.tensor(rv, yShape)));
+      };
+      const [tx, tw] = [tf.tensor(xv, c.x), tf.tensor(wv, wShape)];
+      const ty = tfRef(tx, tw).dataSync();
+      const fused = await run(c, tensor(xv, c.x), tensor(wv, opFilterShape(c)), epilogue, bias).read();
+      expectClose(fused, ty, 1e-4, tol(ty), 'fused forward vs tfjs');
+      const x = watch(tensor(xv, c.x));
+      const w = watch(tensor(wv, opFilterShape(c)));
+      const tape = new Tape();
+      const y = tape.record(() => run(c, x, w, epilogue, bias));
+      const seed = randomArray(y.size, 59);
+      const { grads } = tape.backward(y, tensor(seed, y.shape));
+      expectClose(await y.read(), ty, 1e-4, tol(ty), 'recorded forward vs tfjs');
+      const [tgx, tgw] = tf.grads(tfRef)([tx, tw], tf.tensor(seed, yShape));
+      expectClose(await grads.get(x)!.read(), tgx.dataSync(), 1e-4, tol(tgx.dataSync()), 'input gradient vs tf.grads');
+      expectClose(await grads.get(w)!.read(), tgw.dataSync(), 1e-4, tol(tgw.dataSync()), 'filter gradient vs tf.grads');
+      tape.dispose();
+    },
+  );
 
   it('a fused ReLU6 takes the guided override, counted as relu6', async () => {
     const { wShape } = layout(c);
@@ -206,18 +256,52 @@ describe.each([cases[0], cases[7]])('fused epilogue on $what: bias, folded batch
 });
 
 describe('grouped convolution limits', () => {
-  it('a wide depthwise filter is checked at its own size, not as a dense C×C filter (binding limit 1 MiB; forward vs float64, rtol 1e-4, atol 1e-5)', async () => {
-    const c: Case = { what: 'wide', x: [1, 3, 3, 256], k: [3, 3], multiplier: 1, padding: 'same' };
-    const xv = randomArray(size(c.x), 71);
-    const wv = randomArray(9 * 256, 72);
-    setMaxBindingBytesForTests(1 << 20);
-    try {
-      const y = await run(c, tensor(xv, c.x), tensor(wv, opFilterShape(c))).read();
-      expectClose(y, refForward(c, xv, wv), 1e-4, 1e-5, 'forward vs float64');
-    } finally {
-      setMaxBindingBytesForTests(undefined);
-    }
-  });
+  it(
+    'a wide depthwise filter is checked at its own size, not as a dense C×C filter (binding limit 1 MiB; ' + 'forward vs float64, rtol 1e-4, atol 1e-5)',
+    async () => {
+      const c: Case = { what: 'wide', x: [1, 3, 3, 256], k: [3, 3], multiplier: 1, padding: 'same' };
+      const xv = randomArray(size(c.x), 71);
+      const wv = randomArray(9 * 256, 72);
+      setMaxBindingBytesForTests(1 << 20);
+      try {
+        const y = await run(c, tensor(xv, c.x), tensor(wv, opFilterShape(c))).read();
+        expectClose(y, refForward(c, xv, wv), 1e-4, 1e-5, 'forward vs float64');
+      } finally {
+        setMaxBindingBytesForTests(undefined);
+      }
+    },
+  );
+});
+
+describe('batches beyond one storage binding run in chunks of whole images', () => {
+  it.each([cases[0], cases[1], cases[7]])(
+    '$what with one image per binding: forward vs float64, gradients vs tf.grads (rtol 1e-4, atol 1e-5·max(1, max|ref|))',
+    async (c) => {
+      const tf = await tfjs();
+      const { wShape } = layout(c);
+      const xv = randomArray(size(c.x), 81);
+      const wv = randomArray(size(wShape), 82);
+      const perImage = Math.max(size(c.x.slice(1)), size(outShapeOf(c).slice(1)));
+      // Room for one image (and the 64-float alignment slack) and the filter, but not for two images.
+      const limit = Math.max(size(wShape) * 4, (perImage + 64) * 4 + 16);
+      expect(limit).toBeLessThan((2 * perImage + 64) * 4);
+      setMaxBindingBytesForTests(limit);
+      let r: Awaited<ReturnType<typeof forwardBackward>>;
+      try {
+        r = await forwardBackward(c, xv, wv, 83, (yShape) => ({ residual: tensor(randomArray(size(yShape), 84), yShape) }));
+      } finally {
+        setMaxBindingBytesForTests(undefined);
+      }
+      const yShape = outShapeOf(c);
+      const rv = randomArray(size(yShape), 84);
+      const ref = refForward(c, xv, wv).map((v, i) => v + rv[i]);
+      expectClose(r.value, ref, 1e-4, tol(ref), 'forward vs float64');
+      const [tx, tw] = [tf.tensor(xv, c.x), tf.tensor(wv, wShape)];
+      const [tgx, tgw] = tf.grads((a: tfc.Tensor, b: tfc.Tensor) => tfConv(tf, c, a, b))([tx, tw], tf.tensor(r.seed, yShape));
+      expectClose(r.gx, tgx.dataSync(), 1e-4, tol(tgx.dataSync()), 'input gradient vs tf.grads');
+      expectClose(r.gw, tgw.dataSync(), 1e-4, tol(tgw.dataSync()), 'filter gradient vs tf.grads');
+    },
+  );
 });
 
 describe('grouped convolution memory', () => {
@@ -229,7 +313,9 @@ describe('grouped convolution memory', () => {
       const tape = new Tape();
       tidy(() => {
         const [xx, a, b] = [watch(x), watch(wd), watch(wg)];
-        const y = tape.record(() => groupedConv2d(depthwiseConv2d(xx, a, { padding: 'same', epilogue: { activation: { kind: 'clip' } } }), b, { groups: 2, strides: [2, 2] }));
+        const y = tape.record(() =>
+          groupedConv2d(depthwiseConv2d(xx, a, { padding: 'same', epilogue: { activation: { kind: 'clip' } } }), b, { groups: 2, strides: [2, 2] }),
+        );
         return tape.backward(y).grads.size;
       });
       tape.dispose();

@@ -41,20 +41,23 @@ describe('softmaxCrossEntropy', () => {
     { name: 'batch 4 × 300 classes, soft labels (thread-per-row path)', rows: 4, classes: 300, labels: softLabels },
     { name: 'batch 3 × 7 classes, soft labels', rows: 3, classes: 7, labels: softLabels },
     { name: 'batch 1 × 5 classes, one-hot', rows: 1, classes: 5, labels: oneHot },
-  ])('$name: loss vs float64 reference and tf.losses.softmaxCrossEntropy (rtol 1e-5), d/dlogits vs tf.grad (rtol 1e-4, atol 1e-7)', async ({ rows, classes, labels }) => {
-    const tf = await tfjs();
-    const logits = randomArray(rows * classes, 31, -4, 4);
-    const lab = labels(rows, classes, 32);
-    const r = await lossWithGrad(logits, lab, rows, classes, 1.5);
-    expect(r.shape).toEqual([]);
-    expect(Math.abs(r.value - softmaxCrossEntropyRef(logits, lab, classes))).toBeLessThan(1e-5 * Math.abs(r.value) + 1e-6);
-    const tl = tf.tensor(lab, [rows, classes]);
-    const f = (t: tfc.Tensor) => tf.losses.softmaxCrossEntropy(tl, t);
-    const tx = tf.tensor(logits, [rows, classes]);
-    expect(Math.abs(r.value - f(tx).dataSync()[0])).toBeLessThan(1e-5 * Math.abs(r.value) + 1e-6);
-    expectClose(r.grad, tf.grad(f)(tx, tf.scalar(1.5)).dataSync(), 1e-4, 1e-7, 'gradient vs tf.grad');
-    expect(r.labelGrad).toBe(false);
-  });
+  ])(
+    '$name: loss vs float64 reference and tf.losses.softmaxCrossEntropy (rtol 1e-5), d/dlogits vs tf.grad (rtol 1e-4, atol 1e-7)',
+    async ({ rows, classes, labels }) => {
+      const tf = await tfjs();
+      const logits = randomArray(rows * classes, 31, -4, 4);
+      const lab = labels(rows, classes, 32);
+      const r = await lossWithGrad(logits, lab, rows, classes, 1.5);
+      expect(r.shape).toEqual([]);
+      expect(Math.abs(r.value - softmaxCrossEntropyRef(logits, lab, classes))).toBeLessThan(1e-5 * Math.abs(r.value) + 1e-6);
+      const tl = tf.tensor(lab, [rows, classes]);
+      const f = (t: tfc.Tensor) => tf.losses.softmaxCrossEntropy(tl, t);
+      const tx = tf.tensor(logits, [rows, classes]);
+      expect(Math.abs(r.value - f(tx).dataSync()[0])).toBeLessThan(1e-5 * Math.abs(r.value) + 1e-6);
+      expectClose(r.grad, tf.grad(f)(tx, tf.scalar(1.5)).dataSync(), 1e-4, 1e-7, 'gradient vs tf.grad');
+      expect(r.labelGrad).toBe(false);
+    },
+  );
 
   it('d/dlogits matches central differences on the float64 reference ([2, 9], soft labels, rtol 1e-4, atol 1e-7)', async () => {
     const logits = randomArray(18, 41, -3, 3);

@@ -71,7 +71,9 @@ describe('matmul backward', () => {
       const c: Case = { M, K, N, transposeA, transposeB };
       it(`${name(c)}: dA, dB match tf.grads (rtol 1e-5, atol 1e-5) and central differences on float64 (rtol 1e-5, atol 1e-5)`, async () => {
         const { aShape, bShape } = shapesOf(c);
-        const av = randomArray(M * K, 7 + M), bv = randomArray(K * N, 8 + N), sv = randomArray(M * N, 9);
+        const av = randomArray(M * K, 7 + M),
+          bv = randomArray(K * N, 8 + N),
+          sv = randomArray(M * N, 9);
         const a = watch(tensor(av, aShape));
         const b = watch(tensor(bv, bShape));
         const tape = new Tape();

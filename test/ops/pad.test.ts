@@ -33,7 +33,12 @@ describe('pad', () => {
     const ref = padRef({ data: Float64Array.from(r.data), shape }, p.top, p.bottom, p.left, p.right, value);
     expect(r.shape).toEqual(ref.shape);
     expect(Array.from(r.value)).toEqual(Array.from(Float32Array.from(ref.data)));
-    const paddings: Array<[number, number]> = [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
+    const paddings: Array<[number, number]> = [
+      [0, 0],
+      [p.top, p.bottom],
+      [p.left, p.right],
+      [0, 0],
+    ];
     const tx = tf.tensor(r.data, shape);
     expect(Array.from(r.value)).toEqual(Array.from(tf.pad(tx, paddings, value).dataSync()));
     const tg = tf.grad((t: tfc.Tensor) => tf.pad(t, paddings, value))(tx, tf.tensor(r.seed, r.shape));

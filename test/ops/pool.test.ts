@@ -34,23 +34,116 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'k3 s2 asymmetric pad, odd 9×7, batch 2, C=3', shape: [2, 9, 7, 3], kernel: [3, 3], strides: [2, 2], padding: { top: 1, bottom: 0, left: 0, right: 1 }, pad: { top: 1, bottom: 0, left: 0, right: 1 }, ceilMode: false },
-  { name: 'k3 s2 asymmetric pad, odd 9×7, batch 2, C=8 (vec4)', shape: [2, 9, 7, 8], kernel: [3, 3], strides: [2, 2], padding: { top: 1, bottom: 0, left: 0, right: 1 }, pad: { top: 1, bottom: 0, left: 0, right: 1 }, ceilMode: false },
+  {
+    name: 'k3 s2 asymmetric pad, odd 9×7, batch 2, C=3',
+    shape: [2, 9, 7, 3],
+    kernel: [3, 3],
+    strides: [2, 2],
+    padding: { top: 1, bottom: 0, left: 0, right: 1 },
+    pad: { top: 1, bottom: 0, left: 0, right: 1 },
+    ceilMode: false,
+  },
+  {
+    name: 'k3 s2 asymmetric pad, odd 9×7, batch 2, C=8 (vec4)',
+    shape: [2, 9, 7, 8],
+    kernel: [3, 3],
+    strides: [2, 2],
+    padding: { top: 1, bottom: 0, left: 0, right: 1 },
+    pad: { top: 1, bottom: 0, left: 0, right: 1 },
+    ceilMode: false,
+  },
   // TF 'same' on 8×6 with k3 s2: total padding 1 per axis, the odd pixel bottom/right.
-  { name: "k3 s2 TF 'same' on 8×6, C=5", shape: [1, 8, 6, 5], kernel: [3, 3], strides: [2, 2], padding: 'same', pad: { top: 0, bottom: 1, left: 0, right: 1 }, ceilMode: false },
+  {
+    name: "k3 s2 TF 'same' on 8×6, C=5",
+    shape: [1, 8, 6, 5],
+    kernel: [3, 3],
+    strides: [2, 2],
+    padding: 'same',
+    pad: { top: 0, bottom: 1, left: 0, right: 1 },
+    ceilMode: false,
+  },
   // Ceil mode: the last window along each axis starts in the input and runs past the padding.
-  { name: 'k3 s2 pad 1 ceil mode on 8×6, C=4 (vec4)', shape: [1, 8, 6, 4], kernel: [3, 3], strides: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 }, pad: { top: 1, bottom: 1, left: 1, right: 1 }, ceilMode: true },
-  { name: 'k2×3 s1×2 asymmetric pad ceil mode on 7×5, batch 2, C=3', shape: [2, 7, 5, 3], kernel: [2, 3], strides: [1, 2], padding: { top: 0, bottom: 1, left: 1, right: 0 }, pad: { top: 0, bottom: 1, left: 1, right: 0 }, ceilMode: true },
-  { name: 'k2 s3 valid on 7×7 (cells outside every window), C=2', shape: [1, 7, 7, 2], kernel: [2, 2], strides: [3, 3], padding: 'valid', pad: { top: 0, bottom: 0, left: 0, right: 0 }, ceilMode: false },
+  {
+    name: 'k3 s2 pad 1 ceil mode on 8×6, C=4 (vec4)',
+    shape: [1, 8, 6, 4],
+    kernel: [3, 3],
+    strides: [2, 2],
+    padding: { top: 1, bottom: 1, left: 1, right: 1 },
+    pad: { top: 1, bottom: 1, left: 1, right: 1 },
+    ceilMode: true,
+  },
+  {
+    name: 'k2×3 s1×2 asymmetric pad ceil mode on 7×5, batch 2, C=3',
+    shape: [2, 7, 5, 3],
+    kernel: [2, 3],
+    strides: [1, 2],
+    padding: { top: 0, bottom: 1, left: 1, right: 0 },
+    pad: { top: 0, bottom: 1, left: 1, right: 0 },
+    ceilMode: true,
+  },
+  {
+    name: 'k2 s3 valid on 7×7 (cells outside every window), C=2',
+    shape: [1, 7, 7, 2],
+    kernel: [2, 2],
+    strides: [3, 3],
+    padding: 'valid',
+    pad: { top: 0, bottom: 0, left: 0, right: 0 },
+    ceilMode: false,
+  },
   // Dilated windows (ONNX `dilations`): taps d cells apart, a window spans (k − 1)·d + 1 cells.
-  { name: 'k2 d2 s1 valid on 4×4 (ONNX test_maxpool_2d_dilations geometry), batch 2, C=3', shape: [2, 4, 4, 3], kernel: [2, 2], strides: [1, 1], dilations: [2, 2], padding: 'valid', pad: { top: 0, bottom: 0, left: 0, right: 0 }, ceilMode: false },
+  {
+    name: 'k2 d2 s1 valid on 4×4 (ONNX test_maxpool_2d_dilations geometry), batch 2, C=3',
+    shape: [2, 4, 4, 3],
+    kernel: [2, 2],
+    strides: [1, 1],
+    dilations: [2, 2],
+    padding: 'valid',
+    pad: { top: 0, bottom: 0, left: 0, right: 0 },
+    ceilMode: false,
+  },
   // TF 'same' over the dilated span 5: total padding 4 per axis.
-  { name: "k3 d2 s1 TF 'same' on 9×7, C=5", shape: [1, 9, 7, 5], kernel: [3, 3], strides: [1, 1], dilations: [2, 2], padding: 'same', pad: { top: 2, bottom: 2, left: 2, right: 2 }, ceilMode: false },
-  { name: 'k2×3 d2×3 s2×1 asymmetric pad on 9×11, batch 2, C=8 (vec4)', shape: [2, 9, 11, 8], kernel: [2, 3], strides: [2, 1], dilations: [2, 3], padding: { top: 1, bottom: 2, left: 0, right: 3 }, pad: { top: 1, bottom: 2, left: 0, right: 3 }, ceilMode: false },
+  {
+    name: "k3 d2 s1 TF 'same' on 9×7, C=5",
+    shape: [1, 9, 7, 5],
+    kernel: [3, 3],
+    strides: [1, 1],
+    dilations: [2, 2],
+    padding: 'same',
+    pad: { top: 2, bottom: 2, left: 2, right: 2 },
+    ceilMode: false,
+  },
+  {
+    name: 'k2×3 d2×3 s2×1 asymmetric pad on 9×11, batch 2, C=8 (vec4)',
+    shape: [2, 9, 11, 8],
+    kernel: [2, 3],
+    strides: [2, 1],
+    dilations: [2, 3],
+    padding: { top: 1, bottom: 2, left: 0, right: 3 },
+    pad: { top: 1, bottom: 2, left: 0, right: 3 },
+    ceilMode: false,
+  },
   // The last windows' last taps fall past the trailing padding (rows 9, cols 7).
-  { name: 'k3 d2 s2 pad 1 ceil mode on 8×6, C=4 (vec4)', shape: [1, 8, 6, 4], kernel: [3, 3], strides: [2, 2], dilations: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 }, pad: { top: 1, bottom: 1, left: 1, right: 1 }, ceilMode: true },
+  {
+    name: 'k3 d2 s2 pad 1 ceil mode on 8×6, C=4 (vec4)',
+    shape: [1, 8, 6, 4],
+    kernel: [3, 3],
+    strides: [2, 2],
+    dilations: [2, 2],
+    padding: { top: 1, bottom: 1, left: 1, right: 1 },
+    pad: { top: 1, bottom: 1, left: 1, right: 1 },
+    ceilMode: true,
+  },
   // Span 4: 'same' pads 1 before and 2 after, as wide as the kernel but every window still holds a real tap.
-  { name: "k2 d3 s1 'same' on 7×5 (trailing padding = kernel < span), C=2", shape: [1, 7, 5, 2], kernel: [2, 2], strides: [1, 1], dilations: [3, 3], padding: 'same', pad: { top: 1, bottom: 2, left: 1, right: 2 }, ceilMode: false },
+  {
+    name: "k2 d3 s1 'same' on 7×5 (trailing padding = kernel < span), C=2",
+    shape: [1, 7, 5, 2],
+    kernel: [2, 2],
+    strides: [1, 1],
+    dilations: [3, 3],
+    padding: 'same',
+    pad: { top: 1, bottom: 2, left: 1, right: 2 },
+    ceilMode: false,
+  },
 ];
 
 const withDilations = (c: Case) => (c.dilations ? { dilations: c.dilations } : {});
@@ -82,8 +175,14 @@ function overhang(c: Case): [number, number] {
 /** Every stride-th row and column of a stride-1 result (tf.gather has a gradient, tf.stridedSlice none). */
 function tfSubsample(tf: Tf, dense: Tensor4D, c: Case) {
   const [OH, OW] = outputSize(c);
-  const rows = tf.tensor1d(Array.from({ length: OH }, (_, i) => i * c.strides[0]), 'int32');
-  const cols = tf.tensor1d(Array.from({ length: OW }, (_, j) => j * c.strides[1]), 'int32');
+  const rows = tf.tensor1d(
+    Array.from({ length: OH }, (_, i) => i * c.strides[0]),
+    'int32',
+  );
+  const cols = tf.tensor1d(
+    Array.from({ length: OW }, (_, j) => j * c.strides[1]),
+    'int32',
+  );
   return tf.gather(tf.gather(dense, rows, 1), cols, 2) as Tensor4D;
 }
 
@@ -104,7 +203,8 @@ function tfDilatedMax(tf: Tf, xp: Tensor4D, c: Case) {
 function tfDilatedSum(tf: Tf, xp: Tensor4D, c: Case) {
   const [n, hp, wp, ch] = xp.shape;
   const [dh, dw] = c.dilations ?? [1, 1];
-  const rows = hp - (c.kernel[0] - 1) * dh, cols = wp - (c.kernel[1] - 1) * dw;
+  const rows = hp - (c.kernel[0] - 1) * dh,
+    cols = wp - (c.kernel[1] - 1) * dw;
   let sum: Tensor4D | undefined;
   for (let i = 0; i < c.kernel[0]; i++) {
     for (let j = 0; j < c.kernel[1]; j++) {
@@ -118,7 +218,16 @@ function tfDilatedSum(tf: Tf, xp: Tensor4D, c: Case) {
 /** tfjs max pool: −∞ padding (explicit pads and the ceil-mode overhang), then 'valid'. */
 function tfMaxPool(tf: Tf, x: Tensor4D, c: Case) {
   const [eh, ew] = overhang(c);
-  const xp = tf.pad(x, [[0, 0], [c.pad.top, c.pad.bottom + eh], [c.pad.left, c.pad.right + ew], [0, 0]], -Infinity);
+  const xp = tf.pad(
+    x,
+    [
+      [0, 0],
+      [c.pad.top, c.pad.bottom + eh],
+      [c.pad.left, c.pad.right + ew],
+      [0, 0],
+    ],
+    -Infinity,
+  );
   return isDilated(c) ? tfDilatedMax(tf, xp, c) : tf.maxPool(xp, c.kernel, c.strides, 'valid');
 }
 
@@ -132,14 +241,35 @@ function tfMaxPool(tf: Tf, x: Tensor4D, c: Case) {
 function tfAvgPool(tf: Tf, x: Tensor4D, c: Case, countIncludePad: boolean) {
   const [n, H, W, C] = c.shape;
   const [eh, ew] = overhang(c);
-  const all: [number, number][] = [[0, 0], [c.pad.top, c.pad.bottom + eh], [c.pad.left, c.pad.right + ew], [0, 0]];
+  const all: [number, number][] = [
+    [0, 0],
+    [c.pad.top, c.pad.bottom + eh],
+    [c.pad.left, c.pad.right + ew],
+    [0, 0],
+  ];
   const ones = tf.ones([n, H, W, 1]) as Tensor4D;
   const counted = countIncludePad
-    ? tf.pad(tf.pad(ones, [[0, 0], [c.pad.top, c.pad.bottom], [c.pad.left, c.pad.right], [0, 0]], 1), [[0, 0], [0, eh], [0, ew], [0, 0]])
+    ? tf.pad(
+        tf.pad(
+          ones,
+          [
+            [0, 0],
+            [c.pad.top, c.pad.bottom],
+            [c.pad.left, c.pad.right],
+            [0, 0],
+          ],
+          1,
+        ),
+        [
+          [0, 0],
+          [0, eh],
+          [0, ew],
+          [0, 0],
+        ],
+      )
     : tf.pad(ones, all);
-  const windowSum = (t: Tensor4D, channels: number) => isDilated(c)
-    ? tfDilatedSum(tf, t, c)
-    : tf.depthwiseConv2d(t, tf.ones([c.kernel[0], c.kernel[1], channels, 1]) as Tensor4D, c.strides, 'valid');
+  const windowSum = (t: Tensor4D, channels: number) =>
+    isDilated(c) ? tfDilatedSum(tf, t, c) : tf.depthwiseConv2d(t, tf.ones([c.kernel[0], c.kernel[1], channels, 1]) as Tensor4D, c.strides, 'valid');
   return tf.div(windowSum(tf.pad(x, all), C), windowSum(counted, 1));
 }
 
@@ -191,7 +321,11 @@ describe('maxPool forward', () => {
     // span = 5 + 2 − 2 = 5, ceil(5/2) + 1 = 4 windows, but the 4th starts at padded row 6 = H + pad.top.
     const shape: Shape4 = [1, 5, 5, 4];
     const xv = randomArray(sizeOf(shape), 13);
-    const ours = await forward((x) => maxPool(x, { kernel: [2, 2], strides: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 }, ceilMode: true }), xv, shape);
+    const ours = await forward(
+      (x) => maxPool(x, { kernel: [2, 2], strides: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 }, ceilMode: true }),
+      xv,
+      shape,
+    );
     expect(ours.shape).toEqual([1, 3, 3, 4]);
   });
 
@@ -235,7 +369,12 @@ describe('avgPool forward', () => {
     const c = cases[1];
     const xv = randomArray(sizeOf(c.shape), 23);
     const ours = await forward((x) => avgPool(x, { ...opOptions(c), countIncludePad: false }), xv, c.shape);
-    const pads: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [c.pad.top, c.pad.bottom], [c.pad.left, c.pad.right], [0, 0]];
+    const pads: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [c.pad.top, c.pad.bottom],
+      [c.pad.left, c.pad.right],
+      [0, 0],
+    ];
     const theirs = tf.tidy(() => tf.avgPool(tf.tensor4d(xv, c.shape), c.kernel, c.strides, pads).dataSync());
     expectClose(ours.y, theirs, 1e-5, 1e-6, 'vs tfjs explicit padding');
   });
@@ -248,24 +387,41 @@ describe('avgPool forward', () => {
     const f = (i: number) => xv[i];
     const sum = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, k) => f(a + k)).reduce((s, v) => s + v, 0);
     const expected = [sum(0, 3) / 7, sum(0, 6) / 7, sum(3, 8) / 7, sum(6, 8) / 6];
-    const ours = await forward((x) => avgPool(x, { kernel: [1, 7], strides: [1, 3], padding: { top: 0, bottom: 0, left: 3, right: 3 }, ceilMode: true, countIncludePad: true }), xv, [1, 1, 9, 1]);
+    const ours = await forward(
+      (x) => avgPool(x, { kernel: [1, 7], strides: [1, 3], padding: { top: 0, bottom: 0, left: 3, right: 3 }, ceilMode: true, countIncludePad: true }),
+      xv,
+      [1, 1, 9, 1],
+    );
     expect(ours.shape).toEqual([1, 1, 4, 1]);
     expectClose(ours.y, expected, 1e-5, 1e-6, 'PyTorch avg_pool1d values');
     // sonos/tract#2851: [1..5], kernel 2, stride 2, no padding, ceil mode → [1.5, 3.5, 5].
-    const small = await forward((x) => avgPool(x, { kernel: [1, 2], strides: [1, 2], ceilMode: true, countIncludePad: true }), Float32Array.from([1, 2, 3, 4, 5]), [1, 1, 5, 1]);
+    const small = await forward(
+      (x) => avgPool(x, { kernel: [1, 2], strides: [1, 2], ceilMode: true, countIncludePad: true }),
+      Float32Array.from([1, 2, 3, 4, 5]),
+      [1, 1, 5, 1],
+    );
     expectClose(small.y, [1.5, 3.5, 5], 0, 0, 'onnx.reference values');
   });
 });
 
 describe('global pooling forward', () => {
-  for (const shape of [[2, 5, 7, 3], [2, 5, 7, 8]] as Shape4[]) {
+  for (const shape of [
+    [2, 5, 7, 3],
+    [2, 5, 7, 8],
+  ] as Shape4[]) {
     it(`globalAvgPool ${JSON.stringify(shape)} equals the float64 mean and tf.mean (rtol 1e-5, atol 1e-6)`, async () => {
       const tf = await tfjs();
       const xv = randomArray(sizeOf(shape), 31);
       const ours = await forward(globalAvgPool, xv, shape);
       expect(ours.shape).toEqual([shape[0], shape[3]]);
       expectClose(ours.y, globalAvgPoolRef(xv, shape), 1e-5, 1e-6, 'vs float64 reference');
-      expectClose(ours.y, tf.tidy(() => tf.mean(tf.tensor4d(xv, shape), [1, 2]).dataSync()), 1e-5, 1e-6, 'vs tf.mean');
+      expectClose(
+        ours.y,
+        tf.tidy(() => tf.mean(tf.tensor4d(xv, shape), [1, 2]).dataSync()),
+        1e-5,
+        1e-6,
+        'vs tf.mean',
+      );
     });
 
     it(`globalMaxPool ${JSON.stringify(shape)} equals the float64 max and tf.max (exact)`, async () => {
@@ -274,7 +430,13 @@ describe('global pooling forward', () => {
       const ours = await forward(globalMaxPool, xv, shape);
       expect(ours.shape).toEqual([shape[0], shape[3]]);
       expectClose(ours.y, globalMaxPoolRef(xv, shape), 0, 0, 'vs float64 reference');
-      expectClose(ours.y, tf.tidy(() => tf.max(tf.tensor4d(xv, shape), [1, 2]).dataSync()), 0, 0, 'vs tf.max');
+      expectClose(
+        ours.y,
+        tf.tidy(() => tf.max(tf.tensor4d(xv, shape), [1, 2]).dataSync()),
+        0,
+        0,
+        'vs tf.max',
+      );
     });
   }
 });
@@ -305,12 +467,22 @@ describe('maxPool backward', () => {
     const ours = await backward((x) => maxPool(x, { kernel: [2, 2], strides: [1, 1] }), new Float32Array(9).fill(0.5), [1, 3, 3, 1], seed);
     expect(Array.from(ours)).toEqual([1, 2, 0, 3, 4, 0, 0, 0, 0]);
     // With leading padding the padded cells never win: the window at (−1, −1) routes to cell (0, 0).
-    const padded = await backward((x) => maxPool(x, { kernel: [2, 2], strides: [2, 2], padding: { top: 1, bottom: 0, left: 1, right: 0 } }), new Float32Array(9 * 4).fill(-2), [1, 3, 3, 4], new Float32Array(16).fill(1));
+    const padded = await backward(
+      (x) => maxPool(x, { kernel: [2, 2], strides: [2, 2], padding: { top: 1, bottom: 0, left: 1, right: 0 } }),
+      new Float32Array(9 * 4).fill(-2),
+      [1, 3, 3, 4],
+      new Float32Array(16).fill(1),
+    );
     const expected = new Float32Array(36);
     for (const cell of [0, 1, 3, 4]) expected.fill(1, cell * 4, cell * 4 + 4);
     expect(Array.from(padded)).toEqual(Array.from(expected));
     // The float64 reference states the same rule.
-    const refTie = maxPoolGradRef(new Float64Array(9).fill(0.5), [1, 3, 3, 1], { kernel: [2, 2], strides: [1, 1], pad: { top: 0, bottom: 0, left: 0, right: 0 }, ceilMode: false }, seed);
+    const refTie = maxPoolGradRef(
+      new Float64Array(9).fill(0.5),
+      [1, 3, 3, 1],
+      { kernel: [2, 2], strides: [1, 1], pad: { top: 0, bottom: 0, left: 0, right: 0 }, ceilMode: false },
+      seed,
+    );
     expect(Array.from(refTie)).toEqual([1, 2, 0, 3, 4, 0, 0, 0, 0]);
   });
 });
@@ -337,16 +509,27 @@ describe('avgPool backward', () => {
 });
 
 describe('global pooling backward', () => {
-  for (const shape of [[2, 5, 7, 3], [2, 5, 7, 8]] as Shape4[]) {
+  for (const shape of [
+    [2, 5, 7, 3],
+    [2, 5, 7, 8],
+  ] as Shape4[]) {
     it(`globalAvgPool ${JSON.stringify(shape)}: central differences and tf.grad of tf.mean (rtol 1e-5, atol 1e-6)`, async () => {
       const tf = await tfjs();
       const xv = randomArray(sizeOf(shape), 61);
       const seed = randomArray(shape[0] * shape[3], 62);
       const ours = await backward(globalAvgPool, xv, shape, seed);
-      expectClose(ours, numericGradient((x) => globalAvgPoolRef(x, shape), xv, seed), 1e-5, 1e-6, 'vs central differences');
+      expectClose(
+        ours,
+        numericGradient((x) => globalAvgPoolRef(x, shape), xv, seed),
+        1e-5,
+        1e-6,
+        'vs central differences',
+      );
       const theirs = tf.tidy(() => {
         const dy = tf.tensor2d(seed, [shape[0], shape[3]]);
-        return tf.grad((x: TfTensor) => tf.sum(tf.mul(tf.mean(x, [1, 2]), dy)))(tf.tensor4d(xv, shape)).dataSync();
+        return tf
+          .grad((x: TfTensor) => tf.sum(tf.mul(tf.mean(x, [1, 2]), dy)))(tf.tensor4d(xv, shape))
+          .dataSync();
       });
       expectClose(ours, theirs, 1e-5, 1e-6, 'vs tf.grad');
     });
@@ -356,10 +539,18 @@ describe('global pooling backward', () => {
       const xv = distinctArray(sizeOf(shape), rng(63));
       const seed = randomArray(shape[0] * shape[3], 64);
       const ours = await backward(globalMaxPool, xv, shape, seed);
-      expectClose(ours, numericGradient((x) => globalMaxPoolRef(x, shape), xv, seed), 1e-5, 1e-6, 'vs central differences');
+      expectClose(
+        ours,
+        numericGradient((x) => globalMaxPoolRef(x, shape), xv, seed),
+        1e-5,
+        1e-6,
+        'vs central differences',
+      );
       const theirs = tf.tidy(() => {
         const dy = tf.tensor2d(seed, [shape[0], shape[3]]);
-        return tf.grad((x: TfTensor) => tf.sum(tf.mul(tf.max(x, [1, 2]), dy)))(tf.tensor4d(xv, shape)).dataSync();
+        return tf
+          .grad((x: TfTensor) => tf.sum(tf.mul(tf.max(x, [1, 2]), dy)))(tf.tensor4d(xv, shape))
+          .dataSync();
       });
       expectClose(ours, theirs, 1e-5, 1e-6, 'vs tf.grad');
     });
@@ -417,23 +608,33 @@ describe('pooling errors', () => {
 
   it('rejects a kernel larger than the padded input', () => {
     expect(() => maxPool(x(), { kernel: [7, 2] })).toThrow(ShapeError);
-    expect(() => avgPool(x(), { kernel: [2, 8], padding: { top: 0, bottom: 0, left: 1, right: 1 }, countIncludePad: true })).toThrow(/avgPool: expected input of at least/);
+    expect(() => avgPool(x(), { kernel: [2, 8], padding: { top: 0, bottom: 0, left: 1, right: 1 }, countIncludePad: true })).toThrow(
+      /avgPool: expected input of at least/,
+    );
   });
 
   it('rejects negative, fractional or too-large padding', () => {
-    expect(() => maxPool(x(), { kernel: [3, 3], padding: { top: -1, bottom: 0, left: 0, right: 0 } })).toThrow(/maxPool: expected padding.top a non-negative integer, given -1/);
+    expect(() => maxPool(x(), { kernel: [3, 3], padding: { top: -1, bottom: 0, left: 0, right: 0 } })).toThrow(
+      /maxPool: expected padding.top a non-negative integer, given -1/,
+    );
     expect(() => maxPool(x(), { kernel: [3, 3], padding: { top: 0, bottom: 0.5, left: 0, right: 0 } })).toThrow(ShapeError);
     // A side as wide as the kernel would let a window hold only padding.
-    expect(() => maxPool(x(), { kernel: [3, 3], padding: { top: 0, bottom: 0, left: 3, right: 0 } })).toThrow(/maxPool: expected padding smaller than the kernel \[3, 3\]/);
+    expect(() => maxPool(x(), { kernel: [3, 3], padding: { top: 0, bottom: 0, left: 3, right: 0 } })).toThrow(
+      /maxPool: expected padding smaller than the kernel \[3, 3\]/,
+    );
   });
 
   it('dilated windows: padding must be smaller than the dilated span, and every window must reach the input', () => {
     // Span (2 − 1)·2 + 1 = 3: a left padding of 3 is too wide, 2 is fine.
-    expect(() => maxPool(x(), { kernel: [2, 2], dilations: [2, 2], padding: { top: 0, bottom: 0, left: 3, right: 0 } })).toThrow(/maxPool: expected padding smaller than the dilated kernel span \[3, 3\] on every side/);
+    expect(() => maxPool(x(), { kernel: [2, 2], dilations: [2, 2], padding: { top: 0, bottom: 0, left: 3, right: 0 } })).toThrow(
+      /maxPool: expected padding smaller than the dilated kernel span \[3, 3\] on every side/,
+    );
     expect(() => maxPool(x(), { kernel: [2, 2], dilations: [2, 2], padding: { top: 0, bottom: 0, left: 2, right: 0 } })).not.toThrow();
     // 2×2 input, taps 5 apart, padding 3 (< span 6): the first window's taps are rows −3 and 2, both outside.
     const small = tensor(new Float32Array(4), [1, 2, 2, 1]);
-    expect(() => avgPool(small, { kernel: [2, 2], dilations: [5, 5], padding: { top: 3, bottom: 3, left: 3, right: 3 }, countIncludePad: true })).toThrow(/avgPool: expected every window to hold at least one input cell/);
+    expect(() => avgPool(small, { kernel: [2, 2], dilations: [5, 5], padding: { top: 3, bottom: 3, left: 3, right: 3 }, countIncludePad: true })).toThrow(
+      /avgPool: expected every window to hold at least one input cell/,
+    );
     expect(() => maxPool(x(), { kernel: [2, 2], dilations: [0, 1] })).toThrow(/maxPool: expected dilations of positive integers/);
   });
 

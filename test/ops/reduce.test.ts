@@ -43,24 +43,27 @@ const axisSets: Array<{ shape: number[]; axes: number[] | undefined; what: strin
 ];
 
 describe.each(ops)('$kind', ({ kind, run, tfOp }) => {
-  it.each(axisSets)('over $what of $shape, keepDims both ways: forward vs float64 reference and tfjs (rtol 1e-5, atol 1e-6·Σ|x|), backward vs tf.grad (rtol 1e-6, atol 1e-7)', async ({ shape, axes, what }) => {
-    const tf = await tfjs();
-    const data = randomArray(size(shape), 3 + what.length);
-    const normalized = (axes ?? shape.map((_, i) => i)).map((a) => (a < 0 ? a + shape.length : a));
-    const ref = reduceRef(data, shape, normalized, kind);
-    const tol = sumTolerance(data, shape, normalized, kind);
-    const tx = tf.tensor(data, shape);
-    for (const keepDims of [false, true]) {
-      const r = await withGrad(data, shape, (x) => run(x, axes, keepDims), 50);
-      const f = (t: tfc.Tensor) => tfOp(tf)(t, axes, keepDims);
-      const ty = f(tx);
-      expect(r.shape).toEqual(ty.shape);
-      expectClose(r.value, ref, 1e-5, tol, `forward vs float64 (keepDims ${keepDims})`);
-      expectClose(r.value, ty.dataSync(), 1e-5, tol, `forward vs tfjs (keepDims ${keepDims})`);
-      const tg = tf.grad(f)(tx, tf.tensor(r.seed, ty.shape));
-      expectClose(r.grad, tg.dataSync(), 1e-6, 1e-7, `gradient vs tf.grad (keepDims ${keepDims})`);
-    }
-  });
+  it.each(axisSets)(
+    'over $what of $shape, keepDims both ways: forward vs float64 reference and tfjs (rtol 1e-5, atol 1e-6·Σ|x|), backward vs tf.grad (rtol 1e-6, atol 1e-7)',
+    async ({ shape, axes, what }) => {
+      const tf = await tfjs();
+      const data = randomArray(size(shape), 3 + what.length);
+      const normalized = (axes ?? shape.map((_, i) => i)).map((a) => (a < 0 ? a + shape.length : a));
+      const ref = reduceRef(data, shape, normalized, kind);
+      const tol = sumTolerance(data, shape, normalized, kind);
+      const tx = tf.tensor(data, shape);
+      for (const keepDims of [false, true]) {
+        const r = await withGrad(data, shape, (x) => run(x, axes, keepDims), 50);
+        const f = (t: tfc.Tensor) => tfOp(tf)(t, axes, keepDims);
+        const ty = f(tx);
+        expect(r.shape).toEqual(ty.shape);
+        expectClose(r.value, ref, 1e-5, tol, `forward vs float64 (keepDims ${keepDims})`);
+        expectClose(r.value, ty.dataSync(), 1e-5, tol, `forward vs tfjs (keepDims ${keepDims})`);
+        const tg = tf.grad(f)(tx, tf.tensor(r.seed, ty.shape));
+        expectClose(r.grad, tg.dataSync(), 1e-6, 1e-7, `gradient vs tf.grad (keepDims ${keepDims})`);
+      }
+    },
+  );
 
   it('backward over {0, 2} of [2, 3, 4, 3] matches central differences on the float64 reference (rtol 1e-5, atol 1e-7)', async () => {
     const shape = [2, 3, 4, 3];
@@ -99,7 +102,15 @@ describe('large reductions (parallel chunked paths)', () => {
     const f = (t: tfc.Tensor) => tf.mean(t, [1, 2]);
     const tx = tf.tensor(data, shape);
     expectClose(r.value, f(tx).dataSync(), 1e-5, 1e-6, 'forward vs tfjs');
-    expectClose(r.grad, tf.grad(f)(tx, tf.tensor(r.seed, [1, 2048])).dataSync(), 1e-6, 1e-9, 'gradient vs tf.grad');
+    expectClose(
+      r.grad,
+      tf
+        .grad(f)(tx, tf.tensor(r.seed, [1, 2048]))
+        .dataSync(),
+      1e-6,
+      1e-9,
+      'gradient vs tf.grad',
+    );
   });
 });
 
@@ -112,15 +123,19 @@ describe('reduction edge cases', () => {
     expect(Array.from(await sum(tensor([-3], [])).read())).toEqual([-3]);
   });
 
-  it('empty reductions: Σ of nothing is 0 (as tf.sum), the mean of nothing NaN (as the float64 reference and NumPy; tfjs differs); empty outputs stay empty', async () => {
-    const tf = await tfjs();
-    const x = tensor([], [2, 0, 3]);
-    expect(Array.from(await sum(x, [1]).read())).toEqual(Array.from(tf.sum(tf.zeros([2, 0, 3]), [1]).dataSync()));
-    expect(Array.from(await sum(x).read())).toEqual([0]);
-    expect(Array.from(await mean(x, [1]).read())).toEqual(Array.from(reduceRef([], [2, 0, 3], [1], 'mean')));
-    expect(Number.isNaN((await mean(x).read())[0])).toBe(true);
-    expect(sum(x, [0]).shape).toEqual([0, 3]);
-  });
+  it(
+    'empty reductions: Σ of nothing is 0 (as tf.sum), the mean of nothing NaN (as the float64 reference ' +
+      'and NumPy; tfjs differs); empty outputs stay empty',
+    async () => {
+      const tf = await tfjs();
+      const x = tensor([], [2, 0, 3]);
+      expect(Array.from(await sum(x, [1]).read())).toEqual(Array.from(tf.sum(tf.zeros([2, 0, 3]), [1]).dataSync()));
+      expect(Array.from(await sum(x).read())).toEqual([0]);
+      expect(Array.from(await mean(x, [1]).read())).toEqual(Array.from(reduceRef([], [2, 0, 3], [1], 'mean')));
+      expect(Number.isNaN((await mean(x).read())[0])).toBe(true);
+      expect(sum(x, [0]).shape).toEqual([0, 3]);
+    },
+  );
 
   it('rejects out-of-range, repeated and fractional axes, naming the shape', () => {
     const x = tensor(new Float32Array(6), [2, 3]);

@@ -33,18 +33,21 @@ describe.each([
   { op: 'softmax', run: softmax, ref: softmaxRef, tfOp: (tf: typeof tfc) => tf.softmax },
   { op: 'logSoftmax', run: logSoftmax, ref: logSoftmaxRef, tfOp: (tf: typeof tfc) => tf.logSoftmax },
 ])('$op', ({ run, ref, tfOp }) => {
-  it.each(cases)('$name: forward vs float64 reference and tfjs (rtol 1e-5, atol 1e-6), backward vs tf.grad (rtol 1e-4, atol 1e-6)', async ({ shape, lo, hi }) => {
-    const tf = await tfjs();
-    const data = randomArray(size(shape), 17, lo, hi);
-    const k = shape[shape.length - 1];
-    const r = await withGrad(data, shape, run, 18);
-    expectClose(r.value, ref(data, k), 1e-5, 1e-6, 'forward vs float64');
-    const tx = tf.tensor(data, shape);
-    const f = (t: tfc.Tensor) => tfOp(tf)(t, -1);
-    expectClose(r.value, f(tx).dataSync(), 1e-5, 1e-6, 'forward vs tfjs');
-    const tg = tf.grad(f)(tx, tf.tensor(r.seed, shape));
-    expectClose(r.grad, tg.dataSync(), 1e-4, 1e-6, 'gradient vs tf.grad');
-  });
+  it.each(cases)(
+    '$name: forward vs float64 reference and tfjs (rtol 1e-5, atol 1e-6), backward vs tf.grad (rtol 1e-4, atol 1e-6)',
+    async ({ shape, lo, hi }) => {
+      const tf = await tfjs();
+      const data = randomArray(size(shape), 17, lo, hi);
+      const k = shape[shape.length - 1];
+      const r = await withGrad(data, shape, run, 18);
+      expectClose(r.value, ref(data, k), 1e-5, 1e-6, 'forward vs float64');
+      const tx = tf.tensor(data, shape);
+      const f = (t: tfc.Tensor) => tfOp(tf)(t, -1);
+      expectClose(r.value, f(tx).dataSync(), 1e-5, 1e-6, 'forward vs tfjs');
+      const tg = tf.grad(f)(tx, tf.tensor(r.seed, shape));
+      expectClose(r.grad, tg.dataSync(), 1e-4, 1e-6, 'gradient vs tf.grad');
+    },
+  );
 
   it('backward matches central differences on the float64 reference ([2, 37], rtol 1e-4, atol 1e-6)', async () => {
     const shape = [2, 37];

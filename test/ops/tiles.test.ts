@@ -13,19 +13,26 @@ const atolFor = (ref: ArrayLike<number>) => 1e-5 * Math.max(1, maxAbs(ref));
 
 /** y, dX and dW of a convolution with stride s and padding p on each side, in float64. */
 function convRef(x: Float32Array, xs: number[], w: Float32Array, ws: number[], gy: Float32Array, s: number, p: number) {
-  const [N, H, W, C] = xs, [KH, KW, , O] = ws;
-  const OH = Math.floor((H + 2 * p - KH) / s) + 1, OW = Math.floor((W + 2 * p - KW) / s) + 1;
-  const y = new Float64Array(N * OH * OW * O), dx = new Float64Array(x.length), dw = new Float64Array(w.length);
+  const [N, H, W, C] = xs,
+    [KH, KW, , O] = ws;
+  const OH = Math.floor((H + 2 * p - KH) / s) + 1,
+    OW = Math.floor((W + 2 * p - KW) / s) + 1;
+  const y = new Float64Array(N * OH * OW * O),
+    dx = new Float64Array(x.length),
+    dw = new Float64Array(w.length);
   for (let n = 0; n < N; n++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++)
         for (let ky = 0; ky < KH; ky++)
           for (let kx = 0; kx < KW; kx++) {
-            const iy = oy * s + ky - p, ix = ox * s + kx - p;
+            const iy = oy * s + ky - p,
+              ix = ox * s + kx - p;
             if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
             for (let c = 0; c < C; c++)
               for (let o = 0; o < O; o++) {
-                const xi = ((n * H + iy) * W + ix) * C + c, wi = ((ky * KW + kx) * C + c) * O + o, yi = ((n * OH + oy) * OW + ox) * O + o;
+                const xi = ((n * H + iy) * W + ix) * C + c,
+                  wi = ((ky * KW + kx) * C + c) * O + o,
+                  yi = ((n * OH + oy) * OW + ox) * O + o;
                 y[yi] += x[xi] * w[wi];
                 dx[xi] += gy[yi] * w[wi];
                 dw[wi] += gy[yi] * x[xi];
@@ -49,18 +56,30 @@ describe.each([4, 64])('kernels at workgroup width %i (vs float64, rtol 1e-4, at
   it('matmul 13×20 · 20×36', async () => {
     setWorkgroupWidthForTests(width);
     const [M, K, N] = [13, 20, 36];
-    const a = randomArray(M * K, 1), b = randomArray(K * N, 2);
+    const a = randomArray(M * K, 1),
+      b = randomArray(K * N, 2);
     const ref = new Float64Array(M * N);
     for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) ref[i * N + j] += a[i * K + k] * b[k * N + j];
     const y = matmul(tensor(a, [M, K]), tensor(b, [K, N]));
     expectClose(await y.read(), ref, RTOL, atolFor(ref), 'y');
   });
 
-  for (const [s, p, cout] of [[1, 1, 12], [2, 1, 72]] as const) {
+  for (const [s, p, cout] of [
+    [1, 1, 12],
+    [2, 1, 72],
+  ] as const) {
     it(`conv 3×3 stride ${s} pad ${p}, Cin 8 / Cout ${cout}: y, dX, dW`, async () => {
       setWorkgroupWidthForTests(width);
-      const xs = [2, 7, 6, 8], ws = [3, 3, 8, cout];
-      const xv = randomArray(xs.reduce((m, v) => m * v), 3), wv = randomArray(ws.reduce((m, v) => m * v), 4);
+      const xs = [2, 7, 6, 8],
+        ws = [3, 3, 8, cout];
+      const xv = randomArray(
+          xs.reduce((m, v) => m * v),
+          3,
+        ),
+        wv = randomArray(
+          ws.reduce((m, v) => m * v),
+          4,
+        );
       const probe = convRef(xv, xs, wv, ws, new Float32Array(0), s, p);
       const gyv = randomArray(probe.y.length, 5);
       const ref = convRef(xv, xs, wv, ws, gyv, s, p);

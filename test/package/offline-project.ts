@@ -33,11 +33,19 @@ export function installOffline(repo: string, tarball: string, dir: string): Ran 
   const packages: Record<string, unknown> = {
     '': root,
     'node_modules/gradscope': {
-      version: pkg.version, resolved: spec, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines,
+      version: pkg.version,
+      resolved: spec,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
     },
   };
   for (const [path, entry] of Object.entries(lock.packages)) if (path !== '' && !entry.dev) packages[path] = entry;
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ ...root, private: true, type: 'module' }, null, 2)}\n`);
-  writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify({ name: root.name, version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package-lock.json'),
+    `${JSON.stringify({ name: root.name, version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`,
+  );
   return run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], dir, 300_000);
 }

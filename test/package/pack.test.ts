@@ -10,13 +10,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verbNames } from '../../src/cli/program.js';
 import { installOffline, run } from './offline-project.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = join(REPO, 'examples', 'api');
 const TSX = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
-const VERBS = ['explain', 'layers', 'evolution', 'gradflow', 'pointing-game'];
+// every verb the program defines (the packed command must have them all)
+const VERBS = verbNames();
 
 let dir = '';
 let project = '';
@@ -53,6 +55,7 @@ describe('the packed tarball', () => {
     const top = run('npx', ['gradscope', '--help'], project);
     expect(top.status, top.stderr).toBe(0);
     const listed = [...top.stdout.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]).filter((v) => v !== 'help');
+    expect(VERBS).toContain('explain');
     expect(listed.sort()).toEqual([...VERBS].sort());
     // The installed command itself (what npx runs), without npx's start-up for each verb.
     const bin = join(project, 'node_modules', '.bin', 'gradscope');
@@ -63,7 +66,7 @@ describe('the packed tarball', () => {
     }
   }, 120_000);
 
-  it('npx gradscope explain <bundled scene> writes the overlay, heat map and sidecar with Dawn\'s start-up lines filtered', () => {
+  it("npx gradscope explain <bundled scene> writes the overlay, heat map and sidecar with Dawn's start-up lines filtered", () => {
     const r = run('npx', ['gradscope', 'explain', star, '--out', 'out'], project);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR|artificially reduced/);
@@ -78,10 +81,16 @@ describe('the library, imported by name from the installed package', () => {
   beforeAll(() => {
     for (const f of readdirSync(EXAMPLES)) if (f.endsWith('.ts')) copyFileSync(join(EXAMPLES, f), join(project, f));
     const compilerOptions = {
-      target: 'ES2022', lib: ['ES2022'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true,
+      target: 'ES2022',
+      lib: ['ES2022'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
       // As `tsc --init` writes it: @webgpu/types itself names DOM types a Node project does not load.
       skipLibCheck: true,
-      types: ['node'], typeRoots: [join(REPO, 'node_modules', '@types')],
+      types: ['node'],
+      typeRoots: [join(REPO, 'node_modules', '@types')],
     };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }, null, 2));
   });
@@ -89,8 +98,11 @@ describe('the library, imported by name from the installed package', () => {
   it('the API examples typecheck (strict) against the shipped declarations, and a wrong option does not', () => {
     const ok = run(TSC, ['-p', 'tsconfig.json'], project);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
-    writeFileSync(join(project, 'wrong.ts'), "import { explain, loadModel, readImage } from 'gradscope';\n" +
-      "await explain(await loadModel('scenes-resnet'), await readImage('x.png'), { method: 'grad-cam' });\n");
+    writeFileSync(
+      join(project, 'wrong.ts'),
+      "import { explain, loadModel, readImage } from 'gradscope';\n" +
+        "await explain(await loadModel('scenes-resnet'), await readImage('x.png'), { method: 'grad-cam' });\n",
+    );
     const bad = run(TSC, ['-p', 'tsconfig.json'], project);
     expect(bad.status).not.toBe(0);
     expect(bad.stdout).toMatch(/wrong\.ts\(2,\d+\): error TS\d+: Type '"grad-cam"' is not assignable/);

@@ -53,7 +53,7 @@ describe('pointing-game verb', () => {
     const out = r.stdout;
     expect(out).toContain("model: 'scenes-resnet' from");
     expect(out).toContain('pointing game on 2 held-out scenes');
-    expect(out).toContain("true class");
+    expect(out).toContain('true class');
     expect(out).toContain('bilinear upsampling (half-pixel centres) to 96×96');
     expect(out).toMatch(/^ {2}method +hits +n +rate$/m);
     for (const name of ['gradcam', 'saliency', 'center', 'random']) expect(out).toMatch(new RegExp(`^ {2}${name} +\\d+ +2 +\\d+\\.\\d %`, 'm'));

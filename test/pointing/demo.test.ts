@@ -18,8 +18,13 @@ function runDemo(args: readonly string[], env: Record<string, string> = {}): Pro
   const base = { ...process.env };
   for (const k of ['GRADSCOPE_CLI_CHILD', 'GRADSCOPE_CLI_TERMINAL_FD', 'GRADSCOPE_RAW_STDERR', 'GRADSCOPE_WEIGHTS_DIR', 'GRADSCOPE_DEBUG']) delete base[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, join(REPO, 'src', 'demo.ts'), ...args], { cwd: REPO, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    const child = spawn(process.execPath, [TSX, join(REPO, 'src', 'demo.ts'), ...args], {
+      cwd: REPO,
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '',
+      stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
@@ -80,7 +85,12 @@ describe('npm run demo', () => {
     const expected = NAMES.flatMap((n) => ['gradcam', 'gradcam++'].flatMap((m) => [`${n}.${m}.png`, `${n}.${m}.heatmap.png`, `${n}.${m}.json`])).sort();
     expect(entries(out)).toEqual(expected);
     for (const name of NAMES) {
-      const doc = JSON.parse(readFileSync(join(out, `${name}.gradcam.json`), 'utf8')) as { method: string; node: string; label: string; image: { file: string } };
+      const doc = JSON.parse(readFileSync(join(out, `${name}.gradcam.json`), 'utf8')) as {
+        method: string;
+        node: string;
+        label: string;
+        image: { file: string };
+      };
       expect(doc).toMatchObject({ method: 'gradcam', node: 'post_relu', image: { file: join(examples, `${name}.png`) } });
       const line = r.stdout.split('\n').find((l) => l.includes(`${name}.png:`));
       expect(line, name).toMatch(new RegExp(`true ${name} +predicted ${doc.label} +\\(p [0-9.e-]+\\)  (correct|WRONG)`));

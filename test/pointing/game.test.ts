@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderScene } from '../../src/data/scenes.js';
 import { computeLowres, explain } from '../../src/methods/index.js';
 import {
-  CENTRE_BASELINE, pointingGame, pointingRates, POINTING_FAST_METHODS, RANDOM_BASELINE, sceneMaps, type PointingScene,
+  CENTRE_BASELINE,
+  pointingGame,
+  pointingRates,
+  POINTING_FAST_METHODS,
+  RANDOM_BASELINE,
+  sceneMaps,
+  type PointingScene,
 } from '../../src/metrics/pointing-game.js';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';

@@ -34,7 +34,11 @@ describe('peakOf (exact)', () => {
 describe('pointOfMap: the peak after the explain path upsampling', () => {
   it('an isolated interior cell (i, j) of a 12×12 map upsampled ×8 peaks on the 2×2 plateau at (8j+3, 8i+3), first pixel taken (exact)', () => {
     // Pixels 8i+3 and 8i+4 sample the map at i ∓ 1/16: both weigh cell i by exactly 15/16.
-    for (const [i, j] of [[5, 7], [1, 10], [10, 1]]) {
+    for (const [i, j] of [
+      [5, 7],
+      [1, 10],
+      [10, 1],
+    ]) {
       const map = new Float32Array(144);
       map[i * 12 + j] = 3;
       expect(pointOfMap({ height: 12, width: 12, data: map }, 96, 96)).toEqual({ x: 8 * j + 3, y: 8 * i + 3 });
@@ -61,15 +65,18 @@ describe('pointOfMap: the peak after the explain path upsampling', () => {
     [12, 12, 96, 96],
     [5, 7, 33, 21],
     [3, 2, 17, 40],
-  ])('random %i×%i maps → %i×%i: the point is a maximum of the float64 reference upsampling (rtol 1e-6: float32 rounding of near-ties)', (h, w, width, height) => {
-    for (let seed = 1; seed <= 20; seed++) {
-      const data = randomArray(h * w, seed, 0, 1);
-      const up = upsampleReference(data, h, w, width, height);
-      const p = pointOfMap({ height: h, width: w, data }, width, height);
-      const best = up[argmaxReference(up)];
-      expect(up[p.y * width + p.x]).toBeGreaterThanOrEqual(best * (1 - 1e-6));
-    }
-  });
+  ])(
+    'random %i×%i maps → %i×%i: the point is a maximum of the float64 reference upsampling (rtol 1e-6: float32 rounding of near-ties)',
+    (h, w, width, height) => {
+      for (let seed = 1; seed <= 20; seed++) {
+        const data = randomArray(h * w, seed, 0, 1);
+        const up = upsampleReference(data, h, w, width, height);
+        const p = pointOfMap({ height: h, width: w, data }, width, height);
+        const best = up[argmaxReference(up)];
+        expect(up[p.y * width + p.x]).toBeGreaterThanOrEqual(best * (1 - 1e-6));
+      }
+    },
+  );
 });
 
 describe('isOnObject (exact)', () => {
@@ -86,12 +93,27 @@ describe('isOnObject (exact)', () => {
     const map = new Float32Array(144);
     map[5 * 12 + 7] = 1; // plateau x 59–60, y 43–44; the point is (59, 43)
     const point = pointOfMap({ height: 12, width: 12, data: map }, 96, 96);
-    expect(isOnObject(point, maskWith(96, 96, (x, y) => x <= 59 && y <= 43))).toBe(true);
-    expect(isOnObject(point, maskWith(96, 96, (x, y) => x >= 60 || y >= 44))).toBe(false);
+    expect(
+      isOnObject(
+        point,
+        maskWith(96, 96, (x, y) => x <= 59 && y <= 43),
+      ),
+    ).toBe(true);
+    expect(
+      isOnObject(
+        point,
+        maskWith(96, 96, (x, y) => x >= 60 || y >= 44),
+      ),
+    ).toBe(false);
   });
 
   it('throws for a point outside the mask', () => {
-    expect(() => isOnObject({ x: 10, y: 0 }, maskWith(10, 6, () => true))).toThrow(RangeError);
+    expect(() =>
+      isOnObject(
+        { x: 10, y: 0 },
+        maskWith(10, 6, () => true),
+      ),
+    ).toThrow(RangeError);
   });
 });
 
@@ -100,7 +122,11 @@ describe('baselines', () => {
     expect(centrePoint(96, 96)).toEqual({ x: 47, y: 47 });
     expect(centrePoint(33, 21)).toEqual({ x: 16, y: 10 });
     // A cone about the geometric centre has the 4 (even) or 1 (odd) central pixels as maxima.
-    for (const [w, h] of [[96, 96], [33, 21], [8, 5]]) {
+    for (const [w, h] of [
+      [96, 96],
+      [33, 21],
+      [8, 5],
+    ]) {
       const cone = new Float32Array(w * h);
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) cone[y * w + x] = -Math.hypot(x + 0.5 - w / 2, y + 0.5 - h / 2);
       expect(peakOf(cone, w, h)).toEqual(centrePoint(w, h));
@@ -117,7 +143,9 @@ describe('baselines', () => {
   });
 
   it('random: hits on 600 scene masks match the binomial expectation Σ area fraction (within 4 standard deviations)', () => {
-    let hits = 0, expected = 0, variance = 0;
+    let hits = 0,
+      expected = 0,
+      variance = 0;
     for (let i = 0; i < 600; i++) {
       const s = renderScene(99, i);
       const mask = { width: s.size, height: s.size, data: s.mask };

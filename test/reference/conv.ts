@@ -16,7 +16,15 @@ export function convOutputSize(xShape: readonly number[], wShape: readonly numbe
 }
 
 /** groups > 1: the filter is [KH, KW, C/groups, O]; output o reads the input channels of group ⌊o/(O/groups)⌋. */
-export function conv2dRef(x: ArrayLike<number>, xShape: readonly number[], w: ArrayLike<number>, wShape: readonly number[], g: ConvRefGeometry, bias?: ArrayLike<number>, groups = 1): Float64Array {
+export function conv2dRef(
+  x: ArrayLike<number>,
+  xShape: readonly number[],
+  w: ArrayLike<number>,
+  wShape: readonly number[],
+  g: ConvRefGeometry,
+  bias?: ArrayLike<number>,
+  groups = 1,
+): Float64Array {
   const [N, H, W, CX] = xShape;
   const [KH, KW, C, O] = wShape;
   const [OH, OW] = convOutputSize(xShape, wShape, g);

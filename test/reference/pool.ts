@@ -126,7 +126,8 @@ export function avgPoolGradRef(shape: Shape4, o: PoolRefOptions, countIncludePad
 export function globalAvgPoolRef(x: ArrayLike<number>, shape: Shape4): Float64Array {
   const [N, H, W, C] = shape;
   const y = new Float64Array(N * C);
-  for (let n = 0; n < N; n++) for (let r = 0; r < H; r++) for (let q = 0; q < W; q++) for (let c = 0; c < C; c++) y[n * C + c] += x[at(shape, n, r, q, c)] / (H * W);
+  for (let n = 0; n < N; n++)
+    for (let r = 0; r < H; r++) for (let q = 0; q < W; q++) for (let c = 0; c < C; c++) y[n * C + c] += x[at(shape, n, r, q, c)] / (H * W);
   return y;
 }
 
@@ -134,7 +135,8 @@ export function globalAvgPoolRef(x: ArrayLike<number>, shape: Shape4): Float64Ar
 export function globalMaxPoolRef(x: ArrayLike<number>, shape: Shape4): Float64Array {
   const [N, H, W, C] = shape;
   const y = new Float64Array(N * C).fill(-Infinity);
-  for (let n = 0; n < N; n++) for (let r = 0; r < H; r++) for (let q = 0; q < W; q++) for (let c = 0; c < C; c++) y[n * C + c] = Math.max(y[n * C + c], x[at(shape, n, r, q, c)]);
+  for (let n = 0; n < N; n++)
+    for (let r = 0; r < H; r++) for (let q = 0; q < W; q++) for (let c = 0; c < C; c++) y[n * C + c] = Math.max(y[n * C + c], x[at(shape, n, r, q, c)]);
   return y;
 }
 

@@ -58,7 +58,6 @@ export function flattenNchwRef(x: Nd): Nd {
   const out = new Float64Array(x.data.length);
   for (let b = 0; b < n; b++)
     for (let y = 0; y < h; y++)
-      for (let xx = 0; xx < w; xx++)
-        for (let ch = 0; ch < c; ch++) out[b * h * w * c + ch * h * w + y * w + xx] = x.data[((b * h + y) * w + xx) * c + ch];
+      for (let xx = 0; xx < w; xx++) for (let ch = 0; ch < c; ch++) out[b * h * w * c + ch * h * w + y * w + xx] = x.data[((b * h + y) * w + xx) * c + ch];
   return { data: out, shape: [n, h * w * c] };
 }

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-const PROBE = `<script>window.addEventListener('load', () => { document.body.setAttribute('data-probe', JSON.stringify([...document.images].map((i) => [i.complete, i.naturalWidth, i.naturalHeight]))); });</script>`;
+const PROBE =
+  `<script>window.addEventListener('load', () => { document.body.setAttribute('data-probe', ` +
+  'JSON.stringify([...document.images].map((i) => [i.complete, i.naturalWidth, i.naturalHeight]))); ' +
+  '});</script>';
 
 export type ImageProbe = [complete: boolean, naturalWidth: number, naturalHeight: number];
 
@@ -16,8 +19,17 @@ export function openInChromium(html: string, dir: string, name: string): Promise
   const page = join(dir, `${name}.html`);
   writeFileSync(page, html.replace('</body>', `${PROBE}</body>`));
   const args = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update',
-    '--disable-sync', `--user-data-dir=${join(dir, `profile-${name}`)}`, '--virtual-time-budget=10000', '--dump-dom', `file://${page}`,
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--no-first-run',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${join(dir, `profile-${name}`)}`,
+    '--virtual-time-budget=10000',
+    '--dump-dom',
+    `file://${page}`,
   ];
   return new Promise((resolve, reject) => {
     execFile(CHROMIUM, args, { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {

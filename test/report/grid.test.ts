@@ -101,7 +101,16 @@ describe('grid', () => {
   });
 
   it('refuses cells of different sizes and columns that split a group', () => {
-    expect(() => gridLayout({ title: 't', cells: [{ image: pattern(4, 4, 0), lines: [] }, { image: pattern(5, 4, 0), lines: [] }], columns: 2 })).toThrow(RangeError);
+    expect(() =>
+      gridLayout({
+        title: 't',
+        cells: [
+          { image: pattern(4, 4, 0), lines: [] },
+          { image: pattern(5, 4, 0), lines: [] },
+        ],
+        columns: 2,
+      }),
+    ).toThrow(RangeError);
     expect(() => gridLayout({ title: 't', cells: [{ image: pattern(4, 4, 0), lines: [] }], columns: 3, groupSize: 2 })).toThrow(RangeError);
   });
 });
@@ -133,8 +142,21 @@ describe('map overlays', () => {
     const small = { height: 2, width: 2, data: new Float32Array([0, 0.2, 0.5, 1]) };
     const large = { height: 2, width: 2, data: small.data.map((v) => v * 10) };
     const result = {
-      method: 'gradcam', classIndex: 0, logits: new Float32Array(1), forwards: 1, backwards: 1,
-      maps: [small, large].map((map, i) => ({ target: `n${i}`, tensorOf: `n${i}`, shape: [1, 2, 2, 3], role: 'feature-map', map, status: 'ok', min: 0, max: Math.max(...map.data) })),
+      method: 'gradcam',
+      classIndex: 0,
+      logits: new Float32Array(1),
+      forwards: 1,
+      backwards: 1,
+      maps: [small, large].map((map, i) => ({
+        target: `n${i}`,
+        tensorOf: `n${i}`,
+        shape: [1, 2, 2, 3],
+        role: 'feature-map',
+        map,
+        status: 'ok',
+        min: 0,
+        max: Math.max(...map.data),
+      })),
     } as EvolutionResult;
     const options = { colormap: 'jet' as const, alpha: 0.5, title: '', subtitle: [], cellWidth: 16 };
     const own = evolutionCells(result, grey, { ...options, sharedScale: false });

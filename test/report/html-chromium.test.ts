@@ -26,7 +26,11 @@ describe('HTML report in headless Chromium', () => {
     cells: [0, 1, 2].map((i) => ({ image: { width: 40, height: 30, data: new Uint8Array(40 * 30 * 3).fill(60 * i) }, lines: [`node_${i}`, '7×7×2048'] })),
     columns: 3,
   });
-  const chart = renderChart({ title: 'chart', xLabels: ['a', 'b'], panels: [{ title: 'p', yLabel: 'y', series: [{ name: 's', values: [1, 2], color: '#000' }] }] });
+  const chart = renderChart({
+    title: 'chart',
+    xLabels: ['a', 'b'],
+    panels: [{ title: 'p', yLabel: 'y', series: [{ name: 's', values: [1, 2], color: '#000' }] }],
+  });
   const page = htmlReport({
     title: 'Gradient flow — test <page>',
     facts: [['model', 'tiny & small']],
@@ -34,7 +38,16 @@ describe('HTML report in headless Chromium', () => {
       { caption: 'the grid', alt: 'grid', png: grid },
       { caption: 'the chart', alt: 'chart', png: chart },
     ],
-    tables: [{ caption: 'numbers', columns: ['block', 'norm'], rows: [['a_out', 0.125], ['b_out', null]] }],
+    tables: [
+      {
+        caption: 'numbers',
+        columns: ['block', 'norm'],
+        rows: [
+          ['a_out', 0.125],
+          ['b_out', null],
+        ],
+      },
+    ],
     json: '{"x": "<b>"}',
   });
 
@@ -49,7 +62,10 @@ describe('HTML report in headless Chromium', () => {
   it('Chromium decodes every image at the PNG’s own size; a corrupted image is reported undecoded', async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run 'node scripts/setup.mjs --test' (Debian package chromium)`).toBe(true);
     const images = await openInChromium(page, dir, 'good');
-    expect(images).toEqual([[true, ...sizeOf(grid)], [true, ...sizeOf(chart)]]);
+    expect(images).toEqual([
+      [true, ...sizeOf(grid)],
+      [true, ...sizeOf(chart)],
+    ]);
     // Overwrite the first image's PNG signature (base64 'iVBORw0KGgo'): it is no longer a picture.
     const start = page.indexOf('base64,') + 7;
     expect(page.slice(start, start + 11)).toBe('iVBORw0KGgo');

@@ -3,7 +3,8 @@
 /** AdamW (Loshchilov & Hutter; PyTorch's AdamW): decoupled decay, bias-corrected moments. */
 export function adamwReference(p0: Float32Array, grads: Float32Array[], lrs: number[], wd: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): Float64Array {
   const p = Float64Array.from(p0);
-  const m = new Float64Array(p.length), v = new Float64Array(p.length);
+  const m = new Float64Array(p.length),
+    v = new Float64Array(p.length);
   grads.forEach((g, s) => {
     const t = s + 1;
     for (let i = 0; i < p.length; i++) {

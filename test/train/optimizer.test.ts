@@ -12,8 +12,22 @@ const LRS = [0.01, 0.03, 0.02, 0.005];
 const SHAPES = [[3, 3, 5, 7], [1031], [2]];
 
 async function run(make: (decayed: Tensor[], plain: Tensor[]) => Optimizer, wd: number, reference: typeof adamwReference) {
-  const initial = SHAPES.map((s, k) => randomArray(s.reduce((a, b) => a * b, 1), 100 + k));
-  const grads = LRS.map((_, step) => SHAPES.map((s, k) => randomArray(s.reduce((a, b) => a * b, 1), 200 + 10 * step + k, -2, 2)));
+  const initial = SHAPES.map((s, k) =>
+    randomArray(
+      s.reduce((a, b) => a * b, 1),
+      100 + k,
+    ),
+  );
+  const grads = LRS.map((_, step) =>
+    SHAPES.map((s, k) =>
+      randomArray(
+        s.reduce((a, b) => a * b, 1),
+        200 + 10 * step + k,
+        -2,
+        2,
+      ),
+    ),
+  );
   const params = SHAPES.map((s, k) => keep(tensor(initial[k], s)));
   // The last parameter (a bias-like vector) has no weight decay.
   const optimizer = make(params.slice(0, -1), params.slice(-1));
@@ -25,7 +39,12 @@ async function run(make: (decayed: Tensor[], plain: Tensor[]) => Optimizer, wd: 
   });
   expect(optimizer.steps).toBe(LRS.length);
   for (let k = 0; k < params.length; k++) {
-    const expected = reference(initial[k], grads.map((g) => g[k]), LRS, k === params.length - 1 ? 0 : wd);
+    const expected = reference(
+      initial[k],
+      grads.map((g) => g[k]),
+      LRS,
+      k === params.length - 1 ? 0 : wd,
+    );
     expectClose(await params[k].read(), expected, 1e-5, 1e-6, `parameter ${k} ${JSON.stringify(SHAPES[k])}`);
     params[k].dispose();
   }
@@ -34,11 +53,27 @@ async function run(make: (decayed: Tensor[], plain: Tensor[]) => Optimizer, wd: 
 
 describe('optimizers (in-place WGSL updates)', () => {
   it('AdamW matches the float64 reference after 4 steps (rtol 1e-5, atol 1e-6)', async () => {
-    await run((d, p) => new AdamW([{ params: d, weightDecay: 0.05 }, { params: p, weightDecay: 0 }]), 0.05, adamwReference);
+    await run(
+      (d, p) =>
+        new AdamW([
+          { params: d, weightDecay: 0.05 },
+          { params: p, weightDecay: 0 },
+        ]),
+      0.05,
+      adamwReference,
+    );
   });
 
   it('SGD with momentum 0.9 and L2 decay matches the float64 reference after 4 steps (rtol 1e-5, atol 1e-6)', async () => {
-    await run((d, p) => new SgdMomentum([{ params: d, weightDecay: 5e-4 }, { params: p, weightDecay: 0 }]), 5e-4, sgdMomentumReference);
+    await run(
+      (d, p) =>
+        new SgdMomentum([
+          { params: d, weightDecay: 5e-4 },
+          { params: p, weightDecay: 0 },
+        ]),
+      5e-4,
+      sgdMomentumReference,
+    );
   });
 
   it('skips parameters without a gradient and rejects a gradient of the wrong shape', async () => {

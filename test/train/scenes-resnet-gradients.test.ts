@@ -1,7 +1,8 @@
 // The training graph's loss and weight gradients against TensorFlow.js (CPU backend, tf.grads): a
 // small scenes-resnet (21×21 input, so the padded 4×4 stride-2 stem, the 2×2 average pools and the
-// 3×3 'same' smoothing pool see odd sizes; batch 3; widths 5–6, not multiples of 4, and 8–16; both shortcut kinds) in training mode, i.e. batchnorm on the batch's
-// statistics (tf.moments, biased variance) differentiated through, softmax cross-entropy on
+// 3×3 'same' smoothing pool see odd sizes; batch 3; widths 5–6, not multiples of 4, and 8–16; both
+// shortcut kinds) in training mode, i.e. batchnorm on the batch's statistics (tf.moments, biased
+// variance) differentiated through, softmax cross-entropy on
 // one-hot targets. Tolerances: loss 1e-4 relative; gradients 2e-3 relative + 2e-3·max|ref| + 1e-6
 // absolute (a conv bias that reaches the loss only through batchnorms has gradient exactly 0 in exact
 // arithmetic, so both sides are float32 rounding noise, up to ~2e-7, there).
@@ -17,7 +18,9 @@ import { initialParameters } from '../../src/train/initialise.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs, type Tf } from '../tfjs.js';
 
-const N = 3, SIZE = 21, CLASSES = 8;
+const N = 3,
+  SIZE = 21,
+  CLASSES = 8;
 
 /**
  * Average pooling as window sums (a depthwise conv with a ones filter) over window counts, which
@@ -47,7 +50,15 @@ function tfForward(tf: Tf, graph: Graph, x: TfTensor, p: Map<string, TfTensor>):
         break;
       case 'conv2d': {
         const pad = node.attrs.padding;
-        const tfPad = typeof pad === 'string' ? pad : ([[0, 0], [pad.top, pad.bottom], [pad.left, pad.right], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]);
+        const tfPad =
+          typeof pad === 'string'
+            ? pad
+            : ([
+                [0, 0],
+                [pad.top, pad.bottom],
+                [pad.left, pad.right],
+                [0, 0],
+              ] as [[number, number], [number, number], [number, number], [number, number]]);
         y = tf.conv2d(input as Tensor4D, w('kernel') as Tensor4D, node.attrs.strides, tfPad);
         if (node.attrs.useBias) y = tf.add(y, w('bias'));
         break;
@@ -85,46 +96,49 @@ describe('scenes-resnet training graph', () => {
   it.each([
     { widths: [6, 5, 6], strides: [1, 2, 2] },
     { widths: [8, 8, 16], strides: [2, 2, 1] },
-  ])('loss and every weight gradient match tf.grads, widths $widths, strides $strides (loss rtol 1e-4; gradients rtol 2e-3 + 2e-3·max|ref| + 1e-6)', async ({ widths, strides }) => {
-    const graph = scenesResnetGraph({ size: SIZE, stemFilters: widths[0], stageFilters: widths, stageStrides: strides, blocks: [1, 1, 1] });
-    const initial = initialParameters(graph, 9);
-    // Non-trivial γ and β, so their gradients and the normalisation's scale are both exercised.
-    const specs = parameterSpecs(graph);
-    specs.forEach((s, k) => {
-      if (s.kind === 'gamma') initial.set(s.name, { shape: s.shape, data: randomArray(s.shape[0], 50 + k, 0.5, 1.5) });
-      if (s.kind === 'beta' || s.kind === 'bias') initial.set(s.name, { shape: s.shape, data: randomArray(s.shape[0], 50 + k, -0.2, 0.2) });
-    });
-    const xData = randomArray(N * SIZE * SIZE * 3, 7);
-    const targets = new Float32Array(N * CLASSES);
-    [2, 5, 7].forEach((c, n) => (targets[n * CLASSES + c] = 1));
-
-    const trainable = specs.filter((s) => s.kind !== 'moving_mean' && s.kind !== 'moving_variance');
-    const params = new Map<string, Tensor>(specs.map((s) => [s.name, tensor((initial.get(s.name) as { data: Float32Array }).data, s.shape)]));
-    for (const s of trainable) (params.get(s.name) as Tensor).requiresGrad = true;
-    const tape = new Tape();
-    const { loss, grads } = tidy(() => {
-      const loss = tape.record(() => {
-        const r = runGraph(graph, params, tensor(xData, [N, SIZE, SIZE, 3]), {}, { training: true });
-        return softmaxCrossEntropy(r.logits, tensor(targets, [N, CLASSES]));
+  ])(
+    'loss and every weight gradient match tf.grads, widths $widths, strides $strides (loss rtol 1e-4; gradients rtol 2e-3 + 2e-3·max|ref| + 1e-6)',
+    async ({ widths, strides }) => {
+      const graph = scenesResnetGraph({ size: SIZE, stemFilters: widths[0], stageFilters: widths, stageStrides: strides, blocks: [1, 1, 1] });
+      const initial = initialParameters(graph, 9);
+      // Non-trivial γ and β, so their gradients and the normalisation's scale are both exercised.
+      const specs = parameterSpecs(graph);
+      specs.forEach((s, k) => {
+        if (s.kind === 'gamma') initial.set(s.name, { shape: s.shape, data: randomArray(s.shape[0], 50 + k, 0.5, 1.5) });
+        if (s.kind === 'beta' || s.kind === 'bias') initial.set(s.name, { shape: s.shape, data: randomArray(s.shape[0], 50 + k, -0.2, 0.2) });
       });
-      return { loss, grads: tape.backward(loss).grads };
-    });
-    tape.dispose();
+      const xData = randomArray(N * SIZE * SIZE * 3, 7);
+      const targets = new Float32Array(N * CLASSES);
+      [2, 5, 7].forEach((c, n) => (targets[n * CLASSES + c] = 1));
 
-    const tf = await tfjs();
-    const x = tf.tensor4d(xData, [N, SIZE, SIZE, 3]);
-    const f = (...ws: TfTensor[]) => {
-      const p = new Map(trainable.map((s, i) => [s.name, ws[i]]));
-      return tf.losses.softmaxCrossEntropy(tf.tensor2d(targets, [N, CLASSES]), tfForward(tf, graph, x, p));
-    };
-    const inputs = trainable.map((s) => tf.tensor((initial.get(s.name) as { data: Float32Array }).data, [...s.shape]));
-    expectClose(await loss.read(), await f(...inputs).data(), 1e-4, 1e-6, 'loss');
-    const refGrads = tf.grads(f)(inputs);
-    for (const [i, s] of trainable.entries()) {
-      const ours = grads.get(params.get(s.name) as Tensor);
-      expect(ours, `gradient of ${s.name}`).toBeDefined();
-      const ref = await refGrads[i].data();
-      expectClose(await (ours as Tensor).read(), ref, 2e-3, 2e-3 * maxAbs(ref) + 1e-6, `d loss / d ${s.name}`);
-    }
-  });
+      const trainable = specs.filter((s) => s.kind !== 'moving_mean' && s.kind !== 'moving_variance');
+      const params = new Map<string, Tensor>(specs.map((s) => [s.name, tensor((initial.get(s.name) as { data: Float32Array }).data, s.shape)]));
+      for (const s of trainable) (params.get(s.name) as Tensor).requiresGrad = true;
+      const tape = new Tape();
+      const { loss, grads } = tidy(() => {
+        const loss = tape.record(() => {
+          const r = runGraph(graph, params, tensor(xData, [N, SIZE, SIZE, 3]), {}, { training: true });
+          return softmaxCrossEntropy(r.logits, tensor(targets, [N, CLASSES]));
+        });
+        return { loss, grads: tape.backward(loss).grads };
+      });
+      tape.dispose();
+
+      const tf = await tfjs();
+      const x = tf.tensor4d(xData, [N, SIZE, SIZE, 3]);
+      const f = (...ws: TfTensor[]) => {
+        const p = new Map(trainable.map((s, i) => [s.name, ws[i]]));
+        return tf.losses.softmaxCrossEntropy(tf.tensor2d(targets, [N, CLASSES]), tfForward(tf, graph, x, p));
+      };
+      const inputs = trainable.map((s) => tf.tensor((initial.get(s.name) as { data: Float32Array }).data, [...s.shape]));
+      expectClose(await loss.read(), await f(...inputs).data(), 1e-4, 1e-6, 'loss');
+      const refGrads = tf.grads(f)(inputs);
+      for (const [i, s] of trainable.entries()) {
+        const ours = grads.get(params.get(s.name) as Tensor);
+        expect(ours, `gradient of ${s.name}`).toBeDefined();
+        const ref = await refGrads[i].data();
+        expectClose(await (ours as Tensor).read(), ref, 2e-3, 2e-3 * maxAbs(ref) + 1e-6, `d loss / d ${s.name}`);
+      }
+    },
+  );
 });

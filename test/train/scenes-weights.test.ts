@@ -36,9 +36,11 @@ describe('committed scenes-resnet weights', () => {
     const { params } = readWeightsFile(FILE);
     const model = new Model(scenesResnet(), new Map([...params].map(([k, v]) => [k, tensor(v.data, v.shape)])));
     const w = params.get('predictions/kernel')?.data as Float32Array;
-    const [, classes] = params.get('predictions/kernel')?.shape as number[];
-    let correct = 0, inside = 0;
-    const N = 128, B = 32;
+    const [, classes] = params.get('predictions/kernel')!.shape;
+    let correct = 0,
+      inside = 0;
+    const N = 128,
+      B = 32;
     for (let first = 0; first < N; first += B) {
       const scenes = Array.from({ length: B }, (_, i) => renderScene(TEST_SEED, first + i));
       const size = scenes[0].size;
@@ -46,8 +48,8 @@ describe('committed scenes-resnet weights', () => {
       scenes.forEach((s, n) => s.pixels.forEach((v, i) => (x[n * size * size * 3 + i] = v / 127.5 - 1)));
       const r = tidy(() => model.run(tensor(x, [B, size, size, 3]), { keep: ['post_relu'] }));
       const feature = r.activations.get('post_relu');
-      const [, g, , channels] = feature?.shape as number[];
-      const a = await feature?.read() as Float32Array;
+      const [, g, , channels] = feature!.shape;
+      const a = (await feature?.read()) as Float32Array;
       const logits = await r.logits.read();
       feature?.dispose();
       r.logits.dispose();

@@ -9,7 +9,13 @@ export interface Tolerance {
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-4, atol: 1e-5 };
 
 /** undefined when the outputs agree, else one line saying where and by how much they differ. */
-export function compareOutputs(ours: Float32Array, ourDims: readonly number[], expected: Float32Array, expectedDims: readonly number[], tol: Tolerance): string | undefined {
+export function compareOutputs(
+  ours: Float32Array,
+  ourDims: readonly number[],
+  expected: Float32Array,
+  expectedDims: readonly number[],
+  tol: Tolerance,
+): string | undefined {
   const same = ourDims.length === expectedDims.length && ourDims.every((d, i) => d === expectedDims[i]);
   if (!same) return `output shape [${ourDims.join(', ')}], expected [${expectedDims.join(', ')}]`;
   if (ours.length !== expected.length) return `${ours.length} output values, expected ${expected.length}`;
@@ -29,5 +35,8 @@ export function compareOutputs(ours: Float32Array, ourDims: readonly number[], e
     }
   }
   if (worst < 0) return undefined;
-  return `${bad} of ${expected.length} values differ; worst at element ${worst}: ${ours[worst]} vs expected ${expected[worst]} (rtol ${tol.rtol}, atol ${tol.atol})`;
+  return (
+    `${bad} of ${expected.length} values differ; worst at element ${worst}: ${ours[worst]} vs expected ` +
+    `${expected[worst]} (rtol ${tol.rtol}, atol ${tol.atol})`
+  );
 }

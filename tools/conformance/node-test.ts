@@ -8,7 +8,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor, tidy, type Tensor } from '../../src/tensor/index.js';
 import { runGraph } from '../../src/models/execute.js';
-import { readOnnxModel, readOnnxTensor, tensorToFloat32, type OnnxModel, type OnnxTensor } from '../convert-weights/onnx.js';
+import { tensorToFloat32, type OnnxModel, type OnnxTensor } from '../convert-weights/onnx.js';
+import { readOnnxModel, readOnnxTensor } from '../convert-weights/onnx-file.js';
 import { fromGraphOutput, importOnnxGraph, OnnxImportError, toGraphInput } from '../convert-weights/onnx-graph.js';
 import { compareOutputs, type Tolerance } from './compare.js';
 
@@ -25,7 +26,10 @@ export interface NodeTestResult {
 class Unsupported extends Error {}
 
 function dataSets(dir: string): string[] {
-  return readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort().map((d) => join(dir, d));
+  return readdirSync(dir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .sort()
+    .map((d) => join(dir, d));
 }
 
 function numbered(dir: string, kind: 'input' | 'output'): string[] {

@@ -39,7 +39,10 @@ export class WeightDownloadError extends Error {
 }
 
 export function conversionHint(arch: string): string {
-  return `If you have the file from elsewhere, convert it with: npx tsx tools/convert-weights/index.ts <file.h5> --arch ${arch} --out weights/${arch}.safetensors`;
+  return (
+    'If you have the file from elsewhere, convert it with: npx tsx tools/convert-weights/index.ts ' +
+    `<file.h5> --arch ${arch} --out weights/${arch}.safetensors`
+  );
 }
 
 export interface DownloadOptions {
@@ -57,7 +60,7 @@ export function md5OfFile(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const chunk = new Uint8Array(8 << 20);
-    for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0;) hash.update(chunk.subarray(0, n));
+    for (let n = readSync(fd, chunk, 0, chunk.length, null); n > 0; n = readSync(fd, chunk, 0, chunk.length, null)) hash.update(chunk.subarray(0, n));
   } finally {
     closeSync(fd);
   }
@@ -104,14 +107,15 @@ export async function downloadVerified(url: string, md5: string, dest: string, o
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       stillAlive();
       hash.update(chunk);
-      for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done);
+      for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done);
       received += chunk.length;
       options.onProgress?.(received, total);
     }
     closeSync(fd);
     fd = undefined;
     const got = hash.digest('hex');
-    if (got !== md5) throw new WeightDownloadError(url, `the downloaded file's md5 is ${got}, expected ${md5} (corrupt or changed download; nothing was kept)`, options.hint);
+    if (got !== md5)
+      throw new WeightDownloadError(url, `the downloaded file's md5 is ${got}, expected ${md5} (corrupt or changed download; nothing was kept)`, options.hint);
     renameSync(temp, dest);
     return dest;
   } catch (e) {

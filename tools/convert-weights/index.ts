@@ -37,7 +37,9 @@ function parseSize(text: string | undefined): ConvertOptions['inputSize'] {
 function report(result: ConversionResult): void {
   const nodes = result.graph.nodes.length;
   const mb = (result.parameterCount * 4) / 2 ** 20;
-  console.log(`wrote ${result.out}: ${result.architecture}, ${nodes} nodes, ${result.parameterCount.toLocaleString('en-US')} parameters (${mb.toFixed(1)} MiB)`);
+  console.log(
+    `wrote ${result.out}: ${result.architecture}, ${nodes} nodes, ${result.parameterCount.toLocaleString('en-US')} parameters (${mb.toFixed(1)} MiB)`,
+  );
   for (const note of result.notes) console.log(`  ${note}`);
 }
 

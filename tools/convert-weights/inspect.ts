@@ -1,5 +1,6 @@
 // Lists what a weight source holds: npx tsx tools/convert-weights/inspect.ts <file.h5|model.json|file.onnx|file.safetensors>
-import { WeightFileError, readSafetensors } from '../../src/models/safetensors.js';
+import { WeightFileError } from '../../src/models/safetensors.js';
+import { readSafetensors } from '../../src/models/safetensors-file.js';
 import { readWeightSource } from './read-source.js';
 
 function shape(s: readonly (number | string | null)[] | null | undefined): string {

@@ -35,7 +35,8 @@ export async function readKerasH5(path: string): Promise<KerasH5Contents> {
     const configs = kerasLayerConfigs(modelConfig);
     const layerNames = readStringListAttr(group, 'layer_names');
     if (!layerNames) {
-      const hint = root.get('layers') instanceof Group ? ' (this looks like a Keras 3 .weights.h5 file; save it with Keras 2 / tf.keras `save_weights("x.h5")`)' : '';
+      const hint =
+        root.get('layers') instanceof Group ? ' (this looks like a Keras 3 .weights.h5 file; save it with Keras 2 / tf.keras `save_weights("x.h5")`)' : '';
       throw new WeightFileError(path, `no 'layer_names' attribute${isFullModel ? ' in model_weights' : ''}: not a Keras weights file${hint}`);
     }
     const layers: LayerWeights[] = [];
@@ -64,9 +65,10 @@ function readLayerGroup(path: string, parent: Group, layerName: string, configs:
   const byLayer = new Map<string, string[]>();
   for (const w of weightNames) {
     const segments = w.split('/');
-    const owner = segments.length >= 2 && configs.has(segments[segments.length - 2]) && segments[segments.length - 2] !== layerName
-      ? segments[segments.length - 2]
-      : layerName;
+    const owner =
+      segments.length >= 2 && configs.has(segments[segments.length - 2]) && segments[segments.length - 2] !== layerName
+        ? segments[segments.length - 2]
+        : layerName;
     if (!byLayer.has(owner)) byLayer.set(owner, []);
     byLayer.get(owner)!.push(w);
   }

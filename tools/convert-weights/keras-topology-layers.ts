@@ -4,11 +4,19 @@
 // the reasons so one error lists every problem at once.
 import type { Activation, GraphNode, Pair, PaddingSpec } from '../../src/models/graph.js';
 import type { Padding } from '../../src/ops/padding.js';
-import { type Json, type JsonObject, type KerasLayerRecord } from './keras-topology-config.js';
+import type { NamedTensor } from '../../src/models/safetensors.js';
+import type { Json, JsonObject, KerasLayerRecord } from './keras-topology-config.js';
 
 /** A node, or why not: `unsupported` is '' when the layer class itself is unknown here. */
 export type LayerResult =
-  | { readonly node: GraphNode; readonly droppedSoftmax?: boolean }
+  | {
+      readonly node: GraphNode;
+      readonly droppedSoftmax?: boolean;
+      /** Nodes the layer needs before its own (a Rescaling's constants and product), in order. */
+      readonly before?: GraphNode[];
+      /** Values of the constant nodes it adds, `<node>/value` (not weights of the file). */
+      readonly constants?: ReadonlyMap<string, NamedTensor>;
+    }
   | { readonly unsupported: string };
 
 /** Context a layer needs beyond its own config. */
@@ -67,7 +75,8 @@ function zeroPadding(v: Json | undefined): Padding | undefined {
 
 /** [null, H, W, C] → the input node's attrs; open H and W (null) are taken from `size`. */
 function inputAttrs(shape: Json | undefined, size: LayerContext['inputSize']): { height: number; width: number; channels: number } | string {
-  if (!Array.isArray(shape) || shape.length !== 4) return `input shape ${JSON.stringify(shape ?? null)} (an image input [batch, height, width, channels] is needed)`;
+  if (!Array.isArray(shape) || shape.length !== 4)
+    return `input shape ${JSON.stringify(shape ?? null)} (an image input [batch, height, width, channels] is needed)`;
   const [, h0, w0, c] = shape;
   const h = h0 === null && size ? size.height : h0;
   const w = w0 === null && size ? size.width : w0;
@@ -90,7 +99,9 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       return typeof attrs === 'string' ? no(attrs) : ok({ name, op: 'input', inputs: [], attrs });
     }
     case 'Conv2D': {
-      const kernel = pair(c.kernel_size), strides = pair(c.strides, [1, 1]), dilations = pair(c.dilation_rate, [1, 1]);
+      const kernel = pair(c.kernel_size),
+        strides = pair(c.strides, [1, 1]),
+        dilations = pair(c.dilation_rate, [1, 1]);
       const padding = tfPadding(c.padding);
       const act = activationOf(c, ctx);
       if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
@@ -125,6 +136,22 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const node = typeof a === 'string' ? activationNode(a, name, inputs) : undefined;
       return node ? ok(node) : no(`activation=${JSON.stringify(a)}`);
     }
+    case 'Permute': {
+      // dims are 1-based axes of one sample; the graph's transpose permutes with the batch axis 0 first.
+      const dims = c.dims;
+      const rank = ctx.inputShapeOf?.().length;
+      if (!Array.isArray(dims) || !dims.every((d) => typeof d === 'number') || rank !== dims.length + 1) return no(`dims=${JSON.stringify(dims)}`);
+      return ok({ name, op: 'transpose', inputs, attrs: { perm: [0, ...(dims as number[])] } });
+    }
+    case 'LayerNormalization': {
+      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
+      const rank = ctx.inputShapeOf?.().length;
+      if (axis !== -1 && axis !== (rank ?? 0) - 1) return no(`axis=${JSON.stringify(c.axis)} (only the last axis)`);
+      const epsilon = typeof c.epsilon === 'number' ? c.epsilon : 1e-3;
+      return ok({ name, op: 'layernorm', inputs, attrs: { epsilon, scale: c.scale !== false, center: c.center !== false } });
+    }
+    case 'Rescaling':
+      return rescaling(name, inputs, c);
     case 'Multiply':
       return inputs.length === 2 ? ok({ name, op: 'mul', inputs, attrs: {} }) : no(`${inputs.length} inputs (2 are supported)`);
     case 'ReLU': {
@@ -132,41 +159,30 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const max = c.max_value === undefined || c.max_value === null ? undefined : c.max_value;
       const slope = c.negative_slope ?? 0;
       const threshold = c.threshold ?? 0;
-      if (typeof slope !== 'number' || typeof threshold !== 'number' || (max !== undefined && typeof max !== 'number')) return no(`max_value/negative_slope/threshold ${JSON.stringify([max ?? null, slope, threshold])}`);
-      if (threshold === 0 && slope === 0) return ok(max === undefined ? { name, op: 'relu', inputs, attrs: {} } : { name, op: 'clip', inputs, attrs: { min: 0, max } });
+      if (typeof slope !== 'number' || typeof threshold !== 'number' || (max !== undefined && typeof max !== 'number'))
+        return no(`max_value/negative_slope/threshold ${JSON.stringify([max ?? null, slope, threshold])}`);
+      if (threshold === 0 && slope === 0)
+        return ok(max === undefined ? { name, op: 'relu', inputs, attrs: {} } : { name, op: 'clip', inputs, attrs: { min: 0, max } });
       if (threshold === 0 && max === undefined) return ok({ name, op: 'leakyrelu', inputs, attrs: { alpha: slope } });
-      return no(`max_value/negative_slope/threshold ${JSON.stringify([max ?? null, slope, threshold])} (a threshold, or a slope with a maximum, is not supported)`);
+      return no(
+        `max_value/negative_slope/threshold ${JSON.stringify([max ?? null, slope, threshold])} (a threshold, or a slope with a maximum, is not supported)`,
+      );
     }
     case 'LeakyReLU': {
       const alpha = c.alpha ?? c.negative_slope ?? 0.3;
       return typeof alpha === 'number' ? ok({ name, op: 'leakyrelu', inputs, attrs: { alpha } }) : no(`alpha=${JSON.stringify(alpha)}`);
     }
-    case 'DepthwiseConv2D': {
-      const kernel = pair(c.kernel_size), strides = pair(c.strides, [1, 1]), dilations = pair(c.dilation_rate, [1, 1]);
-      const padding = tfPadding(c.padding);
-      const act = activationOf(c, ctx);
-      const multiplier = c.depth_multiplier ?? 1;
-      if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
-      if (typeof act === 'string') return no(act);
-      if (act.droppedSoftmax) return no('activation="softmax" on a convolution');
-      if (!kernel || !strides || !dilations) return no(`kernel_size/strides/dilation_rate ${JSON.stringify([c.kernel_size, c.strides, c.dilation_rate])}`);
-      if (!padding) return no(`padding=${JSON.stringify(c.padding)}`);
-      if (typeof multiplier !== 'number' || !Number.isInteger(multiplier) || multiplier < 1) return no(`depth_multiplier=${JSON.stringify(multiplier)}`);
-      const channels = ctx.inputShapeOf?.()[3];
-      if (channels === undefined) return no('an input whose channel count is unknown');
-      // Depthwise = one group per input channel; Keras' depthwise_kernel [KH, KW, C, M] is the grouped [KH, KW, 1, C·M] in memory.
-      const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
-        filters: channels * multiplier, kernel, strides, dilations, padding, useBias: c.use_bias !== false, groups: channels,
-      };
-      if (act.activation) attrs.activation = act.activation;
-      return ok({ name, op: 'conv2d', inputs, attrs });
-    }
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D':
+      return depthwiseLayer(layer, ctx);
     case 'Softmax':
       return c.axis === undefined || c.axis === -1 ? softmaxLayer(name, inputs, ctx) : no(`axis=${JSON.stringify(c.axis)}`);
     case 'Add':
       return inputs.length === 2 ? ok({ name, op: 'add', inputs, attrs: {} }) : no(`${inputs.length} inputs (2 are supported)`);
     case 'Concatenate':
-      return typeof c.axis === 'number' || c.axis === undefined ? ok({ name, op: 'concat', inputs, attrs: { axis: (c.axis as number | undefined) ?? -1 } }) : no(`axis=${JSON.stringify(c.axis)}`);
+      return typeof c.axis === 'number' || c.axis === undefined
+        ? ok({ name, op: 'concat', inputs, attrs: { axis: (c.axis as number | undefined) ?? -1 } })
+        : no(`axis=${JSON.stringify(c.axis)}`);
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       const kernel = pair(c.pool_size, [2, 2]);
@@ -240,8 +256,84 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
   }
 }
 
+/**
+ * DepthwiseConv2D: one group per input channel (Keras' depthwise_kernel [KH, KW, C, M] is the grouped
+ * [KH, KW, 1, C·M] in memory). SeparableConv2D: that depthwise step as '<layer>/depthwise' (no bias), then
+ * the 1×1 pointwise convolution as the layer's own node with its bias and activation.
+ */
+function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult {
+  const { name, config: c, inputs } = layer;
+  const separable = layer.className === 'SeparableConv2D';
+  const kernel = pair(c.kernel_size),
+    strides = pair(c.strides, [1, 1]),
+    dilations = pair(c.dilation_rate, [1, 1]);
+  const padding = tfPadding(c.padding);
+  const act = activationOf(c, ctx);
+  const multiplier = c.depth_multiplier ?? 1;
+  if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
+  if (typeof act === 'string') return no(act);
+  if (act.droppedSoftmax) return no('activation="softmax" on a convolution');
+  if (!kernel || !strides || !dilations) return no(`kernel_size/strides/dilation_rate ${JSON.stringify([c.kernel_size, c.strides, c.dilation_rate])}`);
+  if (!padding) return no(`padding=${JSON.stringify(c.padding)}`);
+  if (typeof multiplier !== 'number' || !Number.isInteger(multiplier) || multiplier < 1) return no(`depth_multiplier=${JSON.stringify(multiplier)}`);
+  if (separable && typeof c.filters !== 'number') return no('no filters');
+  const channels = ctx.inputShapeOf?.()[3];
+  if (channels === undefined) return no('an input whose channel count is unknown');
+  const useBias = c.use_bias !== false;
+  const depthwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
+    filters: channels * multiplier,
+    kernel,
+    strides,
+    dilations,
+    padding,
+    useBias: useBias && !separable,
+    groups: channels,
+  };
+  if (!separable) {
+    if (act.activation) depthwise.activation = act.activation;
+    return ok({ name, op: 'conv2d', inputs, attrs: depthwise });
+  }
+  const dwName = `${name}/depthwise`;
+  const pointwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
+    filters: c.filters as number,
+    kernel: [1, 1],
+    strides: [1, 1],
+    dilations: [1, 1],
+    padding: 'valid',
+    useBias,
+  };
+  if (act.activation) pointwise.activation = act.activation;
+  return { node: { name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, before: [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }] };
+}
+
+/** Rescaling: x·scale + offset, as constant nodes and broadcasting mul/add (offset 0: the product alone). */
+function rescaling(name: string, inputs: string[], c: JsonObject): LayerResult {
+  const values = (v: Json | undefined, fallback: number): number[] | undefined =>
+    v === undefined || v === null
+      ? [fallback]
+      : typeof v === 'number'
+        ? [v]
+        : Array.isArray(v) && v.every((x) => typeof x === 'number')
+          ? (v as number[])
+          : undefined;
+  const scale = values(c.scale, 1),
+    offset = values(c.offset, 0);
+  if (!scale || !offset) return no(`scale/offset ${JSON.stringify([c.scale, c.offset])} (numbers or per-channel lists)`);
+  const constants = new Map<string, NamedTensor>();
+  const constant = (node: string, v: number[]): GraphNode => {
+    constants.set(`${node}/value`, { shape: [v.length], data: Float32Array.from(v) });
+    return { name: node, op: 'constant', inputs: [], attrs: { shape: [v.length] } };
+  };
+  const hasOffset = offset.some((v) => v !== 0);
+  const product = hasOffset ? `${name}/scaled` : name;
+  const before: GraphNode[] = [constant(`${name}/scale`, scale)];
+  const mul: GraphNode = { name: product, op: 'mul', inputs: [inputs[0], `${name}/scale`], attrs: {} };
+  if (!hasOffset) return { node: mul, before, constants };
+  before.push(mul, constant(`${name}/offset`, offset));
+  return { node: { name, op: 'add', inputs: [product, `${name}/offset`], attrs: {} }, before, constants };
+}
+
 function softmaxLayer(name: string, inputs: string[], ctx: LayerContext): LayerResult {
   if (ctx.isOutput) return ok({ name, op: 'identity', inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }, true);
   return ok({ name, op: 'softmax', inputs, attrs: {} });
 }
-

@@ -3,6 +3,7 @@
 // output are left out; a final softmax is dropped so the graph outputs logits (said in the result).
 // Everything the importer cannot express is reported at once, grouped by layer class.
 import type { Graph, GraphNode } from '../../src/models/graph.js';
+import type { NamedTensor } from '../../src/models/safetensors.js';
 import { inferShapes, inputShape } from '../../src/models/shapes.js';
 import { withInferredRoles } from '../../src/models/roles.js';
 import { convertLayer } from './keras-topology-layers.js';
@@ -19,6 +20,8 @@ export interface ImportedTopology {
   readonly droppedSoftmax?: string;
   /** Layers that do not lead to the output, left out. */
   readonly unusedLayers: string[];
+  /** Values of constant nodes the import made (Rescaling's scale and offset), `<node>/value`. */
+  readonly constants: ReadonlyMap<string, NamedTensor>;
 }
 
 function listNames(names: readonly string[], shown = 4): string {
@@ -59,12 +62,18 @@ function orderedAncestors(layers: Map<string, KerasLayerRecord>, configOrder: st
  */
 export function importKerasTopology(topology: unknown, options: { inputSize?: { height: number; width: number } } = {}): ImportedTopology {
   const model = readKerasModelConfig(topology);
-  if (model.inputLayers.length !== 1) throw new KerasConfigError(`the model has ${model.inputLayers.length} inputs (${model.inputLayers.join(', ') || 'none'}); one image input is supported`);
-  if (model.outputLayers.length !== 1) throw new KerasConfigError(`the model has ${model.outputLayers.length} outputs (${model.outputLayers.join(', ') || 'none'}); one output is supported`);
+  if (model.inputLayers.length !== 1)
+    throw new KerasConfigError(`the model has ${model.inputLayers.length} inputs (${model.inputLayers.join(', ') || 'none'}); one image input is supported`);
+  if (model.outputLayers.length !== 1)
+    throw new KerasConfigError(`the model has ${model.outputLayers.length} outputs (${model.outputLayers.join(', ') || 'none'}); one output is supported`);
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const [input] = model.inputLayers;
   const [output] = model.outputLayers;
-  const order = orderedAncestors(byName, model.layers.map((l) => l.name), output);
+  const order = orderedAncestors(
+    byName,
+    model.layers.map((l) => l.name),
+    output,
+  );
   if (order[0] !== input) throw new KerasConfigError(`the output '${output}' does not depend on the input '${input}' alone`);
 
   const problems = new Map<string, string[]>();
@@ -74,6 +83,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
   };
   const nodes: GraphNode[] = [];
   let droppedSoftmax: string | undefined;
+  const constants = new Map<string, NamedTensor>();
   for (const name of order) {
     const layer = byName.get(name) as KerasLayerRecord;
     if (layer.calls > 1) {
@@ -95,7 +105,8 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
       continue;
     }
     if (result.droppedSoftmax) droppedSoftmax = name;
-    nodes.push(result.node);
+    nodes.push(...(result.before ?? []), result.node);
+    for (const [k, v] of result.constants ?? []) constants.set(k, v);
   }
   if (problems.size > 0) {
     const list = [...problems].map(([what, names]) => `${what} (${listNames(names)})`);
@@ -115,6 +126,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
     graph: withInferredRoles(graph, shapes),
     modelName: model.name,
     droppedSoftmax,
+    constants,
     unusedLayers: model.layers.map((l) => l.name).filter((n) => !kept.has(n)),
   };
 }

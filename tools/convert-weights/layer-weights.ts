@@ -72,12 +72,7 @@ export function layerKind(className: string | undefined, storedNames: readonly s
  * by position, the way Keras creates them: kernel, bias for conv/dense; for batch norm gamma, beta,
  * moving_mean, moving_variance, without gamma when scale=False (3 weights) and without beta when center=False.
  */
-export function canonicalNames(
-  layer: string,
-  storedNames: readonly string[],
-  kind: LayerKind,
-  options: { scale?: boolean; center?: boolean } = {},
-): string[] {
+export function canonicalNames(layer: string, storedNames: readonly string[], kind: LayerKind, options: { scale?: boolean; center?: boolean } = {}): string[] {
   const recognised = storedNames.map(canonicalFromName);
   if (recognised.every((n) => n !== undefined)) return checkUnique(layer, recognised as string[]);
   let positional: string[];
@@ -91,7 +86,10 @@ export function canonicalNames(
   if (storedNames.length > positional.length) {
     throw new Error(`layer '${layer}': cannot tell what its ${storedNames.length} weights [${storedNames.join(', ')}] are`);
   }
-  return checkUnique(layer, storedNames.map((_, i) => recognised[i] ?? positional[i]));
+  return checkUnique(
+    layer,
+    storedNames.map((_, i) => recognised[i] ?? positional[i]),
+  );
 }
 
 function checkUnique(layer: string, names: string[]): string[] {
@@ -109,7 +107,10 @@ export function inCanonicalOrder(weights: LayerWeight[]): LayerWeight[] {
     const i = (CANONICAL_ORDER as readonly string[]).indexOf(n);
     return i < 0 ? CANONICAL_ORDER.length : i;
   };
-  return weights.map((w, i) => ({ w, i })).sort((a, b) => rank(a.w.name) - rank(b.w.name) || a.i - b.i).map(({ w }) => w);
+  return weights
+    .map((w, i) => ({ w, i }))
+    .sort((a, b) => rank(a.w.name) - rank(b.w.name) || a.i - b.i)
+    .map(({ w }) => w);
 }
 
 /** Flattens to the native parameter names `<layer>/<weight>`. */

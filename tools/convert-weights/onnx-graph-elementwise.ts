@@ -11,8 +11,17 @@ import { unsupported } from './onnx-graph-error.js';
 import { fmtDims, nchwToNhwc, nhwcOf, type Value } from './onnx-graph-values.js';
 
 const UNARY: Record<string, UnaryFunction> = {
-  Sigmoid: 'sigmoid', Tanh: 'tanh', HardSwish: 'hardswish', Softplus: 'softplus', Erf: 'erf', Sqrt: 'sqrt', Exp: 'exp', Log: 'log',
-  Abs: 'abs', Neg: 'neg', Reciprocal: 'reciprocal',
+  Sigmoid: 'sigmoid',
+  Tanh: 'tanh',
+  HardSwish: 'hardswish',
+  Softplus: 'softplus',
+  Erf: 'erf',
+  Sqrt: 'sqrt',
+  Exp: 'exp',
+  Log: 'log',
+  Abs: 'abs',
+  Neg: 'neg',
+  Reciprocal: 'reciprocal',
 };
 
 function unaryNode(c: NodeContext, node: GraphNode): Value {
@@ -28,8 +37,9 @@ export function convertUnary(c: NodeContext): Value {
 
 /** Selu with ONNX's default constants (those of the paper) only. */
 export function convertSelu(c: NodeContext): Value {
-  const alpha = attrFloat(c.node, 'alpha', 1.67326319217681884765625), gamma = attrFloat(c.node, 'gamma', 1.05070102214813232421875);
-  if (Math.abs(alpha - 1.6732632) > 1e-6 || Math.abs(gamma - 1.0507010) > 1e-6) unsupported(`alpha ${alpha}, gamma ${gamma} (only SELU's own constants)`);
+  const alpha = attrFloat(c.node, 'alpha', Math.fround(1.6732632423543772)),
+    gamma = attrFloat(c.node, 'gamma', Math.fround(1.0507009873554805));
+  if (Math.abs(alpha - 1.6732632) > 1e-6 || Math.abs(gamma - 1.050701) > 1e-6) unsupported(`alpha ${alpha}, gamma ${gamma} (only SELU's own constants)`);
   return unaryNode(c, { name: c.name, op: 'selu', inputs: [c.value(0).node], attrs: {} });
 }
 
@@ -94,7 +104,8 @@ function constantIn(c: NodeContext, i: number, rank: number, nhwc: boolean): str
   const t = c.constant(i, 'operand');
   const dims = padTo(t.dims, rank);
   const data = floats(t, 'operand');
-  return nhwc ? c.emit.derivedConstant(`${c.name}_operand${i}`, nhwcOf(dims), nchwToNhwc(data, dims)) : c.emit.derivedConstant(`${c.name}_operand${i}`, dims, data);
+  const base = `${c.name}_operand${i}`;
+  return nhwc ? c.emit.derivedConstant(base, nhwcOf(dims), nchwToNhwc(data, dims)) : c.emit.derivedConstant(base, dims, data);
 }
 
 /** A computed operand held in the output's layout. */
@@ -138,11 +149,9 @@ const BINARY: Record<string, BinaryFunction> = { Sub: 'sub', Mul: 'mul', Div: 'd
 export function convertBinary(c: NodeContext): Value {
   const op = BINARY[c.node.opType];
   if (!op) throw new Error(`no binary function for ${c.node.opType}`);
-  if (c.node.opType === 'Pow' && c.isConstant(1)) {
-    // Integer types of the exponent are fine: its values become float32.
-  }
   const variadic = c.node.opType === 'Max' || c.node.opType === 'Min';
-  if (!variadic && attrInt(c.node, 'broadcast', 1) === 0 && c.opset < 7) unsupported('broadcast=0 (legacy opset)');
+  // Before opset 7, broadcasting was opt-in and aligned at an `axis`, not NumPy's trailing rule.
+  if (!variadic && c.opset < 7 && attrInt(c.node, 'broadcast', 0) === 1) unsupported('legacy broadcasting with an axis (opset < 7)');
   return convertBroadcast(c, op, variadic ? c.inputCount : 2);
 }
 
@@ -151,7 +160,9 @@ export function convertPRelu(c: NodeContext): Value {
   const x = c.value(0);
   const t = c.constant(1, 'slope');
   const out = broadcastDims([x.onnx, t.dims]);
-  if (!out || out.length !== x.onnx.length || out.some((d, k) => d !== x.onnx[k])) unsupported(`slope ${fmtDims(t.dims)} does not broadcast to the input ${fmtDims(x.onnx)}`);
+  if (!out || out.length !== x.onnx.length || out.some((d, k) => d !== x.onnx[k])) {
+    unsupported(`slope ${fmtDims(t.dims)} does not broadcast to the input ${fmtDims(x.onnx)}`);
+  }
   const rank = x.onnx.length;
   const dims = padTo(t.dims, rank);
   const data = floats(t, 'slope');

@@ -17,9 +17,8 @@ export class OnnxImportError extends Error {
   ) {
     const lines = problems.map((p) => `  ${p.opType} (${p.nodes.join(', ')})${p.reason ? `: ${p.reason}` : ''}`);
     const unknown = problems.filter((p) => p.reason === undefined).length;
-    const head = unknown === problems.length
-      ? `unsupported ONNX op type${unknown === 1 ? '' : 's'}`
-      : `unsupported ONNX node${problems.length === 1 ? '' : 's'}`;
+    const head =
+      unknown === problems.length ? `unsupported ONNX op type${unknown === 1 ? '' : 's'}` : `unsupported ONNX node${problems.length === 1 ? '' : 's'}`;
     super(`cannot import ${file}: ${head}:\n${lines.join('\n')}`);
     this.name = 'OnnxImportError';
   }

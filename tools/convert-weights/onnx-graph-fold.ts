@@ -27,7 +27,12 @@ function write(name: string, f: Folded): OnnxTensor {
   const { dataType, dims, values } = f;
   if (dataType === 'bool') return { name, dataType, dims, data: Uint8Array.from(values, (v) => (v ? 1 : 0)) };
   if (INTEGER.has(dataType)) return { name, dataType: 'int64', dims, data: BigInt64Array.from(values, (v) => BigInt(Math.trunc(v))) };
-  return { name, dataType: dataType === 'float64' ? 'float64' : 'float32', dims, data: dataType === 'float64' ? Float64Array.from(values) : Float32Array.from(values) };
+  return {
+    name,
+    dataType: dataType === 'float64' ? 'float64' : 'float32',
+    dims,
+    data: dataType === 'float64' ? Float64Array.from(values) : Float32Array.from(values),
+  };
 }
 
 const stridesOf = (dims: readonly number[]) => dims.map((_, i) => product(dims.slice(i + 1)));
@@ -52,7 +57,8 @@ function broadcast(name: string, xs: Folded[], f: (vs: number[]) => number, data
   const values = new Array<number>(product(out));
   const strides = xs.map((x) => stridesOf(x.dims));
   forEachIndex(out, (idx, flat) => {
-    values[flat] = f(xs.map((x, j) => x.dims.reduce((at, d, k) => at + (d === 1 ? 0 : idx[k + out.length - x.dims.length]) * strides[j][k], 0)).map((at, j) => xs[j].values[at]));
+    const at = xs.map((x, j) => x.dims.reduce((sum, d, k) => sum + (d === 1 ? 0 : idx[k + out.length - x.dims.length]) * strides[j][k], 0));
+    values[flat] = f(at.map((a, j) => xs[j].values[a]));
   });
   return { dataType, dims: out, values };
 }
@@ -73,7 +79,8 @@ function slice(node: OnnxNode, x: Folded, inputs: (Folded | undefined)[]): Folde
   const steps = inputs[4]?.values ?? starts.map(() => 1);
   const ranges = x.dims.map((d) => ({ start: 0, step: 1, count: d }));
   axes.forEach((a, i) => {
-    const d = x.dims[a], step = steps[i];
+    const d = x.dims[a],
+      step = steps[i];
     const clampTo = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
     const start = step > 0 ? clampTo(starts[i], 0, d) : clampTo(starts[i], 0, d - 1);
     const end = step > 0 ? clampTo(ends[i], 0, d) : clampTo(ends[i], -1, d - 1);
@@ -97,7 +104,9 @@ function transpose(node: OnnxNode, x: Folded): Folded {
 
 function gather(node: OnnxNode, x: Folded, indices: Folded): Folded {
   const axis = axisOf(attrInt(node, 'axis', 0), x.dims.length);
-  const outer = product(x.dims.slice(0, axis)), inner = product(x.dims.slice(axis + 1)), n = x.dims[axis];
+  const outer = product(x.dims.slice(0, axis)),
+    inner = product(x.dims.slice(axis + 1)),
+    n = x.dims[axis];
   const values: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (const raw of indices.values) {
@@ -114,13 +123,55 @@ function reshapeTo(x: Folded, spec: number[], allowZero: boolean): Folded {
   return { ...x, dims: dims.map((d) => (d === -1 ? product(x.dims) / known : d)) };
 }
 
-const TYPES: Record<number, OnnxDataType> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
+const TYPES: Record<number, OnnxDataType> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+};
 
 /** The ops folded when their inputs are constants (Shape: when it can read its input's static shape). */
 export const FOLDABLE: ReadonlySet<string> = new Set([
-  'Shape', 'Size', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'ConstantOfShape', 'Range', 'Cast', 'Slice', 'Reshape', 'Flatten', 'Transpose', 'Expand',
-  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Equal', 'Less', 'Greater', 'Where', 'Not', 'Neg', 'Abs', 'Sqrt', 'Floor', 'Ceil', 'Identity',
-  'Sigmoid', 'Relu', 'Exp',
+  'Shape',
+  'Size',
+  'Gather',
+  'Unsqueeze',
+  'Squeeze',
+  'Concat',
+  'ConstantOfShape',
+  'Range',
+  'Cast',
+  'Slice',
+  'Reshape',
+  'Flatten',
+  'Transpose',
+  'Expand',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Max',
+  'Min',
+  'Equal',
+  'Less',
+  'Greater',
+  'Where',
+  'Not',
+  'Neg',
+  'Abs',
+  'Sqrt',
+  'Floor',
+  'Ceil',
+  'Identity',
+  'Sigmoid',
+  'Relu',
+  'Exp',
 ]);
 
 /**
@@ -137,14 +188,23 @@ export function foldNode(node: OnnxNode, opset: number, inputs: (OnnxTensor | un
     case 'Shape': {
       const dims = shapeOf ?? need(x).dims;
       const r = dims.length;
-      const start = axisOf(attrInt(node, 'start', 0), r), end = node.attributes.end ? axisOf(attrInt(node, 'end', r), r) : r;
+      const start = axisOf(attrInt(node, 'start', 0), r),
+        end = node.attributes.end ? axisOf(attrInt(node, 'end', r), r) : r;
       return out(int64(dims.slice(Math.max(0, start), Math.min(r, end))));
     }
     case 'Size':
       return out(int64([product(shapeOf ?? need(x).dims)], []));
   }
   if (!x) return undefined;
-  const elementwise = (f: (vs: number[]) => number, dataType?: OnnxDataType) => out(broadcast(node.name, xs.filter((v): v is Folded => v !== undefined), f, dataType));
+  const elementwise = (f: (vs: number[]) => number, dataType?: OnnxDataType) =>
+    out(
+      broadcast(
+        node.name,
+        xs.filter((v): v is Folded => v !== undefined),
+        f,
+        dataType,
+      ),
+    );
   const truncating = INTEGER.has(x.dataType);
   switch (node.opType) {
     case 'Identity':
@@ -196,7 +256,7 @@ export function foldNode(node: OnnxNode, opset: number, inputs: (OnnxTensor | un
     case 'Slice':
       return out(slice(node, x, xs));
     case 'Reshape':
-      return out(reshapeTo(x, opset < 5 ? attrInts(node, 'shape') ?? [] : need(xs[1]).values, attrInt(node, 'allowzero', 0) === 1));
+      return out(reshapeTo(x, opset < 5 ? (attrInts(node, 'shape') ?? []) : need(xs[1]).values, attrInt(node, 'allowzero', 0) === 1));
     case 'Flatten': {
       const axis = axisOf(attrInt(node, 'axis', 1), x.dims.length);
       return out({ ...x, dims: [product(x.dims.slice(0, axis)), product(x.dims.slice(axis))] });

@@ -9,7 +9,7 @@ import { attrInt, attrInts } from './onnx-graph-attrs.js';
 import { floats, ints, type NodeContext } from './onnx-graph-context.js';
 import { unsupported } from './onnx-graph-error.js';
 import { reshapeValue } from './onnx-graph-tensor.js';
-import { fmtDims, nhwcOf, sameDims, type Value } from './onnx-graph-values.js';
+import { fmtDims, layoutFree, nhwcOf, sameDims, type Value } from './onnx-graph-values.js';
 
 /** Where ONNX axis a of a rank-4 NCHW value lives in our NHWC tensor. */
 const NHWC_AXIS = [0, 3, 1, 2];
@@ -28,9 +28,11 @@ function push(c: NodeContext, node: GraphNode, onnx: number[], layout: Value['la
 }
 
 export function convertTranspose(c: NodeContext): Value {
-  const x = c.value(0);
-  const r = x.onnx.length;
-  const perm = (attrInts(c.node, 'perm') ?? x.onnx.map((_, i) => r - 1 - i)).map((p) => (p < 0 ? p + r : p));
+  const given = c.value(0);
+  const r = given.onnx.length;
+  const perm = (attrInts(c.node, 'perm') ?? given.onnx.map((_, i) => r - 1 - i)).map((p) => (p < 0 ? p + r : p));
+  // A pooled [N, C, 1, 1] held as [N, C] is NHWC already (a reshape): its permute to channels-last is then free.
+  const x = given.layout === 'rowmajor' && layoutFree(given.onnx) && sameDims(perm, [0, 2, 3, 1]) ? c.emit.asNhwc(given, c.name, 'Transpose') : given;
   if (perm[0] !== 0) unsupported(`perm [${perm.join(', ')}] moves the batch axis`);
   const out = perm.map((p) => x.onnx[p]);
   if (x.layout === 'nhwc' && sameDims(perm, [0, 2, 3, 1])) {
@@ -83,7 +85,8 @@ function sliceOf(c: NodeContext, x: Value, name: string, starts: number[], ends:
 export function convertSlice(c: NodeContext): Value {
   const x = c.value(0);
   const list = (i: number, attr: string) => (c.opset < 10 ? attrInts(c.node, attr) : c.optionalConstant(i, attr) && ints(c.constant(i, attr), attr));
-  const starts = list(1, 'starts'), ends = list(2, 'ends');
+  const starts = list(1, 'starts'),
+    ends = list(2, 'ends');
   if (!starts || !ends) throw new Error(`Slice '${c.name}' has no starts or ends`);
   const axes = list(3, 'axes') || starts.map((_, i) => i);
   const steps = (c.opset >= 10 && list(4, 'steps')) || starts.map(() => 1);
@@ -156,7 +159,8 @@ export function convertReduce(c: NodeContext): Value {
   }
   const attrs = { axes: axes.map((a) => ourAxis(source, a)), keepdims: keep };
   const layout = source.layout === 'nhwc' && keep ? 'nhwc' : 'rowmajor';
-  const ours = source.layout === 'nhwc' ? (keep ? nhwcOf(out) : [0, 3, 1, 2].map((_, i) => i).filter((i) => !attrs.axes.includes(i)).map((i) => source.ours[i])) : out;
+  const remaining = source.ours.filter((_, i) => !attrs.axes.includes(i));
+  const ours = source.layout === 'nhwc' ? (keep ? nhwcOf(out) : remaining) : out;
   return push(c, { name: c.name, op, inputs: [source.node], attrs }, out, layout, ours);
 }
 
@@ -174,9 +178,11 @@ export function convertBatchedMatMul(c: NodeContext): Value {
     b = v.node;
   }
   if (bDims.length < 2 || bDims.length > a.onnx.length) unsupported(`B ${fmtDims(bDims)} for A ${fmtDims(a.onnx)} (B of rank 2..rank of A)`);
-  const [m, k] = a.onnx.slice(-2), [k2, n] = bDims.slice(-2);
+  const [m, k] = a.onnx.slice(-2),
+    [k2, n] = bDims.slice(-2);
   if (k !== k2) throw new Error(`MatMul '${c.name}': B ${fmtDims(bDims)} does not fit A ${fmtDims(a.onnx)}`);
-  const batchA = a.onnx.slice(0, -2), batchB = bDims.slice(0, -2);
+  const batchA = a.onnx.slice(0, -2),
+    batchB = bDims.slice(0, -2);
   const batch = batchA.map((d, i) => {
     const e = batchB[i - (batchA.length - batchB.length)] ?? 1;
     if (d !== e && d !== 1 && e !== 1) throw new Error(`MatMul '${c.name}': batch axes of ${fmtDims(a.onnx)} and ${fmtDims(bDims)} do not broadcast`);

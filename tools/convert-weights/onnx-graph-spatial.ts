@@ -33,16 +33,26 @@ export function convertConv(c: NodeContext): Value {
   const xh = c.emit.asNhwc(x, c.name, 'Conv');
   const [o, i, kh, kw] = w.dims;
   const [n, channels, h, wd] = xh.onnx;
-  if (i * group !== channels || o % group !== 0) throw new Error(`Conv '${c.name}': weight ${fmtDims(w.dims)} with group=${group} does not fit input ${fmtDims(xh.onnx)}`);
+  if (i * group !== channels || o % group !== 0)
+    throw new Error(`Conv '${c.name}': weight ${fmtDims(w.dims)} with group=${group} does not fit input ${fmtDims(xh.onnx)}`);
   const ks = attrInts(c.node, 'kernel_shape');
-  if (ks && (ks.length !== 2 || ks[0] !== kh || ks[1] !== kw)) throw new Error(`Conv '${c.name}': kernel_shape [${ks.join(', ')}] disagrees with weight ${fmtDims(w.dims)}`);
+  if (ks && (ks.length !== 2 || ks[0] !== kh || ks[1] !== kw))
+    throw new Error(`Conv '${c.name}': kernel_shape [${ks.join(', ')}] disagrees with weight ${fmtDims(w.dims)}`);
   const g = windowGeometry(c.node, [kh, kw], h, wd);
   const [oh, ow] = windowOutput(`Conv '${c.name}'`, g, h, wd);
   c.emit.push({
     name: c.name,
     op: 'conv2d',
     inputs: [xh.node],
-    attrs: { filters: o, kernel: g.kernel, strides: g.strides, dilations: g.dilations, padding: g.padding, useBias: b !== undefined, ...(group !== 1 ? { groups: group } : {}) },
+    attrs: {
+      filters: o,
+      kernel: g.kernel,
+      strides: g.strides,
+      dilations: g.dilations,
+      padding: g.padding,
+      useBias: b !== undefined,
+      ...(group !== 1 ? { groups: group } : {}),
+    },
   });
   c.emit.param(c.name, 'kernel', [kh, kw, i, o], oihwToHwio(floats(w, 'weight'), o, i, kh, kw));
   if (b) c.emit.param(c.name, 'bias', [o], floats(b, 'bias', [o]));
@@ -70,7 +80,8 @@ export function convertBatchNorm(c: NodeContext): Value {
 
 function poolGeometry(c: NodeContext, xh: Value): { g: WindowGeometry; out: number[]; ceilMode: boolean } {
   const ks = attrInts(c.node, 'kernel_shape');
-  if (!ks || ks.length !== 2 || !ks.every((k) => Number.isInteger(k) && k > 0)) throw new Error(`${c.node.opType} '${c.name}': kernel_shape [${ks?.join(', ') ?? ''}] is not a 2-D kernel`);
+  if (ks?.length !== 2 || !ks.every((k) => Number.isInteger(k) && k > 0))
+    throw new Error(`${c.node.opType} '${c.name}': kernel_shape [${ks?.join(', ') ?? ''}] is not a 2-D kernel`);
   const [n, channels, h, w] = xh.onnx;
   const g = windowGeometry(c.node, [ks[0], ks[1]], h, w);
   const p = g.resolved;

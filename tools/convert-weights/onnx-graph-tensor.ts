@@ -32,7 +32,8 @@ export function convertIdentity(c: NodeContext): Value {
 /** The values in one common layout and shape, for an elementwise or concat node. */
 function unify(c: NodeContext, xs: Value[], keepShapes = false): Value[] {
   if (xs.every((v) => v.layout === 'nhwc')) return xs;
-  if (xs.some((v) => v.layout === 'nhwc') && xs.every((v) => v.layout === 'nhwc' || layoutFree(v.onnx))) return xs.map((v) => c.emit.asNhwc(v, c.name, c.node.opType));
+  if (xs.some((v) => v.layout === 'nhwc') && xs.every((v) => v.layout === 'nhwc' || layoutFree(v.onnx)))
+    return xs.map((v) => c.emit.asNhwc(v, c.name, c.node.opType));
   const rows = xs.map((v) => c.emit.asRowmajor(v, c.name));
   return rows.map((v) => c.emit.reshaped(v, keepShapes ? v.onnx : rows[0].ours, c.name));
 }
@@ -68,7 +69,10 @@ export function convertAdd(c: NodeContext): Value {
   if (computedNarrow !== undefined) unsupported(`broadcasting the computed ${fmtDims(dims[computedNarrow])} to ${fmtDims(out)} in a Sum of ${count}`);
   if (fullAt.length === 0) unsupported(`broadcasting ${dims.map(fmtDims).join(' with ')} in a Sum of ${count}`);
   if (count === 1) return convertIdentity(c);
-  const ys = unify(c, fullAt.map((i) => c.operand(i)));
+  const ys = unify(
+    c,
+    fullAt.map((i) => c.operand(i)),
+  );
   // Nodes unify() emitted for a path not taken are pruned with every other unread node.
   if (narrow.some((i) => !isChannelVector(dims[i], out, ys[0]))) {
     if (count === 2) return convertBroadcast(c, 'add');
@@ -184,7 +188,8 @@ export function convertSoftmax(c: NodeContext): Value {
 /** The input rows [M, K] of a Gemm or MatMul. */
 function matrixInput(c: NodeContext): Value {
   const a = c.value(0);
-  if (a.onnx.length !== 2) unsupported(`${c.node.opType} of a rank-${a.onnx.length} input ${fmtDims(a.onnx)} (only [batch, features]; batched MatMul is not supported)`);
+  if (a.onnx.length !== 2)
+    unsupported(`${c.node.opType} of a rank-${a.onnx.length} input ${fmtDims(a.onnx)} (only [batch, features]; batched MatMul is not supported)`);
   return c.emit.reshaped(c.emit.asRowmajor(a, c.name), a.onnx, c.name);
 }
 
@@ -202,7 +207,8 @@ function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
   const T = 64;
   for (let r0 = 0; r0 < rows; r0 += T) {
     for (let c0 = 0; c0 < cols; c0 += T) {
-      const r1 = Math.min(r0 + T, rows), c1 = Math.min(c0 + T, cols);
+      const r1 = Math.min(r0 + T, rows),
+        c1 = Math.min(c0 + T, cols);
       for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) y[c * rows + r] = x[r * cols + c];
     }
   }
@@ -233,7 +239,15 @@ export function convertGemm(c: NodeContext): Value {
     if (d.length > 2 || (cols !== 1 && cols !== n)) throw new Error(`Gemm '${c.name}': C of shape ${fmtDims(d)} does not broadcast to [M, ${n}]`);
     if (rows !== 1 && rows !== m) unsupported(`C of shape ${fmtDims(d)} has ${rows} rows for a batch of ${m}`);
     const cv = floats(cT, 'C');
-    if (rows !== 1) return gemmWithMatrixC(c, a, kernel, k, n, Float32Array.from({ length: m * n }, (_, i) => beta * cv[cols === 1 ? Math.floor(i / n) : i]));
+    if (rows !== 1)
+      return gemmWithMatrixC(
+        c,
+        a,
+        kernel,
+        k,
+        n,
+        Float32Array.from({ length: m * n }, (_, i) => beta * cv[cols === 1 ? Math.floor(i / n) : i]),
+      );
     bias = Float32Array.from({ length: n }, (_, j) => beta * cv[cols === 1 ? 0 : j]);
   }
   return denseResult(c, a, kernel, k, n, bias);

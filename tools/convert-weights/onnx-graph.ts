@@ -23,8 +23,19 @@ import { OnnxImportError, UnsupportedCase, unsupported, type OnnxImportProblem }
 import { convertAveragePool, convertBatchNorm, convertConv, convertGlobalPool, convertMaxPool, convertPad } from './onnx-graph-spatial.js';
 import { convertBinary, convertClip, convertHardSigmoid, convertLeakyRelu, convertPRelu, convertSelu, convertUnary } from './onnx-graph-elementwise.js';
 import { FOLDABLE, foldNode } from './onnx-graph-fold.js';
+import { convertLayerNorm, convertLrn } from './onnx-graph-norm.js';
 import { convertReduce, convertSlice, convertSplit, convertSqueeze, convertTranspose } from './onnx-graph-layout.js';
-import { convertAdd, convertConcat, convertFlatten, convertGemm, convertIdentity, convertMatMul, convertRelu, convertReshape, convertSoftmax } from './onnx-graph-tensor.js';
+import {
+  convertAdd,
+  convertConcat,
+  convertFlatten,
+  convertGemm,
+  convertIdentity,
+  convertMatMul,
+  convertRelu,
+  convertReshape,
+  convertSoftmax,
+} from './onnx-graph-tensor.js';
 import { fmtDims, GraphEmitter, nhwcOf, product, sameDims, type Parameter, type Value } from './onnx-graph-values.js';
 
 export { OnnxImportError, type OnnxImportProblem } from './onnx-graph-error.js';
@@ -97,6 +108,8 @@ const CONVERTERS: Record<string, (c: NodeContext) => Value | Value[]> = {
   ReduceSum: convertReduce,
   ReduceMax: convertReduce,
   ReduceMin: convertReduce,
+  LayerNormalization: convertLayerNorm,
+  LRN: convertLrn,
 };
 
 /** Ops that only ever produce constants (folded at import, no graph node). */
@@ -226,7 +239,9 @@ function chooseOutput(model: OnnxModel, options: OnnxImportOptions): OnnxValueIn
     return o;
   }
   if (outputs.length !== 1) {
-    throw new OnnxImportError(model.file, [{ opType: '(graph)', nodes: outputs.map((v) => v.name), reason: `${outputs.length} graph outputs; a graph has one (choose one with the output option)` }]);
+    throw new OnnxImportError(model.file, [
+      { opType: '(graph)', nodes: outputs.map((v) => v.name), reason: `${outputs.length} graph outputs; a graph has one (choose one with the output option)` },
+    ]);
   }
   return outputs[0];
 }
@@ -279,9 +294,14 @@ export function importOnnxGraph(model: OnnxModel, options: OnnxImportOptions = {
         return;
       }
       if (FOLDABLE.has(node.opType)) {
-        const shapeOf = (node.opType === 'Shape' || node.opType === 'Size') ? values.get(node.inputs[0])?.onnx : undefined;
+        const shapeOf = node.opType === 'Shape' || node.opType === 'Size' ? values.get(node.inputs[0])?.onnx : undefined;
         if (shapeOf || node.inputs.every((n) => n === '' || constants.has(n))) {
-          const folded = foldNode(node, model.opset, node.inputs.map((n) => constants.get(n)), shapeOf);
+          const folded = foldNode(
+            node,
+            model.opset,
+            node.inputs.map((n) => constants.get(n)),
+            shapeOf,
+          );
           if (folded) {
             folded.forEach((t, k) => constants.set(node.outputs[k], t));
             return;

@@ -1,9 +1,13 @@
-// The vendored ONNX schema (vendor/onnx/onnx.proto) loaded with protobufjs, and the plain shapes that
+// The vendored ONNX schema (vendor/onnx/onnx.proto; its text is read from disk in Node, and a browser
+// bundle swaps that module for web/platform/onnx-schema.ts, which bundles it) parsed with protobufjs, and the plain shapes that
 // protobufjs' toObject produces from it (camelCase fields, int64 as decimal strings, bytes as Uint8Array).
 import protobuf from 'protobufjs';
-import { fileURLToPath } from 'node:url';
+import { ONNX_SCHEMA } from './onnx-schema-file.js';
 
-export interface RawEntry { key?: string; value?: string }
+export interface RawEntry {
+  key?: string;
+  value?: string;
+}
 
 export interface RawTensor {
   dims?: string[];
@@ -22,9 +26,15 @@ export interface RawTensor {
   uint64Data?: string[];
 }
 
-export interface RawSparseTensor { values?: RawTensor; indices?: RawTensor; dims?: string[] }
+export interface RawSparseTensor {
+  values?: RawTensor;
+  indices?: RawTensor;
+  dims?: string[];
+}
 
-export interface RawShape { dim?: { dimValue?: string; dimParam?: string; denotation?: string }[] }
+export interface RawShape {
+  dim?: { dimValue?: string; dimParam?: string; denotation?: string }[];
+}
 
 export interface RawType {
   tensorType?: { elemType?: number; shape?: RawShape };
@@ -56,7 +66,11 @@ export interface RawAttribute {
   typeProtos?: RawType[];
 }
 
-export interface RawValueInfo { name?: string; type?: RawType; docString?: string }
+export interface RawValueInfo {
+  name?: string;
+  type?: RawType;
+  docString?: string;
+}
 
 export interface RawNode {
   input?: string[];
@@ -91,13 +105,11 @@ export interface RawModel {
   metadataProps?: RawEntry[];
 }
 
-export const ONNX_PROTO_PATH = fileURLToPath(new URL('../../vendor/onnx/onnx.proto', import.meta.url));
-
 let root: protobuf.Root | undefined;
 
 /** The protobufjs types of the vendored schema ('onnx.ModelProto', 'onnx.TensorProto', …). */
 export function onnxType(name: 'ModelProto' | 'TensorProto' | 'GraphProto' | 'NodeProto' | 'AttributeProto'): protobuf.Type {
-  root ??= protobuf.loadSync(ONNX_PROTO_PATH);
+  root ??= protobuf.parse(ONNX_SCHEMA).root;
   return root.lookupType(`onnx.${name}`);
 }
 

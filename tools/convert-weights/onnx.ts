@@ -1,13 +1,11 @@
 // ONNX models → plain JS: nodes (op_type, name, inputs, outputs, attributes of every type), initializers
 // (raw_data, typed fields or external data), graph inputs/outputs with shapes, opsets. Layouts are left
 // as stored (NCHW/OIHW); the graph importer transposes them once when it builds native nodes.
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { WeightFileError } from '../../src/models/safetensors.js';
 import { decodePlain, onnxType, type RawAttribute, type RawGraph, type RawModel, type RawTensor, type RawType, type RawValueInfo } from './onnx-proto.js';
-import { ExternalData, decodeSparseTensor, decodeTensor, onnxDataType, type OnnxDataType, type OnnxTensor } from './onnx-tensor.js';
+import { decodeSparseTensor, type ExternalSource, decodeTensor, onnxDataType, type OnnxDataType, type OnnxTensor } from './onnx-tensor.js';
 
-export type { OnnxDataType, OnnxTensor, OnnxTensorData } from './onnx-tensor.js';
+export type { ExternalSource, OnnxDataType, OnnxTensor, OnnxTensorData } from './onnx-tensor.js';
 
 /** A value's type: tensor element type and shape (a dim is a number, a symbolic name, or null when unknown). */
 export interface OnnxType {
@@ -87,14 +85,30 @@ export interface OnnxModel {
 }
 
 const ATTRIBUTE_TYPES = [
-  'undefined', 'float', 'int', 'string', 'tensor', 'graph', 'floats', 'ints', 'strings', 'tensors', 'graphs',
-  'sparse_tensor', 'sparse_tensors', 'type_proto', 'type_protos',
+  'undefined',
+  'float',
+  'int',
+  'string',
+  'tensor',
+  'graph',
+  'floats',
+  'ints',
+  'strings',
+  'tensors',
+  'graphs',
+  'sparse_tensor',
+  'sparse_tensors',
+  'type_proto',
+  'type_protos',
 ] as const;
 
 const utf8 = new TextDecoder();
 
 class Decoder {
-  constructor(readonly file: string, readonly external?: ExternalData) {}
+  constructor(
+    readonly file: string,
+    readonly external?: ExternalSource,
+  ) {}
 
   tensor(t: RawTensor): OnnxTensor {
     return decodeTensor(this.file, t, this.external);
@@ -141,21 +155,36 @@ class Decoder {
     if (a.refAttrName) return { type: 'ref', value: a.refAttrName };
     const type = this.attributeType(a);
     switch (type) {
-      case 'float': return { type, value: a.f ?? 0 };
-      case 'int': return { type, value: Number(a.i ?? '0') };
-      case 'string': return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
-      case 'tensor': return { type, value: this.tensor(a.t ?? {}) };
-      case 'graph': return { type, value: this.graph(a.g ?? {}) };
-      case 'sparse_tensor': return { type, value: decodeSparseTensor(this.file, a.sparseTensor ?? {}, this.external) };
-      case 'type_proto': return { type, value: this.type(a.tp) };
-      case 'floats': return { type, value: a.floats ?? [] };
-      case 'ints': return { type, value: (a.ints ?? []).map(Number) };
-      case 'strings': return { type, value: (a.strings ?? []).map((s) => utf8.decode(s)) };
-      case 'tensors': return { type, value: (a.tensors ?? []).map((t) => this.tensor(t)) };
-      case 'graphs': return { type, value: (a.graphs ?? []).map((g) => this.graph(g)) };
-      case 'sparse_tensors': return { type, value: (a.sparseTensors ?? []).map((s) => decodeSparseTensor(this.file, s, this.external)) };
-      case 'type_protos': return { type, value: (a.typeProtos ?? []).map((t) => this.type(t)) };
-      case 'undefined': throw new WeightFileError(this.file, `node '${node}': attribute '${a.name}' has no type and no value`);
+      case 'float':
+        return { type, value: a.f ?? 0 };
+      case 'int':
+        return { type, value: Number(a.i ?? '0') };
+      case 'string':
+        return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
+      case 'tensor':
+        return { type, value: this.tensor(a.t ?? {}) };
+      case 'graph':
+        return { type, value: this.graph(a.g ?? {}) };
+      case 'sparse_tensor':
+        return { type, value: decodeSparseTensor(this.file, a.sparseTensor ?? {}, this.external) };
+      case 'type_proto':
+        return { type, value: this.type(a.tp) };
+      case 'floats':
+        return { type, value: a.floats ?? [] };
+      case 'ints':
+        return { type, value: (a.ints ?? []).map(Number) };
+      case 'strings':
+        return { type, value: (a.strings ?? []).map((s) => utf8.decode(s)) };
+      case 'tensors':
+        return { type, value: (a.tensors ?? []).map((t) => this.tensor(t)) };
+      case 'graphs':
+        return { type, value: (a.graphs ?? []).map((g) => this.graph(g)) };
+      case 'sparse_tensors':
+        return { type, value: (a.sparseTensors ?? []).map((s) => decodeSparseTensor(this.file, s, this.external)) };
+      case 'type_protos':
+        return { type, value: (a.typeProtos ?? []).map((t) => this.type(t)) };
+      case 'undefined':
+        throw new WeightFileError(this.file, `node '${node}': attribute '${a.name}' has no type and no value`);
     }
   }
 
@@ -189,16 +218,17 @@ class Decoder {
   }
 }
 
-function malformed(file: string, what: string, e: unknown): WeightFileError {
+export function malformed(file: string, what: string, e: unknown): WeightFileError {
   const reason = e instanceof Error ? e.message : String(e);
   return new WeightFileError(file, `not a valid ${what} (protobuf: ${reason}; truncated or corrupt file?)`);
 }
 
 /**
- * Decodes an ONNX model held in memory. External data is looked up relative to `externalDataDir`
- * (the model file's directory).
+ * Decodes an ONNX model held in memory. Tensors stored outside the model are read from `external`
+ * (onnx-file.ts gives the files next to the model); without it they are an error naming the tensor.
+ * `external` is closed when decoding ends.
  */
-export function decodeOnnxModel(bytes: Uint8Array, file: string, externalDataDir = dirname(file)): OnnxModel {
+export function decodeOnnxModel(bytes: Uint8Array, file: string, external?: ExternalSource): OnnxModel {
   let raw: RawModel;
   try {
     raw = decodePlain<RawModel>(onnxType('ModelProto'), bytes);
@@ -209,7 +239,6 @@ export function decodeOnnxModel(bytes: Uint8Array, file: string, externalDataDir
   if (raw.irVersion === undefined) throw new WeightFileError(file, 'not an ONNX model: it has no ir_version');
   const opsetImports = (raw.opsetImport ?? []).map((o) => ({ domain: o.domain ?? '', version: Number(o.version ?? '0') }));
   const defaultOpset = opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  const external = new ExternalData(file, externalDataDir);
   try {
     const graph = new Decoder(file, external).graph(raw.graph);
     const metadata: Record<string, string> = {};
@@ -228,37 +257,7 @@ export function decodeOnnxModel(bytes: Uint8Array, file: string, externalDataDir
       graph,
     };
   } finally {
-    external.close();
-  }
-}
-
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new WeightFileError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-}
-
-/** Reads an .onnx file (and any external data files next to it). */
-export function readOnnxModel(path: string): OnnxModel {
-  return decodeOnnxModel(readBytes(path), path);
-}
-
-/** Reads a serialized TensorProto (.pb), as the ONNX test data sets store inputs and outputs. */
-export function readOnnxTensor(path: string): OnnxTensor {
-  let raw: RawTensor;
-  try {
-    raw = decodePlain<RawTensor>(onnxType('TensorProto'), readBytes(path));
-  } catch (e) {
-    if (e instanceof WeightFileError) throw e;
-    throw malformed(path, 'ONNX TensorProto', e);
-  }
-  const external = new ExternalData(path, dirname(path));
-  try {
-    return decodeTensor(path, raw, external);
-  } finally {
-    external.close();
+    external?.close();
   }
 }
 

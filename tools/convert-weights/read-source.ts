@@ -6,8 +6,10 @@ import { WeightFileError } from '../../src/models/safetensors.js';
 import { readKerasH5, type KerasH5Contents } from './keras-h5.js';
 import { readTfjsLayers, type TfjsLayersContents } from './tfjs-layers.js';
 import { readTfjsGraph, type TfjsGraphContents } from './tfjs-graph.js';
-import { isTfjsGraphModel, readModelJson } from './tfjs-weights.js';
-import { readOnnxModel, type OnnxModel } from './onnx.js';
+import { isTfjsGraphModel } from './tfjs-weights.js';
+import { readModelJson } from './tfjs-weights-file.js';
+import type { OnnxModel } from './onnx.js';
+import { readOnnxModel } from './onnx-file.js';
 
 export type WeightSource =
   | { readonly kind: 'keras-h5'; readonly contents: KerasH5Contents }

@@ -90,7 +90,8 @@ export class TfjsNodeContext {
 
   ints(key: string, fallback?: number[]): number[] {
     const v = this.node.attrs[key] ?? fallback;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) unsupported(`attribute ${key} ${JSON.stringify(v ?? null)} (a list of integers is expected)`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
+      unsupported(`attribute ${key} ${JSON.stringify(v ?? null)} (a list of integers is expected)`);
     return v as number[];
   }
 

@@ -50,7 +50,8 @@ function listNames(names: readonly string[], shown = 3): string {
 function findOutput(nodes: readonly TfjsGraphNode[], byName: Map<string, TfjsGraphNode>): { output: string; softmax?: string } {
   const read = new Set(nodes.flatMap((n) => n.inputs.map((i) => i.node)));
   const sinks = nodes.filter((n) => !read.has(n.name) && !SKIPPED_OPS.has(n.op));
-  if (sinks.length !== 1) throw new TfjsImportError([{ opType: 'graph', nodes: sinks.map((n) => n.name), reason: `${sinks.length} outputs (one is supported)` }]);
+  if (sinks.length !== 1)
+    throw new TfjsImportError([{ opType: 'graph', nodes: sinks.map((n) => n.name), reason: `${sinks.length} outputs (one is supported)` }]);
   let node = sinks[0];
   while (node.op === 'Identity' && node.inputs.length === 1) node = byName.get(node.inputs[0].node) as TfjsGraphNode;
   if (node.op === 'Softmax' && node.inputs.length === 1) return { output: node.inputs[0].node, softmax: node.name };
@@ -86,7 +87,8 @@ function inputNode(node: TfjsGraphNode, inputSize: { height: number; width: numb
   const dtype = node.attrs.dtype;
   if (dtype !== undefined && dtype !== 'DT_FLOAT') throw new UnsupportedCase(`an input of ${String(dtype)} (the engine computes in float32)`);
   const shape = node.attrs.shape;
-  if (!Array.isArray(shape) || shape.length !== 4) throw new UnsupportedCase(`input shape ${JSON.stringify(shape ?? null)} (an image input [batch, height, width, channels] is needed)`);
+  if (!Array.isArray(shape) || shape.length !== 4)
+    throw new UnsupportedCase(`input shape ${JSON.stringify(shape ?? null)} (an image input [batch, height, width, channels] is needed)`);
   const [, h0, w0, c] = shape as number[];
   const height = h0 > 0 ? h0 : inputSize?.height;
   const width = w0 > 0 ? w0 : inputSize?.width;
@@ -100,7 +102,13 @@ export function importTfjsGraph(contents: TfjsGraphContents, options: { inputSiz
   const order = ancestorsInOrder(output, byName);
   const placeholders = order.filter((n) => n.op === 'Placeholder');
   if (placeholders.length !== 1) {
-    throw new TfjsImportError([{ opType: 'Placeholder', nodes: placeholders.map((n) => n.name), reason: `${placeholders.length} inputs lead to the output (one image input is supported)` }]);
+    throw new TfjsImportError([
+      {
+        opType: 'Placeholder',
+        nodes: placeholders.map((n) => n.name),
+        reason: `${placeholders.length} inputs lead to the output (one image input is supported)`,
+      },
+    ]);
   }
   const consumers = new Map<string, number>();
   for (const n of order) for (const i of n.inputs) consumers.set(i.node, (consumers.get(i.node) ?? 0) + 1);

@@ -136,8 +136,12 @@ function convolution(c: TfjsNodeContext, depthwise: boolean, fused: boolean): st
   if (cin !== inChannels) unsupported(`a filter for ${cin} input channels on ${inChannels}`);
   const e = fused ? epilogue(c, cout) : {};
   const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
-    filters: cout, kernel: [kh, kw], strides: pairFromNhwc(c, 'strides', [1, 1, 1, 1]), dilations: pairFromNhwc(c, 'dilations', [1, 1, 1, 1]),
-    padding: tfPadding(c), useBias: e.shift !== undefined,
+    filters: cout,
+    kernel: [kh, kw],
+    strides: pairFromNhwc(c, 'strides', [1, 1, 1, 1]),
+    dilations: pairFromNhwc(c, 'dilations', [1, 1, 1, 1]),
+    padding: tfPadding(c),
+    useBias: e.shift !== undefined,
   };
   if (groups > 1) attrs.groups = groups;
   if (e.activation) attrs.activation = e.activation;
@@ -195,14 +199,20 @@ function pool(c: TfjsNodeContext, op: 'maxpool' | 'avgpool'): string {
     : c.emit({ name: c.name, op, inputs: [x], attrs: { kernel, strides, padding, countIncludePad: false } });
 }
 
-/** Mean over the spatial axes of an NHWC map is global average pooling (a reshape keeps the dims). */
-function mean(c: TfjsNodeContext): string {
-  const x = c.value(0);
-  const axes = [...c.requireConstant(1, 'axes').data].map((a) => (a < 0 ? a + c.shapeOf(x).length : a)).sort();
-  if (c.shapeOf(x).length !== 4 || axes.join() !== '1,2') unsupported(`a mean over axes ${JSON.stringify(axes)} (only the spatial axes 1, 2 of a feature map)`);
-  if (!c.bool('keep_dims')) return c.emit({ name: c.name, op: 'globalavgpool', inputs: [x], attrs: {} });
-  const pooled = c.emit({ name: `${c.name}/pool`, op: 'globalavgpool', inputs: [x], attrs: {} });
-  return c.emit({ name: c.name, op: 'reshape', inputs: [pooled], attrs: { shape: [1, 1, c.shapeOf(x)[3]] } });
+/**
+ * Mean, Sum, Max, Min over constant axes. A mean over the spatial axes of an NHWC map without kept
+ * dims is global average pooling (the node the automatic target looks through); the rest are reduce nodes.
+ */
+function reduce(op: 'reducemean' | 'reducesum' | 'reducemax' | 'reducemin'): (c: TfjsNodeContext) => string {
+  return (c) => {
+    const x = c.value(0);
+    const rank = c.shapeOf(x).length;
+    const axes = [...c.requireConstant(1, 'axes').data].map((a) => (a < 0 ? a + rank : a)).sort();
+    const keepdims = c.bool('keep_dims');
+    if (axes.includes(0)) unsupported('a reduction over the batch axis');
+    if (op === 'reducemean' && rank === 4 && axes.join() === '1,2' && !keepdims) return c.emit({ name: c.name, op: 'globalavgpool', inputs: [x], attrs: {} });
+    return c.emit({ name: c.name, op, inputs: [x], attrs: { axes, keepdims } });
+  };
 }
 
 function pad(c: TfjsNodeContext): string {
@@ -311,7 +321,10 @@ export const TFJS_CONVERTERS: Readonly<Record<string, TfjsConverter>> = {
   _FusedMatMul: (c) => matmul(c, true),
   MaxPool: (c) => pool(c, 'maxpool'),
   AvgPool: (c) => pool(c, 'avgpool'),
-  Mean: mean,
+  Mean: reduce('reducemean'),
+  Sum: reduce('reducesum'),
+  Max: reduce('reducemax'),
+  Min: reduce('reducemin'),
   Pad: pad,
   PadV2: pad,
   ConcatV2: concat,

@@ -4,7 +4,8 @@
 // node's name. Attributes are decoded from TF's AttrValue JSON (bytes base64, int64 as strings) into
 // plain values; nothing is interpreted here — the graph importer (tfjs-graph-import.ts) does that.
 import { WeightFileError } from '../../src/models/safetensors.js';
-import { isJsonObject, isTfjsGraphModel, readManifestWeights, readModelJson } from './tfjs-weights.js';
+import { isJsonObject, isTfjsGraphModel } from './tfjs-weights.js';
+import { readManifestWeights, readModelJson } from './tfjs-weights-file.js';
 
 /** A Const's tensor attribute, without its values (they are in the weights). */
 export interface TfjsTensorAttr {
@@ -61,7 +62,7 @@ function int(file: string, where: string, v: unknown): number {
 function float(file: string, where: string, v: unknown): number {
   // proto3 JSON writes non-finite floats as the strings 'NaN', 'Infinity', '-Infinity'.
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || Number.isNaN(n) && v !== 'NaN') throw new WeightFileError(file, `${where}: ${JSON.stringify(v)} is not a number`);
+  if (typeof n !== 'number' || (Number.isNaN(n) && v !== 'NaN')) throw new WeightFileError(file, `${where}: ${JSON.stringify(v)} is not a number`);
   return n;
 }
 
@@ -150,18 +151,27 @@ function parseNodes(file: string, topology: Record<string, unknown>): TfjsGraphN
 export function readTfjsGraph(modelJsonPath: string): TfjsGraphContents {
   const json = readModelJson(modelJsonPath);
   if (!isJsonObject(json.modelTopology)) throw new WeightFileError(modelJsonPath, `no 'modelTopology' object: not a TF.js model`);
-  if (!isTfjsGraphModel(json)) throw new WeightFileError(modelJsonPath, `format ${JSON.stringify(json.format ?? null)} with no node list: not a TF.js graph model`);
+  if (!isTfjsGraphModel(json))
+    throw new WeightFileError(modelJsonPath, `format ${JSON.stringify(json.format ?? null)} with no node list: not a TF.js graph model`);
   const nodes = parseNodes(modelJsonPath, json.modelTopology);
   const names = new Set(nodes.map((n) => n.name));
   const dangling = nodes.flatMap((n) => [...n.inputs.map((i) => i.node), ...n.controlInputs].filter((i) => !names.has(i)).map((i) => `${n.name} ← ${i}`));
-  if (dangling.length > 0) throw new WeightFileError(modelJsonPath, `inputs name nodes the graph does not have: ${dangling.slice(0, 4).join(', ')}${dangling.length > 4 ? `, … ${dangling.length} in all` : ''}`);
+  if (dangling.length > 0)
+    throw new WeightFileError(
+      modelJsonPath,
+      `inputs name nodes the graph does not have: ${dangling.slice(0, 4).join(', ')}${dangling.length > 4 ? `, … ${dangling.length} in all` : ''}`,
+    );
 
   const consts = new Map<string, TfjsConst>();
   for (const { spec, data } of readManifestWeights(modelJsonPath, json.weightsManifest)) {
     consts.set(spec.name, { shape: spec.shape, dtype: spec.dtype, data });
   }
   const missing = nodes.filter((n) => n.op === 'Const' && !consts.has(n.name)).map((n) => n.name);
-  if (missing.length > 0) throw new WeightFileError(modelJsonPath, `Const nodes without a value in weightsManifest: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? `, … ${missing.length} in all` : ''}`);
+  if (missing.length > 0)
+    throw new WeightFileError(
+      modelJsonPath,
+      `Const nodes without a value in weightsManifest: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? `, … ${missing.length} in all` : ''}`,
+    );
   const convertedBy = typeof json.convertedBy === 'string' ? json.convertedBy : undefined;
   return { file: modelJsonPath, nodes, consts, convertedBy };
 }

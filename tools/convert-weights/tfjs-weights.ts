@@ -2,8 +2,6 @@
 // their weights end to end across the group's shards (a weight may span a shard boundary).
 // Quantized weights dequantize exactly as tfjs-core's io_utils.decodeWeights does: uint8/uint16 as
 // q·scale + min in float64 rounded once to float32, float16 by exact conversion.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { WeightFileError, decodeFloat16 } from '../../src/models/safetensors.js';
 
 export interface TfjsQuantization {
@@ -41,14 +39,8 @@ export function isTfjsGraphModel(json: Record<string, unknown>): boolean {
   return json.format === 'graph-model' || (isJsonObject(json.modelTopology) && Array.isArray(json.modelTopology.node));
 }
 
-/** model.json parsed; a missing, unreadable or non-object file is a WeightFileError. */
-export function readModelJson(modelJsonPath: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(modelJsonPath, 'utf8');
-  } catch (e) {
-    throw new WeightFileError(modelJsonPath, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+/** model.json's text parsed; invalid JSON or a non-object is a WeightFileError naming the file. */
+export function parseModelJson(modelJsonPath: string, text: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -66,8 +58,13 @@ export function parseManifest(file: string, value: unknown): TfjsWeightGroup[] {
       throw new WeightFileError(file, `weightsManifest[${g}] needs 'paths' and 'weights' arrays`);
     }
     for (const [i, w] of (group.weights as unknown[]).entries()) {
-      if (!isJsonObject(w) || typeof w.name !== 'string' || typeof w.dtype !== 'string' || !Array.isArray(w.shape) ||
-        !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      if (
+        !isJsonObject(w) ||
+        typeof w.name !== 'string' ||
+        typeof w.dtype !== 'string' ||
+        !Array.isArray(w.shape) ||
+        !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
+      ) {
         throw new WeightFileError(file, `weightsManifest[${g}].weights[${i}] needs a name, a dtype and a shape of non-negative integers`);
       }
     }
@@ -110,34 +107,22 @@ export function decodeTfjsWeight(file: string, spec: TfjsWeightSpec, bytes: Uint
   return out;
 }
 
-function readShard(modelFile: string, path: string, where: string): Uint8Array {
-  const candidates = [path];
-  try {
-    const decoded = decodeURIComponent(path);
-    if (decoded !== path) candidates.push(decoded);
-  } catch {
-    // Not URL-encoded.
-  }
-  const found = candidates.map((p) => join(dirname(modelFile), p)).find((p) => existsSync(p));
-  const full = found ?? join(dirname(modelFile), path);
-  try {
-    return readFileSync(full);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new WeightFileError(full, `${code === 'ENOENT' ? 'missing weight shard' : `cannot read weight shard (${code})`} listed in ${modelFile} (${where})`);
-  }
-}
+/** A shard's bytes by the path model.json lists it under; `where` says which group and shard, for errors. */
+export type ShardReader = (path: string, where: string) => Uint8Array;
 
-/** Every weight of the manifest decoded from the shards next to model.json, in manifest order. */
-export function readManifestWeights(modelJsonPath: string, manifest: unknown): TfjsWeight[] {
+/** Every weight of the manifest decoded from its shards (read through `shard`), in manifest order. */
+export function decodeManifestWeights(modelJsonPath: string, manifest: unknown, shard: ShardReader): TfjsWeight[] {
   const groups = parseManifest(modelJsonPath, manifest);
   const out: TfjsWeight[] = [];
   for (const [g, group] of groups.entries()) {
-    const shards = group.paths.map((p, s) => readShard(modelJsonPath, p, `group ${g + 1}, shard ${s + 1} of ${group.paths.length}`));
+    const shards = group.paths.map((p, s) => shard(p, `group ${g + 1}, shard ${s + 1} of ${group.paths.length}`));
     const total = shards.reduce((n, s) => n + s.length, 0);
     const needed = group.weights.reduce((n, w) => n + byteLength(modelJsonPath, w), 0);
     if (total < needed) {
-      throw new WeightFileError(modelJsonPath, `weights of group ${g + 1} need ${needed} bytes but its ${shards.length} shard(s) hold ${total} (truncated shard?)`);
+      throw new WeightFileError(
+        modelJsonPath,
+        `weights of group ${g + 1} need ${needed} bytes but its ${shards.length} shard(s) hold ${total} (truncated shard?)`,
+      );
     }
     // One buffer per group: weights spanning a shard boundary then need no special case.
     const data = new Uint8Array(total);

@@ -3,12 +3,12 @@
 // `nativeLayerName`). Problems fail in one line: a file for another architecture names the missing and
 // unexpected layers and the architecture the file seems to hold; a shape mismatch names the layer,
 // the weight and both shapes.
-import { fmt, sizeOf } from '../../src/tensor/shape.js';
+import { fmt } from '../../src/tensor/shape.js';
 import type { Graph } from '../../src/models/graph.js';
 import { NATIVE_MODELS } from '../../src/models/index.js';
 import { parameterSpecs, type ParameterSpec } from '../../src/models/shapes.js';
 import { WeightFileError, type NamedTensor } from '../../src/models/safetensors.js';
-import type { LayerWeights } from './layer-weights.js';
+import type { LayerWeight, LayerWeights } from './layer-weights.js';
 
 /**
  * Layer names a published file uses for a node the native definition names otherwise:
@@ -52,7 +52,10 @@ export function nativeLayerNames(arch: string | undefined, fileLayers: readonly 
 /** Node name → its parameter specs, for nodes that have parameters. */
 function weightedNodes(graph: Graph): Map<string, ParameterSpec[]> {
   const out = new Map<string, ParameterSpec[]>();
+  // Constant nodes hold values the importer made (a Rescaling's scale), not weights of the file.
+  const constants = new Set(graph.nodes.filter((n) => n.op === 'constant').map((n) => n.name));
   for (const spec of parameterSpecs(graph)) {
+    if (constants.has(spec.node)) continue;
     if (!out.has(spec.node)) out.set(spec.node, []);
     out.get(spec.node)?.push(spec);
   }
@@ -96,13 +99,41 @@ export interface MapOptions {
  * The graph's parameters, in graph order, taken from the layers' weights. Every expected weight
  * must be there with its exact shape and nothing may be left over.
  */
-export function mapLayerWeights(file: string, layers: readonly LayerWeights[], graph: Graph, options: MapOptions): Map<string, NamedTensor> {
+/**
+ * Keras layers whose weights belong to graph nodes under other names or shapes: a DepthwiseConv2D's
+ * depthwise_kernel [KH, KW, C, M] is its node's grouped kernel [KH, KW, 1, C·M] (the same memory); a
+ * SeparableConv2D is two nodes, '<layer>/depthwise' (that kernel) and '<layer>' (pointwise_kernel, bias).
+ */
+function asGraphLayers(layers: readonly LayerWeights[]): LayerWeights[] {
+  const grouped = (w: LayerWeight): LayerWeight => {
+    const [kh, kw, c, m] = w.shape;
+    return { ...w, name: 'kernel', shape: w.shape.length === 4 ? [kh, kw, 1, c * m] : w.shape };
+  };
+  return layers.flatMap((l): LayerWeights[] => {
+    if (l.className === 'DepthwiseConv2D') return [{ ...l, weights: l.weights.map((w) => (w.name === 'depthwise_kernel' ? grouped(w) : w)) }];
+    if (l.className !== 'SeparableConv2D') return [l];
+    const depthwise = l.weights.filter((w) => w.name === 'depthwise_kernel').map(grouped);
+    const rest = l.weights.filter((w) => w.name !== 'depthwise_kernel').map((w) => (w.name === 'pointwise_kernel' ? { ...w, name: 'kernel' } : w));
+    return [
+      { ...l, layer: `${l.layer}/depthwise`, weights: depthwise },
+      { ...l, weights: rest },
+    ];
+  });
+}
+
+export function mapLayerWeights(file: string, fileLayers: readonly LayerWeights[], graph: Graph, options: MapOptions): Map<string, NamedTensor> {
+  const layers = asGraphLayers(fileLayers);
   const expected = weightedNodes(graph);
   const graphLayers = new Set(expected.keys());
   const withWeights = layers.filter((l) => l.weights.length > 0);
-  const names = options.arch !== undefined
-    ? nativeLayerNames(options.arch, withWeights.map((l) => l.layer), graphLayers)
-    : new Map(withWeights.map((l) => [l.layer, l.layer]));
+  const names =
+    options.arch !== undefined
+      ? nativeLayerNames(
+          options.arch,
+          withWeights.map((l) => l.layer),
+          graphLayers,
+        )
+      : new Map(withWeights.map((l) => [l.layer, l.layer]));
   const byNode = new Map<string, LayerWeights>();
   for (const l of withWeights) {
     const node = names.get(l.layer) as string;
@@ -115,9 +146,10 @@ export function mapLayerWeights(file: string, layers: readonly LayerWeights[], g
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`${missing.length} layer(s) missing (${first(missing)})`);
     if (unexpected.length > 0) parts.push(`${unexpected.length} unexpected layer(s) (${first(unexpected)})`);
-    const hint = onlyHeadMissing(graph, missing) && unexpected.length === 0
-      ? 'the file has no classifier head (include_top=False "notop" weights?)'
-      : guessArchitecture(withWeights.map((l) => l.layer));
+    const hint =
+      onlyHeadMissing(graph, missing) && unexpected.length === 0
+        ? 'the file has no classifier head (include_top=False "notop" weights?)'
+        : guessArchitecture(withWeights.map((l) => l.layer));
     throw new WeightFileError(file, `does not hold ${options.what} weights: ${parts.join(', ')}; ${hint}`);
   }
 
@@ -128,10 +160,8 @@ export function mapLayerWeights(file: string, layers: readonly LayerWeights[], g
     const label = layer.layer === node ? `layer '${node}'` : `layer '${layer.layer}' (node '${node}')`;
     const given = new Map(layer.weights.map((w) => [w.name, w]));
     for (const spec of specs) {
-      // A Keras depthwise_kernel [KH, KW, C, M] is a grouped conv2d's kernel [KH, KW, 1, C·M]: the same memory.
-      const depthwise = spec.kind === 'kernel' && !given.has('kernel') ? given.get('depthwise_kernel') : undefined;
-      const w = depthwise && sizeOf(depthwise.shape) === sizeOf(spec.shape) && spec.shape[2] === 1 ? { ...depthwise, shape: spec.shape } : given.get(spec.kind);
-      given.delete(depthwise ? 'depthwise_kernel' : spec.kind);
+      const w = given.get(spec.kind);
+      given.delete(spec.kind);
       if (!w) problems.push(`${label} has no ${spec.kind} (expected shape ${fmt(spec.shape)}; it has ${layer.weights.map((x) => x.name).join(', ')})`);
       else if (w.shape.length !== spec.shape.length || w.shape.some((d, i) => d !== spec.shape[i])) {
         problems.push(`${label} ${spec.kind}: expected shape ${fmt(spec.shape)}, the file has ${fmt(w.shape)}`);

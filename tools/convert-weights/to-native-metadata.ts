@@ -15,15 +15,23 @@ const CHECK = 'please check these terms yourself before using or redistributing 
  */
 export const ZOO_LICENCES: Readonly<Record<string, string>> = {
   vgg16:
-    'Keras Applications ImageNet weights, ported from the VGG release at Oxford, which the Keras authors state is under the Creative Commons Attribution License (CC BY 4.0; fchollet/deep-learning-models README, "License"); ' + CHECK,
+    'Keras Applications ImageNet weights, ported from the VGG release at Oxford, which the Keras authors ' +
+    'state is under the Creative Commons Attribution License (CC BY 4.0; fchollet/deep-learning-models ' +
+    'README, "License"); ' +
+    CHECK,
   inceptionv3:
-    'Keras Applications ImageNet weights, which the Keras authors state were trained by themselves and released under the MIT license (fchollet/deep-learning-models README, "License"); ' + CHECK,
+    'Keras Applications ImageNet weights, which the Keras authors state were trained by themselves and ' +
+    'released under the MIT license (fchollet/deep-learning-models README, "License"); ' +
+    CHECK,
   resnet50v2:
-    'Keras Applications ImageNet weights (keras-applications release "resnet"); no licence specific to the ResNetV2 weights is documented there (the keras-applications package is MIT-licensed; its README names no licence for these weights); ' + CHECK,
-  'nsfwjs-inceptionv3': 'nsfwjs model weights, MIT License, Copyright (c) 2019 Infinite Red, Inc. (LICENSE of the nsfwjs npm package); ' + CHECK,
+    'Keras Applications ImageNet weights (keras-applications release "resnet"); no licence specific to ' +
+    'the ResNetV2 weights is documented there (the keras-applications package is MIT-licensed; its ' +
+    'README names no licence for these weights); ' +
+    CHECK,
+  'nsfwjs-inceptionv3': `nsfwjs model weights, MIT License, Copyright (c) 2019 Infinite Red, Inc. (LICENSE of the nsfwjs npm package); ${CHECK}`,
 };
 
-export const UNKNOWN_LICENCE = 'unknown: the source file states no licence; find the terms where the file came from (or pass --licence)';
+export { placeholderLabels, UNKNOWN_LICENCE } from './metadata-defaults.js';
 
 export interface KnownSource {
   readonly description: string;
@@ -104,8 +112,4 @@ export function readLabelsFile(path: string): string[] {
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) throw new WeightFileError(path, 'labels file is empty');
   return lines.map((l) => l.trim());
-}
-
-export function placeholderLabels(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `class ${i}`);
 }

@@ -12,11 +12,12 @@ import { inferShapes } from '../../src/models/shapes.js';
 import { WeightFileError, type NamedTensor } from '../../src/models/safetensors.js';
 import { sha256OfFile, writeWeightsFile, type WeightsMetadata } from '../../src/models/weights-file.js';
 import { KERAS_IMAGENET_WEIGHTS, md5OfFile, type KerasZooName } from './fetch.js';
-import { importKerasTopology } from './keras-topology.js';
+import { importKeras } from './keras-import.js';
+import { importOnnx } from './onnx-import.js';
 import type { OnnxModel } from './onnx.js';
 import { readWeightSource, type WeightSource } from './read-source.js';
 import type { TfjsGraphContents } from './tfjs-graph.js';
-import { guessArchitecture, mapLayerWeights } from './to-native-map.js';
+import { mapLayerWeights } from './to-native-map.js';
 import { knownSource, placeholderLabels, readLabelsFile, UNKNOWN_LICENCE, weightsFingerprint, ZOO_LICENCES, type KnownSource } from './to-native-metadata.js';
 
 export interface ConvertOptions {
@@ -78,7 +79,7 @@ function checkOptions(o: ConvertOptions): void {
   }
 }
 
-function message(e: unknown): string {
+function _message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -86,7 +87,8 @@ function message(e: unknown): string {
 function ontoNative(input: string, source: KerasSource, arch: string): Mapped {
   const def = nativeModel(arch);
   const params = mapLayerWeights(input, source.contents.layers, def.graph, { arch, what: arch });
-  const official = Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
+  const official =
+    Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch) && statSync(input).isFile() && md5OfFile(input) === KERAS_IMAGENET_WEIGHTS[arch as KerasZooName].md5;
   const known = knownSource(weightsFingerprint(params));
   const notes: string[] = [];
   let licence: string | undefined;
@@ -132,59 +134,16 @@ function fromKnown(known: KnownSource | undefined, graph: Graph, params: Map<str
   };
 }
 
-/** The file's own Keras topology, imported as a graph. */
+/** The file's own Keras topology (keras-import.ts, shared with the page), then known-source recognition. */
 function importedKeras(input: string, source: KerasSource, inputSize: ConvertOptions['inputSize']): Mapped {
-  const config = source.contents.modelConfig;
-  if (config === undefined) {
-    const names = source.contents.layers.filter((l) => l.weights.length > 0).map((l) => l.layer);
-    throw new WeightFileError(input, `a weights-only Keras file holds no topology: pass --arch (${Object.keys(NATIVE_MODELS).join(', ')}); ${guessArchitecture(names)}`);
-  }
-  let imported: ReturnType<typeof importKerasTopology>;
-  try {
-    imported = importKerasTopology(config, { inputSize });
-  } catch (e) {
-    throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
-  }
-  const params = mapLayerWeights(input, source.contents.layers, imported.graph, { what: 'the imported topology' });
-  const notes: string[] = [];
-  const extra: Record<string, string> = { modelName: imported.modelName };
-  if (imported.droppedSoftmax) {
-    extra.outputActivation = `the softmax of layer '${imported.droppedSoftmax}' was dropped: the output is logits`;
-    notes.push(`dropped the final softmax of '${imported.droppedSoftmax}': the graph outputs logits`);
-  }
-  if (imported.unusedLayers.length > 0) notes.push(`left out ${imported.unusedLayers.length} layer(s) that do not lead to the output: ${imported.unusedLayers.slice(0, 5).join(', ')}`);
-  return fromKnown(knownSource(weightsFingerprint(params)), imported.graph, params, extra, notes);
+  const r = importKeras(input, source.contents, inputSize);
+  return fromKnown(knownSource(weightsFingerprint(r.params)), r.graph, r.params, r.extra, r.notes);
 }
 
-/** An ONNX graph (importer in onnx-graph.ts, loaded only for ONNX inputs). */
+/** An ONNX graph through the importer (onnx-import.ts, shared with the page), then known-source recognition. */
 async function importedOnnx(input: string, model: OnnxModel, inputSize: ConvertOptions['inputSize']): Promise<Mapped> {
-  let onnxGraph: typeof import('./onnx-graph.js');
-  try {
-    onnxGraph = await import('./onnx-graph.js');
-  } catch {
-    throw new WeightFileError(input, 'ONNX models are not yet supported by the converter (the ONNX graph importer is missing)');
-  }
-  let imported: ReturnType<typeof onnxGraph.importOnnxGraph>;
-  try {
-    imported = onnxGraph.importOnnxGraph(model, inputSize ? { inputSize } : {});
-  } catch (e) {
-    if (e instanceof onnxGraph.OnnxImportError) {
-      const list = e.problems.map((p) => `${p.opType} (${p.nodes.slice(0, 4).join(', ')}${p.nodes.length > 4 ? `, … ${p.nodes.length} nodes` : ''})${p.reason ? `: ${p.reason}` : ''}`);
-      throw new WeightFileError(input, `cannot import the ONNX graph: unsupported ${list.join('; ')}`);
-    }
-    throw new WeightFileError(input, `cannot import the ONNX graph: ${message(e).replace(`${input}: `, '')}`);
-  }
-  let graph = imported.graph;
-  const extra: Record<string, string> = { onnxInput: imported.input.name, onnxOutput: imported.output.name };
-  const notes: string[] = [];
-  const last = graph.nodes[graph.nodes.length - 1];
-  if (last.op === 'softmax') {
-    graph = { nodes: [...graph.nodes.slice(0, -1), { name: last.name, op: 'identity', inputs: last.inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }] };
-    extra.outputActivation = `the softmax of node '${last.name}' was dropped: the output is logits`;
-    notes.push(`dropped the final softmax '${last.name}': the graph outputs logits`);
-  }
-  const params = new Map<string, NamedTensor>([...imported.params].map(([k, p]) => [k, { shape: p.shape, data: p.data }]));
-  return fromKnown(knownSource(weightsFingerprint(params)), graph, params, extra, notes);
+  const r = await importOnnx(input, model, inputSize);
+  return fromKnown(knownSource(weightsFingerprint(r.params)), r.graph, r.params, r.extra, r.notes);
 }
 
 /** A TF.js graph model (importer in tfjs-graph-import.ts). */
@@ -218,8 +177,12 @@ export async function convertWeights(options: ConvertOptions): Promise<Conversio
   let mapped: Mapped;
   if (source.kind === 'onnx' || source.kind === 'tfjs-graph') {
     const what = source.kind === 'onnx' ? 'an ONNX file' : 'a TF.js graph model';
-    if (options.arch !== undefined) throw new WeightFileError(input, `--arch maps Keras layer weights; ${what} is imported with its own graph (leave --arch out)`);
-    mapped = source.kind === 'onnx' ? await importedOnnx(input, source.contents, options.inputSize) : await importedTfjsGraph(input, source.contents, options.inputSize);
+    if (options.arch !== undefined)
+      throw new WeightFileError(input, `--arch maps Keras layer weights; ${what} is imported with its own graph (leave --arch out)`);
+    mapped =
+      source.kind === 'onnx'
+        ? await importedOnnx(input, source.contents, options.inputSize)
+        : await importedTfjsGraph(input, source.contents, options.inputSize);
   } else {
     mapped = options.arch !== undefined ? ontoNative(input, source, options.arch) : importedKeras(input, source, options.inputSize);
   }

@@ -12,7 +12,8 @@ export function broadcastShapes(node: GraphNode, a: Shape, b: Shape): Shape {
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let k = 0; k < rank; k++) {
-    const da = a[a.length - rank + k] ?? 1, db = b[b.length - rank + k] ?? 1;
+    const da = a[a.length - rank + k] ?? 1,
+      db = b[b.length - rank + k] ?? 1;
     if (da !== db && da !== 1 && db !== 1) throw new ShapeError(opLabel(node), 'inputs that broadcast (NumPy rules)', `${fmt(a)} and ${fmt(b)}`);
     out.push(da === 1 ? db : da);
   }
@@ -51,7 +52,8 @@ export const preluOp: OpDescriptor<NodeOf<'prelu'>> = {
   arity: [1, 1],
   shape(node, [x]) {
     const out = broadcastShapes(node, x, node.attrs.slope);
-    if (out.length !== x.length || out.some((d, i) => d !== x[i])) throw new ShapeError(opLabel(node), `a slope that broadcasts to ${fmt(x)}`, fmt(node.attrs.slope));
+    if (out.length !== x.length || out.some((d, i) => d !== x[i]))
+      throw new ShapeError(opLabel(node), `a slope that broadcasts to ${fmt(x)}`, fmt(node.attrs.slope));
     return x;
   },
   params: (node) => [{ kind: 'alpha', shape: node.attrs.slope }],

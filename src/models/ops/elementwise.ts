@@ -11,6 +11,7 @@ export const reluOp: OpDescriptor<NodeOf<'relu'>> = {
   negative: () => false,
   roles: CANDIDATE,
   guided: () => 'relu',
+  fused: () => ({ kind: 'relu' }),
 };
 
 export const addOp: OpDescriptor<NodeOf<'add'>> = {

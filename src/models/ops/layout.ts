@@ -35,7 +35,13 @@ export const sliceOp: OpDescriptor<NodeOf<'slice'>> = {
     const out: number[] = [...x];
     axes.forEach((a, i) => {
       const axis = a < 0 ? a + x.length : a;
-      if (!(axis >= 1 && axis < x.length) || steps[i] === 0) throw new ShapeError(opLabel(node), `axes in 1..${x.length - 1} (not the batch) and non-zero steps`, `axes [${axes.join(', ')}], steps [${steps.join(', ')}]`);
+      if (!(axis >= 1 && axis < x.length) || steps[i] === 0) {
+        throw new ShapeError(
+          opLabel(node),
+          `axes in 1..${x.length - 1} (not the batch) and non-zero steps`,
+          `axes [${axes.join(', ')}], steps [${steps.join(', ')}]`,
+        );
+      }
       out[axis] = sliceLength(x[axis], starts[i], ends[i], steps[i]);
     });
     if (out.some((d) => d === 0)) throw new ShapeError(opLabel(node), 'a non-empty slice', fmt(out));

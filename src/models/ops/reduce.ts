@@ -9,14 +9,21 @@ import { anyInputNegative, PASS_THROUGH, unguided, type NodeOf, type OpDescripto
 import { opLabel } from './shape-rules.js';
 
 type ReduceKind = ReduceNode['op'];
-const RUN: Record<ReduceKind, (x: Tensor, axes: number[], keep: boolean) => Tensor> = { reducemean: mean, reducesum: sum, reducemax: reduceMax, reducemin: reduceMin };
+const RUN: Record<ReduceKind, (x: Tensor, axes: number[], keep: boolean) => Tensor> = {
+  reducemean: mean,
+  reducesum: sum,
+  reducemax: reduceMax,
+  reducemin: reduceMin,
+};
 
 function reduceOp(kind: ReduceKind): OpDescriptor<NodeOf<ReduceKind>> {
   return {
     arity: [1, 1],
     shape(node, [x]) {
       const axes = node.attrs.axes.map((a) => (a < 0 ? a + x.length : a));
-      if (axes.length === 0 || axes.some((a) => !(a >= 1 && a < x.length))) throw new ShapeError(opLabel(node), `axes in 1..${x.length - 1} (not the batch)`, `[${node.attrs.axes.join(', ')}] for ${fmt(x)}`);
+      if (axes.length === 0 || axes.some((a) => !(a >= 1 && a < x.length))) {
+        throw new ShapeError(opLabel(node), `axes in 1..${x.length - 1} (not the batch)`, `[${node.attrs.axes.join(', ')}] for ${fmt(x)}`);
+      }
       return node.attrs.keepdims ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
     },
     evaluate: (node, [x]) => RUN[kind](x, node.attrs.axes, node.attrs.keepdims),
@@ -38,10 +45,12 @@ export const matmulOp: OpDescriptor<NodeOf<'matmul'>> = {
   shape(node, [a, b]) {
     const ok = a.length >= 2 && b.length >= 2 && a[a.length - 1] === b[b.length - 2];
     if (!ok) throw new ShapeError(opLabel(node), 'a [..., M, K] and b [..., K, N]', `${fmt(a)} and ${fmt(b)}`);
-    const batchA = a.slice(0, -2), batchB = b.slice(0, -2);
+    const batchA = a.slice(0, -2),
+      batchB = b.slice(0, -2);
     const rank = Math.max(batchA.length, batchB.length);
     const batch = Array.from({ length: rank }, (_, k) => {
-      const da = batchA[batchA.length - rank + k] ?? 1, db = batchB[batchB.length - rank + k] ?? 1;
+      const da = batchA[batchA.length - rank + k] ?? 1,
+        db = batchB[batchB.length - rank + k] ?? 1;
       if (da !== db && da !== 1 && db !== 1) throw new ShapeError(opLabel(node), 'batch axes that broadcast', `${fmt(a)} and ${fmt(b)}`);
       return Math.max(da, db);
     });

@@ -16,7 +16,8 @@ export const conv2dOp: OpDescriptor<NodeOf<'conv2d'>> = {
     const a = node.attrs;
     const filters = positiveInteger(node, 'filters', a.filters);
     const groups = positiveInteger(node, 'groups', a.groups ?? 1);
-    if (x[3] % groups !== 0 || filters % groups !== 0) throw new ShapeError(opLabel(node), `input channels and filters multiples of groups ${groups}`, `${x[3]} and ${filters}`);
+    if (x[3] % groups !== 0 || filters % groups !== 0)
+      throw new ShapeError(opLabel(node), `input channels and filters multiples of groups ${groups}`, `${x[3]} and ${filters}`);
     const dilations = checkPair(node, 'dilations', a.dilations);
     const [oh, ow] = windowed(node, x, checkPair(node, 'kernel', a.kernel), checkPair(node, 'strides', a.strides), a.padding, dilations);
     return [x[0], oh, ow, filters];

@@ -65,8 +65,7 @@ export const activationTable = {
   geluTanh: {
     forward: 'x * sig(2.0 * geluTanhInner(x))',
     derivative:
-      'sig(2.0 * geluTanhInner(x)) + 2.0 * x * sig(2.0 * geluTanhInner(x)) * sig(-2.0 * geluTanhInner(x))' +
-      ' * 0.7978845608028654 * (1.0 + 0.134145 * x * x)',
+      'sig(2.0 * geluTanhInner(x)) + 2.0 * x * sig(2.0 * geluTanhInner(x)) * sig(-2.0 * geluTanhInner(x))' + ' * 0.7978845608028654 * (1.0 + 0.134145 * x * x)',
   },
   erf: { forward: 'erf_(x)', derivative: '1.1283791670955126 * exp(-x * x)' },
   sqrt: { forward: 'sqrt(x)', derivative: '0.5 / sqrt(x)' },

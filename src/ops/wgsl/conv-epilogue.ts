@@ -42,8 +42,7 @@ export function epilogueStore(rows: number, v: EpilogueVariant, mExpr: string, n
         ]
       : []),
   ];
-  const value = (r: number) =>
-    [`      var v = acc${r} + bv;`, ...(v.affine ? ['      v = fma(v - center, scale, offset);'] : [])].join('\n');
+  const value = (r: number) => [`      var v = acc${r} + bv;`, ...(v.affine ? ['      v = fma(v - center, scale, offset);'] : [])].join('\n');
   const columnsOk = v.yVec4 ? `col4 < (${nExpr}) / 4` : `col4 * 4 < ${nExpr}`;
   const body = range(rows).map((r) => {
     if (v.yVec4) {

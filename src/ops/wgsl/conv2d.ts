@@ -3,11 +3,10 @@
 //   forward  Y[pixel, co]      = Σ_(tap, ci)  X[pixel·stride + tap·dilation − pad, ci] · W[tap, ci, co]
 //   dX       dX[pixel, ci]     = Σ_(tap, co)  dY[(pixel + pad − tap·dilation) / stride, co] · W[tap, ci, co]
 //   dW       dW[(tap, ci), co] = Σ_pixel      X[pixel·stride + tap·dilation − pad, ci] · dY[pixel, co]
-// The HWIO filter is already the [taps·Cin, Cout] B matrix of the forward pass. The input gradient
-// reads a flipped, transposed copy [taps reversed, Cout, Cin] (flipTransposeFilterKernel): reading
-// the filter itself "nk" (4 strided vec4 loads and a 4×4 shuffle per K step) ran at 0.6–0.85× the
-// forward's rate on lavapipe, and the copy costs one pass over the filter. At stride 1 the input
-// gradient is then exactly a forward convolution of dY (conv2d.ts), the same kernel and blocking.
+// The HWIO filter is already the [taps·Cin, Cout] B matrix of the forward pass; the input gradient
+// by stride phases reads it as "nk" (transposed per tap). Where it pays (conv2d.ts says when), the
+// input gradient is instead the forward kernel itself over dY and a flipped, transposed filter copy
+// [taps reversed, Cout, Cin] (flipTransposeFilterKernel), whose B loads are contiguous.
 //
 // The input gradient is computed by stride phases (sub-pixel decomposition): input pixels
 // with the same (y mod strideH, x mod strideW) see the same set of taps, and those taps read dY
@@ -78,13 +77,17 @@ function gatherBlock(rows: number, vec4: boolean, src: string, guarded: boolean)
     .map((r) =>
       vec4
         ? `      let a${r} = ${guard(guarded, 'vec4<f32>(0.0)', `${src}[s${r} + c / 4]`, r)};`
-        : `      let a${r} = ${guard(guarded, 'vec4<f32>(0.0)', `vec4<f32>(${src}[s${r} + c], ${src}[s${r} + c + 1], ${src}[s${r} + c + 2], ${src}[s${r} + c + 3])`, r)};`,
+        : `      let a${r} = ` +
+          guard(guarded, 'vec4<f32>(0.0)', `vec4<f32>(${src}[s${r} + c], ${src}[s${r} + c + 1], ` + `${src}[s${r} + c + 2], ${src}[s${r} + c + 3])`, r) +
+          ';',
     )
     .join('\n');
 }
 
 function gatherSingle(rows: number, src: string, guarded: boolean): string {
-  return range(rows).map((r) => `      let a${r} = ${guard(guarded, '0.0', `${src}[s${r} + c]`, r)};`).join('\n');
+  return range(rows)
+    .map((r) => `      let a${r} = ${guard(guarded, '0.0', `${src}[s${r} + c]`, r)};`)
+    .join('\n');
 }
 
 /**
@@ -145,9 +148,15 @@ ${epilogueStore(R, v, 'p.M', 'p.Cout')}
 /** The taps of a general convolution: per tap, each row's start in x, then the channel loop. */
 function windowGather(R: number, v: ConvVariant, bOp: BLoad): string {
   const guarded = !v.unpadded;
-  return `${consecutivePixels(R, 'p.OW', 'p.OH', 'p.nImages', (r) => `  let iy${r}0 = oy * p.sh - p.pt;
+  return `${consecutivePixels(
+    R,
+    'p.OW',
+    'p.OH',
+    'p.nImages',
+    (r) => `  let iy${r}0 = oy * p.sh - p.pt;
   let ix${r}0 = ox * p.sw - p.pl;
-  let img${r} = p.xBase + n * p.H * p.W * p.Cin;`)}
+  let img${r} = p.xBase + n * p.H * p.W * p.Cin;`,
+  )}
 ${accumulators(R)}
   for (var ky = 0; ky < p.KH; ky++) {
 ${range(R)
@@ -174,19 +183,20 @@ ${channelLoop(v, bOp, 'p.Cin', 'x', (c) => `wk + ${c}`, '0', guarded)}
 /** A 1×1, stride-1, unpadded convolution: output pixel m reads input pixel m, a plain GEMM row. */
 function pointwiseGather(R: number, v: ConvVariant): string {
   const bOp: BLoad = v.bVec4 ? 'kn4' : 'strided';
-  return `${range(R).map((r) => `  let s${r} = (p.xBase + min(row0 + ${r}, p.M - 1) * p.Cin)${v.aVec4 ? ' / 4' : ''};`).join('\n')}
+  return `${range(R)
+    .map((r) => `  let s${r} = (p.xBase + min(row0 + ${r}, p.M - 1) * p.Cin)${v.aVec4 ? ' / 4' : ''};`)
+    .join('\n')}
 ${accumulators(R)}
 ${channelLoop(v, bOp, 'p.Cin', 'x', (c) => c, '0', false)}`;
 }
 
 /**
- * Input gradient by stride phases: bindings dy, wt (the flipped, transposed filter
- * [taps reversed, Cout, Cin], "kn": element (co, ci) of tap t at ((T−1−t)·Cout + co)·Cin + ci), dx.
- * Workgroup z is the stride phase; M is the row count of the largest phase (phase 0), smaller
- * phases stop early. conv2d.ts uses it where the forward kernel cannot serve (stride > 1).
+ * Input gradient: bindings dy, w (read "nk" per tap: element (co, ci) of tap t at
+ * (t·Cin + ci)·Cout + co), dx. Workgroup z is the stride phase; M is the row count of the
+ * largest phase (phase 0), smaller phases stop early.
  */
 export function convInputGradKernel(v: ConvVariant): string {
-  const bOp: BLoad = v.bVec4 ? 'kn4' : 'strided';
+  const bOp: BLoad = v.bVec4 ? 'nk4' : 'strided';
   const R = CONV_ROWS;
   return /* wgsl */ `${params}
 @group(0) @binding(1) var<storage, read> dy: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
@@ -202,24 +212,37 @@ ${tileIndex(R)}
   let MP = p.nImages * PH * PW;
   if (row0 >= MP) { return; }
 ${columnSetup('p.Cin')}
-${bSetup(bOp, 'p.bBase', 'p.Cin', '1')}
-${consecutivePixels(R, 'PW', 'PH', 'p.nImages', (r) => `  let i${r} = ox;
+${bSetup(bOp, 'p.bBase', '1', 'p.Cout')}
+${consecutivePixels(
+  R,
+  'PW',
+  'PH',
+  'p.nImages',
+  (r) => `  let i${r} = ox;
   let j${r} = oy;
   let yrow${r} = (n * p.H + py + p.sh * oy) * p.W + px + p.sw * ox;
-  let img${r} = p.xBase + n * p.OH * p.OW * p.Cout;`)}
+  let img${r} = p.xBase + n * p.OH * p.OW * p.Cout;`,
+)}
 ${accumulators(R)}
-  let lastTap = p.KH * p.KW - 1;
   for (var ky = 0; ky < p.KH; ky++) {
     let ty = py + p.pt - ky * p.dh;
-${v.unitStride ? '    let oyOff = ty;' : `    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
-    let oyOff = ty / p.sh;`}
+${
+  v.unitStride
+    ? '    let oyOff = ty;'
+    : `    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
+    let oyOff = ty / p.sh;`
+}
 ${range(R)
   .map((r) => `    let oy${r} = j${r} + oyOff;\n    let vy${r} = ${inBounds(`oy${r}`, 'p.OH')};`)
   .join('\n')}
     for (var kx = 0; kx < p.KW; kx++) {
       let tx = px + p.pl - kx * p.dw;
-${v.unitStride ? '      let oxOff = tx;' : `      if (((tx % p.sw) + p.sw) % p.sw != 0) { continue; }
-      let oxOff = tx / p.sw;`}
+${
+  v.unitStride
+    ? '      let oxOff = tx;'
+    : `      if (((tx % p.sw) + p.sw) % p.sw != 0) { continue; }
+      let oxOff = tx / p.sw;`
+}
 ${range(R)
   .map(
     (r) => `    let ox${r} = i${r} + oxOff;
@@ -227,7 +250,7 @@ ${range(R)
     let s${r} = select(0, (img${r} + (oy${r} * p.OW + ox${r}) * p.Cout)${v.aVec4 ? ' / 4' : ''}, ok${r});`,
   )
   .join('\n')}
-    let tapOff = (lastTap - (ky * p.KW + kx)) * p.Cout * p.Cin;
+    let tapOff = (ky * p.KW + kx) * p.Cin * p.Cout;
 ${channelLoop(v, bOp, 'p.Cout', 'dy', (c) => c, 'tapOff')}
     }
   }
@@ -309,7 +332,6 @@ ${flatKernelMain(`let inner = i % p.inner;
   var v = 0.0;
   if (c < p.C) { v = x[(outer * p.C + c) * p.inner + inner]; }
   y[i] = v;`)}`;
-
 
 /**
  * [taps, Cin, Cout] → [taps reversed, Cout, Cin]: the filter of the input gradient seen as a

@@ -34,9 +34,9 @@ const binaryBindings = (t: string) => `
 export const reluForward = pair(unaryBindings, (_t, zero) => `y[i] = max(x[i], ${zero});`);
 
 /** a = forward input x, b = upstream gradient. */
-export const reluBackward = pair(binaryBindings, (t, zero) => `y[i] = select(${zero}, b[i], a[i] > ${zero});`);
+export const reluBackward = pair(binaryBindings, (_t, zero) => `y[i] = select(${zero}, b[i], a[i] > ${zero});`);
 /** Guided backprop: positive gradient only where the input was positive. */
-export const reluBackwardGuided = pair(binaryBindings, (t, zero) => `y[i] = select(${zero}, max(b[i], ${zero}), a[i] > ${zero});`);
+export const reluBackwardGuided = pair(binaryBindings, (_t, zero) => `y[i] = select(${zero}, max(b[i], ${zero}), a[i] > ${zero});`);
 /** Deconvnet: the ReLU applied to the gradient; the forward input is bound but unused. */
 export const reluBackwardDeconvnet = pair(binaryBindings, (_t, zero) => `y[i] = max(b[i], ${zero});`);
 

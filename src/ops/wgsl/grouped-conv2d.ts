@@ -3,6 +3,8 @@
 // channels (depthwise 1, ResNeXt 4–32), so implicit GEMM would have nothing to tile; each thread
 // walks its window and its group's channels. The depthwise case with one output per input channel
 // and channels a multiple of 4 runs on vec4 lanes (4 channels per thread).
+// Batches too large for one storage binding run in chunks of whole images: p.xBase, p.yBase (and
+// p.zBase for partial sums) are the chunk's offsets, in T units, inside the bound windows.
 // The forward store applies an epilogue: + bias, the folded-batchnorm affine (the layout and
 // arithmetic of conv-epilogue.ts), + residual, then one activation from the activation table.
 import { flatKernelMain } from '../../tensor/flat-kernel.js';
@@ -27,7 +29,7 @@ const params = /* wgsl */ `
 struct Params {
   n: i32, H: i32, W: i32, Cin: i32, OH: i32, OW: i32, Cout: i32, KH: i32,
   KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, cinG: i32,
-  coutG: i32, pixels: i32, chunk: i32, pad0: i32, alpha: f32, beta: f32,
+  coutG: i32, pixels: i32, chunk: i32, xBase: i32, yBase: i32, zBase: i32, alpha: f32, beta: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;`;
 
@@ -47,15 +49,15 @@ function activationStore(kind: ActivationKind | 'relu' | undefined): string {
   return `{ let x = v; v = ${expr}; }`;
 }
 
-/** The store of one output value `acc` at element (vec4 for depthwise) index `at`, channel c. */
+/** The store of one output value `acc` at element (T) index `at` of the image chunk, channel c. */
 function epilogue(v: GroupedForwardVariant, acc: string, at: string): string {
   return [
     `var v = ${acc};`,
     v.bias ? 'v += bias[c];' : '',
     v.affine ? 'v = fma(v - coef[c], coef[cq + c], coef[2 * cq + c]);' : '',
-    v.residual ? `v += residual[${at}];` : '',
+    v.residual ? `v += residual[p.yBase + ${at}];` : '',
     activationStore(v.activation),
-    `ys[${at}] = v;`,
+    `ys[p.yBase + ${at}] = v;`,
   ]
     .filter((line) => line)
     .join(' ');
@@ -92,7 +94,7 @@ ${flatKernelMain(`let cq = p.Cout;
     for (var kw = 0; kw < p.KW; kw++) {
       let iw = r2 * p.sw - p.pl + kw * p.dw;
       if (iw < 0 || iw >= p.W) { continue; }
-      let xb = ((b * p.H + ih) * p.W + iw) * p.Cin + (c / p.coutG) * p.cinG;
+      let xb = p.xBase + ((b * p.H + ih) * p.W + iw) * p.Cin + (c / p.coutG) * p.cinG;
       let wb = (kh * p.KW + kw) * p.cinG * p.Cout + c;
       for (var ci = 0; ci < p.cinG; ci++) { acc += xs[xb + ci] * ws[wb + ci * p.Cout]; }
     }
@@ -116,7 +118,7 @@ ${flatKernelMain(`let cq = p.Cout / 4;
     for (var kw = 0; kw < p.KW; kw++) {
       let wv = ws[(kh * p.KW + kw) * cq + c];
       let iw0 = ow0 * p.sw - p.pl + kw * p.dw;
-      ${cols.map((r) => `{ let iw = iw0 + ${r} * p.sw; if (iw >= 0 && iw < p.W) { acc${r} += xs[(row + iw) * cq + c] * wv; } }`).join('\n      ')}
+      ${cols.map((r) => `{ let iw = iw0 + ${r} * p.sw; if (iw >= 0 && iw < p.W) { acc${r} += xs[p.xBase + (row + iw) * cq + c] * wv; } }`).join('\n      ')}
     }
   }
   let out0 = ((b * p.OH + r1) * p.OW + ow0) * cq + c;
@@ -140,7 +142,7 @@ ${flatKernelMain(`let cq = p.Cout / 4;
     for (var kw = 0; kw < p.KW; kw++) {
       let iw = r2 * p.sw - p.pl + kw * p.dw;
       if (iw < 0 || iw >= p.W) { continue; }
-      let xb = ((b * p.H + ih) * p.W + iw) * cinq + x0;
+      let xb = p.xBase + ((b * p.H + ih) * p.W + iw) * cinq + x0;
       var wr = (kh * p.KW + kw) * p.cinG * cq + c;
       for (var q = 0; q < p.cinG / 4; q++) {
         let xv = xs[xb + q];
@@ -175,13 +177,15 @@ ${flatKernelMain(`let cq = p.Cin;
       if (tw < 0 || tw % p.sw != 0 || tw / p.sw >= p.OW) { continue; }
       let ow = tw / p.sw;
       let o0 = (c / p.cinG) * p.coutG;
-      let gb = ((b * p.OH + oh) * p.OW + ow) * p.Cout + o0;
+      let gb = p.yBase + ((b * p.OH + oh) * p.OW + ow) * p.Cout + o0;
       let wb = ((kh * p.KW + kw) * p.cinG + c % p.cinG) * p.Cout + o0;
       for (var oo = 0; oo < p.coutG; oo++) { acc += gys[gb + oo] * ws[wb + oo]; }
     }
   }
-  gxs[i] = acc;`)}`;
+  gxs[p.xBase + i] = acc;`)}`;
 }
+
+const inputGradTap = (r: number) => `acc${r} += gys[p.yBase + (row + tw / p.sw) * cq + c] * wv;`;
 
 /** vec4 depthwise input gradient: 4 channels × DEPTHWISE_COLS input columns per invocation, each tap loaded once. */
 function depthwiseVec4InputGrad(): string {
@@ -203,15 +207,48 @@ ${flatKernelMain(`let cq = p.Cin / 4;
     for (var kw = 0; kw < p.KW; kw++) {
       let wv = ws[(kh * p.KW + kw) * cq + c];
       let tw0 = iw0 + p.pl - kw * p.dw;
-      ${cols.map((r) => `{ let tw = tw0 + ${r}; if (tw >= 0 && tw % p.sw == 0 && tw / p.sw < p.OW) { acc${r} += gys[(row + tw / p.sw) * cq + c] * wv; } }`).join('\n      ')}
+      ${cols.map((r) => `{ let tw = tw0 + ${r}; if (tw >= 0 && tw % p.sw == 0 && tw / p.sw < p.OW) { ${inputGradTap(r)} } }`).join('\n      ')}
     }
   }
-  let at = ((b * p.H + r1) * p.W + iw0) * cq + c;
+  let at = p.xBase + ((b * p.H + r1) * p.W + iw0) * cq + c;
   ${cols.map((r) => `if (iw0 + ${r} < p.W) { gxs[at + ${r} * cq] = acc${r}; }`).join('\n  ')}`)}`;
 }
 
-export function groupedInputGradKernel(vec4: boolean): string {
-  return vec4 ? depthwiseVec4InputGrad() : groupedScalarInputGrad();
+/**
+ * Grouped input gradient over channel quads: 4 input channels of one group per invocation; for each
+ * tap, dy of 4 consecutive outputs dotted with the 4 filter rows of those input channels.
+ */
+function groupedVec4InputGrad(): string {
+  return `${typeAlias(true)}
+${params}
+@group(0) @binding(1) var<storage, read> gys: array<T>;
+@group(0) @binding(2) var<storage, read> ws: array<T>;
+@group(0) @binding(3) var<storage, read_write> gxs: array<T>;
+${flatKernelMain(`let cq = p.Cin / 4;
+  ${unravel('p.H', 'p.W', 'cq')}
+  let coutq = p.Cout / 4;
+  let o0 = ((c * 4) / p.cinG) * (p.coutG / 4);
+  let cig = (c * 4) % p.cinG;
+  var acc = T(0.0);
+  for (var kh = 0; kh < p.KH; kh++) {
+    let th = r1 + p.pt - kh * p.dh;
+    if (th < 0 || th % p.sh != 0 || th / p.sh >= p.OH) { continue; }
+    for (var kw = 0; kw < p.KW; kw++) {
+      let tw = r2 + p.pl - kw * p.dw;
+      if (tw < 0 || tw % p.sw != 0 || tw / p.sw >= p.OW) { continue; }
+      let gb = p.yBase + ((b * p.OH + th / p.sh) * p.OW + tw / p.sw) * coutq + o0;
+      let wb = ((kh * p.KW + kw) * p.cinG + cig) * coutq + o0;
+      for (var q = 0; q < p.coutG / 4; q++) {
+        let g = gys[gb + q];
+        acc += vec4<f32>(dot(g, ws[wb + q]), dot(g, ws[wb + coutq + q]), dot(g, ws[wb + 2 * coutq + q]), dot(g, ws[wb + 3 * coutq + q]));
+      }
+    }
+  }
+  gxs[p.xBase + i] = acc;`)}`;
+}
+
+export function groupedInputGradKernel(vec4: boolean, grouped4: boolean): string {
+  return vec4 ? depthwiseVec4InputGrad() : grouped4 ? groupedVec4InputGrad() : groupedScalarInputGrad();
 }
 
 /**
@@ -246,7 +283,7 @@ ${flatKernelMain(`let cq = ${cq};
     let ih = oh * p.sh - p.pt + kh * p.dh;
     let iw = ow * p.sw - p.pl + kw * p.dw;
     if (ih < 0 || ih >= p.H || iw < 0 || iw >= p.W) { continue; }
-    acc += gys[q * cq + o] * xs[((b * p.H + ih) * p.W + iw) * cinq + ci];
+    acc += gys[p.yBase + q * cq + o] * xs[p.xBase + ((b * p.H + ih) * p.W + iw) * cinq + ci];
   }
-  partial[i] = acc;`)}`;
+  partial[p.zBase + i] = acc;`)}`;
 }

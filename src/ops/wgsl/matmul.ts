@@ -74,7 +74,9 @@ export function bSetup(b: BLoad, base: string, rowStride: string, colStride: str
     case 'kn4':
       return `  let bs4 = (${rowStride}) / 4;\n  let bc = (${base}) / 4 + cv;`;
     case 'nk4':
-      return range(4).map((j) => `  let bc${j} = ((${base}) + c${j} * (${colStride})) / 4;`).join('\n');
+      return range(4)
+        .map((j) => `  let bc${j} = ((${base}) + c${j} * (${colStride})) / 4;`)
+        .join('\n');
     case 'strided':
       return [`  let bsr = ${rowStride};`, ...range(4).map((j) => `  let bc${j} = (${base}) + c${j} * (${colStride});`)].join('\n');
   }
@@ -96,7 +98,12 @@ export function bBlockLoad(b: BLoad, k: string, off = '0'): string {
     case 'strided':
       return [
         `    let br = ${off} + (${k}) * bsr;`,
-        ...range(4).map((i) => `    let b${i} = vec4<f32>(${range(4).map((j) => `b[bc${j} + br + ${i} * bsr]`).join(', ')});`),
+        ...range(4).map(
+          (i) =>
+            `    let b${i} = vec4<f32>(${range(4)
+              .map((j) => `b[bc${j} + br + ${i} * bsr]`)
+              .join(', ')});`,
+        ),
       ].join('\n');
   }
 }
@@ -109,24 +116,34 @@ export function bSingleLoad(b: BLoad, k: string, off = '0'): string {
     case 'nk4':
       throw new Error('an nk4 B operand has no K tail');
     case 'strided':
-      return `    let b0 = vec4<f32>(${range(4).map((j) => `b[bc${j} + ${off} + (${k}) * bsr]`).join(', ')});`;
+      return `    let b0 = vec4<f32>(${range(4)
+        .map((j) => `b[bc${j} + ${off} + (${k}) * bsr]`)
+        .join(', ')});`;
   }
 }
 
 export function accumulators(rows: number): string {
-  return range(rows).map((r) => `  var acc${r} = vec4<f32>(0.0);`).join('\n');
+  return range(rows)
+    .map((r) => `  var acc${r} = vec4<f32>(0.0);`)
+    .join('\n');
 }
 
 /** acc_r += Σ_i a_r[i] · b_i for a 4-deep K step (a_r vec4 along k, b_i vec4 along n). */
 export function fmaBlock(rows: number): string {
   return range(rows)
-    .map((r) => range(4).map((i) => `    acc${r} = fma(vec4<f32>(a${r}.${lanes[i]}), b${i}, acc${r});`).join('\n'))
+    .map((r) =>
+      range(4)
+        .map((i) => `    acc${r} = fma(vec4<f32>(a${r}.${lanes[i]}), b${i}, acc${r});`)
+        .join('\n'),
+    )
     .join('\n');
 }
 
 /** acc_r += a_r · b0 for a single K step (a_r scalar). */
 export function fmaSingle(rows: number): string {
-  return range(rows).map((r) => `    acc${r} = fma(vec4<f32>(a${r}), b0, acc${r});`).join('\n');
+  return range(rows)
+    .map((r) => `    acc${r} = fma(vec4<f32>(a${r}), b0, acc${r});`)
+    .join('\n');
 }
 
 /**
@@ -137,7 +154,9 @@ export function fmaSingle(rows: number): string {
 export function store(rows: number, s: StoreVariant, mExpr: string, nExpr: string, rowIndex: (r: number) => string = (r) => `row0 + ${r}`): string {
   const biasVec = s.bias
     ? `  var bv = vec4<f32>(0.0);
-  if (p.accumulate == 0) { bv = vec4<f32>(${range(4).map((j) => `bias[p.biasBase + c${j}]`).join(', ')}); }`
+  if (p.accumulate == 0) { bv = vec4<f32>(${range(4)
+    .map((j) => `bias[p.biasBase + c${j}]`)
+    .join(', ')}); }`
     : '  let bv = vec4<f32>(0.0);';
   const columnsOk = s.yVec4 ? `col4 < (${nExpr}) / 4` : `col4 * 4 < ${nExpr}`;
   const body = range(rows).map((r) => {
@@ -165,7 +184,9 @@ function aSetup(v: MatmulVariant): string {
   const R = v.rows;
   switch (v.a) {
     case 'mk4':
-      return range(R).map((r) => `  let ar${r} = (p.aBase + min(row0 + ${r}, p.M - 1) * p.aRowStride) / 4;`).join('\n');
+      return range(R)
+        .map((r) => `  let ar${r} = (p.aBase + min(row0 + ${r}, p.M - 1) * p.aRowStride) / 4;`)
+        .join('\n');
     case 'km4':
       return [`  let as4 = p.aColStride / 4;`, ...range(R / 4).map((g) => `  let ag${g} = p.aBase / 4 + min(row0 / 4 + ${g}, p.M / 4 - 1);`)].join('\n');
     case 'strided':
@@ -177,14 +198,28 @@ function aBlockLoad(v: MatmulVariant): string {
   const R = v.rows;
   switch (v.a) {
     case 'mk4':
-      return range(R).map((r) => `    let a${r} = a[ar${r} + k / 4];`).join('\n');
+      return range(R)
+        .map((r) => `    let a${r} = a[ar${r} + k / 4];`)
+        .join('\n');
     case 'km4': {
       const t = range(4).flatMap((i) => range(R / 4).map((g) => `    let t${i}_${g} = a[ag${g} + (k + ${i}) * as4];`));
-      const a = range(R).map((r) => `    let a${r} = vec4<f32>(${range(4).map((i) => `t${i}_${r >> 2}.${lanes[r & 3]}`).join(', ')});`);
+      const a = range(R).map(
+        (r) =>
+          `    let a${r} = vec4<f32>(${range(4)
+            .map((i) => `t${i}_${r >> 2}.${lanes[r & 3]}`)
+            .join(', ')});`,
+      );
       return [...t, ...a].join('\n');
     }
     case 'strided':
-      return range(R).map((r) => `    let a${r} = vec4<f32>(${range(4).map((i) => `a[ar${r} + (k + ${i}) * asc]`).join(', ')});`).join('\n');
+      return range(R)
+        .map(
+          (r) =>
+            `    let a${r} = vec4<f32>(${range(4)
+              .map((i) => `a[ar${r} + (k + ${i}) * asc]`)
+              .join(', ')});`,
+        )
+        .join('\n');
   }
 }
 
@@ -194,9 +229,13 @@ function aSingleLoad(v: MatmulVariant): string {
     case 'mk4':
       throw new Error('an mk4 A operand has no K tail');
     case 'km4':
-      return [...range(R / 4).map((g) => `    let t_${g} = a[ag${g} + k * as4];`), ...range(R).map((r) => `    let a${r} = t_${r >> 2}.${lanes[r & 3]};`)].join('\n');
+      return [...range(R / 4).map((g) => `    let t_${g} = a[ag${g} + k * as4];`), ...range(R).map((r) => `    let a${r} = t_${r >> 2}.${lanes[r & 3]};`)].join(
+        '\n',
+      );
     case 'strided':
-      return range(R).map((r) => `    let a${r} = a[ar${r} + k * asc];`).join('\n');
+      return range(R)
+        .map((r) => `    let a${r} = a[ar${r} + k * asc];`)
+        .join('\n');
   }
 }
 
@@ -229,13 +268,15 @@ ${aBlockLoad(v)}
 ${bBlockLoad(v.b, 'k')}
 ${fmaBlock(v.rows)}
   }
-${kTail
-  ? `  for (var k = k4; k < p.K; k++) {
+${
+  kTail
+    ? `  for (var k = k4; k < p.K; k++) {
 ${aSingleLoad(v)}
 ${bSingleLoad(v.b, 'k')}
 ${fmaSingle(v.rows)}
   }`
-  : ''}
+    : ''
+}
 ${store(v.rows, v, 'p.M', 'p.N')}
 }`;
 }
