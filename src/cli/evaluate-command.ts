@@ -61,7 +61,8 @@ const f1 = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)
 export function evaluationTable(summary: readonly SummaryRow[]): string[] {
   const width = Math.max(6, ...summary.map((r) => r.name.length));
   const located = summary.some((r) => r.pointing !== undefined);
-  const head = ['deletion↓', 'insertion↑', 'ROAD MoRF↓', 'ROAD LeRF↑', 'avg drop %↓', 'increase %↑', ...(located ? ['pointing %↑', 'EBPG↑', 'mass↑'] : [])];
+  const locatedHead = located ? ['pointing %↑', 'EBPG↑', 'mass↑'] : [];
+  const head = ['deletion↓', 'insertion↑', 'ROAD MoRF↓', 'ROAD LeRF↑', 'avg drop %↓', 'increase %↑', ...locatedHead];
   const lines = [`  ${'method'.padEnd(width)}  ${head.map((h) => h.padStart(11)).join(' ')}`];
   for (const r of summary) {
     const cells = [f3(r.deletionAuc), f3(r.insertionAuc), f3(r.roadMorf), f3(r.roadLerf), f1(r.averageDrop), f1(r.increaseInConfidence)];
@@ -83,7 +84,8 @@ function curvesPng(result: EvaluationResult, title: string): Uint8Array {
   );
   return renderChart({
     title,
-    subtitle: `mean over ${result.images.length} image${result.images.length > 1 ? 's' : ''}; x: share of pixels changed, most relevant first; dashed: baselines`,
+    subtitle:
+      `mean over ${result.images.length} image${result.images.length > 1 ? 's' : ''}; ` + 'x: share of pixels changed, most relevant first; dashed: baselines',
     xLabels,
     panels: [
       { title: 'deletion: pixels set to 0 in the model input (lower area is better)', yLabel: 'probability', yRange: [0, 1], series: series('deletion') },
@@ -164,7 +166,8 @@ async function runEvaluate(files: readonly string[], flags: EvaluateFlags): Prom
     }
     console.out(
       [
-        `node: ${result.node}; ${result.steps} deletion/insertion steps; ROAD at ${result.roadPercentages.join(', ')} %; class: ${flags.scenes !== undefined ? 'the true class' : 'top-1'}`,
+        `node: ${result.node}; ${result.steps} deletion/insertion steps; ROAD at ${result.roadPercentages.join(', ')} %; ` +
+          `class: ${flags.scenes !== undefined ? 'the true class' : 'top-1'}`,
         ...evaluationTable(result.summary),
         `${result.forwards} batched forwards (up to ${flags.batch} inputs each), ${result.seconds.toFixed(1)} s; wrote ${paths.json}, ${paths.curves}`,
       ].join('\n'),

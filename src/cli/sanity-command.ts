@@ -63,7 +63,8 @@ export function verdictTable(result: SanityResult): string[] {
     const flat = (r?.constantMaps ?? 0) + v.randomLogit.constantMaps;
     lines.push(
       `  ${v.method.padEnd(width)}  ${num(r ? r.value : null).padStart(9)}  ${(r ? (r.passes ? 'passes' : 'FAILS') : 'not run').padEnd(13)}  ` +
-        `${num(v.randomLogit.value).padStart(10)}  ${v.randomLogit.passes ? 'passes' : 'FAILS'}${flat > 0 ? `  (${flat} constant map${flat > 1 ? 's' : ''} counted as 0)` : ''}`,
+        `${num(v.randomLogit.value).padStart(10)}  ${v.randomLogit.passes ? 'passes' : 'FAILS'}` +
+        (flat > 0 ? `  (${flat} constant map${flat > 1 ? 's' : ''} counted as 0)` : ''),
     );
   }
   return lines;

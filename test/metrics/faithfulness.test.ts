@@ -105,32 +105,35 @@ describe('localisation', () => {
 describe('evaluate on the known 4×4 model (float64 hand values, 1e-5)', () => {
   const red = Uint8Array.from({ length: 48 }, (_, i) => (i % 3 === 0 ? 255 : 0));
 
-  it('deletion AUC = (1/4)[(σ(8) + σ(0))/2 + σ(6) + σ(4) + σ(2)] for every map; insertion from the blurred (still all red) input = σ(8); drop and increase', async () => {
-    const model = knownModel();
-    try {
-      const result = await evaluateMethods(model, [{ name: 'red', pixels: red }], { methods: ['saliency'], curveSteps: 4, perturbationBatch: 3 });
-      const deletion = [8, 6, 4, 2, 0].map(sigmoid);
-      const auc = ((deletion[0] + deletion[4]) / 2 + deletion[1] + deletion[2] + deletion[3]) / 4;
-      const [image] = result.images;
-      expect(image.classIndex).toBe(0);
-      expect(image.probability).toBeCloseTo(sigmoid(8), 6);
-      for (const name of ['saliency', 'random', 'center']) {
-        const s = image.scores[name];
-        s.deletion.forEach((p, k) => expect(p, `${name} step ${k}`).toBeCloseTo(deletion[k], 5));
-        expect(s.deletionAuc).toBeCloseTo(auc, 5);
-        expect(s.insertionAuc).toBeCloseTo(sigmoid(8), 5);
-        // ROAD imputes red from red neighbours: only the noise (σ 0.01) moves the probability.
-        for (const p of [...s.roadMorf, ...s.roadLerf]) expect(Math.abs(p - sigmoid(8))).toBeLessThan(1e-3);
+  it(
+    'deletion AUC = (1/4)[(σ(8) + σ(0))/2 + σ(6) + σ(4) + σ(2)] for every map; insertion from the ' + 'blurred (still all red) input = σ(8); drop and increase',
+    async () => {
+      const model = knownModel();
+      try {
+        const result = await evaluateMethods(model, [{ name: 'red', pixels: red }], { methods: ['saliency'], curveSteps: 4, perturbationBatch: 3 });
+        const deletion = [8, 6, 4, 2, 0].map(sigmoid);
+        const auc = ((deletion[0] + deletion[4]) / 2 + deletion[1] + deletion[2] + deletion[3]) / 4;
+        const [image] = result.images;
+        expect(image.classIndex).toBe(0);
+        expect(image.probability).toBeCloseTo(sigmoid(8), 6);
+        for (const name of ['saliency', 'random', 'center']) {
+          const s = image.scores[name];
+          s.deletion.forEach((p, k) => expect(p, `${name} step ${k}`).toBeCloseTo(deletion[k], 5));
+          expect(s.deletionAuc).toBeCloseTo(auc, 5);
+          expect(s.insertionAuc).toBeCloseTo(sigmoid(8), 5);
+          // ROAD imputes red from red neighbours: only the noise (σ 0.01) moves the probability.
+          for (const p of [...s.roadMorf, ...s.roadLerf]) expect(Math.abs(p - sigmoid(8))).toBeLessThan(1e-3);
+        }
+        // Saliency's map is constant (the gradient is 4/16 on every red value): its [0, 1] map is all zeros, the masked input black: σ(0).
+        expect(image.scores.saliency.drop).toBeCloseTo((sigmoid(8) - 0.5) / sigmoid(8), 5);
+        expect(image.scores.saliency.increase).toBe(false);
+        expect(result.summary.map((r) => r.name)).toEqual(['saliency', 'random', 'center']);
+        expect(result.summary[0].averageDrop).toBeCloseTo((100 * (sigmoid(8) - 0.5)) / sigmoid(8), 3);
+      } finally {
+        model.dispose();
       }
-      // Saliency's map is constant (the gradient is 4/16 on every red value): its [0, 1] map is all zeros, the masked input black: σ(0).
-      expect(image.scores.saliency.drop).toBeCloseTo((sigmoid(8) - 0.5) / sigmoid(8), 5);
-      expect(image.scores.saliency.increase).toBe(false);
-      expect(result.summary.map((r) => r.name)).toEqual(['saliency', 'random', 'center']);
-      expect(result.summary[0].averageDrop).toBeCloseTo((100 * (sigmoid(8) - 0.5)) / sigmoid(8), 3);
-    } finally {
-      model.dispose();
-    }
-  });
+    },
+  );
 
   it('batched scoring equals one input per forward (rtol 1e-6), and repeated evaluations keep GPU memory flat', async () => {
     const model = knownModel();

@@ -76,52 +76,55 @@ describe('sanity checks on scenes-resnet', () => {
     }
   });
 
-  it('cascading and independent runs leave the loaded weights and the weights file bit-identical and GPU memory as found; verdicts follow the rules', async () => {
-    const fileBefore = sha256(WEIGHTS);
-    const before = await allParameters(model);
-    await synchronize();
-    const memoryBefore = memoryStats();
-    const images: SanityImage[] = [0, 1].map((i) => ({ name: `scene ${i}`, pixels: renderScene(77, i, { size: 96 }).pixels }));
-    const result = await sanityChecks(model, images, { methods: ['gradcam', 'saliency'], seed: 3 });
-    await synchronize();
-    const memoryAfter = memoryStats();
-    expect(memoryAfter.liveBytes, 'live GPU bytes').toBe(memoryBefore.liveBytes);
-    expect(memoryAfter.liveBuffers, 'live GPU buffers').toBe(memoryBefore.liveBuffers);
-    const after = await allParameters(model);
-    for (const [name, values] of before) expect(Buffer.from((after.get(name) as Float32Array).buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
-    expect(sha256(WEIGHTS)).toBe(fileBefore);
+  it(
+    'cascading and independent runs leave the loaded weights and the weights file bit-identical and GPU ' + 'memory as found; verdicts follow the rules',
+    async () => {
+      const fileBefore = sha256(WEIGHTS);
+      const before = await allParameters(model);
+      await synchronize();
+      const memoryBefore = memoryStats();
+      const images: SanityImage[] = [0, 1].map((i) => ({ name: `scene ${i}`, pixels: renderScene(77, i, { size: 96 }).pixels }));
+      const result = await sanityChecks(model, images, { methods: ['gradcam', 'saliency'], seed: 3 });
+      await synchronize();
+      const memoryAfter = memoryStats();
+      expect(memoryAfter.liveBytes, 'live GPU bytes').toBe(memoryBefore.liveBytes);
+      expect(memoryAfter.liveBuffers, 'live GPU buffers').toBe(memoryBefore.liveBuffers);
+      const after = await allParameters(model);
+      for (const [name, values] of before) expect(Buffer.from((after.get(name) as Float32Array).buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
+      expect(sha256(WEIGHTS)).toBe(fileBefore);
 
-    // 5 cascading steps then 5 independent ones, each with one similarity per image and method.
-    expect(result.steps.map((s) => `${s.mode}:${s.randomised.length}`)).toEqual([
-      'cascading:1',
-      'cascading:2',
-      'cascading:3',
-      'cascading:4',
-      'cascading:5',
-      'independent:1',
-      'independent:1',
-      'independent:1',
-      'independent:1',
-      'independent:1',
-    ]);
-    for (const s of result.steps) for (const m of result.methods) expect(s.scores[m]).toHaveLength(2);
-    expect(result.steps[1].randomised).toEqual(['logits', 'post_relu']);
-    expect(result.steps[5].randomised).toEqual(['logits']);
-    // Randomising the logits layer alone is the same state in both modes: the same numbers.
-    expect(result.steps[5].scores).toEqual(result.steps[0].scores);
-    // The verdict reads the cascading step with ceil(5/2) = 3 blocks random.
-    const [gradcam] = result.verdicts;
-    const third = result.steps[2].scores.gradcam ?? [];
-    const zeroIfConstant = (r: number) => (Number.isNaN(r) ? 0 : r);
-    const value = (zeroIfConstant(third[0].rank) + zeroIfConstant(third[1].rank)) / 2;
-    expect(gradcam.randomisation?.constantMaps).toBe(third.filter((s) => Number.isNaN(s.rank)).length);
-    expect(gradcam.randomisation?.step).toBe('conv4_block1_out');
-    expect(gradcam.randomisation?.value).toBeCloseTo(value, 12);
-    expect(gradcam.randomisation?.passes).toBe(value < CHANGED_BELOW);
-    expect(verdictsOf(result.methods, result.steps, result.randomLogit, 5)).toEqual(result.verdicts);
-    expect(result.figure.columns).toEqual(['original', 'logits', 'post_relu', 'conv4_block1_out', 'conv3_block1_out', 'conv2_block1_out']);
-    expect(result.figure.maps.saliency).toHaveLength(6);
-  });
+      // 5 cascading steps then 5 independent ones, each with one similarity per image and method.
+      expect(result.steps.map((s) => `${s.mode}:${s.randomised.length}`)).toEqual([
+        'cascading:1',
+        'cascading:2',
+        'cascading:3',
+        'cascading:4',
+        'cascading:5',
+        'independent:1',
+        'independent:1',
+        'independent:1',
+        'independent:1',
+        'independent:1',
+      ]);
+      for (const s of result.steps) for (const m of result.methods) expect(s.scores[m]).toHaveLength(2);
+      expect(result.steps[1].randomised).toEqual(['logits', 'post_relu']);
+      expect(result.steps[5].randomised).toEqual(['logits']);
+      // Randomising the logits layer alone is the same state in both modes: the same numbers.
+      expect(result.steps[5].scores).toEqual(result.steps[0].scores);
+      // The verdict reads the cascading step with ceil(5/2) = 3 blocks random.
+      const [gradcam] = result.verdicts;
+      const third = result.steps[2].scores.gradcam ?? [];
+      const zeroIfConstant = (r: number) => (Number.isNaN(r) ? 0 : r);
+      const value = (zeroIfConstant(third[0].rank) + zeroIfConstant(third[1].rank)) / 2;
+      expect(gradcam.randomisation?.constantMaps).toBe(third.filter((s) => Number.isNaN(s.rank)).length);
+      expect(gradcam.randomisation?.step).toBe('conv4_block1_out');
+      expect(gradcam.randomisation?.value).toBeCloseTo(value, 12);
+      expect(gradcam.randomisation?.passes).toBe(value < CHANGED_BELOW);
+      expect(verdictsOf(result.methods, result.steps, result.randomLogit, 5)).toEqual(result.verdicts);
+      expect(result.figure.columns).toEqual(['original', 'logits', 'post_relu', 'conv4_block1_out', 'conv3_block1_out', 'conv2_block1_out']);
+      expect(result.figure.maps.saliency).toHaveLength(6);
+    },
+  );
 
   it('a Randomiser model uses the re-drawn tensors for its blocks and the loaded ones elsewhere; dispose releases only its own', async () => {
     const randomiser = new Randomiser(model, 5);
