@@ -1,7 +1,7 @@
 // Registry entries of the methods whose map lives at the input resolution: guided backprop,
 // guided Grad-CAM, saliency, SmoothGrad and integrated gradients.
 import { LOGIT } from './conventions.js';
-import { guidedBackprop, guidedGradcam, keptActivationsNote } from './guided.js';
+import { guidedBackprop, guidedGradcam, keptActivationsNote, type GuidedResult } from './guided.js';
 import {
   COMPLETENESS_TOLERANCE,
   GRADIENT_DEFAULT_BATCH,
@@ -19,11 +19,24 @@ import {
 import { rectify } from './map-status.js';
 import { requireNode, type MethodEntry } from './method-entry.js';
 import type { Model } from '../models/model.js';
+import type { Tensor } from '../tensor/index.js';
+import type { LowresResult } from './types.js';
 
-/** The guided methods' notes: the activations they leave unchanged, if any. */
-function guidedNotes(model: Model): string[] {
+/** Both guided methods' result: the map at the input resolution, the override count, and a note naming the activations left unchanged. */
+function guidedLowres(model: Model, input: Tensor, r: GuidedResult): LowresResult {
   const note = keptActivationsNote(model.graph);
-  return note ? [note] : [];
+  return {
+    map: r.map,
+    signed: r.signed,
+    status: r.status,
+    classIndex: r.classIndex,
+    logits: r.logits,
+    nodeShape: input.shape,
+    overriddenRelus: r.overriddenRelus,
+    inputGradient: r.inputGradient,
+    details: { forwards: 1 },
+    notes: note ? [note] : [],
+  };
 }
 
 const guidedBackpropEntry: MethodEntry = {
@@ -40,18 +53,7 @@ const guidedBackpropEntry: MethodEntry = {
   }),
   async compute(model, input, request) {
     const r = await guidedBackprop(model, input, request.classIndex);
-    return {
-      map: r.map,
-      signed: r.signed,
-      status: r.status,
-      classIndex: r.classIndex,
-      logits: r.logits,
-      nodeShape: input.shape,
-      overriddenRelus: r.overriddenRelus,
-      inputGradient: r.inputGradient,
-      details: { forwards: 1 },
-      notes: guidedNotes(model),
-    };
+    return guidedLowres(model, input, r);
   },
 };
 
@@ -69,18 +71,7 @@ const guidedGradcamEntry: MethodEntry = {
   }),
   async compute(model, input, request) {
     const r = await guidedGradcam(model, input, requireNode(request), request.classIndex);
-    return {
-      map: r.map,
-      signed: r.signed,
-      status: r.status,
-      classIndex: r.classIndex,
-      logits: r.logits,
-      nodeShape: input.shape,
-      overriddenRelus: r.overriddenRelus,
-      inputGradient: r.inputGradient,
-      details: { forwards: 1 },
-      notes: guidedNotes(model),
-    };
+    return guidedLowres(model, input, r);
   },
 };
 
