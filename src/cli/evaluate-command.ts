@@ -7,7 +7,6 @@ import { Command } from 'commander';
 import { modelInputPixels } from '../image/index.js';
 import { readImage } from '../image/read-image.js';
 import { chooseTarget, UnknownNodeError, usesLayer, type MethodName } from '../methods/index.js';
-import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { EVALUATE_DEFAULT_STEPS, evaluateMethods, type EvaluationImage, type EvaluationResult, type SummaryRow } from '../metrics/faithfulness.js';
 import { PERTURBATION_DEFAULT_BATCH } from '../metrics/batched-scores.js';
@@ -20,7 +19,7 @@ import * as parse from './option-parsers.js';
 import { checkOutputDirectory, writeAllOrNothing } from './output-files.js';
 import { checkScenesModel, heldOutScene, heldOutScenes } from './pointing-game-command.js';
 import { checkReadable } from './image-session.js';
-import { markGpuReady } from './respawn.js';
+import { withLoadedModel } from './model-session.js';
 
 /** Methods scored by default: the fast ones of the paper families (one forward and at most one backward each). */
 export const EVALUATE_DEFAULT_METHODS: readonly MethodName[] = ['gradcam', 'gradcam++', 'layercam', 'eigencam', 'saliency', 'guided-backprop'];
@@ -130,10 +129,7 @@ async function runEvaluate(files: readonly string[], flags: EvaluateFlags): Prom
   for (const file of files) checkReadable(file);
   const source = resolveModelSource(flags.model);
   const console = new CliConsole();
-  let model: Model | undefined;
-  try {
-    model = await loadModel(source.loadSpec, { weightsDir: weightsDir() });
-    markGpuReady();
+  return withLoadedModel(source, async (model) => {
     checkLayer(model, flags);
     const images = await imagesOf(files, flags, model, source.path);
     if (!flags.json)
@@ -173,11 +169,7 @@ async function runEvaluate(files: readonly string[], flags: EvaluateFlags): Prom
       ].join('\n'),
     );
     return EXIT_OK;
-  } finally {
-    console.stopProgress();
-    model?.dispose();
-    releaseGpu();
-  }
+  });
 }
 
 /** The verb; `finished` receives the exit status of the run. */

@@ -16,7 +16,6 @@ import {
   type PointingScene,
 } from '../metrics/pointing-game.js';
 import { chooseTarget, UnknownNodeError, usesLayer } from '../methods/index.js';
-import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { DEFAULT_SCENES_RECIPE, recipeSeeds } from '../train/scenes-recipe.js';
 import { releaseGpu, ShapeError } from '../tensor/index.js';
@@ -24,7 +23,7 @@ import { CliConsole } from './console.js';
 import { EXIT_OK, messageOf, UsageError } from './errors.js';
 import { DEFAULT_MODEL, readWeightsMetadata, resolveModelSource, weightsDir } from './model-source.js';
 import * as parse from './option-parsers.js';
-import { markGpuReady } from './respawn.js';
+import { withLoadedModel } from './model-session.js';
 
 export const POINTING_DEFAULT_SCENES = 500;
 
@@ -110,10 +109,7 @@ function table(result: PointingResult): string[] {
 async function runPointingGame(flags: PointingFlags): Promise<number> {
   const source = resolveModelSource(flags.model);
   const console = new CliConsole();
-  let model: Model | undefined;
-  try {
-    model = await loadModel(source.loadSpec, { weightsDir: weightsDir() });
-    markGpuReady();
+  return withLoadedModel(source, async (model) => {
     const size = checkScenesModel(model);
     checkLayer(model, flags);
     const scenes = heldOutScenes(source.path, size);
@@ -159,11 +155,7 @@ async function runPointingGame(flags: PointingFlags): Promise<number> {
       ].join('\n'),
     );
     return EXIT_OK;
-  } finally {
-    console.stopProgress();
-    model?.dispose();
-    releaseGpu();
-  }
+  });
 }
 
 /** The verb; `finished` receives the exit status of the run. */

@@ -6,7 +6,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { COLORMAP_NAMES, modelInputPixels, type ColormapName } from '../image/index.js';
 import { readImage } from '../image/read-image.js';
 import { chooseTarget, IG_DEFAULT_STEPS, SMOOTHGRAD_DEFAULT_SAMPLES, UnknownNodeError, usesLayer, type MethodName } from '../methods/index.js';
-import { loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { sanityChecks, SANITY_MODES, type SanityImage, type SanityMode, type SanityResult } from '../metrics/sanity.js';
 import { sanityCurves, sanityFigure } from '../report/sanity-figure.js';
@@ -18,7 +17,7 @@ import { DEFAULT_MODEL, resolveModelSource, weightsDir, weightsRecord } from './
 import * as parse from './option-parsers.js';
 import { checkOutputDirectory, writeAllOrNothing } from './output-files.js';
 import { checkReadable } from './image-session.js';
-import { markGpuReady } from './respawn.js';
+import { withLoadedModel } from './model-session.js';
 
 /** The paper's methods: two that should pass (Grad-CAM, gradients) or pass weakly (IG), two that should fail (guided). */
 export const SANITY_DEFAULT_METHODS: readonly MethodName[] = ['gradcam', 'saliency', 'integrated-gradients', 'guided-backprop', 'guided-gradcam'];
@@ -101,10 +100,7 @@ async function runSanity(files: readonly string[], flags: SanityFlags): Promise<
   for (const file of files) checkReadable(file);
   const source = resolveModelSource(flags.model);
   const console = new CliConsole();
-  let model: Model | undefined;
-  try {
-    model = await loadModel(source.loadSpec, { weightsDir: weightsDir() });
-    markGpuReady();
+  return withLoadedModel(source, async (model) => {
     checkLayer(model, flags);
     const images = await readImages(files, model);
     const modes = flags.mode === 'both' ? SANITY_MODES : [flags.mode];
@@ -166,11 +162,7 @@ async function runSanity(files: readonly string[], flags: SanityFlags): Promise<
       ].join('\n'),
     );
     return EXIT_OK;
-  } finally {
-    console.stopProgress();
-    model?.dispose();
-    releaseGpu();
-  }
+  });
 }
 
 /** The verb; `finished` receives the exit status of the run. */
