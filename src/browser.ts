@@ -39,6 +39,7 @@ export {
   heatmapImage,
   overlay,
   ImageError,
+  opaqueRgba,
   type RgbImage,
   type ColormapName,
 } from './image/index.js';

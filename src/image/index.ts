@@ -1,6 +1,6 @@
 // Images for explanations: resize, map → heat map → overlay. Bytes and pixels only (a page uses it too);
 // reading and writing files is read-image.ts and write-png.ts, the Node edge.
-export type { RgbImage } from './rgb-image.js';
+export { opaqueRgba, type RgbImage } from './rgb-image.js';
 export { ImageError } from './image-error.js';
 export { decodeImage, type PngDecoder } from './decode-image.js';
 export { resizeRgb } from './resize.js';

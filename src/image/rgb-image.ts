@@ -24,3 +24,15 @@ export function assertSize(op: string, width: number, height: number): void {
     throw new ShapeError(op, 'a positive integer width and height', `${width}x${height}`);
   }
 }
+
+/** The picture as opaque RGBA (alpha 255), the layout canvases take (putImageData, a canvas backend's putRgba). */
+export function opaqueRgba(img: RgbImage): Uint8ClampedArray<ArrayBuffer> {
+  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
+  for (let p = 0; p < img.width * img.height; p++) {
+    rgba[p * 4] = img.data[p * 3];
+    rgba[p * 4 + 1] = img.data[p * 3 + 1];
+    rgba[p * 4 + 2] = img.data[p * 3 + 2];
+    rgba[p * 4 + 3] = 255;
+  }
+  return rgba;
+}

@@ -2,7 +2,7 @@
 // runs on @napi-rs/canvas in Node and on an HTML canvas in a page: a browser bundle swaps the Node backend
 // (src/platform/napi-canvas.ts) for web/platform/html-canvas.ts (see web/platform/browser-edges.ts).
 import { canvasBackend } from '../platform/napi-canvas.js';
-import type { RgbImage } from '../image/index.js';
+import { opaqueRgba, type RgbImage } from '../image/index.js';
 
 /** Generic families first resolved by fontconfig; DejaVu Sans is Debian's default sans-serif. */
 export const FONT_FAMILY = 'DejaVu Sans, Noto Sans, Liberation Sans, sans-serif';
@@ -74,14 +74,7 @@ export function surface(width: number, height: number): Surface {
 
 /** Draws an RGB picture with its top-left corner at (x, y), pixel for pixel. */
 export function drawRgb(s: Surface, img: RgbImage, x: number, y: number): void {
-  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
-  for (let p = 0; p < img.width * img.height; p++) {
-    rgba[p * 4] = img.data[p * 3];
-    rgba[p * 4 + 1] = img.data[p * 3 + 1];
-    rgba[p * 4 + 2] = img.data[p * 3 + 2];
-    rgba[p * 4 + 3] = 255;
-  }
-  s.canvas.putRgba(rgba, img.width, img.height, Math.round(x), Math.round(y));
+  s.canvas.putRgba(opaqueRgba(img), img.width, img.height, Math.round(x), Math.round(y));
 }
 
 /** The text, shortened with an ellipsis until it fits in maxWidth pixels at the current font. */

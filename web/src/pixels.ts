@@ -1,6 +1,6 @@
 // Pixels between the browser and the library: the browser's PNG decoder behind the library's
 // decodeImage (JPEG goes through the same jpeg-js path as the CLI), and RGB images onto canvases.
-import { decodeImage, ImageError, type RgbImage } from '../../src/browser.js';
+import { decodeImage, ImageError, opaqueRgba, type RgbImage } from '../../src/browser.js';
 
 /** PNG via the browser, alpha composited on white, colour profiles ignored (as the CLI does). */
 async function browserPng(file: string, bytes: Uint8Array): Promise<RgbImage> {
@@ -41,14 +41,7 @@ export function paint(canvas: HTMLCanvasElement, img: RgbImage): void {
   canvas.height = img.height;
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
-  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
-  for (let p = 0; p < img.width * img.height; p++) {
-    rgba[p * 4] = img.data[p * 3];
-    rgba[p * 4 + 1] = img.data[p * 3 + 1];
-    rgba[p * 4 + 2] = img.data[p * 3 + 2];
-    rgba[p * 4 + 3] = 255;
-  }
-  ctx.putImageData(new ImageData(rgba, img.width, img.height), 0, 0);
+  ctx.putImageData(new ImageData(opaqueRgba(img), img.width, img.height), 0, 0);
 }
 
 export function canvasPng(canvas: HTMLCanvasElement): Promise<Blob> {
