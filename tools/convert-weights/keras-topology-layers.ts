@@ -152,6 +152,8 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
     }
     case 'Rescaling':
       return rescaling(name, inputs, c);
+    case 'Normalization':
+      return normalization(name, inputs, c, ctx);
     case 'Multiply':
       return inputs.length === 2 ? ok({ name, op: 'mul', inputs, attrs: {} }) : no(`${inputs.length} inputs (2 are supported)`);
     case 'ReLU': {
@@ -306,19 +308,76 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
   return { node: { name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, before: [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }] };
 }
 
+/** A number or a flat list of numbers as a list; absent (undefined, null) is the fallback. */
+function numbers(v: Json | undefined, fallback: number[]): number[] | undefined {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'number') return [v];
+  return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+}
+
 /** Rescaling: x·scale + offset, as constant nodes and broadcasting mul/add (offset 0: the product alone). */
 function rescaling(name: string, inputs: string[], c: JsonObject): LayerResult {
-  const values = (v: Json | undefined, fallback: number): number[] | undefined =>
-    v === undefined || v === null
-      ? [fallback]
-      : typeof v === 'number'
-        ? [v]
-        : Array.isArray(v) && v.every((x) => typeof x === 'number')
-          ? (v as number[])
-          : undefined;
-  const scale = values(c.scale, 1),
-    offset = values(c.offset, 0);
+  const scale = numbers(c.scale, [1]),
+    offset = numbers(c.offset, [0]);
   if (!scale || !offset) return no(`scale/offset ${JSON.stringify([c.scale, c.offset])} (numbers or per-channel lists)`);
+  return affine(name, inputs, scale, offset);
+}
+
+/**
+ * Keras' backend.epsilon() (keras.json, default 1e-7): the floor of a Normalization layer's standard
+ * deviation. The file does not record it; a Keras configured otherwise would divide differently.
+ */
+export const KERAS_BACKEND_EPSILON = 1e-7;
+
+/**
+ * The variance a batch norm without epsilon needs to divide as Keras' Normalization does:
+ * max(sqrt(v), ε) = sqrt(max(v, ε²)), exactly.
+ */
+export function normalizationVariance(variance: number): number {
+  return Math.max(variance, KERAS_BACKEND_EPSILON * KERAS_BACKEND_EPSILON);
+}
+
+/** The batch norm op needs an epsilon > 0: this one vanishes in float32 next to any variance ≥ ε² = 1e-14. */
+const NEGLIGIBLE_EPSILON = 1e-30;
+
+/**
+ * Keras' Normalization (keras/layers/preprocessing/normalization.py, Keras 2 and 3):
+ * (x − mean) / max(sqrt(variance), backend.epsilon()) per index of `axis` (default -1, channels).
+ * Adapted statistics are weights (mean, variance, count): a batch norm node without gamma or beta (a negligible epsilon)
+ * whose moving_variance to-native-map.ts floors with normalizationVariance. Statistics given in the config
+ * become a Rescaling-style x·(1/σ) + (−mean/σ). invert=True (de-normalisation) is refused.
+ */
+function normalization(name: string, inputs: string[], c: JsonObject, ctx: LayerContext): LayerResult {
+  if (c.invert === true) return no('invert=true');
+  const rank = ctx.inputShapeOf?.().length ?? 0;
+  const axes = Array.isArray(c.axis) ? c.axis : c.axis === undefined ? [-1] : c.axis === null ? [] : [c.axis];
+  const perChannel = axes.length === 1 && (axes[0] === -1 || axes[0] === rank - 1);
+  const given = c.mean !== undefined && c.mean !== null;
+  if (!given) {
+    return perChannel
+      ? ok({ name, op: 'batchnorm', inputs, attrs: { epsilon: NEGLIGIBLE_EPSILON, center: false, scale: false } })
+      : no(`axis=${JSON.stringify(c.axis ?? null)} (adapted statistics are supported on the channel axis, -1)`);
+  }
+  if (!perChannel && axes.length > 0) return no(`axis=${JSON.stringify(c.axis)} (only the channel axis, -1, or None)`);
+  const mean = numbers(c.mean, []),
+    variance = numbers(c.variance, []);
+  const channels = ctx.inputShapeOf?.()[rank - 1] ?? 0;
+  const fits = (v: number[] | undefined): v is number[] => v !== undefined && (v.length === 1 || (perChannel && v.length === channels));
+  if (!fits(mean) || !fits(variance))
+    return no(`mean/variance ${JSON.stringify([c.mean, c.variance ?? null])} (numbers, or flat lists of one value per channel)`);
+  const n = Math.max(mean.length, variance.length);
+  const at = (v: number[], i: number) => v[v.length === 1 ? 0 : i];
+  const std = Array.from({ length: n }, (_, i) => Math.sqrt(normalizationVariance(at(variance, i))));
+  return affine(
+    name,
+    inputs,
+    std.map((s) => 1 / s),
+    std.map((s, i) => -at(mean, i) / s),
+  );
+}
+
+/** x·scale + offset as constant nodes and broadcasting mul/add named after the layer (offset 0: the product alone). */
+function affine(name: string, inputs: string[], scale: number[], offset: number[]): LayerResult {
   const constants = new Map<string, NamedTensor>();
   const constant = (node: string, v: number[]): GraphNode => {
     constants.set(`${node}/value`, { shape: [v.length], data: Float32Array.from(v) });
