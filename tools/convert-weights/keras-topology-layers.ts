@@ -16,6 +16,8 @@ export type LayerResult =
       readonly before?: GraphNode[];
       /** Values of the constant nodes it adds, `<node>/value` (not weights of the file). */
       readonly constants?: ReadonlyMap<string, NamedTensor>;
+      /** The node that holds the layer's weights when it is not the layer's own (`<layer>/linear`). */
+      readonly weightsNode?: string;
     }
   | { readonly unsupported: string };
 
@@ -51,13 +53,37 @@ function channelsLast(config: JsonObject): boolean {
   return config.data_format === undefined || config.data_format === null || config.data_format === 'channels_last';
 }
 
-/** 'linear' → none, 'relu' → relu, 'softmax' → dropped when the layer is the output; else unsupported. */
-function activationOf(config: JsonObject, ctx: LayerContext): { activation?: Activation; droppedSoftmax?: boolean } | string {
+/** A layer's `activation=`: fused on its node (relu), dropped (a softmax at the output), or its own node after it. */
+interface LayerActivation {
+  readonly activation?: Activation;
+  readonly droppedSoftmax?: boolean;
+  /** A Keras activation name that activationNode maps, applied as a node of its own. */
+  readonly separate?: string;
+}
+
+/**
+ * 'linear' → none, 'relu' → fused, 'softmax' → dropped when the layer is the output; any other name the
+ * Activation layer knows (activationNode) → its own node; else unsupported.
+ */
+function activationOf(config: JsonObject, ctx: LayerContext): LayerActivation | string {
   const a = config.activation ?? 'linear';
   if (a === 'linear' || a === null) return {};
   if (a === 'relu') return { activation: 'relu' };
   if (a === 'softmax' && ctx.isOutput) return { droppedSoftmax: true };
-  return `activation=${JSON.stringify(a)}${a === 'softmax' ? ' before the output' : ''}`;
+  if (typeof a === 'string' && activationNode(a, '', []) !== undefined) return { separate: a };
+  return `activation=${JSON.stringify(a)}`;
+}
+
+/**
+ * A layer whose activation is its own node: the layer's node (and its weights) becomes `<layer>/linear`, as the
+ * TF.js graph importer names a convolution before its activation, and the activation node carries the layer's
+ * name, so that the layer's name still means its output (hooks, inputs of later layers).
+ */
+function activated(node: GraphNode, act: LayerActivation, before: GraphNode[] = []): LayerResult {
+  if (act.separate === undefined) return before.length > 0 ? { node, before } : ok(node);
+  const linear = `${node.name}/linear`;
+  const after = activationNode(act.separate, node.name, [linear]) as GraphNode;
+  return { node: after, before: [...before, { ...node, name: linear }], weightsNode: linear };
 }
 
 /** ZeroPadding2D: 1, [h, w] or [[top, bottom], [left, right]]. */
@@ -113,7 +139,7 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       if (typeof c.filters !== 'number') return no('no filters');
       const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = { filters: c.filters, kernel, strides, dilations, padding, useBias: c.use_bias !== false };
       if (act.activation) attrs.activation = act.activation;
-      return ok({ name, op: 'conv2d', inputs, attrs });
+      return activated({ name, op: 'conv2d', inputs, attrs }, act);
     }
     case 'Dense': {
       const act = activationOf(c, ctx);
@@ -121,7 +147,7 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       if (typeof c.units !== 'number') return no('no units');
       const attrs: Extract<GraphNode, { op: 'dense' }>['attrs'] = { units: c.units, useBias: c.use_bias !== false };
       if (act.activation) attrs.activation = act.activation;
-      return ok({ name, op: 'dense', inputs, attrs }, act.droppedSoftmax);
+      return act.droppedSoftmax ? ok({ name, op: 'dense', inputs, attrs }, true) : activated({ name, op: 'dense', inputs, attrs }, act);
     }
     case 'BatchNormalization': {
       const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
@@ -224,7 +250,8 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
 }
 
 /**
- * A Keras activation by name as its own node (Keras' names; tfjs-layers writes hardSigmoid). hard_sigmoid is Keras 2's and tfjs-layers'
+ * A Keras activation by name as its own node (Keras' names; tfjs-layers writes hardSigmoid): the one mapping the
+ * Activation layer and every layer's `activation=` use. hard_sigmoid is Keras 2's and tfjs-layers'
  * clip(0.2x + 0.5, 0, 1) (Keras 3 changed it to relu6(x + 3)/6); gelu is the exact (erf) form,
  * Keras' default.
  */
@@ -253,6 +280,9 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
       return { name, op: 'gelu', inputs, attrs: { approximate: 'none' } };
     case 'exponential':
       return { name, op: 'exp', inputs, attrs: {} };
+    case 'softmax':
+      // Over the last axis (Keras' default); an output layer's softmax is dropped before this is asked.
+      return { name, op: 'softmax', inputs, attrs: {} };
     default:
       return undefined;
   }
@@ -293,7 +323,7 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
   };
   if (!separable) {
     if (act.activation) depthwise.activation = act.activation;
-    return ok({ name, op: 'conv2d', inputs, attrs: depthwise });
+    return activated({ name, op: 'conv2d', inputs, attrs: depthwise }, act);
   }
   const dwName = `${name}/depthwise`;
   const pointwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
@@ -305,7 +335,7 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
     useBias,
   };
   if (act.activation) pointwise.activation = act.activation;
-  return { node: { name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, before: [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }] };
+  return activated({ name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, act, [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }]);
 }
 
 /** A number or a flat list of numbers as a list; absent (undefined, null) is the fallback. */
@@ -394,5 +424,5 @@ function affine(name: string, inputs: string[], scale: number[], offset: number[
 
 function softmaxLayer(name: string, inputs: string[], ctx: LayerContext): LayerResult {
   if (ctx.isOutput) return ok({ name, op: 'identity', inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }, true);
-  return ok({ name, op: 'softmax', inputs, attrs: {} });
+  return ok(activationNode('softmax', name, inputs) as GraphNode);
 }

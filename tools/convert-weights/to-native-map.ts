@@ -94,6 +94,8 @@ export interface MapOptions {
   readonly arch?: string;
   /** How to call the graph in messages ('resnet50v2', 'the imported topology'). */
   readonly what: string;
+  /** Layer → the node holding its weights, where the two differ (an imported layer's `<layer>/linear`). */
+  readonly weightNodes?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -150,7 +152,7 @@ export function mapLayerWeights(file: string, fileLayers: readonly LayerWeights[
           withWeights.map((l) => l.layer),
           graphLayers,
         )
-      : new Map(withWeights.map((l) => [l.layer, l.layer]));
+      : new Map(withWeights.map((l) => [l.layer, options.weightNodes?.get(l.layer) ?? l.layer]));
   const byNode = new Map<string, LayerWeights>();
   for (const l of withWeights) {
     const node = names.get(l.layer) as string;
