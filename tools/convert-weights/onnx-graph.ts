@@ -74,6 +74,7 @@ const CONVERTERS: Record<string, (c: NodeContext) => Value | Value[]> = {
   Flatten: convertFlatten,
   Reshape: convertReshape,
   Softmax: convertSoftmax,
+  LogSoftmax: convertSoftmax,
   Dropout: convertIdentity,
   Identity: convertIdentity,
   Sigmoid: convertUnary,

@@ -1,7 +1,7 @@
 // The classifier head: global pooling to [N, C], dense layers and softmax.
 import { dense } from '../../ops/dense.js';
 import { globalAvgPool, globalMaxPool } from '../../ops/pool.js';
-import { softmax } from '../../ops/softmax.js';
+import { logSoftmax, softmax } from '../../ops/softmax.js';
 import { anyInputNegative, unguided, PASS_THROUGH, type OpDescriptor, type NodeOf, type ParameterShape } from '../op-descriptor.js';
 import { activate } from './activate.js';
 import { expectRank, positiveInteger } from './shape-rules.js';
@@ -45,6 +45,16 @@ export const softmaxOp: OpDescriptor<NodeOf<'softmax'>> = {
   shape: (_, [x]) => x,
   evaluate: (_, [x]) => softmax(x),
   negative: () => false,
+  roles: PASS_THROUGH,
+  guided: unguided,
+};
+
+/** Log-softmax along the last axis (ONNX LogSoftmax heads): log-probabilities, never positive. */
+export const logsoftmaxOp: OpDescriptor<NodeOf<'logsoftmax'>> = {
+  arity: [1, 1],
+  shape: (_, [x]) => x,
+  evaluate: (_, [x]) => logSoftmax(x),
+  negative: () => true,
   roles: PASS_THROUGH,
   guided: unguided,
 };
