@@ -119,7 +119,8 @@ describe('roles inside the blocks of the new architectures (structural, from the
 describe('input gradients = central differences of onnxruntime along 3 directions (2e-2 relative)', () => {
   // Smooth nets (SiLU, hard-swish, GELU): central differences converge; ReLU nets with random weights
   // cross kinks within any step large enough to beat float32 rounding (ShuffleNetV2: 6 % at h = 1e-2, 32 % at 0.1;
-  // MobileNetV3-small, whose hard-swish and ReLU have kinks too: 1.7–1.9 % at 1e-2).
+  // MobileNetV3-small, whose hard-swish and ReLU have kinks too: 1.7–1.9 % at 1e-2): those two are checked
+  // against float64 central differences in torchvision-gradients.test.ts.
   const cases = [
     ['efficientnet_b0', 'depthwise convs, SiLU, squeeze-excitation gates'],
     ['convnext_tiny', 'free permutes, decomposed LayerNorm and GELU, matmul on NHWC'],
