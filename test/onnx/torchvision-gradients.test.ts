@@ -7,14 +7,9 @@
 // Checked: the logit's derivative along 3 directions v = g ⊙ r (r uniform, max|v| = 1) and along the 3 input
 // coordinates of largest |g|, 64×64 input (the export's size), tolerance 1e-3 relative.
 import { describe, expect, it } from 'vitest';
-import { tensor } from '../../src/tensor/index.js';
-import { automaticTarget } from '../../src/models/roles.js';
-import { defineModel } from '../../src/models/definition.js';
-import { Model } from '../../src/models/model.js';
-import { inputGradient } from '../../src/methods/input-gradients.js';
 import { decodeOnnxModel } from '../../tools/convert-weights/onnx.js';
-import { importOnnxGraph, toGraphInput } from '../../tools/convert-weights/onnx-graph.js';
-import { runOrt } from '../fixtures/onnx-runtime.js';
+import { importOnnxGraph } from '../../tools/convert-weights/onnx-graph.js';
+import { importedInputGradient, runOrt } from '../fixtures/onnx-runtime.js';
 import { torchvisionOnnx, ZOO_SIZE } from '../fixtures/torchvision-zoo.js';
 import { runGraphRef } from '../reference/graph.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
@@ -33,24 +28,13 @@ describe('input gradients of ReLU nets = float64 central differences (h = 1e-6, 
     it(`${name}: ${what}`, async () => {
       const bytes = torchvisionOnnx(name);
       const g = importOnnxGraph(decodeOnnxModel(bytes, `${name}.onnx`));
-      const feed = toGraphInput(g.input, input, DIMS);
-      const f = (x: ArrayLike<number>) => runGraphRef(g.graph, g.params, { data: Float64Array.from(x), shape: [...feed.shape] });
+      const { gradient: grad, classIndex: c, feed } = await importedInputGradient(name, g, input, DIMS); // NHWC
+      const f = (x: ArrayLike<number>) => runGraphRef(g.graph, g.params, { data: Float64Array.from(x), shape: feed.shape });
 
       // The reference itself: its logits = onnxruntime's on the same file.
       const ort = (await runOrt(bytes, { input: { data: input, dims: DIMS } }, ['logits'])).get('logits') as Float32Array;
       expectClose(f(feed.data), ort, 0, 1e-4 * maxAbs(ort), `${name}: float64 reference logits vs onnxruntime`);
 
-      const params = new Map([...g.params].map(([k, p]) => [k, tensor(p.data, p.shape)]));
-      const model = new Model(
-        defineModel({ name, graph: g.graph, preprocessing: 'torch', labels: [], defaultTarget: automaticTarget(g.graph).node, source: 'torchvision' }),
-        params,
-      );
-      const x = tensor(feed.data, feed.shape);
-      const pass = await inputGradient(model, x, undefined);
-      x.dispose();
-      model.dispose();
-      const grad = pass.gradient; // NHWC, as feed.data
-      const c = pass.classIndex;
       const derivative = (v: ArrayLike<number>) => {
         const plus = f(Float64Array.from(feed.data, (xi, i) => xi + H * v[i]))[c];
         const minus = f(Float64Array.from(feed.data, (xi, i) => xi - H * v[i]))[c];

@@ -1,4 +1,5 @@
-// The classifier head: global pooling to [N, C], dense layers and softmax.
+// The classifier head: global pooling to [N, C], dense layers, softmax and log-softmax.
+import type { Tensor } from '../../tensor/index.js';
 import { dense } from '../../ops/dense.js';
 import { globalAvgPool, globalMaxPool } from '../../ops/pool.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
@@ -40,21 +41,17 @@ function globalPool(pool: typeof globalAvgPool): OpDescriptor<NodeOf<'globalavgp
 export const globalavgpoolOp = globalPool(globalAvgPool);
 export const globalmaxpoolOp = globalPool(globalMaxPool);
 
-export const softmaxOp: OpDescriptor<NodeOf<'softmax'>> = {
-  arity: [1, 1],
-  shape: (_, [x]) => x,
-  evaluate: (_, [x]) => softmax(x),
-  negative: () => false,
-  roles: PASS_THROUGH,
-  guided: unguided,
-};
+/** A row-wise op along the last axis: softmax (never negative) and log-softmax (ONNX LogSoftmax heads; never positive). */
+function rowwiseOp<K extends 'softmax' | 'logsoftmax'>(run: (x: Tensor) => Tensor, canBeNegative: boolean): OpDescriptor<NodeOf<K>> {
+  return {
+    arity: [1, 1],
+    shape: (_, [x]) => x,
+    evaluate: (_, [x]) => run(x),
+    negative: () => canBeNegative,
+    roles: PASS_THROUGH,
+    guided: unguided,
+  };
+}
 
-/** Log-softmax along the last axis (ONNX LogSoftmax heads): log-probabilities, never positive. */
-export const logsoftmaxOp: OpDescriptor<NodeOf<'logsoftmax'>> = {
-  arity: [1, 1],
-  shape: (_, [x]) => x,
-  evaluate: (_, [x]) => logSoftmax(x),
-  negative: () => true,
-  roles: PASS_THROUGH,
-  guided: unguided,
-};
+export const softmaxOp = rowwiseOp<'softmax'>(softmax, false);
+export const logsoftmaxOp = rowwiseOp<'logsoftmax'>(logSoftmax, true);
