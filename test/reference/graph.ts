@@ -20,6 +20,13 @@ function explicit(p: PaddingSpec, what: string): { top: number; bottom: number; 
   return p;
 }
 
+const ARITHMETIC: Record<'add' | 'sub' | 'mul' | 'div', (p: number, q: number) => number> = {
+  add: (p, q) => p + q,
+  sub: (p, q) => p - q,
+  mul: (p, q) => p * q,
+  div: (p, q) => p / q,
+};
+
 const relu = (x: Nd): Nd => ({ data: x.data.map((v) => Math.max(v, 0)), shape: x.shape });
 
 function evaluate(node: GraphNode, xs: Nd[], param: (kind: string) => { data: ArrayLike<number>; shape: readonly number[] }): Nd {
@@ -47,10 +54,14 @@ function evaluate(node: GraphNode, xs: Nd[], param: (kind: string) => { data: Ar
     case 'hardsigmoid':
       return { data: x.data.map((v) => activationRef.hardSigmoid(v, node.attrs.alpha, node.attrs.beta)), shape: x.shape };
     case 'add':
-    case 'mul': {
-      const f = node.op === 'add' ? (p: number, q: number) => p + q : (p: number, q: number) => p * q;
+    case 'sub':
+    case 'mul':
+    case 'div': {
+      const f = ARITHMETIC[node.op];
       return { data: binaryRef(f, x.data, x.shape, xs[1].data, xs[1].shape), shape: broadcastShapeRef(x.shape, xs[1].shape) };
     }
+    case 'sqrt':
+      return { data: x.data.map(Math.sqrt), shape: x.shape };
     case 'maxpool': {
       const a = node.attrs;
       const o = {

@@ -1,4 +1,5 @@
-// Converters for LayerNormalization (over the last axis, opset 17) and LRN (across channels).
+// Converters for LayerNormalization (over the last axis, opset 17), InstanceNormalization (per sample and
+// channel, over the spatial axes; PyTorch's GroupNorm exports as one between two Reshapes) and LRN (across channels).
 import { attrFloat, attrInt } from './onnx-graph-attrs.js';
 import { floats, type NodeContext } from './onnx-graph-context.js';
 import { unsupported } from './onnx-graph-error.js';
@@ -27,6 +28,48 @@ export function convertLayerNorm(c: NodeContext): Value {
     c.emit.param(c.name, kind, [channels], v);
   }
   return { ...rows, node: c.name };
+}
+
+/**
+ * InstanceNormalization: y = scale·(x − mean)/sqrt(variance + ε) + B, with mean and (biased) variance per sample
+ * and channel over the axes after C. Decomposed into graph ops (reducemean, sub, mul, sqrt, div), so its backward is
+ * theirs: a 4-D map normalised NHWC over H and W; any other rank (PyTorch's GroupNorm export, [N, G, C/G·H·W])
+ * row-major over its trailing axes. A scale of ones and a bias of zeros (the GroupNorm export's) are left out.
+ */
+export function convertInstanceNorm(c: NodeContext): Value {
+  const v = c.value(0);
+  const r = v.onnx.length;
+  if (r < 3) unsupported(`a rank-${r} input ${fmtDims(v.onnx)} (N, C and at least one axis to normalise over)`);
+  const channels = v.onnx[1];
+  const affine = ['scale', 'B'].map((role, i) => {
+    const t = c.constant(i + 1, role);
+    const values = floats(t, role);
+    if (values.length !== channels) unsupported(`${role} of shape ${fmtDims(t.dims)} for ${channels} channels`);
+    return values;
+  });
+  const x = r === 4 ? c.emit.asNhwc(v, c.name, 'InstanceNormalization') : c.emit.reshaped(c.emit.asRowmajor(v, c.name), v.onnx, c.name);
+  const nhwc = x.layout === 'nhwc';
+  const axes = nhwc ? [1, 2] : Array.from({ length: r - 2 }, (_, k) => k + 2);
+  // Per-channel constants broadcast against the value as held: [C] on NHWC, [C, 1, …] on [N, C, …].
+  const perChannel = nhwc ? [channels] : [channels, ...new Array<number>(r - 2).fill(1)];
+  const [scale, bias] = affine;
+  const hasScale = scale.some((s) => s !== 1),
+    hasBias = bias.some((b) => b !== 0);
+  const step = (suffix: string, last: boolean) => (last ? c.name : c.emit.fresh(`${c.name}_${suffix}`));
+  const mean = c.emit.push({ name: step('mean', false), op: 'reducemean', inputs: [x.node], attrs: { axes, keepdims: true } });
+  const centred = c.emit.push({ name: step('centred', false), op: 'sub', inputs: [x.node, mean], attrs: {} });
+  const squares = c.emit.push({ name: step('squares', false), op: 'mul', inputs: [centred, centred], attrs: {} });
+  const variance = c.emit.push({ name: step('variance', false), op: 'reducemean', inputs: [squares], attrs: { axes, keepdims: true } });
+  const epsilon = c.emit.derivedConstant(`${c.name}_epsilon`, [1], Float32Array.of(attrFloat(c.node, 'epsilon', 1e-5)));
+  const shifted = c.emit.push({ name: step('variance_epsilon', false), op: 'add', inputs: [variance, epsilon], attrs: {} });
+  const std = c.emit.push({ name: step('std', false), op: 'sqrt', inputs: [shifted], attrs: {} });
+  let y = c.emit.push({ name: step('normalised', !hasScale && !hasBias), op: 'div', inputs: [centred, std], attrs: {} });
+  if (hasScale) {
+    const s = c.emit.derivedConstant(`${c.name}_scale`, perChannel, scale);
+    y = c.emit.push({ name: step('scaled', !hasBias), op: 'mul', inputs: [y, s], attrs: {} });
+  }
+  if (hasBias) y = c.emit.push({ name: c.name, op: 'add', inputs: [y, c.emit.derivedConstant(`${c.name}_B`, perChannel, bias)], attrs: {} });
+  return { ...x, node: y };
 }
 
 export function convertLrn(c: NodeContext): Value {
