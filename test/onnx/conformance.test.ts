@@ -193,10 +193,10 @@ describe.skipIf(!haveTestData)('ONNX node tests through the graph importer (rtol
     console.log(`conformance: ${summaryLine(s)}`);
   });
 
-  // The pytorch-exported folders: every test attempted, none fails, none crashes the run (measured: 46 of 82 and 20 of 35 pass).
+  // The pytorch-exported folders: every test attempted, none fails, none crashes the run (measured: 46 of 82 and 21 of 35 pass).
   for (const [folder, minPassed] of [
     ['pytorch-converted', 46],
-    ['pytorch-operator', 20],
+    ['pytorch-operator', 21],
   ] as const) {
     it(`${folder}: every test attempted, none fails, at least ${minPassed} pass`, async () => {
       const root = join(DEFAULT_NODE_TESTS, '..', folder);
