@@ -1,8 +1,10 @@
-// ONNX InstanceNormalization, alone on a 4-D map (held NHWC, normalised over H and W) and inside the pattern
+// ONNX InstanceNormalization and GroupNormalization. InstanceNormalization alone on a 4-D map (held NHWC, normalised over H and W) and inside the pattern
 // PyTorch 1.13 exports for GroupNorm (Reshape [0, G, -1] → InstanceNormalization with ones and zeros → Reshape to
 // Shape(x) → Mul [C, 1, 1] → Add [C, 1, 1], as torch.onnx writes it at opset 13). Forward on our engine against
 // onnxruntime-node, batch 2, odd sizes, |Δ| ≤ 1e-5 + 1e-4·|ref|. Input gradient of the top logit against float64
 // central differences (h = 1e-6) of test/reference/graph.ts on the imported graph along 3 directions, 1e-3 relative.
+// GroupNormalization (opset 18: scale and bias per group; opset 21: per channel) on a conv's output, forward against
+// onnxruntime-node (which runs the op's ONNX function body) with the same tolerance.
 import { describe, expect, it } from 'vitest';
 import { importOnnxGraph } from '../../tools/convert-weights/onnx-graph.js';
 import { decodeModel, f, OnnxWriter } from '../fixtures/onnx-writer.js';
@@ -87,4 +89,33 @@ describe('ONNX InstanceNormalization and the GroupNorm export pattern', () => {
       expect(Math.abs(ours - fd), `direction ${k}: ours ${ours}, central differences ${fd}`).toBeLessThanOrEqual(1e-3 * Math.abs(fd));
     }
   });
+});
+
+function groupNormalization(opset: number): Uint8Array {
+  const w = new OnnxWriter(33 + opset);
+  w.init('W', [C, 3, 3, 3], w.he(C * 27, 27));
+  w.node('Conv', ['x', 'W'], ['c'], 'conv', { kernel_shape: [3, 3], pads: [1, 0, 1, 0] });
+  const n = opset >= 21 ? C : G;
+  w.init('scale', [n], w.uniform(n, 0.5, 1.5));
+  w.init('bias', [n], w.uniform(n, -0.5, 0.5));
+  w.node('GroupNormalization', ['c', 'scale', 'bias'], ['gn'], 'group_norm', { num_groups: G, epsilon: f(1e-4) });
+  w.node('Relu', ['gn'], ['y'], 'relu');
+  return w.encode({ opset, irVersion: opset >= 21 ? 10 : 8, input: { name: 'x', dims: DIMS }, outputs: [{ name: 'y', dims: [2, C, 9, 5] }] });
+}
+
+describe('ONNX GroupNormalization = onnxruntime-node (|Δ| ≤ 1e-5 + 1e-4·|ref|), batch 2, 9×7 → 9×5', () => {
+  for (const opset of [18, 21]) {
+    it(`opset ${opset}: scale and bias per ${opset >= 21 ? 'channel' : 'group'}`, async () => {
+      const bytes = groupNormalization(opset);
+      const x = randomArray(
+        DIMS.reduce((a, b) => a * b, 1),
+        34,
+        -2,
+        2,
+      );
+      const ours = await runImported(importOnnxGraph(decodeModel(bytes)), x, DIMS);
+      const ref = await runOrt(bytes, { x: { data: x, dims: DIMS } }, ['y']);
+      expectClose(ours.output, ref.get('y')!, 1e-4, 1e-5, `group norm (opset ${opset})`);
+    });
+  }
 });
