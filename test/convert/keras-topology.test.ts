@@ -288,6 +288,29 @@ describe('Keras config reading and its errors (no GPU)', () => {
     );
   });
 
+  it("Keras 3's hard_silu and leaky_relu names: the Activation layer and a Dense's activation= map alike", () => {
+    const graph = importKerasTopology(
+      functional(
+        [
+          input,
+          layer('hs', 'Activation', { activation: 'hard_silu' }, ['x']),
+          layer('gap', 'GlobalAveragePooling2D', {}, ['hs']),
+          layer('leaky', 'Dense', { units: 4, activation: 'leaky_relu' }, ['gap']),
+          layer('out', 'Dense', { units: 2 }, ['leaky']),
+        ],
+        'out',
+      ),
+    ).graph;
+    expect(graph.nodes.map((n) => [n.name, n.op, n.attrs])).toEqual([
+      ['x', 'input', { height: 8, width: 8, channels: 3 }],
+      ['hs', 'hardswish', {}],
+      ['gap', 'globalavgpool', {}],
+      ['leaky/linear', 'dense', { units: 4, useBias: true }],
+      ['leaky', 'leakyrelu', { alpha: 0.2 }],
+      ['out', 'dense', { units: 2, useBias: true }],
+    ]);
+  });
+
   it('reads Keras 3 call records (keras_history), drops layers that do not lead to the output, keeps a mid-graph softmax', () => {
     const tensorArg = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 8, 8, 3], keras_history: [name, 0, 0] } });
     const k3 = (name: string, className: string, config: Record<string, unknown>, args: unknown[]) => ({

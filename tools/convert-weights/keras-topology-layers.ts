@@ -270,7 +270,10 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
     case 'silu':
       return { name, op: 'silu', inputs, attrs: {} };
     case 'hard_swish':
+    case 'hard_silu': // Keras 3's name: x·relu6(x + 3)/6
       return { name, op: 'hardswish', inputs, attrs: {} };
+    case 'leaky_relu': // Keras 3's activation function, negative_slope 0.2
+      return { name, op: 'leakyrelu', inputs, attrs: { alpha: 0.2 } };
     case 'hard_sigmoid':
     case 'hardSigmoid': // tfjs-layers' own spelling in the configs it writes
       return { name, op: 'hardsigmoid', inputs, attrs: { alpha: 0.2, beta: 0.5 } };
