@@ -6,6 +6,7 @@ import type { Activation, GraphNode, Pair, PaddingSpec } from '../../src/models/
 import type { Padding } from '../../src/ops/padding.js';
 import type { NamedTensor } from '../../src/models/safetensors.js';
 import type { Json, JsonObject, KerasLayerRecord } from './keras-topology-config.js';
+import { opLambdaLayer } from './keras-topology-oplambda.js';
 
 /** A node, or why not: `unsupported` is '' when the layer class itself is unknown here. */
 export type LayerResult =
@@ -216,6 +217,8 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const shape = perSample(c.target_shape);
       return shape ? ok({ name, op: 'reshape', inputs, attrs: { shape } }) : no(`target_shape=${JSON.stringify(c.target_shape)}`);
     }
+    case 'TFOpLambda':
+      return opLambdaLayer(layer);
     default:
       return no('');
   }

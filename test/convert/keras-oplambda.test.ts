@@ -1,0 +1,309 @@
+// Keras 2 TFOpLambda layers (plain TF calls on Keras tensors, as keras.applications' MobileNetV3 records
+// its hard-sigmoid `ReLU(6.)(x + 3.) * (1. / 6.)`). tfjs-layers cannot build these, so the model.json
+// is written here by hand in the layout tf.keras' Node.serialize gives them: the first argument's
+// record `[layer, node, tensor, kwargs]` (or `['_CONSTANT_VALUE', -1, value, kwargs]`), the second
+// operand in kwargs as a number, a list or `[layer, node, tensor]`. Each model goes through the
+// converter's command line, then loadModel and our forward, against a float64 forward written plainly
+// below (logits within 1e-4 · max|ref|); Grad-CAM at the automatic node against its closed form for a
+// GAP → Dense head, and at an inner node against central differences of the float64 forward
+// (step 1e-6), both within 1e-3 of the map's max. Config-level cases and errors need no GPU.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tensor, tidy } from '../../src/tensor/index.js';
+import { loadModel } from '../../src/models/load.js';
+import { automaticTarget, rolesOf } from '../../src/models/roles.js';
+import { gradientCams } from '../../src/methods/index.js';
+import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { runConverter } from '../fixtures/keras-zoo-check.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-oplambda-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type J = unknown;
+/** An ordinary Keras 2 layer: inbound_nodes [[[input, 0, 0, {}], …]]. */
+const layer = (name: string, className: string, config: Record<string, J>, inputs: string[]) => ({
+  name,
+  class_name: className,
+  config: { name, trainable: true, dtype: 'float32', ...config },
+  inbound_nodes: inputs.length > 0 ? [inputs.map((i) => [i, 0, 0, {}])] : [],
+});
+/** A TFOpLambda: TFOpLambda preserves its input structure, so its one node is the bare record. */
+const op = (name: string, fn: string, first: string | { constant: J }, kwargs: Record<string, J> = {}) => ({
+  name,
+  class_name: 'TFOpLambda',
+  config: { name, trainable: true, dtype: 'float32', function: fn },
+  inbound_nodes: [typeof first === 'string' ? [first, 0, 0, { ...kwargs, name: null }] : ['_CONSTANT_VALUE', -1, first.constant, { ...kwargs, name: null }]],
+});
+const ref = (name: string) => [name, 0, 0];
+const conv = (name: string, filters: number, k: number, input: string, useBias = true, activation = 'linear') =>
+  layer(name, 'Conv2D', { filters, kernel_size: [k, k], strides: [1, 1], padding: 'same', dilation_rate: [1, 1], activation, use_bias: useBias }, [input]);
+const bn = (name: string, input: string) =>
+  layer(name, 'BatchNormalization', { axis: [3], momentum: 0.99, epsilon: 0.001, center: true, scale: true }, [input]);
+/** keras.applications.mobilenet_v3's hard_sigmoid(x) = ReLU(6.)(x + 3.) * (1. / 6.): three layers, the last one returned. */
+const hardSigmoid = (x: string, k: string) => [
+  op(`tf.__operators__.add${k}`, '__operators__.add', x, { y: 3.0 }),
+  layer(`re_lu${k}`, 'ReLU', { max_value: 6.0, negative_slope: 0.0, threshold: 0.0 }, [`tf.__operators__.add${k}`]),
+  op(`tf.math.multiply${k}`, 'math.multiply', `re_lu${k}`, { y: 0.16666666666666666 }),
+];
+
+/** A TF.js layers model.json as tfjs-converter writes it for a Keras .h5 (modelTopology.model_config) plus one shard. */
+function writeModel(name: string, layers: J[], output: string, weights: [string, number[], Float32Array][]): string {
+  const into = join(dir, name);
+  mkdirSync(into, { recursive: true });
+  const bytes = new Uint8Array(weights.reduce((s, [, , d]) => s + d.byteLength, 0));
+  let at = 0;
+  for (const [, , d] of weights) {
+    bytes.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
+    at += d.byteLength;
+  }
+  writeFileSync(join(into, 'group1-shard1of1.bin'), bytes);
+  const model_config = { class_name: 'Functional', config: { name, layers, input_layers: [['image', 0, 0]], output_layers: [[output, 0, 0]] } };
+  const manifest = [{ paths: ['group1-shard1of1.bin'], weights: weights.map(([n, shape]) => ({ name: n, shape, dtype: 'float32' })) }];
+  const json = { format: 'layers-model', modelTopology: { keras_version: '2.9.0', backend: 'tensorflow', model_config }, weightsManifest: manifest };
+  writeFileSync(join(into, 'model.json'), JSON.stringify(json));
+  return join(into, 'model.json');
+}
+
+// ---- float64 reference, written plainly: NHWC maps as (batch, height, width, channels) arrays ----
+interface Map4 {
+  readonly d: Float64Array;
+  readonly n: number;
+  readonly h: number;
+  readonly w: number;
+  readonly c: number;
+}
+const map4 = (n: number, h: number, w: number, c: number, d = new Float64Array(n * h * w * c)): Map4 => ({ d, n, h, w, c });
+/** Stride 1, 'same' padding with an odd kernel [k, k, cin, cout] (HWIO). */
+function conv2d(x: Map4, kernel: Float32Array, k: number, cout: number, bias?: Float32Array): Map4 {
+  const out = map4(x.n, x.h, x.w, cout);
+  const p = (k - 1) / 2;
+  for (let b = 0; b < x.n; b++)
+    for (let i = 0; i < x.h; i++)
+      for (let j = 0; j < x.w; j++)
+        for (let o = 0; o < cout; o++) {
+          let s = bias ? bias[o] : 0;
+          for (let u = 0; u < k; u++)
+            for (let v = 0; v < k; v++) {
+              const [y, z] = [i + u - p, j + v - p];
+              if (y < 0 || y >= x.h || z < 0 || z >= x.w) continue;
+              for (let q = 0; q < x.c; q++) s += x.d[((b * x.h + y) * x.w + z) * x.c + q] * kernel[((u * k + v) * x.c + q) * cout + o];
+            }
+          out.d[((b * x.h + i) * x.w + j) * cout + o] = s;
+        }
+  return out;
+}
+const each = (x: Map4, f: (v: number, channel: number) => number): Map4 =>
+  map4(
+    x.n,
+    x.h,
+    x.w,
+    x.c,
+    x.d.map((v, i) => f(v, i % x.c)),
+  );
+/** a ∘ b with b either the same shape or [N, 1, 1, C] (the SE gate). */
+function zip(a: Map4, b: Map4, f: (p: number, q: number) => number): Map4 {
+  const spatial = b.h === 1 && b.w === 1 && a.h * a.w > 1;
+  return map4(
+    a.n,
+    a.h,
+    a.w,
+    a.c,
+    a.d.map((v, i) => f(v, b.d[spatial ? Math.floor(i / (a.h * a.w * a.c)) * a.c + (i % a.c) : i])),
+  );
+}
+function batchnorm(x: Map4, [gamma, beta, mean, variance]: Float32Array[], eps = 1e-3): Map4 {
+  return each(x, (v, k) => ((v - mean[k]) / Math.sqrt(variance[k] + eps)) * gamma[k] + beta[k]);
+}
+/** Global average pool kept as [N, 1, 1, C]. */
+function gap(x: Map4): Map4 {
+  const out = map4(x.n, 1, 1, x.c);
+  for (let i = 0; i < x.d.length; i++) out.d[Math.floor(i / (x.h * x.w * x.c)) * x.c + (i % x.c)] += x.d[i] / (x.h * x.w);
+  return out;
+}
+function dense(x: Map4, kernel: Float32Array, bias: Float32Array): number[] {
+  const units = bias.length;
+  return Array.from({ length: x.n * units }, (_, i) => {
+    const [b, j] = [Math.floor(i / units), i % units];
+    let s = bias[j];
+    for (let k = 0; k < x.c; k++) s += x.d[b * x.c + k] * kernel[k * units + j];
+    return s;
+  });
+}
+const relu6 = (v: number) => Math.min(Math.max(v, 0), 6);
+const hardSigmoid64 = (v: number) => relu6(v + 3) * (1 / 6);
+const hardSwish = (x: Map4) => zip(x, each(x, hardSigmoid64), (p, q) => p * q);
+
+// ---- the MobileNetV3-style block ----
+const H = 9,
+  W = 7;
+function mobileV3Block(): { modelJson: string; weights: Map<string, Float32Array[]> } {
+  const layers = [
+    layer('image', 'InputLayer', { batch_input_shape: [null, H, W, 3], sparse: false, ragged: false }, []),
+    conv('conv', 4, 3, 'image'),
+    bn('bn', 'conv'),
+    ...hardSigmoid('bn', ''),
+    layer('multiply', 'Multiply', {}, ['bn', 'tf.math.multiply']),
+    // Squeeze-excitation (Keras 2.4's mobilenet_v3: GAP → Reshape → conv → ReLU → conv → hard_sigmoid → Multiply).
+    layer('gap', 'GlobalAveragePooling2D', { data_format: 'channels_last' }, ['multiply']),
+    layer('reshape', 'Reshape', { target_shape: [1, 1, 4] }, ['gap']),
+    conv('se_reduce', 2, 1, 'reshape', true, 'relu'),
+    conv('se_expand', 4, 1, 'se_reduce'),
+    ...hardSigmoid('se_expand', '_1'),
+    layer('se_mul', 'Multiply', {}, ['multiply', 'tf.math.multiply_1']),
+    conv('project', 4, 1, 'se_mul'),
+    layer('add', 'Add', {}, ['multiply', 'project']),
+    conv('conv_last', 6, 1, 'add', false),
+    bn('bn_last', 'conv_last'),
+    ...hardSigmoid('bn_last', '_2'),
+    // The last hard-swish as a TFOpLambda whose second operand is a Keras tensor (x * hard_sigmoid(x)).
+    op('tf.math.multiply_3', 'math.multiply', 'bn_last', { y: ref('tf.math.multiply_2') }),
+    layer('gap_last', 'GlobalAveragePooling2D', { data_format: 'channels_last' }, ['tf.math.multiply_3']),
+    layer('probs', 'Dense', { units: 3, activation: 'softmax', use_bias: true }, ['gap_last']),
+  ];
+  let seed = 300;
+  const rand = (n: number, lo = -0.5, hi = 0.5) => randomArray(n, seed++, lo, hi);
+  const bnWeights = (c: number) => [rand(c, 0.5, 1.5), rand(c), rand(c), rand(c, 0.5, 1.5)];
+  const weights = new Map<string, Float32Array[]>([
+    ['conv', [rand(3 * 3 * 3 * 4), rand(4)]],
+    ['bn', bnWeights(4)],
+    ['se_reduce', [rand(4 * 2, -1, 1), rand(2)]],
+    ['se_expand', [rand(2 * 4, -2, 2), rand(4)]],
+    ['project', [rand(4 * 4), rand(4)]],
+    ['conv_last', [rand(4 * 6, -1, 1)]],
+    ['bn_last', bnWeights(6)],
+    ['probs', [rand(6 * 3), rand(3)]],
+  ]);
+  const shapes: Record<string, number[][]> = {
+    conv: [[3, 3, 3, 4], [4]],
+    se_reduce: [[1, 1, 4, 2], [2]],
+    se_expand: [[1, 1, 2, 4], [4]],
+    project: [[1, 1, 4, 4], [4]],
+    conv_last: [[1, 1, 4, 6]],
+    probs: [[6, 3], [3]],
+  };
+  const BN = ['gamma', 'beta', 'moving_mean', 'moving_variance'];
+  const list: [string, number[], Float32Array][] = [];
+  for (const [name, ws] of weights) {
+    const names = name.startsWith('bn') ? BN : ['kernel', 'bias'];
+    ws.forEach((w, i) => list.push([`${name}/${names[i]}`, shapes[name]?.[i] ?? [w.length], w]));
+  }
+  return { modelJson: writeModel('mobile_v3_block', layers, 'probs', list), weights };
+}
+
+/** The block in float64 from `multiply` (the first hard-swish) on, and up to it. */
+function blockReference(w: Map<string, Float32Array[]>) {
+  const g = (name: string) => w.get(name) as Float32Array[];
+  const head = (x: Map4) => hardSwish(batchnorm(conv2d(x, g('conv')[0], 3, 4, g('conv')[1]), g('bn')));
+  const lastMap = (hs1: Map4) => {
+    const squeezed = conv2d(gap(hs1), g('se_reduce')[0], 1, 2, g('se_reduce')[1]);
+    const gate = each(
+      conv2d(
+        each(squeezed, (v) => Math.max(v, 0)),
+        g('se_expand')[0],
+        1,
+        4,
+        g('se_expand')[1],
+      ),
+      hardSigmoid64,
+    );
+    const projected = conv2d(
+      zip(hs1, gate, (p, q) => p * q),
+      g('project')[0],
+      1,
+      4,
+      g('project')[1],
+    );
+    return hardSwish(
+      batchnorm(
+        conv2d(
+          zip(hs1, projected, (p, q) => p + q),
+          g('conv_last')[0],
+          1,
+          6,
+        ),
+        g('bn_last'),
+      ),
+    );
+  };
+  const logits = (last: Map4) => dense(gap(last), g('probs')[0], g('probs')[1]);
+  return { head, lastMap, logits };
+}
+
+const camOf = (a: Map4, grad: (k: number) => number): number[] =>
+  Array.from({ length: a.h * a.w }, (_, p) =>
+    Math.max(
+      0,
+      Array.from({ length: a.c }, (_, k) => grad(k) * a.d[p * a.c + k]).reduce((s, v) => s + v, 0),
+    ),
+  );
+
+describe('Keras TFOpLambda layers through the converter, against a float64 forward', () => {
+  it('a MobileNetV3-style block (hard-sigmoid/hard-swish via TFOpLambda, SE gate, residual Add): logits (1e-4 · max|ref|), roles, automatic target, Grad-CAM at it (closed form) and inside (central differences), both 1e-3 of max', async () => {
+    const { modelJson, weights } = mobileV3Block();
+    const out = join(dir, 'mobile_v3_block.safetensors');
+    const cli = runConverter([modelJson, '--out', out, '--preprocess', 'unit']);
+    expect(cli.stderr).toBe('');
+    expect(cli.status).toBe(0);
+    const model = await loadModel(out);
+    try {
+      const nodes = model.graph.nodes.map((n) => [n.name, n.op]);
+      expect(nodes.slice(3, 8)).toEqual([
+        ['tf.__operators__.add/y', 'constant'],
+        ['tf.__operators__.add', 'add'],
+        ['re_lu', 'clip'],
+        ['tf.math.multiply/y', 'constant'],
+        ['tf.math.multiply', 'mul'],
+      ]);
+      expect(model.graph.nodes.find((n) => n.name === 'tf.math.multiply_3')?.inputs).toEqual(['bn_last', 'tf.math.multiply_2']);
+
+      const x = randomArray(2 * H * W * 3, 17, 0, 1);
+      const logits = await tidy(() => model.run(tensor(x, [2, H, W, 3])).logits).read();
+      const r = blockReference(weights);
+      const hs1 = r.head(map4(2, H, W, 3, Float64Array.from(x)));
+      const reference = r.logits(r.lastMap(hs1));
+      expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), 'logits');
+
+      // x + 3 adds a constant: it joins no branches, so only the SE gate and projection are a residual branch.
+      const roles = rolesOf(model.graph);
+      for (const n of ['bn', 'tf.__operators__.add', 'multiply', 'add', 'bn_last', 'tf.math.multiply_3']) expect(roles.get(n), n).toBe('feature-map');
+      for (const n of ['se_mul', 'project']) expect(roles.get(n), n).toBe('residual-branch');
+      const target = automaticTarget(model.graph);
+      expect(target.node).toBe('tf.math.multiply_3');
+      expect(target.reason).toContain('reaches the output only through gap_last');
+      expect(model.definition.defaultTarget).toBe('tf.math.multiply_3');
+
+      // Grad-CAM on the first sample: at the target its gradient is W[k, c] / (H·W) everywhere (GAP → Dense).
+      const one = x.slice(0, H * W * 3);
+      const hsOne = r.head(map4(1, H, W, 3, Float64Array.from(one)));
+      const cams = await gradientCams(model, tensor(one, [1, H, W, 3]), ['tf.math.multiply_3', 'multiply'], 'gradcam');
+      const c = cams.classIndex;
+      const kernel = (weights.get('probs') as Float32Array[])[0];
+      const last = r.lastMap(hsOne);
+      const expected = new Map<string, number[]>([['tf.math.multiply_3', camOf(last, (k) => kernel[k * 3 + c] / (H * W))]]);
+      // At `multiply`: d logit_c / d hs1 by central differences of the float64 forward, averaged over space.
+      const step = 1e-6;
+      const alpha = new Array<number>(4).fill(0);
+      for (let i = 0; i < hsOne.d.length; i++) {
+        const shifted = (s: number) => {
+          const d = Float64Array.from(hsOne.d);
+          d[i] += s;
+          return r.logits(r.lastMap(map4(1, H, W, 4, d)))[c];
+        };
+        alpha[i % 4] += (shifted(step) - shifted(-step)) / (2 * step) / (H * W);
+      }
+      expected.set(
+        'multiply',
+        camOf(hsOne, (k) => alpha[k]),
+      );
+      for (const m of cams.maps) {
+        const want = expected.get(m.node) as number[];
+        expect(maxAbs(want), `reference map at ${m.node} is not all zero`).toBeGreaterThan(0);
+        expectClose(m.map.data, want, 0, 1e-3 * maxAbs(want), `Grad-CAM at ${m.node}`);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+});
