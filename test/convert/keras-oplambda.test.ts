@@ -15,6 +15,7 @@ import { tensor, tidy } from '../../src/tensor/index.js';
 import { loadModel } from '../../src/models/load.js';
 import { automaticTarget, rolesOf } from '../../src/models/roles.js';
 import { gradientCams } from '../../src/methods/index.js';
+import { importKerasTopology } from '../../tools/convert-weights/keras-topology.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { runConverter } from '../fixtures/keras-zoo-check.js';
 
@@ -305,5 +306,153 @@ describe('Keras TFOpLambda layers through the converter, against a float64 forwa
     } finally {
       model.dispose();
     }
+  });
+});
+
+/** Every other supported function, on a 5×4×3 input: a plain value first (1 - x), list and tensor operands, reduce_mean, reshape. */
+function functionsModel(): { modelJson: string; conv: Float32Array[]; probs: Float32Array[]; layers: J[] } {
+  const u = 'conv';
+  const layers = [
+    layer('image', 'InputLayer', { batch_input_shape: [null, 5, 4, 3] }, []),
+    conv(u, 4, 3, 'image'),
+    op('tf.math.subtract', 'math.subtract', { constant: 1.0 }, { y: ref(u) }),
+    op('tf.math.truediv', 'math.truediv', 'tf.math.subtract', { y: 2.0 }),
+    op('tf.math.maximum', 'math.maximum', 'tf.math.truediv', { y: ref(u) }),
+    op('tf.math.minimum', 'math.minimum', 'tf.math.maximum', { y: [0.5, 1.0, 1.5, 2.0] }),
+    op('tf.math.add', 'math.add', 'tf.math.minimum', { y: -0.25 }),
+    op('tf.nn.relu', 'nn.relu', 'tf.math.add'),
+    op('tf.math.multiply', 'math.multiply', u, { y: 8.0 }),
+    op('tf.nn.relu6', 'nn.relu6', 'tf.math.multiply'),
+    op('tf.math.sigmoid', 'math.sigmoid', u),
+    op('tf.math.tanh', 'math.tanh', u),
+    op('tf.nn.silu', 'nn.silu', u, { beta: 1.0 }),
+    op('tf.nn.swish', 'nn.swish', u),
+    op('tf.math.negative', 'math.negative', u),
+    op('tf.__operators__.add', '__operators__.add', 'tf.nn.relu', { y: ref('tf.nn.relu6') }),
+    op('tf.__operators__.add_1', '__operators__.add', 'tf.__operators__.add', { y: ref('tf.math.sigmoid') }),
+    op('tf.__operators__.add_2', '__operators__.add', 'tf.__operators__.add_1', { y: ref('tf.math.tanh') }),
+    op('tf.__operators__.add_3', '__operators__.add', 'tf.__operators__.add_2', { y: ref('tf.nn.silu') }),
+    op('tf.__operators__.add_4', '__operators__.add', 'tf.__operators__.add_3', { y: ref('tf.nn.swish') }),
+    op('tf.__operators__.add_5', '__operators__.add', 'tf.__operators__.add_4', { y: ref('tf.math.negative') }),
+    op('tf.math.reduce_mean', 'math.reduce_mean', 'tf.__operators__.add_5', { axis: [1, 2], keepdims: true }),
+    op('tf.reshape', 'reshape', 'tf.math.reduce_mean', { shape: [-1, 4] }),
+    layer('probs', 'Dense', { units: 3, activation: 'softmax', use_bias: true }, ['tf.reshape']),
+  ];
+  const convW = [randomArray(3 * 3 * 3 * 4, 41), randomArray(4, 42)];
+  const probs = [randomArray(4 * 3, 43), randomArray(3, 44)];
+  const modelJson = writeModel('functions', layers, 'probs', [
+    ['conv/kernel', [3, 3, 3, 4], convW[0]],
+    ['conv/bias', [4], convW[1]],
+    ['probs/kernel', [4, 3], probs[0]],
+    ['probs/bias', [3], probs[1]],
+  ]);
+  return { modelJson, conv: convW, probs, layers };
+}
+
+function functionsReference(x: Map4, convW: Float32Array[], probs: Float32Array[]): number[] {
+  const u = conv2d(x, convW[0], 3, 4, convW[1]);
+  const bound = [0.5, 1.0, 1.5, 2.0];
+  const a = zip(
+    each(u, (v) => (1 - v) / 2),
+    u,
+    (p, q) => Math.max(p, q),
+  );
+  const silu = (v: number) => v / (1 + Math.exp(-v));
+  const terms = [
+    each(a, (v, k) => Math.max(Math.min(v, bound[k]) - 0.25, 0)),
+    each(u, (v) => relu6(v * 8)),
+    each(u, (v) => 1 / (1 + Math.exp(-v))),
+    each(u, Math.tanh),
+    each(u, silu),
+    each(u, silu),
+    each(u, (v) => -v),
+  ];
+  const sum = terms.reduce((s, t) => zip(s, t, (p, q) => p + q));
+  return dense(gap(sum), probs[0], probs[1]);
+}
+
+describe('every other TFOpLambda function, against a float64 forward', () => {
+  it('1 - x (a plain value first), truediv, maximum with a tensor, minimum with a list, math.add, relu, relu6, sigmoid, tanh, silu, swish, negative, tensor + tensor, reduce_mean(keepdims), reshape: logits within 1e-4 · max|ref|, batch 2', async () => {
+    const { modelJson, conv: convW, probs } = functionsModel();
+    const out = join(dir, 'functions.safetensors');
+    const cli = runConverter([modelJson, '--out', out, '--preprocess', 'unit']);
+    expect(cli.stderr).toBe('');
+    expect(cli.status).toBe(0);
+    const model = await loadModel(out);
+    try {
+      expect(model.graph.nodes.find((n) => n.name === 'tf.math.subtract')?.inputs).toEqual(['tf.math.subtract/x', 'conv']);
+      const x = randomArray(2 * 5 * 4 * 3, 45, -1, 1);
+      const logits = await tidy(() => model.run(tensor(x, [2, 5, 4, 3])).logits).read();
+      const reference = functionsReference(map4(2, 5, 4, 3, Float64Array.from(x)), convW, probs);
+      expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), 'logits');
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('TFOpLambda configs and their errors (no GPU)', () => {
+  const functional = (layers: J[], output: string) => ({
+    class_name: 'Functional',
+    config: { name: 'm', layers, input_layers: [['image', 0, 0]], output_layers: [[output, 0, 0]] },
+  });
+  const image = layer('image', 'InputLayer', { batch_input_shape: [null, 6, 6, 3] }, []);
+
+  it('maps each function to its graph op, operands in call order, constants as <layer>/<argument> nodes', () => {
+    const { layers } = functionsModel();
+    const imported = importKerasTopology({ model_config: functional(layers, 'probs') });
+    const byName = new Map(imported.graph.nodes.map((n) => [n.name, n]));
+    expect(byName.get('tf.math.minimum')).toMatchObject({ op: 'min', inputs: ['tf.math.maximum', 'tf.math.minimum/y'] });
+    expect(byName.get('tf.math.minimum/y')).toMatchObject({ op: 'constant', attrs: { shape: [4] } });
+    expect([...(imported.constants.get('tf.math.minimum/y/value')?.data ?? [])]).toEqual([0.5, 1, 1.5, 2]);
+    expect([...(imported.constants.get('tf.math.subtract/x/value')?.data ?? [])]).toEqual([1]);
+    expect(byName.get('tf.nn.relu6')).toMatchObject({ op: 'clip', attrs: { min: 0, max: 6 } });
+    expect(byName.get('tf.math.reduce_mean')).toMatchObject({ op: 'reducemean', attrs: { axes: [1, 2], keepdims: true } });
+    expect(byName.get('tf.reshape')).toMatchObject({ op: 'reshape', attrs: { shape: [4] } });
+    expect(byName.get('tf.__operators__.add_5')).toMatchObject({ op: 'add', inputs: ['tf.__operators__.add_4', 'tf.math.negative'] });
+  });
+
+  it('refuses what it cannot express in one line naming each function, argument and layer', () => {
+    const config = functional(
+      [
+        image,
+        op('tf.math.erf', 'math.erf', 'image'),
+        op('tf.math.erf_1', 'math.erf', 'tf.math.erf'),
+        op('tf.math.reduce_mean', 'math.reduce_mean', 'tf.math.erf_1', { axis: null, keepdims: false }),
+        op('tf.nn.silu', 'nn.silu', 'tf.math.reduce_mean', { beta: 2.0 }),
+        op('tf.math.multiply', 'math.multiply', 'tf.nn.silu'),
+        op('tf.reshape', 'reshape', 'tf.math.multiply', { shape: [2, 3] }),
+      ],
+      'tf.reshape',
+    );
+    let message = '';
+    try {
+      importKerasTopology(config);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toMatch(
+      /^unsupported Keras layers: TFOpLambda with function="math.erf" \(supported: __operators__.add, .*\) \(tf.math.erf, tf.math.erf_1\); /,
+    );
+    expect(message).toContain('TFOpLambda with function="math.reduce_mean" with axis=null (axes other than the batch axis 0) (tf.math.reduce_mean)');
+    expect(message).toContain('TFOpLambda with function="nn.silu" with beta=2 (only 1) (tf.nn.silu)');
+    expect(message).toContain('TFOpLambda with function="math.multiply" with y=null (a layer\'s output or numbers) (tf.math.multiply)');
+    expect(message).toContain('TFOpLambda with function="reshape" with shape=[2,3] (a list with -1 or None for the batch) (tf.reshape)');
+  });
+
+  it('reads a tensor operand in kwargs as an input, so the layer it names is kept and ordered before', () => {
+    const config = functional(
+      [
+        image,
+        op('tf.math.multiply', 'math.multiply', 'image', { y: ref('side') }),
+        layer('side', 'ReLU', {}, ['image']),
+        layer('gap', 'GlobalAveragePooling2D', {}, ['tf.math.multiply']),
+      ],
+      'gap',
+    );
+    const imported = importKerasTopology(config);
+    expect(imported.graph.nodes.map((n) => n.name)).toEqual(['image', 'side', 'tf.math.multiply', 'gap']);
+    expect(imported.unusedLayers).toEqual([]);
   });
 });
