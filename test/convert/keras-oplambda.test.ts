@@ -146,10 +146,9 @@ function mobileV3Block(): { modelJson: string; weights: Map<string, Float32Array
     bn('bn', 'conv'),
     ...hardSigmoid('bn', ''),
     layer('multiply', 'Multiply', {}, ['bn', 'tf.math.multiply']),
-    // Squeeze-excitation (Keras 2.4's mobilenet_v3: GAP → Reshape → conv → ReLU → conv → hard_sigmoid → Multiply).
-    layer('gap', 'GlobalAveragePooling2D', { data_format: 'channels_last' }, ['multiply']),
-    layer('reshape', 'Reshape', { target_shape: [1, 1, 4] }, ['gap']),
-    conv('se_reduce', 2, 1, 'reshape', true, 'relu'),
+    // Squeeze-excitation (keras.applications' mobilenet_v3: GAP(keepdims) → conv → ReLU → conv → hard_sigmoid → Multiply).
+    layer('gap', 'GlobalAveragePooling2D', { data_format: 'channels_last', keepdims: true }, ['multiply']),
+    conv('se_reduce', 2, 1, 'gap', true, 'relu'),
     conv('se_expand', 4, 1, 'se_reduce'),
     ...hardSigmoid('se_expand', '_1'),
     layer('se_mul', 'Multiply', {}, ['multiply', 'tf.math.multiply_1']),
@@ -258,6 +257,7 @@ describe('Keras TFOpLambda layers through the converter, against a float64 forwa
         ['tf.math.multiply', 'mul'],
       ]);
       expect(model.graph.nodes.find((n) => n.name === 'tf.math.multiply_3')?.inputs).toEqual(['bn_last', 'tf.math.multiply_2']);
+      expect(model.graph.nodes.find((n) => n.name === 'gap')).toMatchObject({ op: 'reducemean', attrs: { axes: [1, 2], keepdims: true } });
 
       const x = randomArray(2 * H * W * 3, 17, 0, 1);
       const logits = await tidy(() => model.run(tensor(x, [2, H, W, 3])).logits).read();

@@ -200,7 +200,9 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D':
       if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
-      if (c.keepdims === true) return no('keepdims=true');
+      // keepdims (Keras ≥ 2.6 MobileNetV3's squeeze-excite and head): the same pool over H and W, left as [N, 1, 1, C].
+      if (c.keepdims === true)
+        return ok({ name, op: layer.className === 'GlobalMaxPooling2D' ? 'reducemax' : 'reducemean', inputs, attrs: { axes: [1, 2], keepdims: true } });
       return ok({ name, op: layer.className === 'GlobalMaxPooling2D' ? 'globalmaxpool' : 'globalavgpool', inputs, attrs: {} });
     case 'Flatten':
       return channelsLast(c) ? ok({ name, op: 'flatten', inputs, attrs: { order: 'nhwc' } }) : no(`data_format=${JSON.stringify(c.data_format)}`);
