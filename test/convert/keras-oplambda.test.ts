@@ -240,73 +240,77 @@ const camOf = (a: Map4, grad: (k: number) => number): number[] =>
   );
 
 describe('Keras TFOpLambda layers through the converter, against a float64 forward', () => {
-  it('a MobileNetV3-style block (hard-sigmoid/hard-swish via TFOpLambda, SE gate, residual Add): logits (1e-4 · max|ref|), roles, automatic target, Grad-CAM at it (closed form) and inside (central differences), both 1e-3 of max', async () => {
-    const { modelJson, weights } = mobileV3Block();
-    const out = join(dir, 'mobile_v3_block.safetensors');
-    const cli = runConverter([modelJson, '--out', out, '--preprocess', 'unit']);
-    expect(cli.stderr).toBe('');
-    expect(cli.status).toBe(0);
-    const model = await loadModel(out);
-    try {
-      const nodes = model.graph.nodes.map((n) => [n.name, n.op]);
-      expect(nodes.slice(3, 8)).toEqual([
-        ['tf.__operators__.add/y', 'constant'],
-        ['tf.__operators__.add', 'add'],
-        ['re_lu', 'clip'],
-        ['tf.math.multiply/y', 'constant'],
-        ['tf.math.multiply', 'mul'],
-      ]);
-      expect(model.graph.nodes.find((n) => n.name === 'tf.math.multiply_3')?.inputs).toEqual(['bn_last', 'tf.math.multiply_2']);
-      expect(model.graph.nodes.find((n) => n.name === 'gap')).toMatchObject({ op: 'reducemean', attrs: { axes: [1, 2], keepdims: true } });
+  it(
+    'a MobileNetV3-style block (hard-sigmoid/hard-swish via TFOpLambda, SE gate, residual Add): logits (1e-4 · max|ref|), roles, ' +
+      'automatic target, Grad-CAM at it (closed form) and inside (central differences), both 1e-3 of max',
+    async () => {
+      const { modelJson, weights } = mobileV3Block();
+      const out = join(dir, 'mobile_v3_block.safetensors');
+      const cli = runConverter([modelJson, '--out', out, '--preprocess', 'unit']);
+      expect(cli.stderr).toBe('');
+      expect(cli.status).toBe(0);
+      const model = await loadModel(out);
+      try {
+        const nodes = model.graph.nodes.map((n) => [n.name, n.op]);
+        expect(nodes.slice(3, 8)).toEqual([
+          ['tf.__operators__.add/y', 'constant'],
+          ['tf.__operators__.add', 'add'],
+          ['re_lu', 'clip'],
+          ['tf.math.multiply/y', 'constant'],
+          ['tf.math.multiply', 'mul'],
+        ]);
+        expect(model.graph.nodes.find((n) => n.name === 'tf.math.multiply_3')?.inputs).toEqual(['bn_last', 'tf.math.multiply_2']);
+        expect(model.graph.nodes.find((n) => n.name === 'gap')).toMatchObject({ op: 'reducemean', attrs: { axes: [1, 2], keepdims: true } });
 
-      const x = randomArray(2 * H * W * 3, 17, 0, 1);
-      const logits = await tidy(() => model.run(tensor(x, [2, H, W, 3])).logits).read();
-      const r = blockReference(weights);
-      const hs1 = r.head(map4(2, H, W, 3, Float64Array.from(x)));
-      const reference = r.logits(r.lastMap(hs1));
-      expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), 'logits');
+        const x = randomArray(2 * H * W * 3, 17, 0, 1);
+        const logits = await tidy(() => model.run(tensor(x, [2, H, W, 3])).logits).read();
+        const r = blockReference(weights);
+        const hs1 = r.head(map4(2, H, W, 3, Float64Array.from(x)));
+        const reference = r.logits(r.lastMap(hs1));
+        expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), 'logits');
 
-      // x + 3 adds a constant: it joins no branches, so only the SE gate and projection are a residual branch.
-      const roles = rolesOf(model.graph);
-      for (const n of ['bn', 'tf.__operators__.add', 'multiply', 'add', 'bn_last', 'tf.math.multiply_3']) expect(roles.get(n), n).toBe('feature-map');
-      for (const n of ['se_mul', 'project']) expect(roles.get(n), n).toBe('residual-branch');
-      const target = automaticTarget(model.graph);
-      expect(target.node).toBe('tf.math.multiply_3');
-      expect(target.reason).toContain('reaches the output only through gap_last');
-      expect(model.definition.defaultTarget).toBe('tf.math.multiply_3');
+        // x + 3 adds a constant: it joins no branches, so only the SE gate and projection are a residual branch.
+        const roles = rolesOf(model.graph);
+        for (const n of ['bn', 'tf.__operators__.add', 'multiply', 'add', 'bn_last', 'tf.math.multiply_3']) expect(roles.get(n), n).toBe('feature-map');
+        for (const n of ['se_mul', 'project']) expect(roles.get(n), n).toBe('residual-branch');
+        const target = automaticTarget(model.graph);
+        expect(target.node).toBe('tf.math.multiply_3');
+        expect(target.reason).toContain('reaches the output only through gap_last');
+        expect(model.definition.defaultTarget).toBe('tf.math.multiply_3');
 
-      // Grad-CAM on the first sample: at the target its gradient is W[k, c] / (H·W) everywhere (GAP → Dense).
-      const one = x.slice(0, H * W * 3);
-      const hsOne = r.head(map4(1, H, W, 3, Float64Array.from(one)));
-      const cams = await gradientCams(model, tensor(one, [1, H, W, 3]), ['tf.math.multiply_3', 'multiply'], 'gradcam');
-      const c = cams.classIndex;
-      const kernel = (weights.get('probs') as Float32Array[])[0];
-      const last = r.lastMap(hsOne);
-      const expected = new Map<string, number[]>([['tf.math.multiply_3', camOf(last, (k) => kernel[k * 3 + c] / (H * W))]]);
-      // At `multiply`: d logit_c / d hs1 by central differences of the float64 forward, averaged over space.
-      const step = 1e-6;
-      const alpha = new Array<number>(4).fill(0);
-      for (let i = 0; i < hsOne.d.length; i++) {
-        const shifted = (s: number) => {
-          const d = Float64Array.from(hsOne.d);
-          d[i] += s;
-          return r.logits(r.lastMap(map4(1, H, W, 4, d)))[c];
-        };
-        alpha[i % 4] += (shifted(step) - shifted(-step)) / (2 * step) / (H * W);
+        // Grad-CAM on the first sample: at the target its gradient is W[k, c] / (H·W) everywhere (GAP → Dense).
+        const one = x.slice(0, H * W * 3);
+        const hsOne = r.head(map4(1, H, W, 3, Float64Array.from(one)));
+        const cams = await gradientCams(model, tensor(one, [1, H, W, 3]), ['tf.math.multiply_3', 'multiply'], 'gradcam');
+        const c = cams.classIndex;
+        const kernel = (weights.get('probs') as Float32Array[])[0];
+        const last = r.lastMap(hsOne);
+        const expected = new Map<string, number[]>([['tf.math.multiply_3', camOf(last, (k) => kernel[k * 3 + c] / (H * W))]]);
+        // At `multiply`: d logit_c / d hs1 by central differences of the float64 forward, averaged over space.
+        const step = 1e-6;
+        const alpha = new Array<number>(4).fill(0);
+        for (let i = 0; i < hsOne.d.length; i++) {
+          const shifted = (s: number) => {
+            const d = Float64Array.from(hsOne.d);
+            d[i] += s;
+            return r.logits(r.lastMap(map4(1, H, W, 4, d)))[c];
+          };
+          alpha[i % 4] += (shifted(step) - shifted(-step)) / (2 * step) / (H * W);
+        }
+        expected.set(
+          'multiply',
+          camOf(hsOne, (k) => alpha[k]),
+        );
+        for (const m of cams.maps) {
+          const want = expected.get(m.node) as number[];
+          expect(maxAbs(want), `reference map at ${m.node} is not all zero`).toBeGreaterThan(0);
+          expectClose(m.map.data, want, 0, 1e-3 * maxAbs(want), `Grad-CAM at ${m.node}`);
+        }
+      } finally {
+        model.dispose();
       }
-      expected.set(
-        'multiply',
-        camOf(hsOne, (k) => alpha[k]),
-      );
-      for (const m of cams.maps) {
-        const want = expected.get(m.node) as number[];
-        expect(maxAbs(want), `reference map at ${m.node} is not all zero`).toBeGreaterThan(0);
-        expectClose(m.map.data, want, 0, 1e-3 * maxAbs(want), `Grad-CAM at ${m.node}`);
-      }
-    } finally {
-      model.dispose();
-    }
-  });
+    },
+  );
 });
 
 /** Every other supported function, on a 5×4×3 input: a plain value first (1 - x), list and tensor operands, reduce_mean, reshape. */
@@ -372,23 +376,27 @@ function functionsReference(x: Map4, convW: Float32Array[], probs: Float32Array[
 }
 
 describe('every other TFOpLambda function, against a float64 forward', () => {
-  it('1 - x (a plain value first), truediv, maximum with a tensor, minimum with a list, math.add, relu, relu6, sigmoid, tanh, silu, swish, negative, tensor + tensor, reduce_mean(keepdims), reshape: logits within 1e-4 · max|ref|, batch 2', async () => {
-    const { modelJson, conv: convW, probs } = functionsModel();
-    const out = join(dir, 'functions.safetensors');
-    const cli = runConverter([modelJson, '--out', out, '--preprocess', 'unit']);
-    expect(cli.stderr).toBe('');
-    expect(cli.status).toBe(0);
-    const model = await loadModel(out);
-    try {
-      expect(model.graph.nodes.find((n) => n.name === 'tf.math.subtract')?.inputs).toEqual(['tf.math.subtract/x', 'conv']);
-      const x = randomArray(2 * 5 * 4 * 3, 45, -1, 1);
-      const logits = await tidy(() => model.run(tensor(x, [2, 5, 4, 3])).logits).read();
-      const reference = functionsReference(map4(2, 5, 4, 3, Float64Array.from(x)), convW, probs);
-      expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), 'logits');
-    } finally {
-      model.dispose();
-    }
-  });
+  it(
+    '1 - x (a plain value first), truediv, maximum with a tensor, minimum with a list, math.add, relu, relu6, sigmoid, tanh, silu, ' +
+      'swish, negative, tensor + tensor, reduce_mean(keepdims), reshape: logits within 1e-4 · max|ref|, batch 2',
+    async () => {
+      const { modelJson, conv: convW, probs } = functionsModel();
+      const out = join(dir, 'functions.safetensors');
+      const cli = runConverter([modelJson, '--out', out, '--preprocess', 'unit']);
+      expect(cli.stderr).toBe('');
+      expect(cli.status).toBe(0);
+      const model = await loadModel(out);
+      try {
+        expect(model.graph.nodes.find((n) => n.name === 'tf.math.subtract')?.inputs).toEqual(['tf.math.subtract/x', 'conv']);
+        const x = randomArray(2 * 5 * 4 * 3, 45, -1, 1);
+        const logits = await tidy(() => model.run(tensor(x, [2, 5, 4, 3])).logits).read();
+        const reference = functionsReference(map4(2, 5, 4, 3, Float64Array.from(x)), convW, probs);
+        expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), 'logits');
+      } finally {
+        model.dispose();
+      }
+    },
+  );
 });
 
 describe('TFOpLambda configs and their errors (no GPU)', () => {
