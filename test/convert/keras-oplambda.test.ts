@@ -142,23 +142,23 @@ const H = 9,
 function mobileV3Block(): { modelJson: string; weights: Map<string, Float32Array[]> } {
   const layers = [
     layer('image', 'InputLayer', { batch_input_shape: [null, H, W, 3], sparse: false, ragged: false }, []),
-    conv('conv', 4, 3, 'image'),
-    bn('bn', 'conv'),
-    ...hardSigmoid('bn', ''),
-    layer('multiply', 'Multiply', {}, ['bn', 'tf.math.multiply']),
+    conv('Conv', 4, 3, 'image'),
+    bn('Conv/BatchNorm', 'Conv'),
+    ...hardSigmoid('Conv/BatchNorm', ''),
+    layer('multiply', 'Multiply', {}, ['Conv/BatchNorm', 'tf.math.multiply']),
     // Squeeze-excitation (keras.applications' mobilenet_v3: GAP(keepdims) → conv → ReLU → conv → hard_sigmoid → Multiply).
-    layer('gap', 'GlobalAveragePooling2D', { data_format: 'channels_last', keepdims: true }, ['multiply']),
-    conv('se_reduce', 2, 1, 'gap', true, 'relu'),
-    conv('se_expand', 4, 1, 'se_reduce'),
-    ...hardSigmoid('se_expand', '_1'),
-    layer('se_mul', 'Multiply', {}, ['multiply', 'tf.math.multiply_1']),
-    conv('project', 4, 1, 'se_mul'),
-    layer('add', 'Add', {}, ['multiply', 'project']),
-    conv('conv_last', 6, 1, 'add', false),
-    bn('bn_last', 'conv_last'),
-    ...hardSigmoid('bn_last', '_2'),
+    layer('expanded_conv/squeeze_excite/AvgPool', 'GlobalAveragePooling2D', { data_format: 'channels_last', keepdims: true }, ['multiply']),
+    conv('expanded_conv/squeeze_excite/Conv', 2, 1, 'expanded_conv/squeeze_excite/AvgPool', true, 'relu'),
+    conv('expanded_conv/squeeze_excite/Conv_1', 4, 1, 'expanded_conv/squeeze_excite/Conv'),
+    ...hardSigmoid('expanded_conv/squeeze_excite/Conv_1', '_1'),
+    layer('expanded_conv/squeeze_excite/Mul', 'Multiply', {}, ['multiply', 'tf.math.multiply_1']),
+    conv('expanded_conv/project', 4, 1, 'expanded_conv/squeeze_excite/Mul'),
+    layer('expanded_conv/Add', 'Add', {}, ['multiply', 'expanded_conv/project']),
+    conv('Conv_1', 6, 1, 'expanded_conv/Add', false),
+    bn('Conv_1/BatchNorm', 'Conv_1'),
+    ...hardSigmoid('Conv_1/BatchNorm', '_2'),
     // The last hard-swish as a TFOpLambda whose second operand is a Keras tensor (x * hard_sigmoid(x)).
-    op('tf.math.multiply_3', 'math.multiply', 'bn_last', { y: ref('tf.math.multiply_2') }),
+    op('tf.math.multiply_3', 'math.multiply', 'Conv_1/BatchNorm', { y: ref('tf.math.multiply_2') }),
     layer('gap_last', 'GlobalAveragePooling2D', { data_format: 'channels_last' }, ['tf.math.multiply_3']),
     layer('probs', 'Dense', { units: 3, activation: 'softmax', use_bias: true }, ['gap_last']),
   ];
@@ -166,27 +166,27 @@ function mobileV3Block(): { modelJson: string; weights: Map<string, Float32Array
   const rand = (n: number, lo = -0.5, hi = 0.5) => randomArray(n, seed++, lo, hi);
   const bnWeights = (c: number) => [rand(c, 0.5, 1.5), rand(c), rand(c), rand(c, 0.5, 1.5)];
   const weights = new Map<string, Float32Array[]>([
-    ['conv', [rand(3 * 3 * 3 * 4), rand(4)]],
-    ['bn', bnWeights(4)],
-    ['se_reduce', [rand(4 * 2, -1, 1), rand(2)]],
-    ['se_expand', [rand(2 * 4, -2, 2), rand(4)]],
-    ['project', [rand(4 * 4), rand(4)]],
-    ['conv_last', [rand(4 * 6, -1, 1)]],
-    ['bn_last', bnWeights(6)],
+    ['Conv', [rand(3 * 3 * 3 * 4), rand(4)]],
+    ['Conv/BatchNorm', bnWeights(4)],
+    ['expanded_conv/squeeze_excite/Conv', [rand(4 * 2, -1, 1), rand(2)]],
+    ['expanded_conv/squeeze_excite/Conv_1', [rand(2 * 4, -2, 2), rand(4)]],
+    ['expanded_conv/project', [rand(4 * 4), rand(4)]],
+    ['Conv_1', [rand(4 * 6, -1, 1)]],
+    ['Conv_1/BatchNorm', bnWeights(6)],
     ['probs', [rand(6 * 3), rand(3)]],
   ]);
   const shapes: Record<string, number[][]> = {
-    conv: [[3, 3, 3, 4], [4]],
-    se_reduce: [[1, 1, 4, 2], [2]],
-    se_expand: [[1, 1, 2, 4], [4]],
-    project: [[1, 1, 4, 4], [4]],
-    conv_last: [[1, 1, 4, 6]],
+    Conv: [[3, 3, 3, 4], [4]],
+    'expanded_conv/squeeze_excite/Conv': [[1, 1, 4, 2], [2]],
+    'expanded_conv/squeeze_excite/Conv_1': [[1, 1, 2, 4], [4]],
+    'expanded_conv/project': [[1, 1, 4, 4], [4]],
+    Conv_1: [[1, 1, 4, 6]],
     probs: [[6, 3], [3]],
   };
   const BN = ['gamma', 'beta', 'moving_mean', 'moving_variance'];
   const list: [string, number[], Float32Array][] = [];
   for (const [name, ws] of weights) {
-    const names = name.startsWith('bn') ? BN : ['kernel', 'bias'];
+    const names = name.endsWith('/BatchNorm') ? BN : ['kernel', 'bias'];
     ws.forEach((w, i) => list.push([`${name}/${names[i]}`, shapes[name]?.[i] ?? [w.length], w]));
   }
   return { modelJson: writeModel('mobile_v3_block', layers, 'probs', list), weights };
@@ -195,35 +195,35 @@ function mobileV3Block(): { modelJson: string; weights: Map<string, Float32Array
 /** The block in float64 from `multiply` (the first hard-swish) on, and up to it. */
 function blockReference(w: Map<string, Float32Array[]>) {
   const g = (name: string) => w.get(name) as Float32Array[];
-  const head = (x: Map4) => hardSwish(batchnorm(conv2d(x, g('conv')[0], 3, 4, g('conv')[1]), g('bn')));
+  const head = (x: Map4) => hardSwish(batchnorm(conv2d(x, g('Conv')[0], 3, 4, g('Conv')[1]), g('Conv/BatchNorm')));
   const lastMap = (hs1: Map4) => {
-    const squeezed = conv2d(gap(hs1), g('se_reduce')[0], 1, 2, g('se_reduce')[1]);
+    const squeezed = conv2d(gap(hs1), g('expanded_conv/squeeze_excite/Conv')[0], 1, 2, g('expanded_conv/squeeze_excite/Conv')[1]);
     const gate = each(
       conv2d(
         each(squeezed, (v) => Math.max(v, 0)),
-        g('se_expand')[0],
+        g('expanded_conv/squeeze_excite/Conv_1')[0],
         1,
         4,
-        g('se_expand')[1],
+        g('expanded_conv/squeeze_excite/Conv_1')[1],
       ),
       hardSigmoid64,
     );
     const projected = conv2d(
       zip(hs1, gate, (p, q) => p * q),
-      g('project')[0],
+      g('expanded_conv/project')[0],
       1,
       4,
-      g('project')[1],
+      g('expanded_conv/project')[1],
     );
     return hardSwish(
       batchnorm(
         conv2d(
           zip(hs1, projected, (p, q) => p + q),
-          g('conv_last')[0],
+          g('Conv_1')[0],
           1,
           6,
         ),
-        g('bn_last'),
+        g('Conv_1/BatchNorm'),
       ),
     );
   };
@@ -259,8 +259,11 @@ describe('Keras TFOpLambda layers through the converter, against a float64 forwa
           ['tf.math.multiply/y', 'constant'],
           ['tf.math.multiply', 'mul'],
         ]);
-        expect(model.graph.nodes.find((n) => n.name === 'tf.math.multiply_3')?.inputs).toEqual(['bn_last', 'tf.math.multiply_2']);
-        expect(model.graph.nodes.find((n) => n.name === 'gap')).toMatchObject({ op: 'reducemean', attrs: { axes: [1, 2], keepdims: true } });
+        expect(model.graph.nodes.find((n) => n.name === 'tf.math.multiply_3')?.inputs).toEqual(['Conv_1/BatchNorm', 'tf.math.multiply_2']);
+        expect(model.graph.nodes.find((n) => n.name === 'expanded_conv/squeeze_excite/AvgPool')).toMatchObject({
+          op: 'reducemean',
+          attrs: { axes: [1, 2], keepdims: true },
+        });
 
         const x = randomArray(2 * H * W * 3, 17, 0, 1);
         const logits = await tidy(() => model.run(tensor(x, [2, H, W, 3])).logits).read();
@@ -271,8 +274,9 @@ describe('Keras TFOpLambda layers through the converter, against a float64 forwa
 
         // x + 3 adds a constant: it joins no branches, so only the SE gate and projection are a residual branch.
         const roles = rolesOf(model.graph);
-        for (const n of ['bn', 'tf.__operators__.add', 'multiply', 'add', 'bn_last', 'tf.math.multiply_3']) expect(roles.get(n), n).toBe('feature-map');
-        for (const n of ['se_mul', 'project']) expect(roles.get(n), n).toBe('residual-branch');
+        for (const n of ['Conv/BatchNorm', 'tf.__operators__.add', 'multiply', 'expanded_conv/Add', 'Conv_1/BatchNorm', 'tf.math.multiply_3'])
+          expect(roles.get(n), n).toBe('feature-map');
+        for (const n of ['expanded_conv/squeeze_excite/Mul', 'expanded_conv/project']) expect(roles.get(n), n).toBe('residual-branch');
         const target = automaticTarget(model.graph);
         expect(target.node).toBe('tf.math.multiply_3');
         expect(target.reason).toContain('reaches the output only through gap_last');
