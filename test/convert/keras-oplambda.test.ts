@@ -18,6 +18,8 @@ import { gradientCams } from '../../src/methods/index.js';
 import { importKerasTopology } from '../../tools/convert-weights/keras-topology.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { runConverter } from '../fixtures/keras-zoo-check.js';
+import { writeFullModelH5, type FixtureWeight } from '../fixtures/keras-h5.js';
+import { readWeightsFile } from '../../src/models/weights-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-oplambda-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +51,11 @@ const hardSigmoid = (x: string, k: string) => [
   op(`tf.math.multiply${k}`, 'math.multiply', `re_lu${k}`, { y: 0.16666666666666666 }),
 ];
 
+const modelConfig = (name: string, layers: J[], output: string) => ({
+  class_name: 'Functional',
+  config: { name, layers, input_layers: [['image', 0, 0]], output_layers: [[output, 0, 0]] },
+});
+
 /** A TF.js layers model.json as tfjs-converter writes it for a Keras .h5 (modelTopology.model_config) plus one shard. */
 function writeModel(name: string, layers: J[], output: string, weights: [string, number[], Float32Array][]): string {
   const into = join(dir, name);
@@ -60,7 +67,7 @@ function writeModel(name: string, layers: J[], output: string, weights: [string,
     at += d.byteLength;
   }
   writeFileSync(join(into, 'group1-shard1of1.bin'), bytes);
-  const model_config = { class_name: 'Functional', config: { name, layers, input_layers: [['image', 0, 0]], output_layers: [[output, 0, 0]] } };
+  const model_config = modelConfig(name, layers, output);
   const manifest = [{ paths: ['group1-shard1of1.bin'], weights: weights.map(([n, shape]) => ({ name: n, shape, dtype: 'float32' })) }];
   const json = { format: 'layers-model', modelTopology: { keras_version: '2.9.0', backend: 'tensorflow', model_config }, weightsManifest: manifest };
   writeFileSync(join(into, 'model.json'), JSON.stringify(json));
@@ -139,7 +146,7 @@ const hardSwish = (x: Map4) => zip(x, each(x, hardSigmoid64), (p, q) => p * q);
 // ---- the MobileNetV3-style block ----
 const H = 9,
   W = 7;
-function mobileV3Block(): { modelJson: string; weights: Map<string, Float32Array[]> } {
+function mobileV3Block(): { modelJson: string; weights: Map<string, Float32Array[]>; layers: J[]; list: [string, number[], Float32Array][] } {
   const layers = [
     layer('image', 'InputLayer', { batch_input_shape: [null, H, W, 3], sparse: false, ragged: false }, []),
     conv('Conv', 4, 3, 'image'),
@@ -189,7 +196,7 @@ function mobileV3Block(): { modelJson: string; weights: Map<string, Float32Array
     const names = name.endsWith('/BatchNorm') ? BN : ['kernel', 'bias'];
     ws.forEach((w, i) => list.push([`${name}/${names[i]}`, shapes[name]?.[i] ?? [w.length], w]));
   }
-  return { modelJson: writeModel('mobile_v3_block', layers, 'probs', list), weights };
+  return { modelJson: writeModel('mobile_v3_block', layers, 'probs', list), weights, layers, list };
 }
 
 /** The block in float64 from `multiply` (the first hard-swish) on, and up to it. */
@@ -466,5 +473,30 @@ describe('TFOpLambda configs and their errors (no GPU)', () => {
     const imported = importKerasTopology(config);
     expect(imported.graph.nodes.map((n) => n.name)).toEqual(['image', 'side', 'tf.math.multiply', 'gap']);
     expect(imported.unusedLayers).toEqual([]);
+  });
+
+  it('the block as a full-model Keras H5 (layer groups nested at each "/", as h5py makes them) converts to the same tensors as its TF.js file', async () => {
+    const { modelJson, layers, list } = mobileV3Block();
+    const byLayer = new Map<string, FixtureWeight[]>();
+    for (const [stored, shape, data] of list) {
+      const owner = stored.slice(0, stored.lastIndexOf('/'));
+      byLayer.set(owner, [...(byLayer.get(owner) ?? []), { storedName: `${stored}:0`, shape, data }]);
+    }
+    const h5 = join(dir, 'mobile_v3_block.h5');
+    const names = layers.map((l) => (l as { name: string }).name);
+    await writeFullModelH5(
+      h5,
+      names.map((name) => ({ name, weights: byLayer.get(name) ?? [] })),
+      modelConfig('mobile_v3_block', layers, 'probs'),
+    );
+    const files = [modelJson, h5].map((input, i) => {
+      const out = join(dir, `same-${i}.safetensors`);
+      const cli = runConverter([input, '--out', out, '--preprocess', 'unit']);
+      expect(cli.stderr, input).toBe('');
+      return readWeightsFile(out).params;
+    });
+    expect([...files[1].keys()]).toEqual([...files[0].keys()]);
+    expect([...files[0].keys()]).toContain('expanded_conv/squeeze_excite/Conv/kernel');
+    for (const [k, v] of files[0]) expect([...(files[1].get(k)?.data ?? [])], k).toEqual([...v.data]);
   });
 });
