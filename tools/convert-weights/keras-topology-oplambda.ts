@@ -91,7 +91,7 @@ export function opLambdaLayer(layer: KerasLayerRecord): LayerResult {
     if (extra) return no(`${what} with ${extra}`);
     if (!second) return no(`${what} with y=${JSON.stringify(kwargs.y ?? null)} (a layer's output or numbers)`);
     if (!('layer' in first) && !('layer' in second)) return no(`${what} on two constants`);
-    return binary(name, op, [first, second], ['x', 'y']);
+    return binary(name, op, [first, second]);
   }
   if (!('layer' in first)) return no(`${what} on a constant`);
   const input = first.layer;
@@ -128,12 +128,12 @@ export function opLambdaLayer(layer: KerasLayerRecord): LayerResult {
 }
 
 /** x ∘ y with either side a constant node `<layer>/x` or `<layer>/y` (NumPy broadcasting, as TF does). */
-function binary(name: string, op: BinaryFunction | 'add', operands: Operand[], argNames: string[]): LayerResult {
+function binary(name: string, op: BinaryFunction | 'add', operands: [Operand, Operand]): LayerResult {
   const before: GraphNode[] = [];
   const constants = new Map<string, NamedTensor>();
   const inputs = operands.map((o, i) => {
     if ('layer' in o) return o.layer;
-    const node = `${name}/${argNames[i]}`;
+    const node = `${name}/${i === 0 ? 'x' : 'y'}`;
     // A scalar is held as [1], which broadcasts against any shape like the scalar itself.
     const shape = o.shape.length === 0 ? [1] : o.shape;
     constants.set(`${node}/value`, { shape, data: Float32Array.from(o.values) });
