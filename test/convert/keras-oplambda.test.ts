@@ -499,4 +499,27 @@ describe('TFOpLambda configs and their errors (no GPU)', () => {
     expect([...files[0].keys()]).toContain('expanded_conv/squeeze_excite/Conv/kernel');
     for (const [k, v] of files[0]) expect([...(files[1].get(k)?.data ?? [])], k).toEqual([...v.data]);
   });
+
+  it("refuses Keras 3's keras.ops operations (x + 3. saved as an 'Add' of keras.src.ops.numpy) as ops, not as the Add layer", () => {
+    const tensorArg = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 6, 6, 3], keras_history: [name, 0, 0] } });
+    const config = {
+      class_name: 'Functional',
+      config: {
+        name: 'k3',
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', name: 'image', config: { name: 'image', batch_shape: [null, 6, 6, 3] }, inbound_nodes: [] },
+          {
+            module: 'keras.src.ops.numpy',
+            class_name: 'Add',
+            name: 'add',
+            config: { name: 'add' },
+            inbound_nodes: [{ args: [tensorArg('image'), 3.0], kwargs: {} }],
+          },
+        ],
+        input_layers: ['image', 0, 0],
+        output_layers: ['add', 0, 0],
+      },
+    };
+    expect(() => importKerasTopology(config)).toThrow('unsupported Keras layers: Add (keras.src.ops.numpy) (add)');
+  });
 });

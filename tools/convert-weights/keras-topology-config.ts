@@ -114,9 +114,12 @@ export function readKerasModelConfig(topology: unknown): KerasModelRecord {
     const inbound = Array.isArray(raw.inbound_nodes) ? raw.inbound_nodes : [];
     const refs: { name: string; node: number; tensor: number }[] = [];
     if (inbound.length > 0) collectHistory(inbound[0], refs, raw.class_name === 'TFOpLambda');
+    // Keras 3 saves a keras.ops call on symbolic tensors (`x + 3.`) as an operation whose class names ('Add',
+    // 'Multiply') are also layers'; its module keeps it apart, so it is refused as the op it is.
+    const op = typeof raw.module === 'string' && raw.module.startsWith('keras.src.ops');
     layers.push({
       name,
-      className: raw.class_name,
+      className: op ? `${raw.class_name} (${raw.module})` : raw.class_name,
       config: isObject(raw.config) ? raw.config : {},
       inputs: refs.map((r) => r.name),
       calls: inbound.length,
