@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tensor, tidy } from '../../src/tensor/index.js';
+import { tensor, tidy, type Tensor } from '../../src/tensor/index.js';
 import { loadModel } from '../../src/models/load.js';
 import { automaticTarget, rolesOf } from '../../src/models/roles.js';
 import { gradientCams } from '../../src/methods/index.js';
@@ -324,6 +324,27 @@ describe('Keras TFOpLambda layers through the converter, against a float64 forwa
   );
 });
 
+/** The functions' outputs the model adds up, in order. */
+const SUMMED = [
+  'tf.nn.relu',
+  'tf.nn.relu6',
+  'tf.math.sigmoid',
+  'tf.math.tanh',
+  'tf.nn.silu',
+  'tf.nn.swish',
+  'tf.math.negative',
+  'tf.math.sqrt',
+  'tf.math.log',
+  'tf.math.reciprocal',
+  'tf.math.pow',
+  'tf.math.erf',
+  'tf.math.softplus',
+  'tf.nn.gelu',
+  'tf.nn.gelu_1',
+  'tf.nn.leaky_relu',
+  'tf.nn.elu',
+];
+
 /** Every other supported function, on a 5×4×3 input: a plain value first (1 - x), list and tensor operands, reduce_mean, reshape. */
 function functionsModel(): { modelJson: string; conv: Float32Array[]; probs: Float32Array[]; layers: J[] } {
   const u = 'conv';
@@ -343,13 +364,22 @@ function functionsModel(): { modelJson: string; conv: Float32Array[]; probs: Flo
     op('tf.nn.silu', 'nn.silu', u, { beta: 1.0 }),
     op('tf.nn.swish', 'nn.swish', u),
     op('tf.math.negative', 'math.negative', u),
-    op('tf.__operators__.add', '__operators__.add', 'tf.nn.relu', { y: ref('tf.nn.relu6') }),
-    op('tf.__operators__.add_1', '__operators__.add', 'tf.__operators__.add', { y: ref('tf.math.sigmoid') }),
-    op('tf.__operators__.add_2', '__operators__.add', 'tf.__operators__.add_1', { y: ref('tf.math.tanh') }),
-    op('tf.__operators__.add_3', '__operators__.add', 'tf.__operators__.add_2', { y: ref('tf.nn.silu') }),
-    op('tf.__operators__.add_4', '__operators__.add', 'tf.__operators__.add_3', { y: ref('tf.nn.swish') }),
-    op('tf.__operators__.add_5', '__operators__.add', 'tf.__operators__.add_4', { y: ref('tf.math.negative') }),
-    op('tf.math.reduce_mean', 'math.reduce_mean', 'tf.__operators__.add_5', { axis: [1, 2], keepdims: true }),
+    op('tf.math.abs', 'math.abs', u),
+    op('tf.math.sqrt', 'math.sqrt', 'tf.math.abs'),
+    op('tf.math.exp', 'math.exp', u),
+    op('tf.math.log', 'math.log', 'tf.math.exp'),
+    op('tf.math.reciprocal', 'math.reciprocal', 'tf.math.exp'),
+    op('tf.math.pow', 'math.pow', 'tf.math.sigmoid', { y: 2.0 }),
+    op('tf.math.erf', 'math.erf', u),
+    op('tf.math.softplus', 'math.softplus', u),
+    op('tf.nn.gelu', 'nn.gelu', u, { approximate: false }),
+    op('tf.nn.gelu_1', 'nn.gelu', u, { approximate: true }),
+    op('tf.nn.leaky_relu', 'nn.leaky_relu', u, { alpha: 0.1 }),
+    op('tf.nn.elu', 'nn.elu', u),
+    ...SUMMED.slice(1).map((term, i) =>
+      op(`tf.__operators__.add_${i}`, '__operators__.add', i === 0 ? SUMMED[0] : `tf.__operators__.add_${i - 1}`, { y: ref(term) }),
+    ),
+    op('tf.math.reduce_mean', 'math.reduce_mean', `tf.__operators__.add_${SUMMED.length - 2}`, { axis: [1, 2], keepdims: true }),
     op('tf.reshape', 'reshape', 'tf.math.reduce_mean', { shape: [-1, 4] }),
     layer('probs', 'Dense', { units: 3, activation: 'softmax', use_bias: true }, ['tf.reshape']),
   ];
@@ -364,7 +394,19 @@ function functionsModel(): { modelJson: string; conv: Float32Array[]; probs: Flo
   return { modelJson, conv: convW, probs, layers };
 }
 
-function functionsReference(x: Map4, convW: Float32Array[], probs: Float32Array[]): number[] {
+/** erf by its Maclaurin series: within 1e-12 for |x| ≤ 3, 1e-6 at 5 (cancellation); past 5 it is ±1 within 2e-12. */
+function erf(x: number): number {
+  if (Math.abs(x) > 5) return Math.sign(x);
+  let term = x,
+    sum = x;
+  for (let n = 1; n < 120; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+function functionsReference(x: Map4, convW: Float32Array[], probs: Float32Array[]): { terms: Map4[]; logits: number[] } {
   const u = conv2d(x, convW[0], 3, 4, convW[1]);
   const bound = [0.5, 1.0, 1.5, 2.0];
   const a = zip(
@@ -372,24 +414,37 @@ function functionsReference(x: Map4, convW: Float32Array[], probs: Float32Array[
     u,
     (p, q) => Math.max(p, q),
   );
-  const silu = (v: number) => v / (1 + Math.exp(-v));
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  const silu = (v: number) => v * sigmoid(v);
+  // In the order of SUMMED.
   const terms = [
     each(a, (v, k) => Math.max(Math.min(v, bound[k]) - 0.25, 0)),
     each(u, (v) => relu6(v * 8)),
-    each(u, (v) => 1 / (1 + Math.exp(-v))),
+    each(u, sigmoid),
     each(u, Math.tanh),
     each(u, silu),
     each(u, silu),
     each(u, (v) => -v),
+    each(u, (v) => Math.sqrt(Math.abs(v))),
+    each(u, (v) => Math.log(Math.exp(v))),
+    each(u, (v) => 1 / Math.exp(v)),
+    each(u, (v) => sigmoid(v) ** 2),
+    each(u, erf),
+    each(u, (v) => Math.log1p(Math.exp(v))),
+    each(u, (v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
+    each(u, (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))),
+    each(u, (v) => (v > 0 ? v : 0.1 * v)),
+    each(u, (v) => (v > 0 ? v : Math.expm1(v))),
   ];
   const sum = terms.reduce((s, t) => zip(s, t, (p, q) => p + q));
-  return dense(gap(sum), probs[0], probs[1]);
+  return { terms, logits: dense(gap(sum), probs[0], probs[1]) };
 }
 
 describe('every other TFOpLambda function, against a float64 forward', () => {
   it(
-    '1 - x (a plain value first), truediv, maximum with a tensor, minimum with a list, math.add, relu, relu6, sigmoid, tanh, silu, ' +
-      'swish, negative, tensor + tensor, reduce_mean(keepdims), reshape: logits within 1e-4 · max|ref|, batch 2',
+    '1 - x (a plain value first), truediv, maximum with a tensor, minimum with a list, math.add, pow, relu, relu6, sigmoid, tanh, ' +
+      'silu, swish, negative, abs, sqrt, exp, log, reciprocal, erf, softplus, gelu (both forms), leaky_relu, elu, tensor + tensor, ' +
+      'reduce_mean(keepdims), reshape: each output within 1e-5 of its max, logits within 1e-4 · max|ref|, batch 2',
     async () => {
       const { modelJson, conv: convW, probs } = functionsModel();
       const out = join(dir, 'functions.safetensors');
@@ -400,9 +455,16 @@ describe('every other TFOpLambda function, against a float64 forward', () => {
       try {
         expect(model.graph.nodes.find((n) => n.name === 'tf.math.subtract')?.inputs).toEqual(['tf.math.subtract/x', 'conv']);
         const x = randomArray(2 * 5 * 4 * 3, 45, -1, 1);
-        const logits = await tidy(() => model.run(tensor(x, [2, 5, 4, 3])).logits).read();
+        const run = model.run(tensor(x, [2, 5, 4, 3]), { keep: SUMMED });
         const reference = functionsReference(map4(2, 5, 4, 3, Float64Array.from(x)), convW, probs);
-        expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), 'logits');
+        expectClose(await run.logits.read(), reference.logits, 0, 1e-4 * maxAbs(reference.logits), 'logits');
+        // Each function's own output: float32 elementwise rounding, within 1e-5 of the term's max.
+        for (const [i, term] of SUMMED.entries()) {
+          const want = reference.terms[i].d;
+          expectClose(await (run.activations.get(term) as Tensor).read(), want, 0, 1e-5 * maxAbs(want), term);
+        }
+        run.logits.dispose();
+        for (const t of run.activations.values()) t.dispose();
       } finally {
         model.dispose();
       }
@@ -435,9 +497,9 @@ describe('TFOpLambda configs and their errors (no GPU)', () => {
     const config = functional(
       [
         image,
-        op('tf.math.erf', 'math.erf', 'image'),
-        op('tf.math.erf_1', 'math.erf', 'tf.math.erf'),
-        op('tf.math.reduce_mean', 'math.reduce_mean', 'tf.math.erf_1', { axis: null, keepdims: false }),
+        op('tf.math.cumsum', 'math.cumsum', 'image'),
+        op('tf.math.cumsum_1', 'math.cumsum', 'tf.math.cumsum'),
+        op('tf.math.reduce_mean', 'math.reduce_mean', 'tf.math.cumsum_1', { axis: null, keepdims: false }),
         op('tf.nn.silu', 'nn.silu', 'tf.math.reduce_mean', { beta: 2.0 }),
         op('tf.math.multiply', 'math.multiply', 'tf.nn.silu'),
         op('tf.reshape', 'reshape', 'tf.math.multiply', { shape: [2, 3] }),
@@ -452,7 +514,7 @@ describe('TFOpLambda configs and their errors (no GPU)', () => {
     }
     expect(message.split('\n')).toHaveLength(1);
     expect(message).toMatch(
-      /^unsupported Keras layers: TFOpLambda with function="math.erf" \(supported: __operators__.add, .*\) \(tf.math.erf, tf.math.erf_1\); /,
+      /^unsupported Keras layers: TFOpLambda with function="math.cumsum" \(supported: __operators__.add, .*\) \(tf.math.cumsum, tf.math.cumsum_1\); /,
     );
     expect(message).toContain('TFOpLambda with function="math.reduce_mean" with axis=null (axes other than the batch axis 0) (tf.math.reduce_mean)');
     expect(message).toContain('TFOpLambda with function="nn.silu" with beta=2 (only 1) (tf.nn.silu)');

@@ -6,7 +6,7 @@
 // is `[layer, node, tensor]`, a Python number or NumPy array is its value. The stock
 // keras.applications MobileNetV3 writes its hard-sigmoid as `ReLU(6.)(x + 3.) * (1. / 6.)` this way.
 // Keras 3 has no TFOpLambda; TF.js layers cannot run one, but its converter copies the config as is.
-import type { BinaryFunction, GraphNode } from '../../src/models/graph.js';
+import type { BinaryFunction, GraphNode, UnaryFunction } from '../../src/models/graph.js';
 import type { NamedTensor } from '../../src/models/safetensors.js';
 import { CONSTANT_VALUE, isObject, type Json, type JsonObject, type KerasLayerRecord } from './keras-topology-config.js';
 import type { LayerResult } from './keras-topology-layers.js';
@@ -23,21 +23,47 @@ const BINARY: Record<string, BinaryFunction | 'add'> = {
   'math.divide': 'div',
   'math.maximum': 'max',
   'math.minimum': 'min',
+  'math.pow': 'pow',
 };
 
-/** One-input functions: the node each becomes (`features`/`x` is the first argument). */
-const UNARY: Record<string, (name: string, input: string) => GraphNode> = {
-  'nn.relu': (name, input) => ({ name, op: 'relu', inputs: [input], attrs: {} }),
-  'nn.relu6': (name, input) => ({ name, op: 'clip', inputs: [input], attrs: { min: 0, max: 6 } }),
-  'math.sigmoid': (name, input) => ({ name, op: 'sigmoid', inputs: [input], attrs: {} }),
-  'nn.silu': (name, input) => ({ name, op: 'silu', inputs: [input], attrs: {} }),
-  'nn.swish': (name, input) => ({ name, op: 'silu', inputs: [input], attrs: {} }),
-  'math.tanh': (name, input) => ({ name, op: 'tanh', inputs: [input], attrs: {} }),
-  'math.negative': (name, input) => ({ name, op: 'neg', inputs: [input], attrs: {} }),
+/** One-input functions without options (`features`/`x` is the first argument) and the graph function each is. */
+const PLAIN: Record<string, UnaryFunction | 'relu'> = {
+  'nn.relu': 'relu',
+  'math.sigmoid': 'sigmoid',
+  'nn.silu': 'silu',
+  'nn.swish': 'silu',
+  'math.tanh': 'tanh',
+  'math.negative': 'neg',
+  'math.abs': 'abs',
+  'math.sqrt': 'sqrt',
+  'math.exp': 'exp',
+  'math.log': 'log',
+  'math.reciprocal': 'reciprocal',
+  'math.erf': 'erf',
+  'math.softplus': 'softplus',
+};
+
+/** One-input functions with keyword arguments (those in `allowed`): the node, or why not. */
+const WITH_OPTIONS: Record<string, { allowed: string[]; node: (name: string, input: string, kwargs: JsonObject) => GraphNode | string }> = {
+  'nn.relu6': { allowed: [], node: (name, input) => ({ name, op: 'clip', inputs: [input], attrs: { min: 0, max: 6 } }) },
+  'nn.elu': { allowed: [], node: (name, input) => ({ name, op: 'elu', inputs: [input], attrs: { alpha: 1 } }) },
+  // tf.nn.leaky_relu's alpha defaults to 0.2 (Keras' LeakyReLU layer: 0.3).
+  'nn.leaky_relu': {
+    allowed: ['alpha'],
+    node: (name, input, { alpha = 0.2 }) =>
+      typeof alpha === 'number' ? { name, op: 'leakyrelu', inputs: [input], attrs: { alpha } } : `alpha=${JSON.stringify(alpha)}`,
+  },
+  'nn.gelu': {
+    allowed: ['approximate'],
+    node: (name, input, { approximate = false }) =>
+      typeof approximate === 'boolean'
+        ? { name, op: 'gelu', inputs: [input], attrs: { approximate: approximate ? 'tanh' : 'none' } }
+        : `approximate=${JSON.stringify(approximate)}`,
+  },
 };
 
 const RESHAPES = ['reshape', 'compat.v1.reshape'];
-const SUPPORTED = [...Object.keys(BINARY), ...Object.keys(UNARY), 'math.reduce_mean', ...RESHAPES].join(', ');
+const SUPPORTED = [...Object.keys(BINARY), ...Object.keys(PLAIN), ...Object.keys(WITH_OPTIONS), 'math.reduce_mean', ...RESHAPES].join(', ');
 
 const no = (unsupported: string): LayerResult => ({ unsupported });
 
@@ -95,13 +121,20 @@ export function opLambdaLayer(layer: KerasLayerRecord): LayerResult {
   }
   if (!('layer' in first)) return no(`${what} on a constant`);
   const input = first.layer;
-  const unary = UNARY[fn];
-  if (unary) {
+  const plain = PLAIN[fn];
+  if (plain) {
     // tf.nn.silu's `beta` (TF ≥ 2.12) scales the sigmoid's argument; only the plain SiLU (beta 1) is a silu node.
-    const extra = unexpected(kwargs, fn === 'nn.silu' || fn === 'nn.swish' ? ['beta'] : []);
+    const extra = unexpected(kwargs, plain === 'silu' ? ['beta'] : []);
     if (extra) return no(`${what} with ${extra}`);
     if (kwargs.beta !== undefined && kwargs.beta !== null && kwargs.beta !== 1) return no(`${what} with beta=${JSON.stringify(kwargs.beta)} (only 1)`);
-    return { node: unary(name, input) };
+    return { node: { name, op: plain, inputs: [input], attrs: {} } };
+  }
+  const options = WITH_OPTIONS[fn];
+  if (options) {
+    const extra = unexpected(kwargs, options.allowed);
+    if (extra) return no(`${what} with ${extra}`);
+    const node = options.node(name, input, kwargs);
+    return typeof node === 'string' ? no(`${what} with ${node}`) : { node };
   }
   if (fn === 'math.reduce_mean') {
     const extra = unexpected(kwargs, ['axis', 'keepdims']);
