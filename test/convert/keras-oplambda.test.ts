@@ -4,9 +4,10 @@
 // record `[layer, node, tensor, kwargs]` (or `['_CONSTANT_VALUE', -1, value, kwargs]`), the second
 // operand in kwargs as a number, a list or `[layer, node, tensor]`. Each model goes through the
 // converter's command line, then loadModel and our forward, against a float64 forward written plainly
-// below (logits within 1e-4 · max|ref|); Grad-CAM at the automatic node against its closed form for a
-// GAP → Dense head, and at an inner node against central differences of the float64 forward
-// (step 1e-6), both within 1e-3 of the map's max. Config-level cases and errors need no GPU.
+// below (logits within 1e-4 · max|ref|, each function's own output within 1e-5 of its max); Grad-CAM at
+// the automatic node against its closed form for a GAP → Dense head, and at an inner node against central
+// differences of the float64 forward (step 1e-6), both within 1e-3 of the map's max. The same block as a
+// full-model H5 must convert to the TF.js file's tensors. Config-level cases and errors need no GPU.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
