@@ -6,6 +6,7 @@ import type { Activation, GraphNode, Pair, PaddingSpec } from '../../src/models/
 import type { Padding } from '../../src/ops/padding.js';
 import type { NamedTensor } from '../../src/models/safetensors.js';
 import type { Json, JsonObject, KerasLayerRecord } from './keras-topology-config.js';
+import { opLambdaLayer } from './keras-topology-oplambda.js';
 
 /** A node, or why not: `unsupported` is '' when the layer class itself is unknown here. */
 export type LayerResult =
@@ -227,7 +228,9 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D':
       if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
-      if (c.keepdims === true) return no('keepdims=true');
+      // keepdims (Keras ≥ 2.6 MobileNetV3's squeeze-excite and head): the same pool over H and W, left as [N, 1, 1, C].
+      if (c.keepdims === true)
+        return ok({ name, op: layer.className === 'GlobalMaxPooling2D' ? 'reducemax' : 'reducemean', inputs, attrs: { axes: [1, 2], keepdims: true } });
       return ok({ name, op: layer.className === 'GlobalMaxPooling2D' ? 'globalmaxpool' : 'globalavgpool', inputs, attrs: {} });
     case 'Flatten':
       return channelsLast(c) ? ok({ name, op: 'flatten', inputs, attrs: { order: 'nhwc' } }) : no(`data_format=${JSON.stringify(c.data_format)}`);
@@ -244,6 +247,8 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const shape = perSample(c.target_shape);
       return shape ? ok({ name, op: 'reshape', inputs, attrs: { shape } }) : no(`target_shape=${JSON.stringify(c.target_shape)}`);
     }
+    case 'TFOpLambda':
+      return opLambdaLayer(layer);
     default:
       return no('');
   }
