@@ -3,6 +3,7 @@
 import { NATIVE_MODELS } from '../../src/models/index.js';
 import { WeightFileError } from '../../src/models/safetensors.js';
 import { importKerasTopology } from './keras-topology.js';
+import { kerasMajorVersion } from './keras-version.js';
 import type { LayerWeights } from './layer-weights.js';
 import type { ImportedModel } from './onnx-import.js';
 import { guessArchitecture, mapLayerWeights } from './to-native-map.js';
@@ -15,6 +16,8 @@ export interface KerasContents {
   /** The Keras model config; undefined for a weights-only file. */
   readonly modelConfig?: unknown;
   readonly layers: readonly LayerWeights[];
+  /** The Keras version the file records ('2.15.0', '3.5.0', 'tfjs-layers 4.22.0'); some names mean other things in Keras 3. */
+  readonly kerasVersion?: string;
 }
 
 /** A Keras model (H5 or TF.js layers) by its own topology as a native graph and parameters. */
@@ -29,7 +32,7 @@ export function importKeras(input: string, contents: KerasContents, inputSize?: 
   }
   let imported: ReturnType<typeof importKerasTopology>;
   try {
-    imported = importKerasTopology(config, { inputSize });
+    imported = importKerasTopology(config, { inputSize, kerasMajor: kerasMajorVersion(contents.kerasVersion) });
   } catch (e) {
     throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
   }
@@ -37,6 +40,11 @@ export function importKeras(input: string, contents: KerasContents, inputSize?: 
   for (const [k, v] of imported.constants) params.set(k, v);
   const notes: string[] = [];
   const extra: Record<string, string> = { modelName: imported.modelName };
+  if (contents.kerasVersion !== undefined) extra.kerasVersion = contents.kerasVersion;
+  if (imported.versionDependent.length > 0 && kerasMajorVersion(contents.kerasVersion) === undefined) {
+    const layers = imported.versionDependent.slice(0, 5).join(', ');
+    notes.push(`the file records no Keras version: hard_sigmoid (${layers}) read as Keras 2's clip(0.2x + 0.5, 0, 1), not Keras 3's relu6(x + 3)/6`);
+  }
   if (imported.droppedSoftmax) {
     extra.outputActivation = `the softmax of layer '${imported.droppedSoftmax}' was dropped: the output is logits`;
     notes.push(`dropped the final softmax of '${imported.droppedSoftmax}': the graph outputs logits`);

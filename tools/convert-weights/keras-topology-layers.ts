@@ -32,6 +32,8 @@ export interface LayerContext {
   readonly inputSize?: { readonly height: number; readonly width: number };
   /** The shape of the layer's first input (NHWC for maps), from the nodes made so far. */
   readonly inputShapeOf?: () => readonly number[];
+  /** The Keras major version that wrote the file (keras-version.ts); undefined reads as Keras 2. */
+  readonly kerasMajor?: number;
 }
 
 const ok = (node: GraphNode, droppedSoftmax = false): LayerResult => (droppedSoftmax ? { node, droppedSoftmax } : { node });
@@ -71,7 +73,7 @@ function activationOf(config: JsonObject, ctx: LayerContext): LayerActivation | 
   if (a === 'linear' || a === null) return {};
   if (a === 'relu') return { activation: 'relu' };
   if (a === 'softmax' && ctx.isOutput) return { droppedSoftmax: true };
-  if (typeof a === 'string' && activationNode(a, '', []) !== undefined) return { separate: a };
+  if (typeof a === 'string' && activationNode(a, '', [], ctx.kerasMajor) !== undefined) return { separate: a };
   return `activation=${JSON.stringify(a)}`;
 }
 
@@ -80,10 +82,10 @@ function activationOf(config: JsonObject, ctx: LayerContext): LayerActivation | 
  * TF.js graph importer names a convolution before its activation, and the activation node carries the layer's
  * name, so that the layer's name still means its output (hooks, inputs of later layers).
  */
-function activated(node: GraphNode, act: LayerActivation, before: GraphNode[] = []): LayerResult {
+function activated(node: GraphNode, act: LayerActivation, ctx: LayerContext, before: GraphNode[] = []): LayerResult {
   if (act.separate === undefined) return before.length > 0 ? { node, before } : ok(node);
   const linear = `${node.name}/linear`;
-  const after = activationNode(act.separate, node.name, [linear]) as GraphNode;
+  const after = activationNode(act.separate, node.name, [linear], ctx.kerasMajor) as GraphNode;
   return { node: after, before: [...before, { ...node, name: linear }], weightsNode: linear };
 }
 
@@ -140,7 +142,7 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       if (typeof c.filters !== 'number') return no('no filters');
       const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = { filters: c.filters, kernel, strides, dilations, padding, useBias: c.use_bias !== false };
       if (act.activation) attrs.activation = act.activation;
-      return activated({ name, op: 'conv2d', inputs, attrs }, act);
+      return activated({ name, op: 'conv2d', inputs, attrs }, act, ctx);
     }
     case 'Dense': {
       const act = activationOf(c, ctx);
@@ -148,7 +150,7 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       if (typeof c.units !== 'number') return no('no units');
       const attrs: Extract<GraphNode, { op: 'dense' }>['attrs'] = { units: c.units, useBias: c.use_bias !== false };
       if (act.activation) attrs.activation = act.activation;
-      return act.droppedSoftmax ? ok({ name, op: 'dense', inputs, attrs }, true) : activated({ name, op: 'dense', inputs, attrs }, act);
+      return act.droppedSoftmax ? ok({ name, op: 'dense', inputs, attrs }, true) : activated({ name, op: 'dense', inputs, attrs }, act, ctx);
     }
     case 'BatchNormalization': {
       const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
@@ -160,7 +162,7 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const a = c.activation;
       if (a === 'linear') return ok({ name, op: 'identity', inputs, attrs: { was: 'linear activation' } });
       if (a === 'softmax') return softmaxLayer(name, inputs, ctx);
-      const node = typeof a === 'string' ? activationNode(a, name, inputs) : undefined;
+      const node = typeof a === 'string' ? activationNode(a, name, inputs, ctx.kerasMajor) : undefined;
       return node ? ok(node) : no(`activation=${JSON.stringify(a)}`);
     }
     case 'Permute': {
@@ -255,12 +257,19 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
 }
 
 /**
+ * Activation names whose meaning changed between Keras 2 (tf-keras) and Keras 3 (keras/src/activations/activations.py):
+ * only hard_sigmoid. gelu (approximate=False), elu (alpha 1), selu, swish/silu, softplus and exponential are the
+ * same in both; leaky_relu, relu6 and hard_silu exist as activation names in Keras 3 alone.
+ */
+export const VERSION_DEPENDENT_ACTIVATIONS: readonly string[] = ['hard_sigmoid'];
+
+/**
  * A Keras activation by name as its own node (Keras' names; tfjs-layers writes hardSigmoid): the one mapping the
  * Activation layer and every layer's `activation=` use. hard_sigmoid is Keras 2's and tfjs-layers'
- * clip(0.2x + 0.5, 0, 1) (Keras 3 changed it to relu6(x + 3)/6); gelu is the exact (erf) form,
- * Keras' default.
+ * clip(0.2x + 0.5, 0, 1), but Keras 3's relu6(x + 3)/6 = clip(x/6 + 0.5, 0, 1) when `kerasMajor` ≥ 3;
+ * gelu is the exact (erf) form, Keras' default.
  */
-function activationNode(a: string, name: string, inputs: string[]): GraphNode | undefined {
+function activationNode(a: string, name: string, inputs: string[], kerasMajor?: number): GraphNode | undefined {
   switch (a) {
     case 'relu':
       return { name, op: 'relu', inputs, attrs: {} };
@@ -280,7 +289,8 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
     case 'leaky_relu': // Keras 3's activation function, negative_slope 0.2
       return { name, op: 'leakyrelu', inputs, attrs: { alpha: 0.2 } };
     case 'hard_sigmoid':
-    case 'hardSigmoid': // tfjs-layers' own spelling in the configs it writes
+      return { name, op: 'hardsigmoid', inputs, attrs: (kerasMajor ?? 2) >= 3 ? { alpha: 1 / 6, beta: 0.5 } : { alpha: 0.2, beta: 0.5 } };
+    case 'hardSigmoid': // tfjs-layers' own spelling in the configs it writes: always its (Keras 2's) formula
       return { name, op: 'hardsigmoid', inputs, attrs: { alpha: 0.2, beta: 0.5 } };
     case 'elu':
       return { name, op: 'elu', inputs, attrs: { alpha: 1 } };
@@ -331,7 +341,7 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
   };
   if (!separable) {
     if (act.activation) depthwise.activation = act.activation;
-    return activated({ name, op: 'conv2d', inputs, attrs: depthwise }, act);
+    return activated({ name, op: 'conv2d', inputs, attrs: depthwise }, act, ctx);
   }
   const dwName = `${name}/depthwise`;
   const pointwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
@@ -343,7 +353,7 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
     useBias,
   };
   if (act.activation) pointwise.activation = act.activation;
-  return activated({ name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, act, [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }]);
+  return activated({ name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, act, ctx, [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }]);
 }
 
 /** A number or a flat list of numbers as a list; absent (undefined, null) is the fallback. */

@@ -6,7 +6,7 @@ import type { Graph, GraphNode } from '../../src/models/graph.js';
 import type { NamedTensor } from '../../src/models/safetensors.js';
 import { inferShapes, inputShape } from '../../src/models/shapes.js';
 import { withInferredRoles } from '../../src/models/roles.js';
-import { convertLayer } from './keras-topology-layers.js';
+import { convertLayer, VERSION_DEPENDENT_ACTIVATIONS } from './keras-topology-layers.js';
 import { KerasConfigError, readKerasModelConfig, type KerasLayerRecord } from './keras-topology-config.js';
 
 export { KerasConfigError } from './keras-topology-config.js';
@@ -24,6 +24,8 @@ export interface ImportedTopology {
   readonly constants: ReadonlyMap<string, NamedTensor>;
   /** Layers whose weights belong to another node than the layer's own (a conv before its activation node). */
   readonly weightNodes: ReadonlyMap<string, string>;
+  /** Imported layers whose activation means something else in Keras 2 and 3 (hard_sigmoid), read by `kerasMajor`. */
+  readonly versionDependent: string[];
 }
 
 function listNames(names: readonly string[], shown = 4): string {
@@ -62,7 +64,7 @@ function orderedAncestors(layers: Map<string, KerasLayerRecord>, configOrder: st
  * inputs/outputs or shared layers, and for unsupported layers — listing each unsupported class
  * (or attribute) with its layer names.
  */
-export function importKerasTopology(topology: unknown, options: { inputSize?: { height: number; width: number } } = {}): ImportedTopology {
+export function importKerasTopology(topology: unknown, options: { inputSize?: { height: number; width: number }; kerasMajor?: number } = {}): ImportedTopology {
   const model = readKerasModelConfig(topology);
   if (model.inputLayers.length !== 1)
     throw new KerasConfigError(`the model has ${model.inputLayers.length} inputs (${model.inputLayers.join(', ') || 'none'}); one image input is supported`);
@@ -87,6 +89,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
   let droppedSoftmax: string | undefined;
   const constants = new Map<string, NamedTensor>();
   const weightNodes = new Map<string, string>();
+  const versionDependent: string[] = [];
   for (const name of order) {
     const layer = byName.get(name) as KerasLayerRecord;
     if (layer.calls > 1) {
@@ -102,7 +105,15 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
       if (nodes.length === 1 && nodes[0].name === first) return inputShape({ nodes });
       return inferShapes({ nodes }).get(first) ?? [];
     };
-    const result = convertLayer(layer, { isOutput: name === output, inputShape: model.inputShapeFromFirstLayer, inputSize: options.inputSize, inputShapeOf });
+    const result = convertLayer(layer, {
+      isOutput: name === output,
+      inputShape: model.inputShapeFromFirstLayer,
+      inputSize: options.inputSize,
+      inputShapeOf,
+      kerasMajor: options.kerasMajor,
+    });
+    const activation = layer.config.activation;
+    if (typeof activation === 'string' && VERSION_DEPENDENT_ACTIVATIONS.includes(activation)) versionDependent.push(name);
     if ('unsupported' in result) {
       note(result.unsupported === '' ? layer.className : `${layer.className} with ${result.unsupported}`, name);
       continue;
@@ -132,6 +143,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
     droppedSoftmax,
     constants,
     weightNodes,
+    versionDependent,
     unusedLayers: model.layers.map((l) => l.name).filter((n) => !kept.has(n)),
   };
 }

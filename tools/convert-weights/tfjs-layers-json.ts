@@ -13,6 +13,8 @@ export interface TfjsLayersContents {
   readonly modelConfig: unknown;
   /** Layers in model-config order (layers missing from the config follow in manifest order). */
   readonly layers: LayerWeights[];
+  /** modelTopology.keras_version ('2.15.0'; 'tfjs-layers 4.22.0' for a model tfjs-layers saved). */
+  readonly kerasVersion?: string;
 }
 
 /**
@@ -57,5 +59,6 @@ export function tfjsLayersFromJson(modelJsonPath: string, json: Record<string, u
     const weights = byLayer.get(layer);
     if (weights) layers.push({ layer, className: configs.get(layer)?.className, weights: inCanonicalOrder(weights) });
   }
-  return { file: modelJsonPath, topology, modelConfig, layers };
+  const kerasVersion = typeof topology.keras_version === 'string' ? topology.keras_version : undefined;
+  return { file: modelJsonPath, topology, modelConfig, layers, kerasVersion };
 }
