@@ -42,6 +42,6 @@ describe('readWeightSource recognises files by content', () => {
       (err: unknown) => err,
     );
     expect(e).toBeInstanceOf(WeightFileError);
-    expect((e as Error).message).toBe(`${other}: unrecognised weight file: expected a Keras .h5, a TF.js model.json or an .onnx model`);
+    expect((e as Error).message).toBe(`${other}: unrecognised weight file: expected a Keras .h5 or .keras, a TF.js model.json or an .onnx model`);
   });
 });

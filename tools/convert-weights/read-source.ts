@@ -1,9 +1,11 @@
-// One entry point for any supported source file: a Keras .h5, a TF.js layers or graph model.json (or
-// its directory), or an .onnx model — recognised by content, not only by name.
+// One entry point for any supported source file: a Keras .h5, a Keras 3 .keras archive, a TF.js layers or
+// graph model.json (or its directory), or an .onnx model — recognised by content, not only by name.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WeightFileError } from '../../src/models/safetensors.js';
 import { readKerasH5, type KerasH5Contents } from './keras-h5.js';
+import { isZip } from './keras-archive.js';
+import { readKerasArchive, type KerasArchiveContents } from './keras-archive-file.js';
 import { readTfjsLayers, type TfjsLayersContents } from './tfjs-layers.js';
 import { readTfjsGraph, type TfjsGraphContents } from './tfjs-graph.js';
 import { isTfjsGraphModel } from './tfjs-weights.js';
@@ -13,6 +15,7 @@ import { readOnnxModel } from './onnx-file.js';
 
 export type WeightSource =
   | { readonly kind: 'keras-h5'; readonly contents: KerasH5Contents }
+  | { readonly kind: 'keras-archive'; readonly contents: KerasArchiveContents }
   | { readonly kind: 'tfjs-layers'; readonly contents: TfjsLayersContents }
   | { readonly kind: 'tfjs-graph'; readonly contents: TfjsGraphContents }
   | { readonly kind: 'onnx'; readonly contents: OnnxModel };
@@ -45,8 +48,9 @@ export async function readWeightSource(path: string): Promise<WeightSource> {
   const head = firstBytes(path, 8);
   if (head[0] === 0x89 && head[1] === 0x48 && head[2] === 0x44 && head[3] === 0x46) return { kind: 'keras-h5', contents: await readKerasH5(path) };
   if (/\.(h5|hdf5)$/i.test(path)) return { kind: 'keras-h5', contents: await readKerasH5(path) };
+  if (isZip(head) || /\.keras$/i.test(path)) return { kind: 'keras-archive', contents: await readKerasArchive(path) };
   const text = new TextDecoder().decode(head).trimStart();
   if (text.startsWith('{') || /\.json$/i.test(path)) return readTfjsModel(path);
   if (/\.onnx$/i.test(path) || head[0] === 0x08) return { kind: 'onnx', contents: readOnnxModel(path) };
-  throw new WeightFileError(path, 'unrecognised weight file: expected a Keras .h5, a TF.js model.json or an .onnx model');
+  throw new WeightFileError(path, 'unrecognised weight file: expected a Keras .h5 or .keras, a TF.js model.json or an .onnx model');
 }

@@ -56,7 +56,7 @@ export class UsageError extends Error {
 }
 
 /** The sources whose weights are Keras layers (mapped by layer name). */
-type KerasSource = Extract<WeightSource, { kind: 'keras-h5' | 'tfjs-layers' }>;
+type KerasSource = Extract<WeightSource, { kind: 'keras-h5' | 'keras-archive' | 'tfjs-layers' }>;
 
 interface Mapped {
   readonly architecture: string;

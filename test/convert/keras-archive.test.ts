@@ -1,0 +1,233 @@
+// Keras 3 .keras archives (model.save("m.keras")): config.json written here by hand in Keras 3's serialisation
+// (module/class_name/config/registered_name, inbound nodes as call arguments holding keras_history),
+// metadata.json, and model.weights.h5 laid out as keras/src/saving/saving_lib.py writes it (layers/<name>/vars/<i>,
+// no weight names), zipped with fflate. The same network is built in tfjs-layers (its weights, randomised, fill
+// the archive in Keras 3's variable order) and saved as a TF.js layers model.json.
+// References: tfjs-layers predict() on the CPU backend — logits within 1e-4 · max|ref|; and the TF.js layers
+// file's conversion: the same parameters bit for bit (the archive's positional vars named as the .h5/TF.js
+// names say). Bad archives: exit 2, one line naming the file, nothing written.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync, strToU8 } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
+import { tensor, tidy } from '../../src/tensor/index.js';
+import { loadModel } from '../../src/models/load.js';
+import { readSafetensors } from '../../src/models/safetensors-file.js';
+import { main } from '../../tools/convert-weights/index.js';
+import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { tfjs } from '../tfjs.js';
+import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
+import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
+import { writeKeras3WeightsH5, type FixtureKeras3Layer } from '../fixtures/keras-h5.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-archive-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const [H, W, C, UNITS] = [7, 6, 3, 3];
+type Sym = tfl.SymbolicTensor;
+const L = tfl.layers;
+const call = (layer: tfl.layers.Layer, x: Sym): Sym => layer.apply(x) as Sym;
+
+/** The network in tfjs-layers: Conv2D without bias, BN without beta, DepthwiseConv2D, BN without gamma, SeparableConv2D, LayerNormalization, Dense. */
+function tfjsModel(): tfl.LayersModel {
+  const input = tfl.input({ shape: [H, W, C], name: 'image' });
+  let x = call(L.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'conv' }), input);
+  x = call(L.batchNormalization({ center: false, name: 'bn' }), x);
+  x = call(L.activation({ activation: 'relu', name: 'act' }), x);
+  x = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6', name: 'dw' }), x);
+  x = call(L.batchNormalization({ scale: false, name: 'bn2' }), x);
+  x = call(L.separableConv2d({ filters: 5, kernelSize: 3, padding: 'same', useBias: false, activation: 'relu', name: 'sep' }), x);
+  x = call(L.globalAveragePooling2d({ name: 'gap' }), x);
+  x = call(L.layerNormalization({ epsilon: 1e-3, name: 'ln' }), x);
+  const out = call(L.dense({ units: UNITS, name: 'out' }), x);
+  return tfl.model({ inputs: input, outputs: out, name: 'keras3_net' });
+}
+
+const dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+
+/** One layer as Keras 3 serialises it inside a Functional config. */
+function k3(className: string, name: string, config: Record<string, unknown>, input?: string) {
+  const tensorArg = input && { class_name: '__keras_tensor__', config: { shape: [null], dtype: 'float32', keras_history: [input, 0, 0] } };
+  return {
+    module: 'keras.layers',
+    class_name: className,
+    config: className === 'InputLayer' ? { name, ...config } : { name, trainable: true, dtype, ...config },
+    registered_name: null,
+    name,
+    inbound_nodes: tensorArg ? [{ args: [tensorArg], kwargs: {} }] : [],
+  };
+}
+
+const conv = {
+  data_format: 'channels_last',
+  dilation_rate: [1, 1],
+  groups: 1,
+  kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform' },
+};
+const bn = { axis: -1, momentum: 0.99, epsilon: 0.001 };
+
+/** config.json for the network above, written by hand the way Keras 3.5 writes it. */
+function keras3Config(layers = keras3Layers()) {
+  return {
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: { name: 'keras3_net', trainable: true, layers, input_layers: ['image', 0, 0], output_layers: [['out', 0, 0]] },
+    registered_name: 'Functional',
+    build_config: { input_shape: null },
+    compile_config: null,
+  };
+}
+
+function keras3Layers() {
+  return [
+    k3('InputLayer', 'image', { batch_shape: [null, H, W, C], dtype: 'float32', sparse: false }),
+    k3('Conv2D', 'conv', { ...conv, filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', activation: 'linear', use_bias: false }, 'image'),
+    k3('BatchNormalization', 'bn', { ...bn, center: false, scale: true }, 'conv'),
+    k3('Activation', 'act', { activation: 'relu' }, 'bn'),
+    k3(
+      'DepthwiseConv2D',
+      'dw',
+      { ...conv, kernel_size: [3, 3], strides: [1, 1], padding: 'same', depth_multiplier: 1, activation: 'relu6', use_bias: true },
+      'act',
+    ),
+    k3('BatchNormalization', 'bn2', { ...bn, center: true, scale: false }, 'dw'),
+    k3(
+      'SeparableConv2D',
+      'sep',
+      { ...conv, filters: 5, kernel_size: [3, 3], strides: [1, 1], padding: 'same', depth_multiplier: 1, activation: 'relu', use_bias: false },
+      'bn2',
+    ),
+    k3('GlobalAveragePooling2D', 'gap', { data_format: 'channels_last', keepdims: false }, 'sep'),
+    k3('LayerNormalization', 'ln', { axis: [-1], epsilon: 0.001, center: true, scale: true, rms_scaling: false }, 'gap'),
+    k3('Dense', 'out', { units: UNITS, activation: 'linear', use_bias: true }, 'ln'),
+  ];
+}
+
+/** Each weighted layer's variables in Keras 3's order (trainable first, each in build() order: the tfjs order too). */
+function keras3Vars(model: tfl.LayersModel, skip: readonly string[] = []): FixtureKeras3Layer[] {
+  return model.layers
+    .filter((l) => l.weights.length > 0 && !skip.includes(l.name))
+    .map((l) => ({
+      path: `layers/${l.name}`,
+      vars: [...l.trainableWeights, ...l.nonTrainableWeights].map((w) => ({ shape: w.shape as number[], data: w.read().dataSync() as Float32Array })),
+    }));
+}
+
+async function writeArchive(file: string, entries: { config?: unknown; weights?: FixtureKeras3Layer[]; metadata?: unknown }): Promise<void> {
+  const files: Record<string, Uint8Array> = {};
+  if (entries.metadata !== undefined) files['metadata.json'] = strToU8(JSON.stringify(entries.metadata));
+  if (entries.config !== undefined) files['config.json'] = strToU8(JSON.stringify(entries.config));
+  if (entries.weights !== undefined) {
+    const h5 = `${file}.weights.h5`;
+    await writeKeras3WeightsH5(h5, entries.weights);
+    files['model.weights.h5'] = readFileSync(h5);
+    rmSync(h5);
+  }
+  writeFileSync(file, zipSync(files));
+}
+
+const METADATA = { keras_version: '3.5.0', date_saved: '2024-09-01@12:00:00' };
+
+let model: tfl.LayersModel;
+beforeAll(async () => {
+  const tf = await tfjs();
+  model = tfjsModel();
+  randomise(tf, model, 31);
+});
+
+describe('Keras 3 .keras archive vs tfjs-layers predict (logits 1e-4 · max|ref|) and vs the TF.js layers file (same parameters)', () => {
+  it('converts by content (no .keras extension), runs as tfjs-layers does, and maps the same weights as the TF.js file', async () => {
+    const tf = await tfjs();
+    const archive = join(dir, 'net.bin');
+    await writeArchive(archive, { config: keras3Config(), weights: keras3Vars(model), metadata: METADATA });
+    const out = join(dir, 'net.safetensors');
+    const cli = runConverter([archive, '--out', out, '--preprocess', 'unit']);
+    expect(cli.stderr).toBe('');
+    expect(cli.status).toBe(0);
+
+    const x = randomArray(2 * H * W * C, 17, -1, 1);
+    const ref = tf.tidy(() => Array.from((model.predict(tf.tensor(x, [2, H, W, C])) as TfTensor).dataSync()));
+    const ours = await loadModel(out);
+    const y = await tidy(() => ours.run(tensor(x, [2, H, W, C])).logits).read();
+    expectClose(y, ref, 0, 1e-4 * maxAbs(ref), 'logits vs tfjs-layers predict');
+    ours.dispose();
+
+    const tfjsOut = join(dir, 'net-tfjs.safetensors');
+    const fromTfjs = runConverter([await saveTfjs(tf, model, join(dir, 'tfjs')), '--out', tfjsOut, '--preprocess', 'unit']);
+    expect(fromTfjs.status, fromTfjs.stderr).toBe(0);
+    const a = readSafetensors(out).tensors,
+      b = readSafetensors(tfjsOut).tensors;
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    for (const [k, t] of a) {
+      expect(t.shape, k).toEqual(b.get(k)?.shape);
+      expect(
+        Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(
+          Buffer.from(b.get(k)!.data.buffer, b.get(k)!.data.byteOffset, b.get(k)!.data.byteLength),
+        ),
+        k,
+      ).toBe(true);
+    }
+    const metadata = readSafetensors(out).metadata;
+    expect([metadata.sourceFormat, metadata.kerasVersion]).toEqual(['keras-archive', '3.5.0']);
+  });
+});
+
+const outDir = join(dir, 'out');
+
+async function converter(args: string[]): Promise<CliResult> {
+  const out: string[] = [],
+    err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    const status = await main(args);
+    return { status, stdout: out.join('\n'), stderr: err.map((l) => `${l}\n`).join('') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+async function expectRejected(file: string, message: string): Promise<void> {
+  const r = await converter([file, '--out', join(outDir, 'x.safetensors')]);
+  expect(r.status, r.stderr).toBe(2);
+  const line = r.stderr.replace(/\n$/, '');
+  expect(line).not.toContain('\n');
+  expect(line).toContain(`${file}: ${message}`);
+  expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
+}
+
+describe('bad .keras archives: exit 2, one line naming the file, nothing written (no GPU)', () => {
+  beforeAll(() => mkdirSync(outDir, { recursive: true }));
+
+  it('a corrupt zip', async () => {
+    const file = join(dir, 'corrupt.keras');
+    const good = join(dir, 'good.keras');
+    await writeArchive(good, { config: keras3Config(), weights: keras3Vars(model), metadata: METADATA });
+    const bytes = readFileSync(good);
+    writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
+    await expectRejected(file, 'not a readable zip archive');
+  });
+
+  it('a zip without config.json', async () => {
+    const file = join(dir, 'noconfig.keras');
+    await writeArchive(file, { weights: keras3Vars(model), metadata: METADATA });
+    await expectRejected(file, 'a zip without config.json: not a Keras 3 .keras archive');
+  });
+
+  it('a weights file missing a layer', async () => {
+    const file = join(dir, 'missing.keras');
+    await writeArchive(file, { config: keras3Config(), weights: keras3Vars(model, ['sep']), metadata: METADATA });
+    await expectRejected(file, "model.weights.h5 has no weights for layer 'sep' (SeparableConv2D): expected layers/sep/vars/0…1");
+  });
+
+  it('a layer whose variable count its config contradicts', async () => {
+    const file = join(dir, 'miscounted.keras');
+    const layers = keras3Layers().map((l) => (l.name === 'conv' ? { ...l, config: { ...l.config, use_bias: true } } : l));
+    await writeArchive(file, { config: keras3Config(layers), weights: keras3Vars(model), metadata: METADATA });
+    await expectRejected(file, "layer 'conv' (Conv2D) has 1 weights in layers/conv/vars, its config implies 2 (kernel, bias)");
+  });
+});
