@@ -3,15 +3,15 @@
 // anything reaches the GPU, and every problem is one line that names the file.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 import { NATIVE_MODELS } from './index.js';
 import { modelFromBytes, modelFromWeights } from './load-bytes.js';
 import type { Model } from './model.js';
 import { WeightFileError } from './safetensors.js';
 import { readWeightsFile } from './weights-file.js';
 
-/** `weights/` at the repository root (this file is src/models/load.ts). */
-export const WEIGHTS_DIR = fileURLToPath(new URL('../../weights/', import.meta.url));
+/** `weights/` at the package root: the repository's in a clone, node_modules/gradscope/weights/ when installed. */
+export const WEIGHTS_DIR = packagePath('weights/');
 
 /** Native models whose weights are made here rather than converted from a published file. */
 const MADE_HERE: Readonly<Record<string, string>> = { 'scenes-resnet': "train them with 'npm run train-demo'" };
