@@ -23,10 +23,9 @@ export class MissingWeightsError extends Error {
     readonly path: string,
   ) {
     const fetchable = ['resnet50v2', 'vgg16', 'inceptionv3'].includes(model);
-    const fetch = fetchable ? `download and convert them with 'npx tsx tools/convert-weights/index.ts fetch ${model}', or ` : '';
-    const how =
-      MADE_HERE[model] ??
-      `${fetch}convert a file you have with 'npx tsx tools/convert-weights/index.ts <file> --arch ${model} --out weights/${model}.safetensors'`;
+    // fetch writes into the repository's weights/, so it is a clone's command; convert works wherever gradscope is.
+    const fetch = fetchable ? `in a clone of the repository download and convert them with 'npx tsx tools/convert-weights/index.ts fetch ${model}', or ` : '';
+    const how = MADE_HERE[model] ?? `${fetch}convert a file you have with 'npx gradscope convert <file> --arch ${model} --out ${path}'`;
     super(`no weights for '${model}' at ${path}: ${how}`);
     this.name = 'MissingWeightsError';
   }
