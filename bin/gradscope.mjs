@@ -28,6 +28,10 @@ if (tsx) {
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
   });
-} else {
+} else if (existsSync(fileURLToPath(new URL('../dist/src/cli.js', import.meta.url)))) {
   await import('../dist/src/cli.js');
+} else {
+  // A clone without its devDependencies and never built.
+  process.stderr.write(`gradscope: neither tsx nor dist/ in ${fileURLToPath(new URL('..', import.meta.url))}: run 'npm ci' there first\n`);
+  process.exitCode = 2;
 }
