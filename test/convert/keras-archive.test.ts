@@ -9,7 +9,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync, strToU8 } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
@@ -21,7 +20,8 @@ import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
 import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
-import { writeKeras3WeightsH5, type FixtureKeras3Layer } from '../fixtures/keras-h5.js';
+import type { FixtureKeras3Layer } from '../fixtures/keras-h5.js';
+import { KERAS3_METADATA, keras3Functional, keras3Layer, writeKerasArchive } from '../fixtures/keras-archive.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-archive-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,20 +46,8 @@ function tfjsModel(): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: out, name: 'keras3_net' });
 }
 
-const dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
-
-/** One layer as Keras 3 serialises it inside a Functional config. */
-function k3(className: string, name: string, config: Record<string, unknown>, input?: string) {
-  const tensorArg = input && { class_name: '__keras_tensor__', config: { shape: [null], dtype: 'float32', keras_history: [input, 0, 0] } };
-  return {
-    module: 'keras.layers',
-    class_name: className,
-    config: className === 'InputLayer' ? { name, ...config } : { name, trainable: true, dtype, ...config },
-    registered_name: null,
-    name,
-    inbound_nodes: tensorArg ? [{ args: [tensorArg], kwargs: {} }] : [],
-  };
-}
+const k3 = (className: string, name: string, config: Record<string, unknown>, input?: string) =>
+  keras3Layer(className, name, config, input === undefined ? [] : [input]);
 
 const conv = {
   data_format: 'channels_last',
@@ -70,16 +58,7 @@ const conv = {
 const bn = { axis: -1, momentum: 0.99, epsilon: 0.001 };
 
 /** config.json for the network above, written by hand the way Keras 3.5 writes it. */
-function keras3Config(layers = keras3Layers()) {
-  return {
-    module: 'keras.src.models.functional',
-    class_name: 'Functional',
-    config: { name: 'keras3_net', trainable: true, layers, input_layers: ['image', 0, 0], output_layers: [['out', 0, 0]] },
-    registered_name: 'Functional',
-    build_config: { input_shape: null },
-    compile_config: null,
-  };
-}
+const keras3Config = (layers = keras3Layers()) => keras3Functional('keras3_net', layers, 'image', 'out');
 
 function keras3Layers() {
   return [
@@ -116,20 +95,8 @@ function keras3Vars(model: tfl.LayersModel, skip: readonly string[] = []): Fixtu
     }));
 }
 
-async function writeArchive(file: string, entries: { config?: unknown; weights?: FixtureKeras3Layer[]; metadata?: unknown }): Promise<void> {
-  const files: Record<string, Uint8Array> = {};
-  if (entries.metadata !== undefined) files['metadata.json'] = strToU8(JSON.stringify(entries.metadata));
-  if (entries.config !== undefined) files['config.json'] = strToU8(JSON.stringify(entries.config));
-  if (entries.weights !== undefined) {
-    const h5 = `${file}.weights.h5`;
-    await writeKeras3WeightsH5(h5, entries.weights);
-    files['model.weights.h5'] = readFileSync(h5);
-    rmSync(h5);
-  }
-  writeFileSync(file, zipSync(files));
-}
-
-const METADATA = { keras_version: '3.5.0', date_saved: '2024-09-01@12:00:00' };
+const writeArchive = writeKerasArchive;
+const METADATA = KERAS3_METADATA;
 
 let model: tfl.LayersModel;
 beforeAll(async () => {

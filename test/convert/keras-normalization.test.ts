@@ -1,5 +1,5 @@
-// Keras' Normalization layer, imported from a full-model .h5 and from a TF.js layers model.json (both written
-// here, laid out as Keras 2 and tensorflowjs_converter write them). tfjs-layers has no Normalization layer, so
+// Keras' Normalization layer, imported from a full-model .h5, from a TF.js layers model.json and from a Keras 3
+// .keras archive (all written here, laid out as Keras 2, tensorflowjs_converter and Keras 3 write them). tfjs-layers has no Normalization layer, so
 // the reference is float64 code written plainly below from keras/layers/preprocessing/normalization.py:
 // (x − mean) / max(sqrt(variance), backend.epsilon() = 1e-7) per channel. One model holds the adapted form
 // (weights mean, variance, count — count int64 in the .h5, int32 in the TF.js manifest; one variance 0, so
@@ -16,6 +16,7 @@ import { importKerasTopology } from '../../tools/convert-weights/keras-topology.
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { runConverter } from '../fixtures/keras-zoo-check.js';
 import { writeFullModelH5, type FixtureLayer } from '../fixtures/keras-h5.js';
+import { KERAS3_METADATA, keras3Functional, keras3Layer, writeKerasArchive } from '../fixtures/keras-archive.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-normalization-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -144,6 +145,43 @@ describe('Keras Normalization vs float64 (x − mean) / max(sqrt(var), 1e-7): pe
     const topology = { keras_version: '2.15.0', backend: 'tensorflow', model_config: modelConfig() };
     writeFileSync(join(into, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: topology, weightsManifest: manifest }));
     await checkConverted(join(into, 'model.json'));
+  });
+
+  it('from a Keras 3 .keras archive (config.json in Keras 3 form; vars mean, variance, int64 count)', async () => {
+    const file = join(dir, 'normalized.keras');
+    const config = keras3Functional(
+      'normalized',
+      [
+        keras3Layer('InputLayer', 'image', { batch_shape: [null, H, W, C], dtype: 'float32', sparse: false }),
+        keras3Layer('Rescaling', 'rescale', { scale: 1 / 255, offset: 0 }, ['image']),
+        keras3Layer('Normalization', 'norm', { axis: [-1], invert: false, mean: null, variance: null }, ['rescale']),
+        keras3Layer('Normalization', 'norm_given', { axis: [-1], invert: false, ...GIVEN }, ['rescale']),
+        keras3Layer('Concatenate', 'cat', { axis: -1 }, ['norm', 'norm_given']),
+        keras3Layer('GlobalAveragePooling2D', 'gap', { data_format: 'channels_last', keepdims: false }, ['cat']),
+        keras3Layer('Dense', 'out', { units: UNITS, activation: 'linear', use_bias: true }, ['gap']),
+      ],
+      'image',
+      'out',
+    );
+    const weights = [
+      {
+        path: 'layers/norm',
+        vars: [
+          { shape: [C], data: f32(ADAPTED.mean) },
+          { shape: [C], data: f32(ADAPTED.variance) },
+          { shape: [], data: BigInt64Array.of(1000n) },
+        ],
+      },
+      {
+        path: 'layers/out',
+        vars: [
+          { shape: [2 * C, UNITS], data: KERNEL },
+          { shape: [UNITS], data: f32(BIAS) },
+        ],
+      },
+    ];
+    await writeKerasArchive(file, { config, weights, metadata: KERAS3_METADATA });
+    await checkConverted(file);
   });
 
   it('refuses invert=True and adapted statistics on other axes, one line naming the layer (no GPU)', () => {
