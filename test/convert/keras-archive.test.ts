@@ -16,12 +16,13 @@ import { tensor, tidy } from '../../src/tensor/index.js';
 import { loadModel } from '../../src/models/load.js';
 import { readSafetensors } from '../../src/models/safetensors-file.js';
 import { main } from '../../tools/convert-weights/index.js';
+import { readWeightSource } from '../../tools/convert-weights/read-source.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
 import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
 import type { FixtureKeras3Layer } from '../fixtures/keras-h5.js';
-import { KERAS3_METADATA, keras3Functional, keras3Layer, writeKerasArchive } from '../fixtures/keras-archive.js';
+import { KERAS3_METADATA, keras3Functional, keras3Layer, keras3Tensor, writeKerasArchive } from '../fixtures/keras-archive.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-archive-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -196,5 +197,72 @@ describe('bad .keras archives: exit 2, one line naming the file, nothing written
     const layers = keras3Layers().map((l) => (l.name === 'conv' ? { ...l, config: { ...l.config, use_bias: true } } : l));
     await writeArchive(file, { config: keras3Config(layers), weights: keras3Vars(model), metadata: METADATA });
     await expectRejected(file, "layer 'conv' (Conv2D) has 1 weights in layers/conv/vars, its config implies 2 (kernel, bias)");
+  });
+});
+
+describe('Keras 3 weights layout (no GPU)', () => {
+  it("reads a nested model's layers (layers/<model>/layers/<layer>/vars) under their own names, BN without gamma as beta, moving stats", async () => {
+    const file = join(dir, 'nested.keras');
+    const inner = {
+      module: 'keras.src.models.functional',
+      class_name: 'Functional',
+      config: {
+        name: 'backbone',
+        trainable: true,
+        layers: [
+          keras3Layer('InputLayer', 'inner_image', { batch_shape: [null, 4, 4, 2], dtype: 'float32', sparse: false }),
+          keras3Layer('Conv2D', 'inner_conv', { filters: 2, kernel_size: [1, 1], use_bias: true, activation: 'linear' }, ['inner_image']),
+          keras3Layer('BatchNormalization', 'inner_bn', { axis: -1, epsilon: 0.001, center: true, scale: false }, ['inner_conv']),
+        ],
+        input_layers: ['inner_image', 0, 0],
+        output_layers: [['inner_bn', 0, 0]],
+      },
+      registered_name: 'Functional',
+      name: 'backbone',
+      inbound_nodes: [{ args: [keras3Tensor('image')], kwargs: {} }],
+    };
+    const config = keras3Functional(
+      'outer',
+      [
+        keras3Layer('InputLayer', 'image', { batch_shape: [null, 4, 4, 2], dtype: 'float32', sparse: false }),
+        inner,
+        keras3Layer('GlobalAveragePooling2D', 'gap', {}, ['backbone']),
+        keras3Layer('Dense', 'head', { units: 3, use_bias: false }, ['gap']),
+      ],
+      'image',
+      'head',
+    );
+    const v = (shape: number[], seed: number) => ({
+      shape,
+      data: randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+      ),
+    });
+    const weights = [
+      { path: 'layers/backbone/layers/inner_conv', vars: [v([1, 1, 2, 2], 1), v([2], 2)] },
+      { path: 'layers/backbone/layers/inner_bn', vars: [v([2], 3), v([2], 4), v([2], 5)] },
+      { path: 'layers/head', vars: [v([2, 3], 6)] },
+    ];
+    await writeKerasArchive(file, { config, weights, metadata: KERAS3_METADATA });
+    const source = await readWeightSource(file);
+    expect(source.kind).toBe('keras-archive');
+    if (source.kind !== 'keras-archive') return;
+    expect(source.contents.kerasVersion).toBe('3.5.0');
+    const got = source.contents.layers.map((l) => [l.layer, l.className, l.weights.map((w) => `${w.name} ${w.storedName}`)]);
+    expect(got).toEqual([
+      ['inner_conv', 'Conv2D', ['kernel layers/backbone/layers/inner_conv/vars/0', 'bias layers/backbone/layers/inner_conv/vars/1']],
+      [
+        'inner_bn',
+        'BatchNormalization',
+        [
+          'beta layers/backbone/layers/inner_bn/vars/0',
+          'moving_mean layers/backbone/layers/inner_bn/vars/1',
+          'moving_variance layers/backbone/layers/inner_bn/vars/2',
+        ],
+      ],
+      ['head', 'Dense', ['kernel layers/head/vars/0']],
+    ]);
+    expect(Array.from(source.contents.layers[1].weights[2].data)).toEqual(Array.from(weights[1].vars[2].data));
   });
 });

@@ -12,6 +12,8 @@ import { loadModel } from '../../src/models/load.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { runConverter } from '../fixtures/keras-zoo-check.js';
 import { writeFullModelH5, type FixtureKerasVersion, type FixtureLayer } from '../fixtures/keras-h5.js';
+import { importKeras } from '../../tools/convert-weights/keras-import.js';
+import { tfjsLayersFromJson } from '../../tools/convert-weights/tfjs-layers-json.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-version-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,5 +123,26 @@ describe('hard_sigmoid by keras_version vs float64 (activations 1e-6 absolute, l
   it("no keras_version: Keras 2's, and the converter says so", async () => {
     const stdout = await convertAndCheck('unversioned', null, keras2);
     expect(stdout).toContain("the file records no Keras version: hard_sigmoid (hs, conv) read as Keras 2's clip(0.2x + 0.5, 0, 1)");
+  });
+});
+
+describe('the TF.js layers modelTopology.keras_version picks the formula too (no GPU)', () => {
+  const hardSigmoidAttrs = (kerasVersion: string | undefined, activation = 'hard_sigmoid') => {
+    const topology = { ...(kerasVersion ? { keras_version: kerasVersion } : {}), model_config: modelConfig };
+    const json = { format: 'layers-model', modelTopology: { ...topology, model_config: { ...modelConfig } } };
+    const config = JSON.parse(JSON.stringify(json).replaceAll('"hard_sigmoid"', JSON.stringify(activation))) as Record<string, unknown>;
+    const contents = tfjsLayersFromJson('model.json', config, () =>
+      weights.flatMap((l) =>
+        l.weights.map((w) => ({ spec: { name: w.storedName.replace(/:0$/, ''), shape: w.shape, dtype: 'float32' as const }, data: w.data as Float32Array })),
+      ),
+    );
+    const node = importKeras('model.json', contents).graph.nodes.find((n) => n.name === 'hs');
+    return node?.op === 'hardsigmoid' ? node.attrs : undefined;
+  };
+  it("'3.5.0' → alpha 1/6; '2.15.0' and tfjs-layers' own 'tfjs-layers 4.22.0' → 0.2; tfjs' spelling hardSigmoid → 0.2 always", () => {
+    expect(hardSigmoidAttrs('3.5.0')).toEqual({ alpha: 1 / 6, beta: 0.5 });
+    expect(hardSigmoidAttrs('2.15.0')).toEqual({ alpha: 0.2, beta: 0.5 });
+    expect(hardSigmoidAttrs('tfjs-layers 4.22.0')).toEqual({ alpha: 0.2, beta: 0.5 });
+    expect(hardSigmoidAttrs('3.5.0', 'hardSigmoid')).toEqual({ alpha: 0.2, beta: 0.5 });
   });
 });
