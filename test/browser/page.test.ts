@@ -16,6 +16,7 @@ import { convertWeights } from '../../tools/convert-weights/to-native.js';
 import { writeTinyOnnxCnn } from '../fixtures/onnx-tiny-cnn.js';
 import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
 import { writeFullModelH5 } from '../fixtures/keras-h5.js';
+import { KERAS3_METADATA, keras3Functional, keras3Layer, writeKerasArchive } from '../fixtures/keras-archive.js';
 import { tfjs } from '../tfjs.js';
 import { buildPage } from './build-page.js';
 import { launchChromium, type Chromium } from './chromium.js';
@@ -255,6 +256,29 @@ describe('the built page in Chromium', () => {
     const h5 = join(dir, 'tiny.h5');
     await writeFullModelH5(h5, layers, m.toJSON(null, false));
     await expectConvertedLikeCli([h5], 'tiny.h5', 'triangle');
+  });
+
+  it('a dropped Keras 3 .keras archive converts in the page (fflate, h5wasm) like the CLI converter + Node path (1e-4 of max)', async () => {
+    const { m } = await tinyKerasModel();
+    const conv = { kernel_size: [3, 3], padding: 'same', activation: 'relu', use_bias: true, data_format: 'channels_last' };
+    const config = keras3Functional(
+      'tiny',
+      [
+        keras3Layer('InputLayer', 'image', { batch_shape: [null, 32, 32, 3], dtype: 'float32', sparse: false }),
+        keras3Layer('Conv2D', 'conv_a', { ...conv, filters: 8, strides: [1, 1] }, ['image']),
+        keras3Layer('Conv2D', 'conv_b', { ...conv, filters: 8, strides: [2, 2] }, ['conv_a']),
+        keras3Layer('GlobalAveragePooling2D', 'gap', {}, ['conv_b']),
+        keras3Layer('Dense', 'out', { units: 5, activation: 'softmax', use_bias: true }, ['gap']),
+      ],
+      'image',
+      'out',
+    );
+    const weights = m.layers
+      .filter((l) => l.weights.length > 0)
+      .map((l) => ({ path: `layers/${l.name}`, vars: l.getWeights().map((w) => ({ shape: w.shape, data: w.dataSync() as Float32Array })) }));
+    const archive = join(dir, 'tiny.keras');
+    await writeKerasArchive(archive, { config, weights, metadata: KERAS3_METADATA });
+    await expectConvertedLikeCli([archive], 'tiny.keras', 'cross');
   });
 
   it('a browser without WebGPU gets one sentence naming the browsers and flags that have it, not a blank page', async () => {

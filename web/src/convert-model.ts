@@ -1,4 +1,4 @@
-// A dropped ONNX, Keras H5 or TF.js layers model converted in the page with the converter's own importers: the
+// A dropped ONNX, Keras H5, Keras 3 .keras or TF.js layers model converted in the page with the converter's own importers: the
 // same graph and parameters `tools/convert-weights` would write, held in memory as a weights file. The
 // input scaling is in neither file, so the page asks for it (the converter's --preprocess).
 import { inferShapes, sha256Hex, WeightFileError, type PreprocessingMode, type WeightsFile } from '../../src/browser.js';
@@ -42,6 +42,16 @@ export async function kerasH5Weights(file: string, bytes: Uint8Array, preprocess
   const { readKerasH5 } = await import('../../tools/convert-weights/keras-h5.js');
   const contents = await readKerasH5(await putHdf5(file, bytes));
   return asWeights(file, bytes, 'keras-h5', importKeras(file, contents), preprocessing);
+}
+
+/** A Keras 3 .keras archive: unzipped here (fflate), its model.weights.h5 read on h5wasm's browser build as the converter does. */
+export async function kerasArchiveWeights(file: string, bytes: Uint8Array, preprocessing: PreprocessingMode): Promise<WeightsFile> {
+  const { putHdf5 } = await import('../platform/hdf5-browser.js');
+  const { unpackKerasArchive } = await import('../../tools/convert-weights/keras-archive.js');
+  const { readKeras3Weights } = await import('../../tools/convert-weights/keras3-weights.js');
+  const { modelConfig, kerasVersion, weightsH5 } = unpackKerasArchive(file, bytes);
+  const layers = await readKeras3Weights(file, await putHdf5(`${file}.weights.h5`, weightsH5), modelConfig);
+  return asWeights(file, bytes, 'keras-archive', importKeras(file, { modelConfig, layers, kerasVersion }), preprocessing);
 }
 
 /** model.json and the shard files dropped with it, found by the paths model.json lists (or their base names). */

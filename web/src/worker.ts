@@ -13,13 +13,12 @@ import {
   modelInputPixels,
   parseWeightsFile,
   summarize,
-  WeightFileError,
   type Model,
   type RgbImage,
   type Tensor,
   type WeightsFile,
 } from '../../src/browser.js';
-import { kerasH5Weights, onnxWeights, tfjsWeights } from './convert-model.js';
+import { kerasArchiveWeights, kerasH5Weights, onnxWeights, tfjsWeights } from './convert-model.js';
 import type { Envelope, ModelInfo, Reply, Request } from './protocol.js';
 
 let model: Model | undefined;
@@ -37,9 +36,7 @@ async function weightsOf(req: Extract<Request, { kind: 'load' }>): Promise<{ wei
     return { weights: await tfjsWeights(file, bytes, new Map(Object.entries(req.shards ?? {})), preprocessing), notes: converted('TF.js') };
   }
   if (/\.(h5|hdf5)$/i.test(file)) return { weights: await kerasH5Weights(file, bytes, preprocessing), notes: converted('Keras H5') };
-  if (/\.keras$/i.test(file)) {
-    throw new WeightFileError(file, 'Keras 3 .keras archives are not read: save the model as .h5 (model.save("x.h5")) or convert it to TF.js');
-  }
+  if (/\.keras$/i.test(file)) return { weights: await kerasArchiveWeights(file, bytes, preprocessing), notes: converted('a Keras 3 .keras archive') };
   return { weights: parseWeightsFile(bytes, file), notes: [] };
 }
 
