@@ -563,7 +563,7 @@ describe('TFOpLambda configs and their errors (no GPU)', () => {
     for (const [k, v] of files[0]) expect([...(files[1].get(k)?.data ?? [])], k).toEqual([...v.data]);
   });
 
-  it("refuses Keras 3's keras.ops operations (x + 3. saved as an 'Add' of keras.src.ops.numpy) as ops, not as the Add layer", () => {
+  it("refuses Keras 3's keras.ops operations other than the binary arithmetic ones (keras.src.ops.numpy 'Absolute') by class and module", () => {
     const tensorArg = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 6, 6, 3], keras_history: [name, 0, 0] } });
     const config = {
       class_name: 'Functional',
@@ -573,16 +573,16 @@ describe('TFOpLambda configs and their errors (no GPU)', () => {
           { module: 'keras.layers', class_name: 'InputLayer', name: 'image', config: { name: 'image', batch_shape: [null, 6, 6, 3] }, inbound_nodes: [] },
           {
             module: 'keras.src.ops.numpy',
-            class_name: 'Add',
+            class_name: 'Absolute',
             name: 'add',
             config: { name: 'add' },
-            inbound_nodes: [{ args: [tensorArg('image'), 3.0], kwargs: {} }],
+            inbound_nodes: [{ args: [tensorArg('image')], kwargs: {} }],
           },
         ],
         input_layers: ['image', 0, 0],
         output_layers: ['add', 0, 0],
       },
     };
-    expect(() => importKerasTopology(config)).toThrow('unsupported Keras layers: Add (keras.src.ops.numpy) (add)');
+    expect(() => importKerasTopology(config)).toThrow('unsupported Keras layers: Absolute (keras.src.ops.numpy) (add)');
   });
 });

@@ -6,7 +6,7 @@ import type { Activation, GraphNode, Pair, PaddingSpec } from '../../src/models/
 import type { Padding } from '../../src/ops/padding.js';
 import type { NamedTensor } from '../../src/models/safetensors.js';
 import type { Json, JsonObject, KerasLayerRecord } from './keras-topology-config.js';
-import { opLambdaLayer } from './keras-topology-oplambda.js';
+import { keras3OpLayer, opLambdaLayer } from './keras-topology-oplambda.js';
 
 /** A node, or why not: `unsupported` is '' when the layer class itself is unknown here. */
 export type LayerResult =
@@ -251,8 +251,10 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
     }
     case 'TFOpLambda':
       return opLambdaLayer(layer);
-    default:
-      return no('');
+    default: {
+      const op = /^(\w+) \(keras\.src\.ops\.numpy\)$/.exec(layer.className);
+      return op ? keras3OpLayer(layer, op[1]) : no('');
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 // is `[layer, node, tensor]`, a Python number or NumPy array is its value. The stock
 // keras.applications MobileNetV3 writes its hard-sigmoid as `ReLU(6.)(x + 3.) * (1. / 6.)` this way.
 // Keras 3 has no TFOpLambda; TF.js layers cannot run one, but its converter copies the config as is.
+// Keras 3 records the same calls as operations of module keras.src.ops.numpy (keras3OpLayer below).
 import type { BinaryFunction, GraphNode, UnaryFunction } from '../../src/models/graph.js';
 import type { NamedTensor } from '../../src/models/safetensors.js';
 import { CONSTANT_VALUE, isObject, type Json, type JsonObject, type KerasLayerRecord } from './keras-topology-config.js';
@@ -174,4 +175,42 @@ function binary(name: string, op: BinaryFunction | 'add', operands: [Operand, Op
     return node;
   });
   return { node: { name, op, inputs, attrs: {} }, before, constants };
+}
+
+/**
+ * Keras 3's keras.ops calls on Keras tensors (`x + 3.`, `x * (1. / 6.)`: the stock Keras 3 MobileNetV3's hard_sigmoid)
+ * are saved as operations of module keras.src.ops.numpy whose call record is `{ args: [x, y], kwargs: {} }`, a Keras
+ * tensor written as `{ class_name: '__keras_tensor__', config: { keras_history: [layer, node, tensor] } }` and a Python
+ * number as itself (keras/src/models/functional.py serialize_node). The binary arithmetic ones map as TFOpLambda's do.
+ */
+const KERAS3_BINARY: Record<string, BinaryFunction | 'add'> = {
+  Add: 'add',
+  Subtract: 'sub',
+  Multiply: 'mul',
+  Divide: 'div',
+  TrueDivide: 'div',
+  Maximum: 'max',
+  Minimum: 'min',
+  Power: 'pow',
+};
+
+function keras3Operand(v: Json): Operand | undefined {
+  const history = isObject(v) && isObject(v.config) ? v.config.keras_history : undefined;
+  if (Array.isArray(history) && typeof history[0] === 'string') return { layer: history[0] };
+  return numbers(v);
+}
+
+/** A keras.src.ops.numpy operation (`opClass` is its class name, 'Add') → graph nodes named as the operation. */
+export function keras3OpLayer(layer: KerasLayerRecord, opClass: string): LayerResult {
+  const op = KERAS3_BINARY[opClass];
+  if (op === undefined) return no('');
+  const call = layer.call;
+  const args = isObject(call) && Array.isArray(call.args) ? call.args : undefined;
+  const kwargs = isObject(call) && isObject(call.kwargs) ? Object.keys(call.kwargs) : [];
+  if (args?.length !== 2 || kwargs.length > 0) return no(`a call other than (x, y): ${JSON.stringify(call ?? null).slice(0, 60)}`);
+  const operands = args.map(keras3Operand);
+  const [x, y] = operands;
+  if (!x || !y) return no(`an operand other than a Keras tensor or numbers: ${JSON.stringify(args).slice(0, 60)}`);
+  if (!('layer' in x) && !('layer' in y)) return no('two constants');
+  return binary(layer.name, op, [x, y]);
 }
