@@ -275,7 +275,11 @@ describe('the built page in Chromium', () => {
     );
     const weights = m.layers
       .filter((l) => l.weights.length > 0)
-      .map((l) => ({ path: `layers/${l.name}`, vars: l.getWeights().map((w) => ({ shape: w.shape, data: w.dataSync() as Float32Array })) }));
+      // Keras 3 files layers under their class names, counted per class: conv2d, conv2d_1, dense.
+      .map((l, i) => ({
+        path: ['layers/conv2d', 'layers/conv2d_1', 'layers/dense'][i],
+        vars: l.getWeights().map((w) => ({ shape: w.shape, data: w.dataSync() as Float32Array })),
+      }));
     const archive = join(dir, 'tiny.keras');
     await writeKerasArchive(archive, { config, weights, metadata: KERAS3_METADATA });
     await expectConvertedLikeCli([archive], 'tiny.keras', 'cross');

@@ -17,6 +17,7 @@ import { loadModel } from '../../src/models/load.js';
 import { readSafetensors } from '../../src/models/safetensors-file.js';
 import { main } from '../../tools/convert-weights/index.js';
 import { readWeightSource } from '../../tools/convert-weights/read-source.js';
+import { kerasSnakeCase } from '../../tools/convert-weights/keras3-weights.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
@@ -86,12 +87,26 @@ function keras3Layers() {
   ];
 }
 
+/**
+ * Where Keras 3 files each weighted layer: under its class name snake-cased and counted per class in model.layers
+ * order (saving_lib.py _save_container_state), not under the layer's name — written out by hand here.
+ */
+const KERAS3_PATHS: Record<string, string> = {
+  conv: 'layers/conv2d',
+  bn: 'layers/batch_normalization',
+  dw: 'layers/depthwise_conv2d',
+  bn2: 'layers/batch_normalization_1',
+  sep: 'layers/separable_conv2d',
+  ln: 'layers/layer_normalization',
+  out: 'layers/dense',
+};
+
 /** Each weighted layer's variables in Keras 3's order (trainable first, each in build() order: the tfjs order too). */
 function keras3Vars(model: tfl.LayersModel, skip: readonly string[] = []): FixtureKeras3Layer[] {
   return model.layers
     .filter((l) => l.weights.length > 0 && !skip.includes(l.name))
     .map((l) => ({
-      path: `layers/${l.name}`,
+      path: KERAS3_PATHS[l.name],
       vars: [...l.trainableWeights, ...l.nonTrainableWeights].map((w) => ({ shape: w.shape as number[], data: w.read().dataSync() as Float32Array })),
     }));
 }
@@ -189,19 +204,33 @@ describe('bad .keras archives: exit 2, one line naming the file, nothing written
   it('a weights file missing a layer', async () => {
     const file = join(dir, 'missing.keras');
     await writeArchive(file, { config: keras3Config(), weights: keras3Vars(model, ['sep']), metadata: METADATA });
-    await expectRejected(file, "model.weights.h5 has no weights for layer 'sep' (SeparableConv2D): expected layers/sep/vars/0…1");
+    await expectRejected(file, "model.weights.h5 has no weights for layer 'sep' (SeparableConv2D): expected layers/separable_conv2d/vars/0…1");
   });
 
   it('a layer whose variable count its config contradicts', async () => {
     const file = join(dir, 'miscounted.keras');
     const layers = keras3Layers().map((l) => (l.name === 'conv' ? { ...l, config: { ...l.config, use_bias: true } } : l));
     await writeArchive(file, { config: keras3Config(layers), weights: keras3Vars(model), metadata: METADATA });
-    await expectRejected(file, "layer 'conv' (Conv2D) has 1 weights in layers/conv/vars, its config implies 2 (kernel, bias)");
+    await expectRejected(file, "layer 'conv' (Conv2D) has 1 weights in layers/conv2d/vars, its config implies 2 (kernel, bias)");
   });
 });
 
 describe('Keras 3 weights layout (no GPU)', () => {
-  it("reads a nested model's layers (layers/<model>/layers/<layer>/vars) under their own names, BN without gamma as beta, moving stats", async () => {
+  it("names groups as keras/src/utils/naming.py to_snake_case does (the names h5ls shows in Keras 3's files)", () => {
+    const names = ['Conv2D', 'BatchNormalization', 'DepthwiseConv2D', 'ReLU', 'PReLU', 'GlobalAveragePooling2D', 'InputLayer', 'Dense'];
+    expect(names.map(kerasSnakeCase)).toEqual([
+      'conv2d',
+      'batch_normalization',
+      'depthwise_conv2d',
+      're_lu',
+      'p_re_lu',
+      'global_average_pooling2d',
+      'input_layer',
+      'dense',
+    ]);
+  });
+
+  it("reads a nested model's layers (layers/functional/layers/<class>/vars), keras.ops taking no name, BN without gamma as beta", async () => {
     const file = join(dir, 'nested.keras');
     const inner = {
       module: 'keras.src.models.functional',
@@ -212,7 +241,15 @@ describe('Keras 3 weights layout (no GPU)', () => {
         layers: [
           keras3Layer('InputLayer', 'inner_image', { batch_shape: [null, 4, 4, 2], dtype: 'float32', sparse: false }),
           keras3Layer('Conv2D', 'inner_conv', { filters: 2, kernel_size: [1, 1], use_bias: true, activation: 'linear' }, ['inner_image']),
-          keras3Layer('BatchNormalization', 'inner_bn', { axis: -1, epsilon: 0.001, center: true, scale: false }, ['inner_conv']),
+          {
+            module: 'keras.src.ops.numpy',
+            class_name: 'Add',
+            name: 'add',
+            config: { name: 'add' },
+            inbound_nodes: [{ args: [keras3Tensor('inner_conv'), 1] }],
+          },
+          keras3Layer('Conv2D', 'inner_conv_b', { filters: 2, kernel_size: [1, 1], use_bias: false, activation: 'linear' }, ['add']),
+          keras3Layer('BatchNormalization', 'inner_bn', { axis: -1, epsilon: 0.001, center: true, scale: false }, ['inner_conv_b']),
         ],
         input_layers: ['inner_image', 0, 0],
         output_layers: [['inner_bn', 0, 0]],
@@ -240,9 +277,10 @@ describe('Keras 3 weights layout (no GPU)', () => {
       ),
     });
     const weights = [
-      { path: 'layers/backbone/layers/inner_conv', vars: [v([1, 1, 2, 2], 1), v([2], 2)] },
-      { path: 'layers/backbone/layers/inner_bn', vars: [v([2], 3), v([2], 4), v([2], 5)] },
-      { path: 'layers/head', vars: [v([2, 3], 6)] },
+      { path: 'layers/functional/layers/conv2d', vars: [v([1, 1, 2, 2], 1), v([2], 2)] },
+      { path: 'layers/functional/layers/conv2d_1', vars: [v([1, 1, 2, 2], 7)] },
+      { path: 'layers/functional/layers/batch_normalization', vars: [v([2], 3), v([2], 4), v([2], 5)] },
+      { path: 'layers/dense', vars: [v([2, 3], 6)] },
     ];
     await writeKerasArchive(file, { config, weights, metadata: KERAS3_METADATA });
     const source = await readWeightSource(file);
@@ -251,18 +289,19 @@ describe('Keras 3 weights layout (no GPU)', () => {
     expect(source.contents.kerasVersion).toBe('3.5.0');
     const got = source.contents.layers.map((l) => [l.layer, l.className, l.weights.map((w) => `${w.name} ${w.storedName}`)]);
     expect(got).toEqual([
-      ['inner_conv', 'Conv2D', ['kernel layers/backbone/layers/inner_conv/vars/0', 'bias layers/backbone/layers/inner_conv/vars/1']],
+      ['inner_conv', 'Conv2D', ['kernel layers/functional/layers/conv2d/vars/0', 'bias layers/functional/layers/conv2d/vars/1']],
+      ['inner_conv_b', 'Conv2D', ['kernel layers/functional/layers/conv2d_1/vars/0']],
       [
         'inner_bn',
         'BatchNormalization',
         [
-          'beta layers/backbone/layers/inner_bn/vars/0',
-          'moving_mean layers/backbone/layers/inner_bn/vars/1',
-          'moving_variance layers/backbone/layers/inner_bn/vars/2',
+          'beta layers/functional/layers/batch_normalization/vars/0',
+          'moving_mean layers/functional/layers/batch_normalization/vars/1',
+          'moving_variance layers/functional/layers/batch_normalization/vars/2',
         ],
       ],
-      ['head', 'Dense', ['kernel layers/head/vars/0']],
+      ['head', 'Dense', ['kernel layers/dense/vars/0']],
     ]);
-    expect(Array.from(source.contents.layers[1].weights[2].data)).toEqual(Array.from(weights[1].vars[2].data));
+    expect(Array.from(source.contents.layers[2].weights[2].data)).toEqual(Array.from(weights[2].vars[2].data));
   });
 });

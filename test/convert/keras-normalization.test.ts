@@ -165,7 +165,8 @@ describe('Keras Normalization vs float64 (x − mean) / max(sqrt(var), 1e-7): pe
     );
     const weights = [
       {
-        path: 'layers/norm',
+        // Keras 3 files a layer under its class name: the first Normalization is 'normalization' (norm_given has no vars).
+        path: 'layers/normalization',
         vars: [
           { shape: [C], data: f32(ADAPTED.mean) },
           { shape: [C], data: f32(ADAPTED.variance) },
@@ -173,7 +174,7 @@ describe('Keras Normalization vs float64 (x − mean) / max(sqrt(var), 1e-7): pe
         ],
       },
       {
-        path: 'layers/out',
+        path: 'layers/dense',
         vars: [
           { shape: [2 * C, UNITS], data: KERNEL },
           { shape: [UNITS], data: f32(BIAS) },

@@ -85,14 +85,14 @@ describe('Keras 3 keras.ops arithmetic (keras.src.ops.numpy) in a .keras archive
     const file = join(dir, 'ops.keras');
     const weights = [
       {
-        path: 'layers/conv',
+        path: 'layers/conv2d',
         vars: [
           { shape: [1, 1, C, C], data: KERNEL },
           { shape: [C], data: BIAS },
         ],
       },
       {
-        path: 'layers/out',
+        path: 'layers/dense',
         vars: [
           { shape: [C, UNITS], data: DENSE },
           { shape: [UNITS], data: DENSE_BIAS },

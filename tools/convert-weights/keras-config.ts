@@ -8,11 +8,9 @@ export interface KerasLayerConfig {
   readonly scale?: boolean;
   /** BatchNormalization: false when the layer has no beta. */
   readonly center?: boolean;
-  /** The layer's whole `config` object (Keras 3 weights are told apart by it: use_bias, mean, …). */
-  readonly config: { readonly [key: string]: Json };
 }
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function isObject(v: unknown): v is { [key: string]: Json } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -41,7 +39,6 @@ export function kerasLayerConfigs(modelConfig: unknown): Map<string, KerasLayerC
         className: layer.class_name,
         scale: typeof config.scale === 'boolean' ? config.scale : undefined,
         center: typeof config.center === 'boolean' ? config.center : undefined,
-        config,
       });
       if (layerList(layer).length > 0) visit(layer);
     }
