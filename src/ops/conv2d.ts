@@ -13,6 +13,7 @@ import { scaleChannels } from './batchnorm.js';
 import { relu } from './relu.js';
 import { gemm, gemmGrid, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
+import { winogradApplies, winogradConv, winogradFilter, winogradPays } from './conv2d-winograd.js';
 import { CONV_ROWS, convFilterGradKernel, convForwardKernel, convInputGradKernel, flipTransposeFilterKernel, padChannelsKernel } from './wgsl/conv2d.js';
 
 export interface Conv2dOptions {
@@ -185,14 +186,24 @@ function withPaddedChannels(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor 
   const cp = Math.ceil(g.Cin / 4) * 4;
   const xp = padChannels(x, g.batch * g.H * g.W, g.Cin, cp, 1, [g.batch, g.H, g.W, cp]);
   const wp = padChannels(w, g.KH * g.KW, g.Cin, cp, g.Cout, [g.KH, g.KW, cp, g.Cout]);
-  const y = forward({ ...g, Cin: cp }, xp, wp, bias, epilogue);
+  // The padded filter is a temporary: nothing derived from it is worth caching (no Winograd).
+  const y = forward({ ...g, Cin: cp }, xp, wp, bias, epilogue, false);
   xp.dispose();
   wp.dispose();
   return y;
 }
 
-function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue): Tensor {
+/** `w` is a lasting tensor (a weight), so a Winograd transform of it may be cached with it. */
+function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue, lasting = true): Tensor {
   if (g.Cin % 4 !== 0 && g.Cin >= 3) return withPaddedChannels(g, x, w, bias, epilogue);
+  if (lasting && winogradPays(g))
+    return winogradConv(
+      g,
+      x,
+      w.derived('winograd', () => winogradFilter(w)),
+      bias,
+      epilogue,
+    );
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
   const { affine, residual } = epilogue;
   const relu = epilogue.relu ?? false;
@@ -294,10 +305,21 @@ function transposedPays(g: ConvGeometry): boolean {
 
 /** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
 function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
-  const t = transposedPays(g) ? transposedGeometry(g) : undefined;
-  if (t) {
+  const t = transposedGeometry(g);
+  if (t && winogradApplies(t) && winogradPays(t)) {
+    // The flipped, transposed (and affine-scaled) filter's transform, cached with the weight: one
+    // entry per affine (ids are never reused, so an entry cannot be mistaken for another's).
+    const u = w.derived(`winograd-dx${affine ? `:${affine.id}` : ''}`, () => {
+      const wt = flipTransposeFilter(g, w, affine);
+      const transformed = winogradFilter(wt);
+      wt.dispose();
+      return transformed;
+    });
+    return winogradConv(t, gy, u, undefined, {});
+  }
+  if (t && transposedPays(g)) {
     const wt = flipTransposeFilter(g, w, affine);
-    const dx = forward(t, gy, wt, undefined, {});
+    const dx = forward(t, gy, wt, undefined, {}, false);
     wt.dispose();
     return dx;
   }

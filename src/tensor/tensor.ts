@@ -4,7 +4,7 @@ import { gpu } from './gpu.js';
 import { acquireBuffer, releaseBuffer } from './memory.js';
 import { currentEncoder, flush } from './kernel.js';
 import { readBuffer } from './readback.js';
-import { trackInScope } from './scope.js';
+import { keep, trackInScope } from './scope.js';
 import { fmt, type Shape, sizeOf, ShapeError } from './shape.js';
 
 let nextId = 1;
@@ -18,6 +18,7 @@ export class Tensor {
   private storage: GPUBuffer | null;
   private holders = 1;
   private ownerReleased = false;
+  private derivedTensors?: Map<string, Tensor>;
 
   constructor(shape: Shape, buffer?: GPUBuffer) {
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ShapeError('tensor', 'non-negative integer dimensions', fmt(shape));
@@ -53,7 +54,25 @@ export class Tensor {
     if (this.holders === 0 && this.storage) {
       releaseBuffer(this.storage);
       this.storage = null;
+      for (const t of this.derivedTensors?.values() ?? []) t.dispose();
+      this.derivedTensors = undefined;
     }
+  }
+
+  /**
+   * A tensor computed once from this one's contents (e.g. a convolution's transformed filter) and
+   * released with this tensor's storage. Sound because a tensor's contents never change after the
+   * op that made it wrote them (no op writes in place; new weights are new tensors), so the cache
+   * can never go stale. `make` runs inside the caller's scopes, but its result is kept out of them.
+   */
+  derived(key: string, make: () => Tensor): Tensor {
+    this.buffer;
+    const known = this.derivedTensors?.get(key);
+    if (known) return known;
+    const t = keep(make());
+    this.derivedTensors ??= new Map();
+    this.derivedTensors.set(key, t);
+    return t;
   }
 
   /** Drops the owner's hold; idempotent. Storage returns to the pool when no holder is left. */
