@@ -56,8 +56,11 @@ export function winogradRuns(): number {
   return runs;
 }
 
-/** y = conv2d(x, w) through the epilogue, with u = winogradFilter(w). */
-export function winogradConv(g: ConvGeometry, x: Tensor, u: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue): Tensor {
+/**
+ * y = conv2d(x, w) through the epilogue, with u = winogradFilter(w); with `inputScale` (an affine
+ * [3, Cin]), x's channels are first multiplied by its scale row (in the input transform).
+ */
+export function winogradConv(g: ConvGeometry, x: Tensor, u: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue, inputScale?: Tensor): Tensor {
   runs++;
   const TH = Math.ceil(g.OH / 2),
     TW = Math.ceil(g.OW / 2);
@@ -66,9 +69,9 @@ export function winogradConv(g: ConvGeometry, x: Tensor, u: Tensor, bias: Tensor
   const inVec4 = g.Cin % 4 === 0;
   const nIn = T * units(g.Cin);
   dispatch({
-    wgsl: winogradInputKernel(inVec4),
-    bindings: [x.buffer, v.buffer],
-    ints: [nIn, T, TH, TW, g.H, g.W, units(g.Cin), g.pad.top, g.pad.left],
+    wgsl: winogradInputKernel(inVec4, inputScale !== undefined),
+    bindings: [x.buffer, v.buffer, ...(inputScale ? [inputScale.buffer] : [])],
+    ints: [nIn, T, TH, TW, g.H, g.W, units(g.Cin), g.pad.top, g.pad.left, g.Cin],
     workgroups: groupsFor(nIn, 256),
     flops: 32 * nIn,
   });

@@ -307,15 +307,16 @@ function transposedPays(g: ConvGeometry): boolean {
 function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
   const t = transposedGeometry(g);
   if (t && winogradApplies(t) && winogradPays(t)) {
-    // The flipped, transposed (and affine-scaled) filter's transform, cached with the weight: one
-    // entry per affine (ids are never reused, so an entry cannot be mistaken for another's).
-    const u = w.derived(`winograd-dx${affine ? `:${affine.id}` : ''}`, () => {
-      const wt = flipTransposeFilter(g, w, affine);
+    // The flipped, transposed filter's transform, cached with the weight. An affine's scale is
+    // applied to dY in the input transform, not folded into the cached filter: models compute the
+    // affine afresh each run, so a per-affine cache entry would grow with every run.
+    const u = w.derived('winograd-dx', () => {
+      const wt = flipTransposeFilter(g, w);
       const transformed = winogradFilter(wt);
       wt.dispose();
       return transformed;
     });
-    return winogradConv(t, gy, u, undefined, {});
+    return winogradConv(t, gy, u, undefined, {}, affine);
   }
   if (t && transposedPays(g)) {
     const wt = flipTransposeFilter(g, w, affine);

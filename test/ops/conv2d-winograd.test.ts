@@ -208,6 +208,31 @@ describe('the transformed-filter cache', () => {
     x.dispose();
   });
 
+  it('memory stays flat when a model recomputes its folded batchnorm affine every run (one weight, forward + backward)', async () => {
+    setWinogradMode('on');
+    const xs = [1, 6, 6, 8];
+    const w = tensor(randomArray(9 * 64, 11), [3, 3, 8, 8]);
+    const x = watch(tensor(randomArray(prod(xs), 12), xs));
+    const before = winogradRuns();
+    await expectSteadyMemory(
+      async () => {
+        const affine = tensor(randomArray(24, 13, 0.5, 1.5), [3, 8]);
+        const tape = new Tape();
+        const y = tape.record(() => conv2d(x, w, { padding: 'same', epilogue: { affine } }));
+        const seed = tensor(randomArray(y.size, 14), y.shape);
+        const { grads } = tape.backward(y, seed);
+        const dx = grads.get(x)!;
+        await dx.read();
+        tape.dispose();
+        for (const t of [y, affine, seed, dx]) t.dispose();
+      },
+      { repeats: 3, pooled: true },
+    );
+    expect(winogradRuns() - before, 'forward and input gradient by Winograd, 4 runs').toBe(8);
+    w.dispose();
+    x.dispose();
+  });
+
   it('memory stays flat over repeated forward + input gradient with a fresh weight each time', async () => {
     setWinogradMode('on');
     const xs = [1, 8, 8, 8];

@@ -71,9 +71,12 @@ ${[...loads, ...transform, ...stores].join('\n')}`)}`;
 /**
  * Input transform: x [images, H, W, C] → v [16, T, C], T = images·TH·TW tiles, tile (ty, tx)
  * reading rows 2·ty − pt .. +3 and columns 2·tx − pl .. +3 (zero outside the image).
- * Params: n = T·C invocations, T, TH, TW, H, W, C, pt, pl.
+ * With `scaled`, channel c is multiplied by coef[Cs + c] (an epilogue affine's scale row, Cs its
+ * channel count): the transform is linear, so the input gradient through a folded batchnorm scales
+ * dY here instead of in a pass of its own or in a per-affine filter copy.
+ * Params: n = T·C invocations, T, TH, TW, H, W, C, pt, pl, Cs.
  */
-export function winogradInputKernel(vec4: boolean): string {
+export function winogradInputKernel(vec4: boolean, scaled: boolean): string {
   const zero = vec4 ? 'vec4<f32>(0.0)' : '0.0';
   const loads = range(4).flatMap((r) => [
     `  let y${r} = top + ${r};`,
@@ -84,12 +87,21 @@ export function winogradInputKernel(vec4: boolean): string {
   ]);
   const d = range(4).map((r) => range(4).map((s) => `d${r}${s}`));
   const transform = separable(d, bt, 't', (r, c) => `v${r}${c}`);
-  const stores = range(16).map((k) => `  v[(${k} * p.T + tile) * p.C + c] = v${k >> 2}${k & 3};`);
+  const scale = vec4
+    ? `vec4<f32>(${range(4)
+        .map((j) => `coef[p.Cs + 4 * c + ${j}]`)
+        .join(', ')})`
+    : 'coef[p.Cs + c]';
+  const stores = [
+    ...(scaled ? [`  let sc = ${scale};`] : []),
+    ...range(16).map((k) => `  v[(${k} * p.T + tile) * p.C + c] = v${k >> 2}${k & 3}${scaled ? ' * sc' : ''};`),
+  ];
   return /* wgsl */ `
-struct Params { n: i32, T: i32, TH: i32, TW: i32, H: i32, W: i32, C: i32, pt: i32, pl: i32 }
+struct Params { n: i32, T: i32, TH: i32, TW: i32, H: i32, W: i32, C: i32, pt: i32, pl: i32, Cs: i32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<${elem(vec4)}>;
 @group(0) @binding(2) var<storage, read_write> v: array<${elem(vec4)}>;
+${scaled ? '@group(0) @binding(3) var<storage, read> coef: array<f32>;' : ''}
 ${flatKernelMain(`let c = i % p.C;
   let tile = i / p.C;
   let tx = tile % p.TW;
