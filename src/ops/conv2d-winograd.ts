@@ -76,15 +76,15 @@ export function winogradConv(g: ConvGeometry, x: Tensor, u: Tensor, bias: Tensor
     flops: 32 * nIn,
   });
   const m = empty([16, T, g.Cout]);
-  for (let xi = 0; xi < 16; xi++) {
-    gemm({
-      a: { buffer: v.buffer, rows: T, cols: g.Cin, offset: xi * T * g.Cin },
-      transposeA: false,
-      b: { buffer: u.buffer, rows: g.Cin, cols: g.Cout, offset: xi * g.Cin * g.Cout },
-      transposeB: false,
-      y: { buffer: m.buffer, rows: T, cols: g.Cout, offset: xi * T * g.Cout },
-    });
-  }
+  // The 16 products M[ξ] = V[ξ]·U[ξ] in one dispatch (matmul.ts says why).
+  gemm({
+    a: { buffer: v.buffer, rows: T, cols: g.Cin },
+    transposeA: false,
+    b: { buffer: u.buffer, rows: g.Cin, cols: g.Cout },
+    transposeB: false,
+    y: { buffer: m.buffer, rows: T, cols: g.Cout },
+    batch: { count: 16, aStride: T * g.Cin, bStride: g.Cin * g.Cout, yStride: T * g.Cout },
+  });
   v.dispose();
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
   const { affine, residual } = epilogue;
