@@ -126,7 +126,10 @@ function gemmVariant(args: GemmArgs, M: number, K: number, N: number, batched = 
 
 /** Records Y = op(A)·op(B) (+ bias) into the current step. */
 export function gemm(args: GemmArgs): void {
-  if (args.batch) return batchedGemm(args, args.batch);
+  if (args.batch) {
+    batchedGemm(args, args.batch);
+    return;
+  }
   const { a, b, y, transposeA, transposeB } = args;
   const { M, K, N } = gemmDims(args);
   if (M === 0 || N === 0) return;
