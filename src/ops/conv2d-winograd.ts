@@ -11,7 +11,8 @@ const units = (c: number) => (c % 4 === 0 ? c / 4 : c);
 
 /**
  * 'auto' runs Winograd where it was measured to pay (winogradPays); 'on' / 'off' force it wherever
- * it applies / nowhere (tests and A/B benchmarks).
+ * it applies / nowhere (tests and A/B benchmarks). 'auto' and 'on' agree today (it paid on every
+ * shape measured); they stay apart so a shape found to lose can be left out of 'auto' alone.
  */
 export type WinogradMode = 'auto' | 'on' | 'off';
 let mode: WinogradMode = 'auto';
@@ -24,11 +25,17 @@ export function winogradMode(): WinogradMode {
   return mode;
 }
 
-/** Whether `g` runs as Winograd: where it applies, forced by the mode, else by measurement. */
+/**
+ * Whether `g` runs as Winograd: where it applies, unless the mode says otherwise. Measured on
+ * lavapipe (`npm run bench -- --only winograd`: interleaved pairs of the same step with Winograd on
+ * and off, idle-eq ratio, load 5–12): ResNet50V2's 3×3 shapes 56×56×64 forward 0.66 / input
+ * gradient 0.63, 14×14×256 0.56 / 0.51, 7×7×512 0.58 / 0.50 — every shape won, the small maps
+ * most (the direct kernel's bounds tests and 9 taps per pixel cost more than the transforms), so
+ * 'auto' takes it wherever it applies. The price is memory: the transformed filter is 16/9 of the
+ * weight and is kept with it (a second one for the input gradient, made on first use).
+ */
 export function winogradPays(g: ConvGeometry): boolean {
-  if (mode === 'off' || !winogradApplies(g)) return false;
-  if (mode === 'on') return true;
-  return true;
+  return mode !== 'off' && winogradApplies(g);
 }
 
 /** Whether F(2×2, 3×3) can run `g`: a stride-1, undilated 3×3 whose transformed operands fit one binding each. */

@@ -3,7 +3,9 @@
 // register-blocked kernel; a 1×1 stride-1 unpadded convolution without an epilogue is a plain
 // GEMM. The input gradient runs by stride phases reading the filter transposed, or, at stride 1
 // where it was measured to pay (transposedPays), as the forward kernel itself over dY and a
-// flipped, transposed filter copy.
+// flipped, transposed filter copy. Stride-1 undilated 3×3 convolutions (forward and input gradient)
+// run as Winograd F(2×2, 3×3) instead (conv2d-winograd.ts), with the transformed filter cached
+// on the weight tensor.
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 // An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
 // applied in the forward kernel's store instead of as separate passes over the output.
