@@ -11,11 +11,12 @@ import type { Model } from '../models/model.js';
 import { EVALUATE_DEFAULT_STEPS, evaluateMethods, type EvaluationImage, type EvaluationResult, type SummaryRow } from '../metrics/faithfulness.js';
 import { PERTURBATION_DEFAULT_BATCH } from '../metrics/batched-scores.js';
 import { renderChart } from '../report/chart.js';
-import { releaseGpu, ShapeError } from '../tensor/index.js';
+import { ShapeError } from '../tensor/index.js';
 import { CliConsole } from './console.js';
 import { EXIT_OK, messageOf, UsageError } from './errors.js';
-import { DEFAULT_MODEL, resolveModelSource, weightsDir, weightsRecord } from './model-source.js';
+import { resolveModelSource, weightsRecord } from './model-source.js';
 import * as parse from './option-parsers.js';
+import { modelOption, layerOption, methodsOption, outOption } from './shared-options.js';
 import { checkOutputDirectory, writeAllOrNothing } from './output-files.js';
 import { checkScenesModel, heldOutScene, heldOutScenes } from './pointing-game-command.js';
 import { checkReadable } from './image-session.js';
@@ -183,16 +184,14 @@ export function evaluateCommand(finished: (status: number) => void): Command {
         '<out>/evaluate.<model>.json (every number) and .curves.png.',
     )
     .argument('[image...]', 'PNG or JPEG files (or use --scenes)')
-    .option('--model <name|file>', `a zoo name or a .safetensors file (default: ${DEFAULT_MODEL}, the bundled model)`)
+    .addOption(modelOption())
     .option('--scenes <n>', 'score the first n held-out synthetic scenes (with their masks) instead of files; needs a scenes model', parse.positiveInteger)
-    .option('--methods <list>', `comma-separated methods, or 'all' (default: ${EVALUATE_DEFAULT_METHODS.join(',')})`, parse.methodList, [
-      ...EVALUATE_DEFAULT_METHODS,
-    ])
-    .option('--layer <node>', "'auto' (the last full feature map) or a node name, for the methods that hook a layer", 'auto')
+    .addOption(methodsOption(EVALUATE_DEFAULT_METHODS))
+    .addOption(layerOption())
     .option('--steps <n>', 'deletion / insertion steps', parse.positiveInteger, EVALUATE_DEFAULT_STEPS)
     .option('--batch <n>', 'perturbed inputs per forward pass', parse.positiveInteger, PERTURBATION_DEFAULT_BATCH)
     .option('--seed <n>', 'seed of the random baseline and the ROAD noise', parse.nonNegativeInteger, 0)
-    .option('--out <dir>', 'output directory (created when missing)', 'out')
+    .addOption(outOption())
     .option('--json', 'print the JSON document on stdout instead of the table')
     .addHelpText(
       'after',

@@ -2,19 +2,18 @@
 // in a JSON document, optionally one self-contained HTML page — all from one forward and one backward.
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ALPHA, DEFAULT_COLORMAP, softmax, UnknownNodeError } from '../methods/index.js';
+import { softmax, UnknownNodeError } from '../methods/index.js';
 import { labelOf } from '../methods/classes.js';
 import { evolution, EVOLUTION_METHODS, type EvolutionMethod, type EvolutionResult } from '../analyses/evolution.js';
 import { evolutionDocument } from '../analyses/evolution-document.js';
 import { evolutionNodes, NODE_SELECTIONS, NodeSelectionError, type EvolutionNode, type NodeSelection } from '../analyses/evolution-nodes.js';
-import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
+import type { ColormapName } from '../image/index.js';
 import { ShapeError } from '../tensor/index.js';
 import { evolutionGrid, evolutionMethodWords, shapeText } from '../report/evolution-figure.js';
 import { formatCell, htmlReport } from '../report/html.js';
 import { EXIT_OK, messageOf, UsageError } from './errors.js';
 import { modelLine, withImageSession, type Session } from './image-session.js';
-import { DEFAULT_MODEL } from './model-source.js';
-import * as parse from './option-parsers.js';
+import { modelOption, outOption, colormapOption, alphaOption, classOption } from './shared-options.js';
 import { writeAllOrNothing, type OutputFile } from './output-files.js';
 import { formatProbability } from './report.js';
 
@@ -149,7 +148,7 @@ export function evolutionCommand(finished: (status: number) => void): Command {
         '<stem>.evolution.<method>.json (every low-resolution map) and, with --html, <stem>.evolution.<method>.html (one self-contained page).',
     )
     .argument('<image>', 'a PNG or JPEG file')
-    .option('--model <name|file>', `a zoo name (weights/<name>.safetensors) or a .safetensors file (default: ${DEFAULT_MODEL})`)
+    .addOption(modelOption())
     .addOption(
       new Option('--method <name>', `${EVOLUTION_METHODS.join(' | ')} (activation: channel mean of the activations, not class-specific)`)
         .default('gradcam')
@@ -160,12 +159,12 @@ export function evolutionCommand(finished: (status: number) => void): Command {
         .default('blocks')
         .argParser(nodesOption),
     )
-    .option('--class <index|label>', 'the class to explain (default: the top-1 class)')
+    .addOption(classOption())
     .option('--shared-scale', 'one colour scale for all maps (magnitudes comparable) instead of per-map normalisation')
-    .option('--out <dir>', 'output directory (created when missing)', 'out')
+    .addOption(outOption())
     .option('--html', 'also write a self-contained HTML page with the grid and the numbers')
-    .addOption(new Option('--colormap <name>', COLORMAP_NAMES.join(' | ')).default(DEFAULT_COLORMAP).argParser(parse.colormapName))
-    .option('--alpha <a>', 'heat-map weight in the overlay, 0..1', parse.fraction, DEFAULT_ALPHA)
+    .addOption(colormapOption())
+    .addOption(alphaOption())
     .addHelpText(
       'after',
       [

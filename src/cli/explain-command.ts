@@ -1,8 +1,6 @@
 // `explain <image...>`: the options, their defaults and checks; the work is in explain-run.ts.
 import { Command, Option } from 'commander';
 import {
-  DEFAULT_ALPHA,
-  DEFAULT_COLORMAP,
   DEFAULT_TOP_K,
   GRADIENT_DEFAULT_BATCH,
   IG_DEFAULT_STEPS,
@@ -15,10 +13,10 @@ import {
   type MethodName,
   type MethodOptions,
 } from '../methods/index.js';
-import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
+import type { ColormapName } from '../image/index.js';
 import { runExplain, type ExplainJob } from './explain-run.js';
-import { DEFAULT_MODEL } from './model-source.js';
 import * as parse from './option-parsers.js';
+import { modelOption, outOption, colormapOption, alphaOption, classOption } from './shared-options.js';
 
 interface ExplainFlags {
   model?: string;
@@ -73,14 +71,14 @@ export function explainCommand(finished: (status: number) => void): Command {
         'guided methods also write <stem>.<method>.gradient.png.',
     )
     .argument('<image...>', "PNG or JPEG files, directories (searched recursively; images found by content) or glob patterns ('photos/**/*.jpg', quoted)")
-    .option('--model <name|file>', `a zoo name (weights/<name>.safetensors) or a .safetensors file (default: ${DEFAULT_MODEL}, the bundled model)`)
+    .addOption(modelOption())
     .option('--layer <node>', "'auto' (the last full feature map), a node name, or '<node>:input' for a node's input (see the 'layers' verb)", 'auto')
     .addOption(new Option('--method <name>', `one of ${METHOD_NAMES.join(', ')}`).default('gradcam').argParser(parse.method))
-    .option('--class <index|label>', 'the class to explain (default: the top-1 class of each image)')
+    .addOption(classOption('the top-1 class of each image'))
     .option('--top-k <n>', 'how many top classes to report', parse.positiveInteger, DEFAULT_TOP_K)
-    .option('--out <dir>', 'output directory (created when missing)', 'out')
-    .addOption(new Option('--colormap <name>', COLORMAP_NAMES.join(' | ')).default(DEFAULT_COLORMAP).argParser(parse.colormapName))
-    .option('--alpha <a>', 'heat-map weight in the overlay, 0..1', parse.fraction, DEFAULT_ALPHA)
+    .addOption(outOption())
+    .addOption(colormapOption())
+    .addOption(alphaOption())
     .option('--resume', 'skip images whose outputs exist from a run with the same model, weights, method, node, class and options')
     .option('--json', 'also print the JSON documents to stdout (one document; an array for several images) instead of the report')
     .option('--max-channels <n>', `scorecam: score at most this many channels (default ${SCORECAM_DEFAULT_MAX_CHANNELS})`, parse.positiveInteger)

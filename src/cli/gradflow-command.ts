@@ -2,19 +2,19 @@
 // the shortcut and through the branch (a chart along depth, a JSON with every number), and Grad-CAM
 // at the branch's last conv beside Grad-CAM after the Add; --skip-scale adds a pass with weakened shortcuts.
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
-import { DEFAULT_ALPHA, DEFAULT_COLORMAP, softmax } from '../methods/index.js';
+import { Command } from 'commander';
+import { softmax } from '../methods/index.js';
 import { labelOf } from '../methods/classes.js';
 import { gradientFlow, NoResidualBlocksError, type FlowStats, type GradflowResult } from '../analyses/gradflow.js';
 import { gradflowDocument } from '../analyses/gradflow-document.js';
-import { COLORMAP_NAMES, type ColormapName } from '../image/index.js';
+import type { ColormapName } from '../image/index.js';
 import { shapeText } from '../report/evolution-figure.js';
 import { gradflowChart, gradflowGrid } from '../report/gradflow-figure.js';
 import { formatCell, htmlReport, type Cell } from '../report/html.js';
 import { EXIT_OK, messageOf, UsageError } from './errors.js';
 import { modelLine, withImageSession, type Session } from './image-session.js';
-import { DEFAULT_MODEL } from './model-source.js';
 import * as parse from './option-parsers.js';
+import { modelOption, outOption, colormapOption, alphaOption } from './shared-options.js';
 import { writeAllOrNothing, type OutputFile } from './output-files.js';
 import { formatProbability } from './report.js';
 
@@ -176,13 +176,13 @@ export function gradflowCommand(finished: (status: number) => void): Command {
         'with --html, <stem>.gradflow.html.',
     )
     .argument('<image>', 'a PNG or JPEG file')
-    .option('--model <name|file>', `a zoo name (weights/<name>.safetensors) or a .safetensors file (default: ${DEFAULT_MODEL})`)
+    .addOption(modelOption())
     .option('--class <index|label>', 'the class whose logit is differentiated (default: the top-1 class)')
     .option('--skip-scale <s>', 'also run with every shortcut multiplied by s (0..1) to show the gradient vanishing without them', parse.fraction)
-    .option('--out <dir>', 'output directory (created when missing)', 'out')
+    .addOption(outOption())
     .option('--html', 'also write a self-contained HTML page with the chart, the grid and the numbers')
-    .addOption(new Option('--colormap <name>', COLORMAP_NAMES.join(' | ')).default(DEFAULT_COLORMAP).argParser(parse.colormapName))
-    .option('--alpha <a>', 'heat-map weight in the overlay, 0..1', parse.fraction, DEFAULT_ALPHA)
+    .addOption(colormapOption())
+    .addOption(alphaOption())
     .addHelpText(
       'after',
       [

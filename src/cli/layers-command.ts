@@ -6,7 +6,8 @@ import type { ModelDefinition } from '../models/definition.js';
 import { NATIVE_MODELS, nearestNames, summarize, totalOf, type SummaryRow } from '../models/index.js';
 import { checkWeightShapes, definitionFromMetadata } from '../models/load-definition.js';
 import { readWeightsFile } from '../models/weights-file.js';
-import { DEFAULT_MODEL, resolveModelSource } from './model-source.js';
+import { resolveModelSource } from './model-source.js';
+import { modelOption } from './shared-options.js';
 
 interface LayersFlags {
   model?: string;
@@ -52,7 +53,7 @@ export function layersCommand(): Command {
   return new Command('layers')
     .summary("list a model's nodes and the automatic target")
     .description("List a model's nodes with op, output shape, parameter count and role, and mark the node `explain --layer auto` uses, with the reason.")
-    .option('--model <name|file>', `a zoo name (weights/<name>.safetensors) or a .safetensors file (default: ${DEFAULT_MODEL})`)
+    .addOption(modelOption())
     .option('--filter <text>', 'only nodes whose name, op or role contains this text (case-insensitive)')
     .option('--json', 'print the listing as one JSON document')
     .addHelpText(

@@ -18,11 +18,12 @@ import {
 import { chooseTarget, UnknownNodeError, usesLayer } from '../methods/index.js';
 import type { Model } from '../models/model.js';
 import { DEFAULT_SCENES_RECIPE, recipeSeeds } from '../train/scenes-recipe.js';
-import { releaseGpu, ShapeError } from '../tensor/index.js';
+import { ShapeError } from '../tensor/index.js';
 import { CliConsole } from './console.js';
 import { EXIT_OK, messageOf, UsageError } from './errors.js';
-import { DEFAULT_MODEL, readWeightsMetadata, resolveModelSource, weightsDir } from './model-source.js';
+import { readWeightsMetadata, resolveModelSource } from './model-source.js';
 import * as parse from './option-parsers.js';
+import { modelOption, layerOption } from './shared-options.js';
 import { withLoadedModel } from './model-session.js';
 
 export const POINTING_DEFAULT_SCENES = 500;
@@ -167,7 +168,7 @@ export function pointingGameCommand(finished: (status: number) => void): Command
         'method, the share of scenes whose map maximum lies on the object, beside a centre baseline (always point at the image centre) ' +
         'and a random baseline (a seeded random map). Writes no files.',
     )
-    .option('--model <name|file>', `a zoo name or a .safetensors file of a scenes model (default: ${DEFAULT_MODEL}, the bundled model)`)
+    .addOption(modelOption('a zoo name or a .safetensors file of a scenes model'))
     .option('--n <scenes>', 'held-out scenes to score', parse.positiveInteger, POINTING_DEFAULT_SCENES)
     .option(
       '--methods <list>',
@@ -175,7 +176,7 @@ export function pointingGameCommand(finished: (status: number) => void): Command
       parse.methodList,
       [...POINTING_FAST_METHODS],
     )
-    .option('--layer <node>', "'auto' (the last full feature map) or a node name, for the methods that hook a layer", 'auto')
+    .addOption(layerOption())
     .option('--json', `print only {"<method>": rate, …, "${CENTRE_BASELINE}": rate, "${RANDOM_BASELINE}": rate} (rates in 0..1) on stdout`)
     .option('--seed <n>', 'seed of the random baseline', parse.nonNegativeInteger, 0)
     .addHelpText(

@@ -3,18 +3,19 @@
 // verdict rules are in src/metrics/sanity.ts; this file loads, runs, reports and writes the files.
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { COLORMAP_NAMES, modelInputPixels, type ColormapName } from '../image/index.js';
+import { modelInputPixels, type ColormapName } from '../image/index.js';
 import { readImage } from '../image/read-image.js';
 import { chooseTarget, IG_DEFAULT_STEPS, SMOOTHGRAD_DEFAULT_SAMPLES, UnknownNodeError, usesLayer, type MethodName } from '../methods/index.js';
 import type { Model } from '../models/model.js';
 import { sanityChecks, SANITY_MODES, type SanityImage, type SanityMode, type SanityResult } from '../metrics/sanity.js';
 import { sanityCurves, sanityFigure } from '../report/sanity-figure.js';
 import { formatCell } from '../report/html.js';
-import { releaseGpu, ShapeError } from '../tensor/index.js';
+import { ShapeError } from '../tensor/index.js';
 import { CliConsole } from './console.js';
 import { EXIT_OK, messageOf, UsageError } from './errors.js';
-import { DEFAULT_MODEL, resolveModelSource, weightsDir, weightsRecord } from './model-source.js';
+import { resolveModelSource, weightsRecord } from './model-source.js';
 import * as parse from './option-parsers.js';
+import { modelOption, layerOption, methodsOption, outOption, colormapOption } from './shared-options.js';
 import { checkOutputDirectory, writeAllOrNothing } from './output-files.js';
 import { checkReadable } from './image-session.js';
 import { withLoadedModel } from './model-session.js';
@@ -177,17 +178,15 @@ export function sanityCommand(finished: (status: number) => void): Command {
         'weights and the weights file are never changed.',
     )
     .argument('<image...>', 'PNG or JPEG files')
-    .option('--model <name|file>', `a zoo name or a .safetensors file (default: ${DEFAULT_MODEL}, the bundled model)`)
-    .option('--methods <list>', `comma-separated methods, or 'all' (default: ${SANITY_DEFAULT_METHODS.join(',')})`, parse.methodList, [
-      ...SANITY_DEFAULT_METHODS,
-    ])
+    .addOption(modelOption())
+    .addOption(methodsOption(SANITY_DEFAULT_METHODS))
     .addOption(new Option('--mode <mode>', `${SANITY_MODES.join(' | ')} | both`).default('cascading').argParser(modeOption))
-    .option('--layer <node>', "'auto' (the last full feature map) or a node name, for the methods that hook a layer", 'auto')
+    .addOption(layerOption())
     .option('--seed <n>', 'seed of the random weights and the random classes', parse.nonNegativeInteger, 0)
     .option('--steps <n>', `integrated gradients: path intervals (explain's default is ${IG_DEFAULT_STEPS})`, parse.positiveInteger, SANITY_DEFAULT_IG_STEPS)
     .option('--samples <n>', 'SmoothGrad: noisy copies', parse.positiveInteger, SMOOTHGRAD_DEFAULT_SAMPLES)
-    .option('--out <dir>', 'output directory (created when missing)', 'out')
-    .addOption(new Option('--colormap <name>', COLORMAP_NAMES.join(' | ')).default('viridis').argParser(parse.colormapName))
+    .addOption(outOption())
+    .addOption(colormapOption('viridis'))
     .option('--json', 'print the JSON document on stdout instead of the report')
     .addHelpText(
       'after',

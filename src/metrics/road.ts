@@ -23,7 +23,12 @@ const NEIGHBOURS: readonly (readonly [number, number, number])[] = [
   [-1, 0, 1 / 6],
 ];
 
-const CG_TOLERANCE = 1e-9;
+/**
+ * Relative residual at which CG stops. 1e-7 leaves the imputed values within ~2e-6 of the exact solution
+ * on a 96×96 image at 90 % removal (measured against 1e-9), 5000× below the added noise, and takes about
+ * 20 % fewer iterations than 1e-9, which matters because ROAD's solves are most of an evaluation's CPU time.
+ */
+const CG_TOLERANCE = 1e-7;
 /** Far more than the holes of a 299×299 image need (CG takes about their diameter); only a system without any kept neighbour gets here. */
 const CG_MAX_ITERATIONS = 5000;
 
@@ -40,8 +45,12 @@ export function noisyLinearImputation(input: ModelInput, removed: Uint8Array, no
   const out = Float32Array.from(data);
   if (n === 0) return { ...input, data: out };
   // Row i: s_i x_i − Σ_{removed j} w_ij x_j = Σ_{kept j} w_ij v_j, s_i = Σ of the in-image weights.
+  // Compressed rows: row i's links to other removed pixels are start[i] … start[i + 1] (column, weight).
   const diagonal = new Float64Array(n);
-  const links: number[][] = Array.from({ length: n }, () => []); // pairs (j, w) flattened
+  const start = new Int32Array(n + 1);
+  const column = new Int32Array(n * NEIGHBOURS.length);
+  const weight = new Float64Array(n * NEIGHBOURS.length);
+  let links = 0;
   const rhs = Array.from({ length: channels }, () => new Float64Array(n));
   for (let i = 0; i < n; i++) {
     const p = unknown[i];
@@ -53,15 +62,17 @@ export function noisyLinearImputation(input: ModelInput, removed: Uint8Array, no
       if (yy < 0 || xx < 0 || yy >= height || xx >= width) continue;
       diagonal[i] += w;
       const q = yy * width + xx;
-      if (slot[q] >= 0) links[i].push(slot[q], w);
-      else for (let c = 0; c < channels; c++) rhs[c][i] += w * data[q * channels + c];
+      if (slot[q] >= 0) {
+        column[links] = slot[q];
+        weight[links++] = w;
+      } else for (let c = 0; c < channels; c++) rhs[c][i] += w * data[q * channels + c];
     }
+    start[i + 1] = links;
   }
   const multiply = (v: Float64Array, into: Float64Array) => {
     for (let i = 0; i < n; i++) {
       let s = diagonal[i] * v[i];
-      const l = links[i];
-      for (let k = 0; k < l.length; k += 2) s -= l[k + 1] * v[l[k]];
+      for (let k = start[i]; k < start[i + 1]; k++) s -= weight[k] * v[column[k]];
       into[i] = s;
     }
   };

@@ -1,6 +1,28 @@
 // Reading opened HDF5 objects (attributes, datasets) and summarising HDF5 errors: the part of the h5wasm
 // surface that needs no file system, shared by hdf5.ts (Node) and the page's web/platform/hdf5-browser.ts.
 import type { Dataset, Group, OutputData } from 'h5wasm/node';
+import { WeightFileError } from '../../src/models/safetensors.js';
+
+/**
+ * Opens a file (`open`: h5wasm's File in Node or in a page), runs `use` on it and closes it. Every failure
+ * inside, HDF5's or the caller's, comes out as a WeightFileError naming `fileName`.
+ */
+export function useHdf5File<F extends { close(): unknown }, T>(open: () => F, fileName: string, use: (root: F) => T): T {
+  let file: F | undefined;
+  try {
+    file = open();
+    return use(file);
+  } catch (e) {
+    if (e instanceof WeightFileError) throw e;
+    throw new WeightFileError(fileName, summariseHdf5Error(e));
+  } finally {
+    try {
+      file?.close();
+    } catch {
+      // A file that failed to open has nothing to close.
+    }
+  }
+}
 
 /** The last frame of an HDF5 diagnostic stack is the cause ("truncated file: eof = …"); the rest is plumbing. */
 export function summariseHdf5Error(e: unknown): string {

@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { ready, File as H5File, Group, Dataset } from 'h5wasm/node';
 import { WeightFileError } from '../../src/models/safetensors.js';
-import { summariseHdf5Error } from './hdf5-read.js';
+import { useHdf5File } from './hdf5-read.js';
 
 export { Group, Dataset };
 export * from './hdf5-read.js';
@@ -51,18 +51,5 @@ export async function withHdf5File<T>(path: string, use: (root: H5File) => T): P
   }
   if (!hasSignature(path, size)) throw new WeightFileError(path, `not an HDF5 file (no HDF5 signature in its ${size} bytes)`);
   await init();
-  let file: H5File | undefined;
-  try {
-    file = new H5File(path, 'r');
-    return use(file);
-  } catch (e) {
-    if (e instanceof WeightFileError) throw e;
-    throw new WeightFileError(path, summariseHdf5Error(e));
-  } finally {
-    try {
-      file?.close();
-    } catch {
-      // A file that failed to open has nothing to close.
-    }
-  }
+  return useHdf5File(() => new H5File(path, 'r'), path, use);
 }

@@ -2,8 +2,7 @@
 // dropped file's bytes there (putHdf5) and the Keras H5 reader opens it by that path, as in Node.
 // Replaces tools/convert-weights/hdf5.ts in a browser bundle (browser-edges.ts).
 import { ready, File as H5File, Group, Dataset } from 'h5wasm';
-import { WeightFileError } from '../../src/models/safetensors.js';
-import { summariseHdf5Error } from '../../tools/convert-weights/hdf5-read.js';
+import { useHdf5File } from '../../tools/convert-weights/hdf5-read.js';
 
 export { Group, Dataset };
 export * from '../../tools/convert-weights/hdf5-read.js';
@@ -30,19 +29,9 @@ export async function putHdf5(name: string, bytes: Uint8Array): Promise<string> 
 /** Opens a file put there read-only, runs `use`, closes and removes it; every failure is a WeightFileError. */
 export async function withHdf5File<T>(path: string, use: (root: H5File) => T): Promise<T> {
   const module = await init();
-  let file: H5File | undefined;
   try {
-    file = new H5File(path, 'r');
-    return use(file);
-  } catch (e) {
-    if (e instanceof WeightFileError) throw e;
-    throw new WeightFileError(path.slice(1), summariseHdf5Error(e));
+    return useHdf5File(() => new H5File(path, 'r'), path.slice(1), use);
   } finally {
-    try {
-      file?.close();
-    } catch {
-      // A file that failed to open has nothing to close.
-    }
     module.FS.unlink(path);
   }
 }
