@@ -15,7 +15,7 @@ import type { Tf } from './peer-tfjs.js';
 import { randomNativeModel } from './random-weights.js';
 import type { BenchRow, Suite } from './rows.js';
 import type { Step } from './timing.js';
-import { winogradRow } from './winograd.js';
+import { winogradRows } from './winograd.js';
 
 export interface ModelBenchCase {
   model: string;
@@ -106,8 +106,8 @@ function suiteFor(c: ModelBenchCase, tf: Tf | undefined, n: ModelPairs): Suite {
         },
       ];
       rows.push(
-        winogradRow(`${c.model} Grad-CAM at ${c.target}`, gradcam, n.pairs),
-        winogradRow(`${c.model} forward + backward to the input`, saliency, n.slowPairs),
+        ...winogradRows(`${c.model} Grad-CAM at ${c.target}`, gradcam, n.pairs),
+        ...winogradRows(`${c.model} forward + backward to the input`, saliency, n.slowPairs),
       );
       if (c.model === 'resnet50v2') {
         const nodes = evolutionNodes(model.definition, 'blocks');

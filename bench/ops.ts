@@ -6,7 +6,7 @@ import { conv2d, conv2dInputGradient } from '../src/ops/conv2d.js';
 import { matmul } from '../src/ops/matmul.js';
 import type { Tf } from './peer-tfjs.js';
 import type { BenchRow, Suite } from './rows.js';
-import { winogradRow } from './winograd.js';
+import { winogradRows } from './winograd.js';
 
 export function randomData(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -86,7 +86,7 @@ function convRows(s: ConvShape, tf: Tf | undefined, pairs: number, tensors: { di
       target: '≤ 1.11',
     },
     ...(s.k === 3 && s.stride === 1
-      ? [winogradRow(`${s.name} forward`, forward, pairs, flops), winogradRow(`${s.name} input gradient`, inputGradient, pairs, flops)]
+      ? [...winogradRows(`${s.name} forward`, forward, pairs, flops), ...winogradRows(`${s.name} input gradient`, inputGradient, pairs, flops)]
       : []),
   ];
 }

@@ -1,6 +1,6 @@
-// In-process A/B rows for Winograd F(2×2, 3×3): the same step with Winograd forced on (ours) and
-// forced off (theirs), interleaved like every other pair, so the ratio says what the selector's
-// choice is worth on this adapter. conv2d-winograd.ts's 'auto' rule is set from these rows.
+// In-process A/B rows for Winograd: the same step under two forced modes (F(2×2) against the
+// direct kernels, F(4×4) against F(2×2)), interleaved like every other pair, so the ratio says what
+// each choice is worth on this adapter. conv2d-winograd.ts's 'auto' rule is set from these rows.
 import { setWinogradMode, type WinogradMode } from '../src/ops/conv2d-winograd.js';
 import type { BenchRow } from './rows.js';
 import type { Step } from './timing.js';
@@ -16,7 +16,16 @@ function under(mode: WinogradMode, step: Step): Step {
   };
 }
 
-/** `name: Winograd vs direct`, ours = `step` with Winograd on, theirs = off. */
-export function winogradRow(name: string, step: Step, pairs: number, flops?: number): BenchRow {
-  return { name: `${name}: Winograd vs direct`, flops, ours: under('on', step), theirs: under('off', step), theirsName: 'ours: direct', pairs, warmup: 1 };
+/** `name: Winograd F(2×2) vs direct` and `name: Winograd F(4×4) vs F(2×2)`. */
+export function winogradRows(name: string, step: Step, pairs: number, flops?: number): BenchRow[] {
+  const row = (ours: WinogradMode, theirs: WinogradMode, label: string, theirsName: string): BenchRow => ({
+    name: `${name}: Winograd ${label}`,
+    flops,
+    ours: under(ours, step),
+    theirs: under(theirs, step),
+    theirsName,
+    pairs,
+    warmup: 1,
+  });
+  return [row('f2', 'off', 'F(2×2) vs direct', 'ours: direct'), row('f4', 'f2', 'F(4×4) vs F(2×2)', 'ours: F(2×2)')];
 }

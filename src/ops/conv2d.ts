@@ -4,7 +4,7 @@
 // GEMM. The input gradient runs by stride phases reading the filter transposed, or, at stride 1
 // where it was measured to pay (transposedPays), as the forward kernel itself over dY and a
 // flipped, transposed filter copy. Stride-1 undilated 3×3 convolutions (forward and input gradient)
-// run as Winograd F(2×2, 3×3) instead (conv2d-winograd.ts), with the transformed filter cached
+// run as Winograd F(2×2, 3×3) or F(4×4, 3×3) instead (conv2d-winograd.ts), with the transformed filter cached
 // on the weight tensor.
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 // An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
@@ -15,7 +15,7 @@ import { scaleChannels } from './batchnorm.js';
 import { relu } from './relu.js';
 import { gemm, gemmGrid, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
-import { winogradApplies, winogradConv, winogradFilter, winogradPays } from './conv2d-winograd.js';
+import { winogradConv, winogradFilter, winogradTile } from './conv2d-winograd.js';
 import { CONV_ROWS, convFilterGradKernel, convForwardKernel, convInputGradKernel, flipTransposeFilterKernel, padChannelsKernel } from './wgsl/conv2d.js';
 
 export interface Conv2dOptions {
@@ -198,11 +198,13 @@ function withPaddedChannels(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor 
 /** `w` is a lasting tensor (a weight), so a Winograd transform of it may be cached with it. */
 function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue, lasting = true): Tensor {
   if (g.Cin % 4 !== 0 && g.Cin >= 3) return withPaddedChannels(g, x, w, bias, epilogue);
-  if (lasting && winogradPays(g))
+  const tile = lasting ? winogradTile(g) : undefined;
+  if (tile)
     return winogradConv(
       g,
+      tile,
       x,
-      w.derived('winograd', () => winogradFilter(w)),
+      w.derived(`winograd${tile.alpha}`, () => winogradFilter(w, tile)),
       bias,
       epilogue,
     );
@@ -308,17 +310,18 @@ function transposedPays(g: ConvGeometry): boolean {
 /** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
 function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
   const t = transposedGeometry(g);
-  if (t && winogradApplies(t) && winogradPays(t)) {
+  const tile = t && winogradTile(t);
+  if (t && tile) {
     // The flipped, transposed filter's transform, cached with the weight. An affine's scale is
     // applied to dY in the input transform, not folded into the cached filter: models compute the
     // affine afresh each run, so a per-affine cache entry would grow with every run.
-    const u = w.derived('winograd-dx', () => {
+    const u = w.derived(`winograd${tile.alpha}-dx`, () => {
       const wt = flipTransposeFilter(g, w);
-      const transformed = winogradFilter(wt);
+      const transformed = winogradFilter(wt, tile);
       wt.dispose();
       return transformed;
     });
-    return winogradConv(t, gy, u, undefined, {}, affine);
+    return winogradConv(t, tile, gy, u, undefined, {}, affine);
   }
   if (t && transposedPays(g)) {
     const wt = flipTransposeFilter(g, w, affine);

@@ -1,15 +1,17 @@
-// Winograd F(2×2, 3×3) (src/ops/conv2d-winograd.ts), forced on: forward (with every epilogue part)
+// Winograd F(2×2, 3×3) and F(4×4, 3×3) (src/ops/conv2d-winograd.ts), each forced on: forward (with every epilogue part)
 // and input gradient against float64 references written plainly here and in test/reference/conv.ts;
 // a ResNet50V2-shaped bottleneck (forward and backward to the input) against the direct kernels;
 // the transformed-filter cache (released with its weight, never reused for a new weight in a
 // recycled buffer); steady memory.
 //
-// Tolerance: F(2×2, 3×3) adds and subtracts inputs (input transform) and GEMM results (output
-// transform) around 16 GEMMs of K = Cin, where the direct kernel sums K = 9·Cin products in one
-// chain. Measured here (x in [−1, 1], filter in ±1/√(9·C)): max |error| / max |float64 reference|
-// 5.6e-7 (14×14×256) and 8.8e-7 (7×7×512) for Winograd against 1.6e-6 and 2.2e-6 for the direct
-// kernel: the shorter sums more than make up for the transforms. The tests allow 2e-6 of
-// max |reference| (absolute) plus rtol 1e-4.
+// Tolerance: Winograd adds and subtracts inputs (input transform) and GEMM results (output
+// transform) around α² GEMMs of K = Cin, where the direct kernel sums K = 9·Cin products in one
+// chain. Measured here (x in [−1, 1], filter in ±1/√(9·C)), max |error| / max |float64 reference| at
+// 14×14×256 and 7×7×512: F(2×2) 5.6e-7 and 8.8e-7, F(4×4) 9.2e-6 and 1.3e-5, the direct kernel
+// 1.6e-6 and 2.2e-6 — F(2×2)'s shorter sums more than make up for its transforms; F(4×4)'s larger
+// transform coefficients (up to 8, and G's 1/6, 1/24) cost it ~6× the direct error. The small
+// cases allow rtol 1e-4 plus 2e-6 of max |reference|; the accuracy test bounds F(2×2) by 2e-6 and
+// F(4×4) by 3e-5 of max |reference|.
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStats, Tape, tensor, tidy, watch, type Tensor } from '../../src/tensor/index.js';
 import { conv2d, conv2dInputGradient, type Conv2dOptions } from '../../src/ops/conv2d.js';
@@ -68,10 +70,15 @@ const cases: Case[] = [
   { what: '1×1 image, same, Cin 4 / Cout 4 (one tile, mostly padding)', x: [1, 1, 1, 4], cout: 4, padding: 'same' },
 ];
 
-describe('conv2d by Winograd F(2×2, 3×3)', () => {
+const ALGORITHMS = [
+  { mode: 'f2', name: 'F(2×2, 3×3)', bound: 2e-6 },
+  { mode: 'f4', name: 'F(4×4, 3×3)', bound: 3e-5 },
+] as const;
+
+describe.each(ALGORITHMS)('conv2d by Winograd $name', ({ mode: algorithm, bound }) => {
   cases.forEach((c, i) => {
     it(`${c.what}: y and dX vs float64 (rtol 1e-4, atol 2e-6·max(1, max|ref|))`, async () => {
-      setWinogradMode('on');
+      setWinogradMode(algorithm);
       const g = geometry(c.x, c.padding);
       const wShape = [3, 3, c.x[3], c.cout];
       const [oh, ow] = convOutputSize(c.x, wShape, g);
@@ -94,7 +101,7 @@ describe('conv2d by Winograd F(2×2, 3×3)', () => {
   });
 
   it('epilogue bias → affine → residual → relu, batch 2, 5×6, Cin 8 / Cout 8, vs float64 (rtol 1e-4, atol 2e-6·max(1, max|ref|))', async () => {
-    setWinogradMode('on');
+    setWinogradMode(algorithm);
     const xs = [2, 5, 6, 8],
       wShape = [3, 3, 8, 8];
     const g = geometry(xs, 'same');
@@ -120,7 +127,7 @@ describe('conv2d by Winograd F(2×2, 3×3)', () => {
     y.dispose();
   });
 
-  it('accuracy at ResNet50V2 sizes 14×14×256→256 and 7×7×512→512: Winograd vs float64 within 2e-6·max|ref| (measured 5.6e-7 / 8.8e-7; direct 1.6e-6 / 2.2e-6)', async () => {
+  it('accuracy at ResNet50V2 sizes 14×14×256→256 and 7×7×512→512: Winograd vs float64 within the stated bound of max|ref| (F(2×2) 2e-6, F(4×4) 3e-5)', async () => {
     for (const [h, ch] of [
       [14, 256],
       [7, 512],
@@ -133,7 +140,7 @@ describe('conv2d by Winograd F(2×2, 3×3)', () => {
         wv = randomArray(prod(wShape), ch, -1 / Math.sqrt(9 * ch), 1 / Math.sqrt(9 * ch));
       const ref = conv2dRef(xv, xs, wv, wShape, g);
       const errors: Record<string, number> = {};
-      for (const mode of ['on', 'off'] as const) {
+      for (const mode of [algorithm, 'off'] as const) {
         setWinogradMode(mode);
         const y = tidy(() => conv2d(tensor(xv, xs), tensor(wv, wShape), { padding: 'same' }));
         const got = await y.read();
@@ -142,7 +149,7 @@ describe('conv2d by Winograd F(2×2, 3×3)', () => {
         for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(got[i] - ref[i]));
         errors[mode] = err / maxAbs(ref);
       }
-      expect(errors.on, `Winograd relative error at ${h}×${h}×${ch} (direct: ${errors.off.toExponential(2)})`).toBeLessThan(2e-6);
+      expect(errors[algorithm], `Winograd relative error at ${h}×${h}×${ch} (direct: ${errors.off.toExponential(2)})`).toBeLessThan(bound);
     }
   });
 });
@@ -157,7 +164,7 @@ function bottleneck(x: Tensor, p: Record<string, Tensor>): Tensor {
   return conv2d(b, p.w3, { bias: p.b3, epilogue: { residual: x } });
 }
 
-describe('Winograd inside a ResNet50V2-shaped block', () => {
+describe.each(ALGORITHMS)('Winograd $name inside a ResNet50V2-shaped block', ({ mode: algorithm }) => {
   it('14×14×128 → 32 → 32 → 128, batch 2: output and dL/dx with Winograd on vs off within rtol 1e-4, atol 2e-6·max(1, max|off|)', async () => {
     const xs = [2, 14, 14, 128];
     const shapes: Record<string, number[]> = { w1: [1, 1, 128, 32], bn1: [3, 32], w2: [3, 3, 32, 32], bn2: [3, 32], w3: [1, 1, 32, 128], b3: [128] };
@@ -166,7 +173,7 @@ describe('Winograd inside a ResNet50V2-shaped block', () => {
     );
     const xv = randomArray(prod(xs), 50);
     const results: Record<string, { y: Float32Array; dx: Float32Array }> = {};
-    for (const mode of ['on', 'off'] as const) {
+    for (const mode of [algorithm, 'off'] as const) {
       setWinogradMode(mode);
       const before = winogradRuns();
       const p = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, tensor(values[k], s)]));
@@ -177,16 +184,16 @@ describe('Winograd inside a ResNet50V2-shaped block', () => {
       results[mode] = { y: await y.read(), dx: await grads.get(x)!.read() };
       tape.dispose();
       for (const t of [x, y, ...Object.values(p)]) t.dispose();
-      expect(winogradRuns() - before, `Winograd runs with mode ${mode}`).toBe(mode === 'on' ? 2 : 0);
+      expect(winogradRuns() - before, `Winograd runs with mode ${mode}`).toBe(mode === 'off' ? 0 : 2);
     }
-    expectClose(results.on.y, results.off.y, RTOL, atolFor(results.off.y), 'block output, Winograd vs direct');
-    expectClose(results.on.dx, results.off.dx, RTOL, atolFor(results.off.dx), 'dL/dx, Winograd vs direct');
+    expectClose(results[algorithm].y, results.off.y, RTOL, atolFor(results.off.y), 'block output, Winograd vs direct');
+    expectClose(results[algorithm].dx, results.off.dx, RTOL, atolFor(results.off.dx), 'dL/dx, Winograd vs direct');
   });
 });
 
 describe('the transformed-filter cache', () => {
   it('a new weight in a recycled buffer gets its own transform (y vs float64), and disposing a weight frees its transform', async () => {
-    setWinogradMode('on');
+    setWinogradMode('f2');
     const xs = [1, 6, 6, 4],
       wShape = [3, 3, 4, 4];
     const g = geometry(xs, 'same');
@@ -209,7 +216,7 @@ describe('the transformed-filter cache', () => {
   });
 
   it('memory stays flat when a model recomputes its folded batchnorm affine every run (one weight, forward + backward)', async () => {
-    setWinogradMode('on');
+    setWinogradMode('f2');
     const xs = [1, 6, 6, 8];
     const w = tensor(randomArray(9 * 64, 11), [3, 3, 8, 8]);
     const x = watch(tensor(randomArray(prod(xs), 12), xs));
@@ -234,7 +241,7 @@ describe('the transformed-filter cache', () => {
   });
 
   it('memory stays flat over repeated forward + input gradient with a fresh weight each time', async () => {
-    setWinogradMode('on');
+    setWinogradMode('f2');
     const xs = [1, 8, 8, 8];
     const x = tensor(randomArray(prod(xs), 1), xs);
     const gy = tensor(randomArray(prod(xs), 2), xs);
