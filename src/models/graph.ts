@@ -106,7 +106,7 @@ export interface ConstantNode extends NodeBase {
 }
 
 export interface PlainNode extends NodeBase {
-  op: 'relu' | 'add' | 'globalavgpool' | 'globalmaxpool' | 'softmax';
+  op: 'relu' | 'add' | 'globalavgpool' | 'globalmaxpool' | 'softmax' | 'logsoftmax';
   attrs: Record<string, never>;
 }
 

@@ -10,7 +10,7 @@ import { layernormOp, lrnOp } from './ops/normalize.js';
 import { matmulOp, reducemaxOp, reducemeanOp, reduceminOp, reducesumOp } from './ops/reduce.js';
 import { divOp, maxOp, minOp, mulOp, powOp, preluOp, subOp } from './ops/binary.js';
 import { addOp, reluOp } from './ops/elementwise.js';
-import { denseOp, globalavgpoolOp, globalmaxpoolOp, softmaxOp } from './ops/head.js';
+import { denseOp, globalavgpoolOp, globalmaxpoolOp, logsoftmaxOp, softmaxOp } from './ops/head.js';
 import { avgpoolOp, conv2dOp, maxpoolOp, padOp } from './ops/spatial.js';
 import { concatOp, constantOp, flattenOp, identityOp, inputOp, reshapeOp } from './ops/structure.js';
 
@@ -30,6 +30,7 @@ export const OPS = {
   flatten: flattenOp,
   reshape: reshapeOp,
   softmax: softmaxOp,
+  logsoftmax: logsoftmaxOp,
   identity: identityOp,
   constant: constantOp,
   sigmoid: sigmoidOp,

@@ -6,7 +6,7 @@ import type { Shape } from '../tensor/index.js';
 import { GraphError, GraphIndex, type Graph, type GraphNode, type Role } from './graph.js';
 import { descriptorOf } from './op-table.js';
 import { inferShapes } from './shapes.js';
-import { ancestorSets, nodePositions } from './ancestors.js';
+import { ancestorSets, hasNode, nodePositions } from './ancestors.js';
 
 const PRIORITY: Record<Role, number> = { 'feature-map': 0, branch: 1, skip: 2, 'residual-branch': 3 };
 
@@ -28,10 +28,13 @@ export function inferRoles(graph: Graph, shapes: Map<string, Shape> = inferShape
     }
   };
   const pos = (name: string) => index.position.get(name) as number;
+  // An Add of a constant (Keras' `x + 3.` in a hard-sigmoid, an ONNX bias) joins no branches.
+  const inputs = graph.nodes.flatMap((n, i) => (n.op === 'input' ? [i] : []));
+  const computed = (name: string) => inputs.some((i) => hasNode(anc[pos(name)], i));
 
   for (const node of graph.nodes) {
     const join = descriptorOf(node).roles.join;
-    if (join === 'residual' && node.inputs.length === 2) {
+    if (join === 'residual' && node.inputs.length === 2 && node.inputs.every(computed)) {
       const [a, b] = node.inputs.map((n) => anc[pos(n)]);
       const onlyA = new Uint32Array(words),
         onlyB = new Uint32Array(words);

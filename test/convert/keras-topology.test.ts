@@ -89,6 +89,25 @@ function mobileModel(): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: out, name: 'mobile' });
 }
 
+/**
+ * `activation=` on Conv2D, DepthwiseConv2D, SeparableConv2D and Dense other than relu/linear: each becomes the
+ * layer's `<layer>/linear` node and the activation node under the layer's name (the Activation layer's mapping),
+ * including a softmax over a convolution's channels and a Dense softmax before the output.
+ */
+function activatedModel(): tfl.LayersModel {
+  const input = tfl.input({ shape: [9, 7, 5], name: 'image' });
+  const c1 = call(L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'swish', name: 'conv_swish' }), input);
+  const dw = call(L.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6', name: 'dw_relu6' }), c1);
+  const sep = call(L.separableConv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'sigmoid', name: 'sep_sigmoid' }), dw);
+  const c2 = call(L.conv2d({ filters: 7, kernelSize: 1, activation: 'tanh', name: 'conv_tanh' }), sep);
+  const c3 = call(L.conv2d({ filters: 4, kernelSize: 1, activation: 'softmax', name: 'conv_softmax' }), c2);
+  const c4 = call(L.conv2d({ filters: 6, kernelSize: 3, activation: 'elu', name: 'conv_elu' }), c3);
+  let x = call(L.globalAveragePooling2d({ name: 'gap' }), c4);
+  for (const a of ['selu', 'gelu', 'softplus', 'hardSigmoid', 'softmax']) x = call(L.dense({ units: 8, activation: a as 'selu', name: `dense_${a}` }), x);
+  const out = call(L.dense({ units: 3, activation: 'softmax', name: 'probs' }), x);
+  return tfl.model({ inputs: input, outputs: out, name: 'activated' });
+}
+
 /** A Sequential model (no InputLayer in its config: Keras names it '<first layer>_input'). */
 function sequentialModel(): tfl.LayersModel {
   const m = tfl.sequential({ name: 'seq' });
@@ -112,7 +131,14 @@ function softmax(z: ArrayLike<number>, rows: number): number[] {
   return out;
 }
 
-async function checkAgainstTfjs(model: tfl.LayersModel, name: string, penultimate: string, outputLayer: string): Promise<{ nodes: string[]; target: string }> {
+/** Also compares the outputs of the `inner` layers (our nodes of the same names) with predict()'s, 1e-5 · max|ref| each. */
+async function checkAgainstTfjs(
+  model: tfl.LayersModel,
+  name: string,
+  penultimate: string,
+  outputLayer: string,
+  inner: string[] = [],
+): Promise<{ nodes: string[]; target: string }> {
   const tf = await tfjs();
   randomise(tf, model, name.length * 101);
   const modelJson = await saveTfjs(tf, model, join(dir, name));
@@ -128,21 +154,32 @@ async function checkAgainstTfjs(model: tfl.LayersModel, name: string, penultimat
   expect(ours.definition.labels[0]).toBe('class 0');
   const [, h, w, c] = model.inputs[0].shape as number[];
   const x = randomArray(2 * h * w * c, 7, 0, 1);
-  const logits = await tidy(() => ours.run(tensor(x, [2, h, w, c])).logits).read();
+  const run = tidy(() => {
+    const r = ours.run(tensor(x, [2, h, w, c]), { keep: inner });
+    return { logits: r.logits, inner: inner.map((l) => r.activations.get(l) as ReturnType<typeof tensor>) };
+  });
+  const logits = await run.logits.read();
 
   const xt = tf.tensor4d(x, [2, h, w, c]);
-  const probe = tfl.model({ inputs: model.inputs, outputs: [model.getLayer(penultimate).output as Sym, model.outputs[0]] });
-  const [features, probabilities] = (probe.predict(xt) as TfTensor[]).map((t) => Float32Array.from(t.dataSync()));
+  const probe = tfl.model({ inputs: model.inputs, outputs: [penultimate, ...inner].map((l) => model.getLayer(l).output as Sym).concat(model.outputs[0]) });
+  const outputs = (probe.predict(xt) as TfTensor[]).map((t) => Float32Array.from(t.dataSync()));
+  const [features, probabilities] = [outputs[0], outputs[outputs.length - 1]];
+  for (const [i, l] of inner.entries()) {
+    const ref = outputs[i + 1];
+    const got = await run.inner[i].read();
+    expectClose(got, ref, 0, 1e-5 * maxAbs(ref), `${name}: layer ${l}`);
+  }
+  for (const t of [run.logits, ...run.inner]) t.dispose();
   const [kernel, bias] = model
     .getLayer(outputLayer)
     .getWeights()
     .map((t) => t.dataSync());
   const units = bias.length,
-    inner = features.length / 2;
+    width = features.length / 2;
   const reference = Array.from({ length: 2 * units }, (_, i) => {
     const [row, j] = [Math.floor(i / units), i % units];
     let s = bias[j];
-    for (let k = 0; k < inner; k++) s += features[row * inner + k] * kernel[k * units + j];
+    for (let k = 0; k < width; k++) s += features[row * width + k] * kernel[k * units + j];
     return s;
   });
   expectClose(logits, reference, 0, 1e-4 * maxAbs(reference), `${name} logits`);
@@ -175,6 +212,24 @@ describe('Keras topology import through the converter, against tfjs-layers (1e-4
     },
   );
 
+  it('activation= other than relu on Conv2D, DepthwiseConv2D, SeparableConv2D and Dense, batch 2', async () => {
+    const activated = activatedModel();
+    const inner = activated.layers.filter((l) => /_/.test(l.name) && l.name !== 'dense_softmax').map((l) => l.name);
+    const { nodes, target } = await checkAgainstTfjs(activated, 'activated', 'dense_softmax', 'probs', inner);
+    expect(nodes.slice(0, 8)).toEqual([
+      'image',
+      'conv_swish/linear',
+      'conv_swish',
+      'dw_relu6/linear',
+      'dw_relu6',
+      'sep_sigmoid/depthwise',
+      'sep_sigmoid/linear',
+      'sep_sigmoid',
+    ]);
+    expect(nodes.slice(-3)).toEqual(['dense_softmax/linear', 'dense_softmax', 'probs']);
+    expect(target).toBe('conv_elu');
+  });
+
   it('a Sequential model', async () => {
     const { nodes, target } = await checkAgainstTfjs(sequentialModel(), 'seq', 'flat', 'out');
     expect(nodes).toEqual(['first_input', 'first', 'pool', 'flat', 'out']);
@@ -201,15 +256,15 @@ describe('Keras config reading and its errors (no GPU)', () => {
         input,
         layer('up1', 'UpSampling2D', {}, ['x']),
         layer('up2', 'UpSampling2D', {}, ['up1']),
-        layer('swish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'swish' }, ['up2']),
-        layer('mul', 'Lambda', {}, ['swish', 'up2']),
+        layer('mish', 'Conv2D', { filters: 4, kernel_size: [1, 1], activation: 'mish' }, ['up2']),
+        layer('mul', 'Lambda', {}, ['mish', 'up2']),
         layer('gap', 'GlobalAveragePooling2D', {}, ['mul']),
-        layer('out', 'Dense', { units: 2, activation: 'sigmoid' }, ['gap']),
+        layer('out', 'Dense', { units: 2, activation: 'softsign' }, ['gap']),
       ],
       'out',
     );
     expect(() => importKerasTopology(config)).toThrow(
-      'unsupported Keras layers: UpSampling2D (up1, up2); Conv2D with activation="swish" (swish); Lambda (mul); Dense with activation="sigmoid" (out)',
+      'unsupported Keras layers: UpSampling2D (up1, up2); Conv2D with activation="mish" (mish); Lambda (mul); Dense with activation="softsign" (out)',
     );
   });
 
@@ -231,6 +286,29 @@ describe('Keras config reading and its errors (no GPU)', () => {
     expect(() => importKerasTopology(functional([input, layer('t', 'ReLU', { threshold: 0.5 }, ['x'])], 't'))).toThrow(
       'unsupported Keras layers: ReLU with max_value/negative_slope/threshold [null,0,0.5] (a threshold, or a slope with a maximum, is not supported) (t)',
     );
+  });
+
+  it("Keras 3's hard_silu and leaky_relu names: the Activation layer and a Dense's activation= map alike", () => {
+    const graph = importKerasTopology(
+      functional(
+        [
+          input,
+          layer('hs', 'Activation', { activation: 'hard_silu' }, ['x']),
+          layer('gap', 'GlobalAveragePooling2D', {}, ['hs']),
+          layer('leaky', 'Dense', { units: 4, activation: 'leaky_relu' }, ['gap']),
+          layer('out', 'Dense', { units: 2 }, ['leaky']),
+        ],
+        'out',
+      ),
+    ).graph;
+    expect(graph.nodes.map((n) => [n.name, n.op, n.attrs])).toEqual([
+      ['x', 'input', { height: 8, width: 8, channels: 3 }],
+      ['hs', 'hardswish', {}],
+      ['gap', 'globalavgpool', {}],
+      ['leaky/linear', 'dense', { units: 4, useBias: true }],
+      ['leaky', 'leakyrelu', { alpha: 0.2 }],
+      ['out', 'dense', { units: 2, useBias: true }],
+    ]);
   });
 
   it('reads Keras 3 call records (keras_history), drops layers that do not lead to the output, keeps a mid-graph softmax', () => {

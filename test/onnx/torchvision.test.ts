@@ -4,16 +4,12 @@
 // ConvNeXt blocks; residual blocks found by gradient flow; input gradients against central
 // differences of onnxruntime's logit (directional, 3 directions, 2e-2 relative).
 import { describe, expect, it } from 'vitest';
-import { tensor } from '../../src/tensor/index.js';
 import { automaticTarget } from '../../src/models/roles.js';
-import { defineModel } from '../../src/models/definition.js';
-import { Model } from '../../src/models/model.js';
 import { inferShapes } from '../../src/models/shapes.js';
-import { inputGradient } from '../../src/methods/input-gradients.js';
 import { residualBlocks } from '../../src/analyses/gradflow-blocks.js';
 import { decodeOnnxModel } from '../../tools/convert-weights/onnx.js';
-import { importOnnxGraph, toGraphInput, type ImportedOnnxGraph } from '../../tools/convert-weights/onnx-graph.js';
-import { nhwcToNchw, runImported, runOrt } from '../fixtures/onnx-runtime.js';
+import { importOnnxGraph, type ImportedOnnxGraph } from '../../tools/convert-weights/onnx-graph.js';
+import { importedInputGradient, nhwcToNchw, runImported, runOrt } from '../fixtures/onnx-runtime.js';
 import { torchvisionOnnx, ZOO_SIZE } from '../fixtures/torchvision-zoo.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 
@@ -119,7 +115,8 @@ describe('roles inside the blocks of the new architectures (structural, from the
 describe('input gradients = central differences of onnxruntime along 3 directions (2e-2 relative)', () => {
   // Smooth nets (SiLU, hard-swish, GELU): central differences converge; ReLU nets with random weights
   // cross kinks within any step large enough to beat float32 rounding (ShuffleNetV2: 6 % at h = 1e-2, 32 % at 0.1;
-  // MobileNetV3-small, whose hard-swish and ReLU have kinks too: 1.7–1.9 % at 1e-2).
+  // MobileNetV3-small, whose hard-swish and ReLU have kinks too: 1.7–1.9 % at 1e-2): those two are checked
+  // against float64 central differences in torchvision-gradients.test.ts.
   const cases = [
     ['efficientnet_b0', 'depthwise convs, SiLU, squeeze-excitation gates'],
     ['convnext_tiny', 'free permutes, decomposed LayerNorm and GELU, matmul on NHWC'],
@@ -128,17 +125,8 @@ describe('input gradients = central differences of onnxruntime along 3 direction
     it(`${name}: ${what} (h = 1e-2)`, async () => {
       const h = 1e-2;
       const g = imported(name);
-      const params = new Map([...g.params].map(([k, p]) => [k, tensor(p.data, p.shape)]));
-      const model = new Model(
-        defineModel({ name, graph: g.graph, preprocessing: 'torch', labels: [], defaultTarget: automaticTarget(g.graph).node, source: 'torchvision' }),
-        params,
-      );
-      const feed = toGraphInput(g.input, input, DIMS);
-      const x = tensor(feed.data, feed.shape);
-      const pass = await inputGradient(model, x, undefined);
-      x.dispose();
-      model.dispose();
-      const grad = nhwcToNchw(pass.gradient, feed.shape);
+      const pass = await importedInputGradient(name, g, input, DIMS);
+      const grad = nhwcToNchw(pass.gradient, pass.feed.shape);
       const bytes = torchvisionOnnx(name);
       const logit = async (data: Float32Array) =>
         ((await runOrt(bytes, { input: { data, dims: DIMS } }, ['logits'])).get('logits') as Float32Array)[pass.classIndex];

@@ -71,7 +71,11 @@ function asFloat32(value: OutputData | null, ds: Dataset, what: string): Float32
   if (value instanceof Float32Array) return value;
   if (value instanceof Float64Array) return Float32Array.from(value);
   if (typeof value === 'number') return Float32Array.of(value);
-  throw new Error(`${what} has dtype ${JSON.stringify(ds.dtype)}, expected float32 or float64`);
+  // Integer weights (a Normalization layer's int64 `count`) are widened like tfjs widens int32.
+  if (typeof value === 'bigint') return Float32Array.of(Number(value));
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array) return Float32Array.from(value, Number);
+  if (value instanceof Int32Array || value instanceof Uint32Array || value instanceof Int16Array || value instanceof Int8Array) return Float32Array.from(value);
+  throw new Error(`${what} has dtype ${JSON.stringify(ds.dtype)}, expected float32, float64 or an integer type`);
 }
 
 // Big datasets (VGG16's fc1 is 392 MiB) are read in row blocks so the WASM heap, which never

@@ -65,8 +65,11 @@ function readLayerGroup(path: string, parent: Group, layerName: string, configs:
   const byLayer = new Map<string, string[]>();
   for (const w of weightNames) {
     const segments = w.split('/');
+    // A weight named under its own layer ('expanded_conv/squeeze_excite/Conv/kernel:0') is that layer's, even
+    // when the segment before it names another layer too (MobileNetV3's stem is 'Conv').
+    const own = w.startsWith(`${layerName}/`);
     const owner =
-      segments.length >= 2 && configs.has(segments[segments.length - 2]) && segments[segments.length - 2] !== layerName
+      !own && segments.length >= 2 && configs.has(segments[segments.length - 2]) && segments[segments.length - 2] !== layerName
         ? segments[segments.length - 2]
         : layerName;
     if (!byLayer.has(owner)) byLayer.set(owner, []);

@@ -33,7 +33,7 @@ export function importKeras(input: string, contents: KerasContents, inputSize?: 
   } catch (e) {
     throw new WeightFileError(input, `cannot import its Keras topology: ${message(e)}`);
   }
-  const params = mapLayerWeights(input, contents.layers, imported.graph, { what: 'the imported topology' });
+  const params = mapLayerWeights(input, contents.layers, imported.graph, { what: 'the imported topology', weightNodes: imported.weightNodes });
   for (const [k, v] of imported.constants) params.set(k, v);
   const notes: string[] = [];
   const extra: Record<string, string> = { modelName: imported.modelName };

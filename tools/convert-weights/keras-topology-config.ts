@@ -16,6 +16,8 @@ export interface KerasLayerRecord {
   readonly calls: number;
   /** Each input's [node index, tensor index]; anything but [0, 0] means a shared or multi-output layer. */
   readonly inputIndices: [number, number][];
+  /** The first call's raw inbound record (a TFOpLambda's operands and keyword arguments live there). */
+  readonly call?: Json;
 }
 
 export interface KerasModelRecord {
@@ -38,14 +40,26 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `[name, node, tensor, …]` (Keras 2) or `{ keras_history: [name, node, tensor] }` (Keras 3), wherever nested. */
-function collectHistory(value: Json, out: { name: string; node: number; tensor: number }[]): void {
+/** Keras 2 writes a first call argument that is not a Keras tensor as `['_CONSTANT_VALUE', -1, value, kwargs]`. */
+export const CONSTANT_VALUE = '_CONSTANT_VALUE';
+
+/**
+ * `[name, node, tensor, …]` (Keras 2) or `{ keras_history: [name, node, tensor] }` (Keras 3), wherever nested.
+ * With `kwargs`, tensors among a Keras 2 record's keyword arguments (its 4th entry) count too: a
+ * TFOpLambda's `y` in `x + y` is written there as `[name, node, tensor]`.
+ */
+function collectHistory(value: Json, out: { name: string; node: number; tensor: number }[], kwargs = false): void {
   if (Array.isArray(value)) {
-    if (value.length >= 3 && typeof value[0] === 'string' && typeof value[1] === 'number' && typeof value[2] === 'number') {
-      out.push({ name: value[0], node: value[1], tensor: value[2] });
-      return;
+    if (value.length >= 3 && typeof value[0] === 'string' && typeof value[1] === 'number') {
+      const constant = value[0] === CONSTANT_VALUE;
+      if (constant || typeof value[2] === 'number') {
+        if (!constant) out.push({ name: value[0], node: value[1], tensor: value[2] as number });
+        const rest = value[3];
+        if (kwargs && isObject(rest)) for (const v of Object.values(rest)) collectHistory(v, out);
+        return;
+      }
     }
-    for (const v of value) collectHistory(v, out);
+    for (const v of value) collectHistory(v, out, kwargs);
     return;
   }
   if (!isObject(value)) return;
@@ -99,14 +113,18 @@ export function readKerasModelConfig(topology: unknown): KerasModelRecord {
     if (name === undefined) throw new KerasConfigError(`a ${raw.class_name} layer has no name`);
     const inbound = Array.isArray(raw.inbound_nodes) ? raw.inbound_nodes : [];
     const refs: { name: string; node: number; tensor: number }[] = [];
-    if (inbound.length > 0) collectHistory(inbound[0], refs);
+    if (inbound.length > 0) collectHistory(inbound[0], refs, raw.class_name === 'TFOpLambda');
+    // Keras 3 saves a keras.ops call on symbolic tensors (`x + 3.`) as an operation whose class names ('Add',
+    // 'Multiply') are also layers'; its module keeps it apart, so it is refused as the op it is.
+    const op = typeof raw.module === 'string' && raw.module.startsWith('keras.src.ops');
     layers.push({
       name,
-      className: raw.class_name,
+      className: op ? `${raw.class_name} (${raw.module})` : raw.class_name,
       config: isObject(raw.config) ? raw.config : {},
       inputs: refs.map((r) => r.name),
       calls: inbound.length,
       inputIndices: refs.map((r) => [r.node, r.tensor]),
+      call: inbound[0],
     });
   }
   return {

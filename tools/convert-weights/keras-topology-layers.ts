@@ -6,6 +6,7 @@ import type { Activation, GraphNode, Pair, PaddingSpec } from '../../src/models/
 import type { Padding } from '../../src/ops/padding.js';
 import type { NamedTensor } from '../../src/models/safetensors.js';
 import type { Json, JsonObject, KerasLayerRecord } from './keras-topology-config.js';
+import { opLambdaLayer } from './keras-topology-oplambda.js';
 
 /** A node, or why not: `unsupported` is '' when the layer class itself is unknown here. */
 export type LayerResult =
@@ -16,6 +17,8 @@ export type LayerResult =
       readonly before?: GraphNode[];
       /** Values of the constant nodes it adds, `<node>/value` (not weights of the file). */
       readonly constants?: ReadonlyMap<string, NamedTensor>;
+      /** The node that holds the layer's weights when it is not the layer's own (`<layer>/linear`). */
+      readonly weightsNode?: string;
     }
   | { readonly unsupported: string };
 
@@ -51,13 +54,37 @@ function channelsLast(config: JsonObject): boolean {
   return config.data_format === undefined || config.data_format === null || config.data_format === 'channels_last';
 }
 
-/** 'linear' → none, 'relu' → relu, 'softmax' → dropped when the layer is the output; else unsupported. */
-function activationOf(config: JsonObject, ctx: LayerContext): { activation?: Activation; droppedSoftmax?: boolean } | string {
+/** A layer's `activation=`: fused on its node (relu), dropped (a softmax at the output), or its own node after it. */
+interface LayerActivation {
+  readonly activation?: Activation;
+  readonly droppedSoftmax?: boolean;
+  /** A Keras activation name that activationNode maps, applied as a node of its own. */
+  readonly separate?: string;
+}
+
+/**
+ * 'linear' → none, 'relu' → fused, 'softmax' → dropped when the layer is the output; any other name the
+ * Activation layer knows (activationNode) → its own node; else unsupported.
+ */
+function activationOf(config: JsonObject, ctx: LayerContext): LayerActivation | string {
   const a = config.activation ?? 'linear';
   if (a === 'linear' || a === null) return {};
   if (a === 'relu') return { activation: 'relu' };
   if (a === 'softmax' && ctx.isOutput) return { droppedSoftmax: true };
-  return `activation=${JSON.stringify(a)}${a === 'softmax' ? ' before the output' : ''}`;
+  if (typeof a === 'string' && activationNode(a, '', []) !== undefined) return { separate: a };
+  return `activation=${JSON.stringify(a)}`;
+}
+
+/**
+ * A layer whose activation is its own node: the layer's node (and its weights) becomes `<layer>/linear`, as the
+ * TF.js graph importer names a convolution before its activation, and the activation node carries the layer's
+ * name, so that the layer's name still means its output (hooks, inputs of later layers).
+ */
+function activated(node: GraphNode, act: LayerActivation, before: GraphNode[] = []): LayerResult {
+  if (act.separate === undefined) return before.length > 0 ? { node, before } : ok(node);
+  const linear = `${node.name}/linear`;
+  const after = activationNode(act.separate, node.name, [linear]) as GraphNode;
+  return { node: after, before: [...before, { ...node, name: linear }], weightsNode: linear };
 }
 
 /** ZeroPadding2D: 1, [h, w] or [[top, bottom], [left, right]]. */
@@ -113,7 +140,7 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       if (typeof c.filters !== 'number') return no('no filters');
       const attrs: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = { filters: c.filters, kernel, strides, dilations, padding, useBias: c.use_bias !== false };
       if (act.activation) attrs.activation = act.activation;
-      return ok({ name, op: 'conv2d', inputs, attrs });
+      return activated({ name, op: 'conv2d', inputs, attrs }, act);
     }
     case 'Dense': {
       const act = activationOf(c, ctx);
@@ -121,7 +148,7 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       if (typeof c.units !== 'number') return no('no units');
       const attrs: Extract<GraphNode, { op: 'dense' }>['attrs'] = { units: c.units, useBias: c.use_bias !== false };
       if (act.activation) attrs.activation = act.activation;
-      return ok({ name, op: 'dense', inputs, attrs }, act.droppedSoftmax);
+      return act.droppedSoftmax ? ok({ name, op: 'dense', inputs, attrs }, true) : activated({ name, op: 'dense', inputs, attrs }, act);
     }
     case 'BatchNormalization': {
       const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
@@ -152,6 +179,8 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
     }
     case 'Rescaling':
       return rescaling(name, inputs, c);
+    case 'Normalization':
+      return normalization(name, inputs, c, ctx);
     case 'Multiply':
       return inputs.length === 2 ? ok({ name, op: 'mul', inputs, attrs: {} }) : no(`${inputs.length} inputs (2 are supported)`);
     case 'ReLU': {
@@ -199,7 +228,9 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D':
       if (!channelsLast(c)) return no(`data_format=${JSON.stringify(c.data_format)}`);
-      if (c.keepdims === true) return no('keepdims=true');
+      // keepdims (Keras ≥ 2.6 MobileNetV3's squeeze-excite and head): the same pool over H and W, left as [N, 1, 1, C].
+      if (c.keepdims === true)
+        return ok({ name, op: layer.className === 'GlobalMaxPooling2D' ? 'reducemax' : 'reducemean', inputs, attrs: { axes: [1, 2], keepdims: true } });
       return ok({ name, op: layer.className === 'GlobalMaxPooling2D' ? 'globalmaxpool' : 'globalavgpool', inputs, attrs: {} });
     case 'Flatten':
       return channelsLast(c) ? ok({ name, op: 'flatten', inputs, attrs: { order: 'nhwc' } }) : no(`data_format=${JSON.stringify(c.data_format)}`);
@@ -216,13 +247,16 @@ export function convertLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerR
       const shape = perSample(c.target_shape);
       return shape ? ok({ name, op: 'reshape', inputs, attrs: { shape } }) : no(`target_shape=${JSON.stringify(c.target_shape)}`);
     }
+    case 'TFOpLambda':
+      return opLambdaLayer(layer);
     default:
       return no('');
   }
 }
 
 /**
- * A Keras activation by name as its own node (Keras' names; tfjs-layers writes hardSigmoid). hard_sigmoid is Keras 2's and tfjs-layers'
+ * A Keras activation by name as its own node (Keras' names; tfjs-layers writes hardSigmoid): the one mapping the
+ * Activation layer and every layer's `activation=` use. hard_sigmoid is Keras 2's and tfjs-layers'
  * clip(0.2x + 0.5, 0, 1) (Keras 3 changed it to relu6(x + 3)/6); gelu is the exact (erf) form,
  * Keras' default.
  */
@@ -241,7 +275,10 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
     case 'silu':
       return { name, op: 'silu', inputs, attrs: {} };
     case 'hard_swish':
+    case 'hard_silu': // Keras 3's name: x·relu6(x + 3)/6
       return { name, op: 'hardswish', inputs, attrs: {} };
+    case 'leaky_relu': // Keras 3's activation function, negative_slope 0.2
+      return { name, op: 'leakyrelu', inputs, attrs: { alpha: 0.2 } };
     case 'hard_sigmoid':
     case 'hardSigmoid': // tfjs-layers' own spelling in the configs it writes
       return { name, op: 'hardsigmoid', inputs, attrs: { alpha: 0.2, beta: 0.5 } };
@@ -251,6 +288,9 @@ function activationNode(a: string, name: string, inputs: string[]): GraphNode | 
       return { name, op: 'gelu', inputs, attrs: { approximate: 'none' } };
     case 'exponential':
       return { name, op: 'exp', inputs, attrs: {} };
+    case 'softmax':
+      // Over the last axis (Keras' default); an output layer's softmax is dropped before this is asked.
+      return { name, op: 'softmax', inputs, attrs: {} };
     default:
       return undefined;
   }
@@ -291,7 +331,7 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
   };
   if (!separable) {
     if (act.activation) depthwise.activation = act.activation;
-    return ok({ name, op: 'conv2d', inputs, attrs: depthwise });
+    return activated({ name, op: 'conv2d', inputs, attrs: depthwise }, act);
   }
   const dwName = `${name}/depthwise`;
   const pointwise: Extract<GraphNode, { op: 'conv2d' }>['attrs'] = {
@@ -303,22 +343,79 @@ function depthwiseLayer(layer: KerasLayerRecord, ctx: LayerContext): LayerResult
     useBias,
   };
   if (act.activation) pointwise.activation = act.activation;
-  return { node: { name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, before: [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }] };
+  return activated({ name, op: 'conv2d', inputs: [dwName], attrs: pointwise }, act, [{ name: dwName, op: 'conv2d', inputs, attrs: depthwise }]);
+}
+
+/** A number or a flat list of numbers as a list; absent (undefined, null) is the fallback. */
+function numbers(v: Json | undefined, fallback: number[]): number[] | undefined {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'number') return [v];
+  return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
 }
 
 /** Rescaling: x·scale + offset, as constant nodes and broadcasting mul/add (offset 0: the product alone). */
 function rescaling(name: string, inputs: string[], c: JsonObject): LayerResult {
-  const values = (v: Json | undefined, fallback: number): number[] | undefined =>
-    v === undefined || v === null
-      ? [fallback]
-      : typeof v === 'number'
-        ? [v]
-        : Array.isArray(v) && v.every((x) => typeof x === 'number')
-          ? (v as number[])
-          : undefined;
-  const scale = values(c.scale, 1),
-    offset = values(c.offset, 0);
+  const scale = numbers(c.scale, [1]),
+    offset = numbers(c.offset, [0]);
   if (!scale || !offset) return no(`scale/offset ${JSON.stringify([c.scale, c.offset])} (numbers or per-channel lists)`);
+  return affine(name, inputs, scale, offset);
+}
+
+/**
+ * Keras' backend.epsilon() (keras.json, default 1e-7): the floor of a Normalization layer's standard
+ * deviation. The file does not record it; a Keras configured otherwise would divide differently.
+ */
+export const KERAS_BACKEND_EPSILON = 1e-7;
+
+/**
+ * The variance a batch norm without epsilon needs to divide as Keras' Normalization does:
+ * max(sqrt(v), ε) = sqrt(max(v, ε²)), exactly.
+ */
+export function normalizationVariance(variance: number): number {
+  return Math.max(variance, KERAS_BACKEND_EPSILON * KERAS_BACKEND_EPSILON);
+}
+
+/** The batch norm op needs an epsilon > 0: this one vanishes in float32 next to any variance ≥ ε² = 1e-14. */
+const NEGLIGIBLE_EPSILON = 1e-30;
+
+/**
+ * Keras' Normalization (keras/layers/preprocessing/normalization.py, Keras 2 and 3):
+ * (x − mean) / max(sqrt(variance), backend.epsilon()) per index of `axis` (default -1, channels).
+ * Adapted statistics are weights (mean, variance, count): a batch norm node without gamma or beta (a negligible epsilon)
+ * whose moving_variance to-native-map.ts floors with normalizationVariance. Statistics given in the config
+ * become a Rescaling-style x·(1/σ) + (−mean/σ). invert=True (de-normalisation) is refused.
+ */
+function normalization(name: string, inputs: string[], c: JsonObject, ctx: LayerContext): LayerResult {
+  if (c.invert === true) return no('invert=true');
+  const rank = ctx.inputShapeOf?.().length ?? 0;
+  const axes = Array.isArray(c.axis) ? c.axis : c.axis === undefined ? [-1] : c.axis === null ? [] : [c.axis];
+  const perChannel = axes.length === 1 && (axes[0] === -1 || axes[0] === rank - 1);
+  const given = c.mean !== undefined && c.mean !== null;
+  if (!given) {
+    return perChannel
+      ? ok({ name, op: 'batchnorm', inputs, attrs: { epsilon: NEGLIGIBLE_EPSILON, center: false, scale: false } })
+      : no(`axis=${JSON.stringify(c.axis ?? null)} (adapted statistics are supported on the channel axis, -1)`);
+  }
+  if (!perChannel && axes.length > 0) return no(`axis=${JSON.stringify(c.axis)} (only the channel axis, -1, or None)`);
+  const mean = numbers(c.mean, []),
+    variance = numbers(c.variance, []);
+  const channels = ctx.inputShapeOf?.()[rank - 1] ?? 0;
+  const fits = (v: number[] | undefined): v is number[] => v !== undefined && (v.length === 1 || (perChannel && v.length === channels));
+  if (!fits(mean) || !fits(variance))
+    return no(`mean/variance ${JSON.stringify([c.mean, c.variance ?? null])} (numbers, or flat lists of one value per channel)`);
+  const n = Math.max(mean.length, variance.length);
+  const at = (v: number[], i: number) => v[v.length === 1 ? 0 : i];
+  const std = Array.from({ length: n }, (_, i) => Math.sqrt(normalizationVariance(at(variance, i))));
+  return affine(
+    name,
+    inputs,
+    std.map((s) => 1 / s),
+    std.map((s, i) => -at(mean, i) / s),
+  );
+}
+
+/** x·scale + offset as constant nodes and broadcasting mul/add named after the layer (offset 0: the product alone). */
+function affine(name: string, inputs: string[], scale: number[], offset: number[]): LayerResult {
   const constants = new Map<string, NamedTensor>();
   const constant = (node: string, v: number[]): GraphNode => {
     constants.set(`${node}/value`, { shape: [v.length], data: Float32Array.from(v) });
@@ -335,5 +432,5 @@ function rescaling(name: string, inputs: string[], c: JsonObject): LayerResult {
 
 function softmaxLayer(name: string, inputs: string[], ctx: LayerContext): LayerResult {
   if (ctx.isOutput) return ok({ name, op: 'identity', inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }, true);
-  return ok({ name, op: 'softmax', inputs, attrs: {} });
+  return ok(activationNode('softmax', name, inputs) as GraphNode);
 }

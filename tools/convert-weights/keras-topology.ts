@@ -22,6 +22,8 @@ export interface ImportedTopology {
   readonly unusedLayers: string[];
   /** Values of constant nodes the import made (Rescaling's scale and offset), `<node>/value`. */
   readonly constants: ReadonlyMap<string, NamedTensor>;
+  /** Layers whose weights belong to another node than the layer's own (a conv before its activation node). */
+  readonly weightNodes: ReadonlyMap<string, string>;
 }
 
 function listNames(names: readonly string[], shown = 4): string {
@@ -84,6 +86,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
   const nodes: GraphNode[] = [];
   let droppedSoftmax: string | undefined;
   const constants = new Map<string, NamedTensor>();
+  const weightNodes = new Map<string, string>();
   for (const name of order) {
     const layer = byName.get(name) as KerasLayerRecord;
     if (layer.calls > 1) {
@@ -105,6 +108,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
       continue;
     }
     if (result.droppedSoftmax) droppedSoftmax = name;
+    if (result.weightsNode) weightNodes.set(name, result.weightsNode);
     nodes.push(...(result.before ?? []), result.node);
     for (const [k, v] of result.constants ?? []) constants.set(k, v);
   }
@@ -127,6 +131,7 @@ export function importKerasTopology(topology: unknown, options: { inputSize?: { 
     modelName: model.name,
     droppedSoftmax,
     constants,
+    weightNodes,
     unusedLayers: model.layers.map((l) => l.name).filter((n) => !kept.has(n)),
   };
 }

@@ -30,6 +30,10 @@ export const CANONICAL_ORDER = [
   'beta',
   'moving_mean',
   'moving_variance',
+  // Keras' Normalization layer (adapted statistics; `count` only matters to adapt()).
+  'mean',
+  'variance',
+  'count',
 ] as const;
 
 const CANONICAL = new Set<string>(CANONICAL_ORDER);

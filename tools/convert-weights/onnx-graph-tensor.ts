@@ -161,27 +161,28 @@ export function reshapeValue(c: NodeContext, x: Value, out: number[]): Value {
 }
 
 /**
- * Softmax. Opset < 13 normalises over the flattened axes [axis, rank), opset 13 along one axis.
- * The graph's softmax runs along its last axis: the last ONNX axis of a row-major value, or the
- * channels of an NHWC one.
+ * Softmax and LogSoftmax (the same axis rules in every opset). Opset < 13 normalises over the flattened
+ * axes [axis, rank), opset 13 along one axis. The graph's softmax/logsoftmax runs along its last axis:
+ * the last ONNX axis of a row-major value, or the channels of an NHWC one.
  */
 export function convertSoftmax(c: NodeContext): Value {
   const x = c.value(0);
   const r = x.onnx.length;
+  const op = c.node.opType === 'LogSoftmax' ? 'logsoftmax' : 'softmax';
   let axis = attrInt(c.node, 'axis', c.opset >= 13 ? -1 : 1);
   if (axis < 0) axis += r;
-  if (axis === 0) unsupported('softmax over the batch axis');
+  if (axis === 0) unsupported(`${op} over the batch axis`);
   const trailing = product(x.onnx.slice(axis + 1));
   const overChannels = r === 4 && axis === 1 && (c.opset >= 13 || trailing === 1) && (x.layout === 'nhwc' || layoutFree(x.onnx));
   let input: Value;
-  if (overChannels) input = c.emit.asNhwc(x, c.name, 'Softmax');
+  if (overChannels) input = c.emit.asNhwc(x, c.name, c.node.opType);
   else if (axis === r - 1 || (c.opset < 13 && axis >= 1)) {
     const rows = c.emit.asRowmajor(x, c.name);
     input = c.emit.reshaped(rows, [...x.onnx.slice(0, axis), product(x.onnx.slice(axis))], c.name);
   } else {
-    unsupported(`softmax along axis ${axis} of ${fmtDims(x.onnx)} (only the last axis, or the channels of a 4-D tensor)`);
+    unsupported(`${op} along axis ${axis} of ${fmtDims(x.onnx)} (only the last axis, or the channels of a 4-D tensor)`);
   }
-  c.emit.push({ name: c.name, op: 'softmax', inputs: [input.node], attrs: {} });
+  c.emit.push({ name: c.name, op, inputs: [input.node], attrs: {} });
   return { ...input, node: c.name };
 }
 

@@ -23,7 +23,7 @@ import { OnnxImportError, UnsupportedCase, unsupported, type OnnxImportProblem }
 import { convertAveragePool, convertBatchNorm, convertConv, convertGlobalPool, convertMaxPool, convertPad } from './onnx-graph-spatial.js';
 import { convertBinary, convertClip, convertHardSigmoid, convertLeakyRelu, convertPRelu, convertSelu, convertUnary } from './onnx-graph-elementwise.js';
 import { FOLDABLE, foldNode } from './onnx-graph-fold.js';
-import { convertLayerNorm, convertLrn } from './onnx-graph-norm.js';
+import { convertGroupNorm, convertInstanceNorm, convertLayerNorm, convertLrn } from './onnx-graph-norm.js';
 import { convertReduce, convertSlice, convertSplit, convertSqueeze, convertTranspose } from './onnx-graph-layout.js';
 import {
   convertAdd,
@@ -74,6 +74,7 @@ const CONVERTERS: Record<string, (c: NodeContext) => Value | Value[]> = {
   Flatten: convertFlatten,
   Reshape: convertReshape,
   Softmax: convertSoftmax,
+  LogSoftmax: convertSoftmax,
   Dropout: convertIdentity,
   Identity: convertIdentity,
   Sigmoid: convertUnary,
@@ -109,6 +110,8 @@ const CONVERTERS: Record<string, (c: NodeContext) => Value | Value[]> = {
   ReduceMax: convertReduce,
   ReduceMin: convertReduce,
   LayerNormalization: convertLayerNorm,
+  InstanceNormalization: convertInstanceNorm,
+  GroupNormalization: convertGroupNorm,
   LRN: convertLrn,
 };
 

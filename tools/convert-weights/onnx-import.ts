@@ -40,12 +40,14 @@ export async function importOnnx(input: string, model: OnnxModel, inputSize?: { 
   const extra: Record<string, string> = { onnxInput: imported.input.name, onnxOutput: imported.output.name };
   const notes: string[] = [];
   const last = graph.nodes[graph.nodes.length - 1];
-  if (last.op === 'softmax') {
+  // A log-softmax head is dropped like a softmax: explanations start from the pre-softmax logits (DESIGN.md).
+  if (last.op === 'softmax' || last.op === 'logsoftmax') {
+    const what = last.op === 'softmax' ? 'softmax' : 'log-softmax';
     graph = {
-      nodes: [...graph.nodes.slice(0, -1), { name: last.name, op: 'identity', inputs: last.inputs, attrs: { was: 'softmax (dropped: the output is logits)' } }],
+      nodes: [...graph.nodes.slice(0, -1), { name: last.name, op: 'identity', inputs: last.inputs, attrs: { was: `${what} (dropped: the output is logits)` } }],
     };
-    extra.outputActivation = `the softmax of node '${last.name}' was dropped: the output is logits`;
-    notes.push(`dropped the final softmax '${last.name}': the graph outputs logits`);
+    extra.outputActivation = `the ${what} of node '${last.name}' was dropped: the output is logits`;
+    notes.push(`dropped the final ${what} '${last.name}': the graph outputs logits`);
   }
   const params = new Map<string, NamedTensor>([...imported.params].map(([k, p]) => [k, { shape: p.shape, data: p.data }]));
   return { graph, params, extra, notes };

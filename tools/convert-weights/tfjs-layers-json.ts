@@ -15,11 +15,19 @@ export interface TfjsLayersContents {
   readonly layers: LayerWeights[];
 }
 
-/** Splits 'model/conv2d_1/kernel' into its layer and weight, preferring names the model config knows. */
+/**
+ * Splits 'model/conv2d_1/kernel' into its layer and weight, preferring names the model config knows. Layer
+ * names may hold '/' (MobileNetV3's 'expanded_conv/squeeze_excite/Conv'): the longest known name ending just
+ * before the weight wins, so that weight is not filed under the stem's 'Conv'.
+ */
 function ownerOf(name: string, known: ReadonlySet<string>): { layer: string; weight: string } {
   const segments = name.split('/');
   const weight = segments[segments.length - 1];
   const scopes = segments.slice(0, -1);
+  for (let i = 0; i < scopes.length - 1; i++) {
+    const joined = scopes.slice(i).join('/');
+    if (known.has(joined)) return { layer: joined, weight };
+  }
   for (let i = scopes.length - 1; i >= 0; i--) if (known.has(scopes[i])) return { layer: scopes[i], weight };
   return { layer: scopes.length > 0 ? scopes[scopes.length - 1] : name, weight };
 }

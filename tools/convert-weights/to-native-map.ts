@@ -9,6 +9,7 @@ import { NATIVE_MODELS } from '../../src/models/index.js';
 import { parameterSpecs, type ParameterSpec } from '../../src/models/shapes.js';
 import { WeightFileError, type NamedTensor } from '../../src/models/safetensors.js';
 import type { LayerWeight, LayerWeights } from './layer-weights.js';
+import { normalizationVariance } from './keras-topology-layers.js';
 
 /**
  * Layer names a published file uses for a node the native definition names otherwise:
@@ -93,6 +94,8 @@ export interface MapOptions {
   readonly arch?: string;
   /** How to call the graph in messages ('resnet50v2', 'the imported topology'). */
   readonly what: string;
+  /** Layer → the node holding its weights, where the two differ (an imported layer's `<layer>/linear`). */
+  readonly weightNodes?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -110,6 +113,7 @@ function asGraphLayers(layers: readonly LayerWeights[]): LayerWeights[] {
     return { ...w, name: 'kernel', shape: w.shape.length === 4 ? [kh, kw, 1, c * m] : w.shape };
   };
   return layers.flatMap((l): LayerWeights[] => {
+    if (l.className === 'Normalization') return [normalizationAsBatchnorm(l)];
     if (l.className === 'DepthwiseConv2D') return [{ ...l, weights: l.weights.map((w) => (w.name === 'depthwise_kernel' ? grouped(w) : w)) }];
     if (l.className !== 'SeparableConv2D') return [l];
     const depthwise = l.weights.filter((w) => w.name === 'depthwise_kernel').map(grouped);
@@ -119,6 +123,21 @@ function asGraphLayers(layers: readonly LayerWeights[]): LayerWeights[] {
       { ...l, weights: rest },
     ];
   });
+}
+
+/**
+ * A Keras Normalization layer's adapted statistics as its batch norm node's (keras-topology-layers.ts): mean and
+ * the variance floored so that sqrt(v + 0) = max(sqrt(variance), ε), both flattened to one value per channel (older
+ * Keras kept them in the broadcast shape [1, 1, 1, C]); `count` only matters to adapt() and is dropped.
+ */
+function normalizationAsBatchnorm(l: LayerWeights): LayerWeights {
+  const flat = (w: LayerWeight, name: string, data = w.data): LayerWeight => ({ ...w, name, shape: [data.length], data });
+  const weights = l.weights.flatMap((w): LayerWeight[] => {
+    if (w.name === 'mean') return [flat(w, 'moving_mean')];
+    if (w.name === 'variance') return [flat(w, 'moving_variance', w.data.map(normalizationVariance))];
+    return w.name === 'count' ? [] : [w];
+  });
+  return { ...l, weights };
 }
 
 export function mapLayerWeights(file: string, fileLayers: readonly LayerWeights[], graph: Graph, options: MapOptions): Map<string, NamedTensor> {
@@ -133,7 +152,7 @@ export function mapLayerWeights(file: string, fileLayers: readonly LayerWeights[
           withWeights.map((l) => l.layer),
           graphLayers,
         )
-      : new Map(withWeights.map((l) => [l.layer, l.layer]));
+      : new Map(withWeights.map((l) => [l.layer, options.weightNodes?.get(l.layer) ?? l.layer]));
   const byNode = new Map<string, LayerWeights>();
   for (const l of withWeights) {
     const node = names.get(l.layer) as string;

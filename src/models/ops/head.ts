@@ -1,7 +1,8 @@
-// The classifier head: global pooling to [N, C], dense layers and softmax.
+// The classifier head: global pooling to [N, C], dense layers, softmax and log-softmax.
+import type { Tensor } from '../../tensor/index.js';
 import { dense } from '../../ops/dense.js';
 import { globalAvgPool, globalMaxPool } from '../../ops/pool.js';
-import { softmax } from '../../ops/softmax.js';
+import { logSoftmax, softmax } from '../../ops/softmax.js';
 import { anyInputNegative, unguided, PASS_THROUGH, type OpDescriptor, type NodeOf, type ParameterShape } from '../op-descriptor.js';
 import { activate } from './activate.js';
 import { expectRank, positiveInteger } from './shape-rules.js';
@@ -40,11 +41,17 @@ function globalPool(pool: typeof globalAvgPool): OpDescriptor<NodeOf<'globalavgp
 export const globalavgpoolOp = globalPool(globalAvgPool);
 export const globalmaxpoolOp = globalPool(globalMaxPool);
 
-export const softmaxOp: OpDescriptor<NodeOf<'softmax'>> = {
-  arity: [1, 1],
-  shape: (_, [x]) => x,
-  evaluate: (_, [x]) => softmax(x),
-  negative: () => false,
-  roles: PASS_THROUGH,
-  guided: unguided,
-};
+/** A row-wise op along the last axis: softmax (never negative) and log-softmax (ONNX LogSoftmax heads; never positive). */
+function rowwiseOp<K extends 'softmax' | 'logsoftmax'>(run: (x: Tensor) => Tensor, canBeNegative: boolean): OpDescriptor<NodeOf<K>> {
+  return {
+    arity: [1, 1],
+    shape: (_, [x]) => x,
+    evaluate: (_, [x]) => run(x),
+    negative: () => canBeNegative,
+    roles: PASS_THROUGH,
+    guided: unguided,
+  };
+}
+
+export const softmaxOp = rowwiseOp<'softmax'>(softmax, false);
+export const logsoftmaxOp = rowwiseOp<'logsoftmax'>(logSoftmax, true);
