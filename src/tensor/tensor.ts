@@ -5,6 +5,7 @@ import { acquireBuffer, releaseBuffer } from './memory.js';
 import { currentEncoder, flush } from './kernel.js';
 import { readBuffer } from './readback.js';
 import { keep, trackInScope } from './scope.js';
+import { unwatchWrites, watchWrites } from './written.js';
 import { fmt, type Shape, sizeOf, ShapeError } from './shape.js';
 
 let nextId = 1;
@@ -52,25 +53,34 @@ export class Tensor {
     if (this.holders <= 0) return;
     this.holders--;
     if (this.holders === 0 && this.storage) {
+      if (this.derivedTensors) unwatchWrites(this.storage);
       releaseBuffer(this.storage);
       this.storage = null;
-      for (const t of this.derivedTensors?.values() ?? []) t.dispose();
-      this.derivedTensors = undefined;
+      this.dropDerived();
     }
   }
 
+  private dropDerived(): void {
+    for (const t of this.derivedTensors?.values() ?? []) t.dispose();
+    this.derivedTensors = undefined;
+  }
+
   /**
-   * A tensor computed once from this one's contents (e.g. a convolution's transformed filter) and
-   * released with this tensor's storage. Sound because a tensor's contents never change after the
-   * op that made it wrote them (no op writes in place; new weights are new tensors), so the cache
-   * can never go stale. `make` runs inside the caller's scopes, but its result is kept out of them.
+   * A tensor computed once from this one's contents (e.g. a convolution's transformed filter),
+   * released with this tensor's storage, and dropped when anything writes this tensor in place (an
+   * optimizer step: kernel.ts reports every read_write binding and copy destination to written.ts),
+   * so it never outlives the contents it was made from. `make` runs inside the caller's scopes,
+   * but its result is kept out of them.
    */
   derived(key: string, make: () => Tensor): Tensor {
-    this.buffer;
+    const storage = this.buffer;
     const known = this.derivedTensors?.get(key);
     if (known) return known;
     const t = keep(make());
-    this.derivedTensors ??= new Map();
+    if (!this.derivedTensors) {
+      this.derivedTensors = new Map();
+      watchWrites(storage, () => this.dropDerived());
+    }
     this.derivedTensors.set(key, t);
     return t;
   }

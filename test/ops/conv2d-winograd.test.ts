@@ -15,6 +15,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStats, Tape, tensor, tidy, watch, type Tensor } from '../../src/tensor/index.js';
 import { conv2d, conv2dInputGradient, type Conv2dOptions } from '../../src/ops/conv2d.js';
+import { SgdMomentum } from '../../src/train/optimizer.js';
 import { setWinogradMode, winogradRuns } from '../../src/ops/conv2d-winograd.js';
 import { samePadding } from '../../src/ops/padding.js';
 import { expectClose, expectSteadyMemory, maxAbs, randomArray } from '../helpers.js';
@@ -213,6 +214,36 @@ describe('the transformed-filter cache', () => {
       expect(live - memoryStats().liveBytes, 'bytes freed with the weight').toBe(640 + 1024);
     }
     x.dispose();
+  });
+
+  it('an in-place write to the weight (an optimizer step) drops its transforms: y and dX after the step vs float64 with the new weight', async () => {
+    setWinogradMode('f4');
+    const xs = [1, 6, 5, 4],
+      wShape = [3, 3, 4, 8];
+    const g = geometry(xs, 'same');
+    const xv = randomArray(prod(xs), 21);
+    const x = tensor(xv, xs);
+    const w = tensor(randomArray(prod(wShape), 22), wShape);
+    const gyv = randomArray(6 * 5 * 8, 23);
+    const gy = tensor(gyv, [1, 6, 5, 8]);
+    const check = async (what: string) => {
+      const wv = await w.read();
+      const y = conv2d(x, w, { padding: 'same' });
+      const dx = conv2dInputGradient(xs, w, gy, { padding: 'same' });
+      const yRef = conv2dRef(xv, xs, wv, wShape, g);
+      expectClose(await y.read(), yRef, RTOL, atolFor(yRef), `y ${what}`);
+      const dxRef = inputGradientRef(gyv, xs, wv, wShape, g);
+      expectClose(await dx.read(), dxRef, RTOL, atolFor(dxRef), `dX ${what}`);
+      y.dispose();
+      dx.dispose();
+    };
+    await check('before the step');
+    const optimizer = new SgdMomentum([{ params: [w], weightDecay: 0 }], { momentum: 0 });
+    const step = tensor(randomArray(prod(wShape), 24), wShape);
+    optimizer.step(new Map([[w, step]]), 0.5);
+    await check('after the step');
+    optimizer.dispose();
+    for (const t of [x, w, gy, step]) t.dispose();
   });
 
   it('memory stays flat when a model recomputes its folded batchnorm affine every run (one weight, forward + backward)', async () => {
