@@ -5,13 +5,13 @@
 // (the pointing game's rule, src/metrics/pointing-game.ts).
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_ALPHA, DEFAULT_COLORMAP, explain, renderExplanation, type Explanation, type MethodName } from '../methods/index.js';
 import { isOnObject, pointOfMap, type ObjectMask } from '../metrics/pointing-game.js';
 import type { RgbImage } from '../image/index.js';
 import { readImage } from '../image/read-image.js';
 import { encodePng } from '../image/write-png.js';
 import { loadModel } from '../models/load.js';
+import { packagePath } from '../package-root.js';
 import type { Model } from '../models/model.js';
 import { releaseGpu } from '../tensor/index.js';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError } from './errors.js';
@@ -22,9 +22,8 @@ import { formatProbability } from './report.js';
 import { markGpuReady } from './respawn.js';
 import { sidecarDocument } from './sidecar-document.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const DEMO_EXAMPLES = join(REPO, 'examples', 'scenes');
-export const DEMO_OUT = join(REPO, 'out', 'demo');
+export const DEMO_EXAMPLES = packagePath('examples', 'scenes');
+export const DEMO_OUT = packagePath('out', 'demo');
 /** Grad-CAM, and Grad-CAM++ beside it: the same single forward and backward, weighted differently. */
 export const DEMO_METHODS: readonly MethodName[] = ['gradcam', 'gradcam++'];
 const MASK_SUFFIX = '-mask';

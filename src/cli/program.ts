@@ -2,7 +2,9 @@
 // stderr), 1 on an internal error (its message).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packagePath } from '../package-root.js';
 import { NoAdapterError } from '../tensor/index.js';
+import { convertCommand } from './convert-command.js';
 import { EXIT_BAD_INPUT, EXIT_OK, errorReport, exitStatusOf } from './errors.js';
 import { evolutionCommand } from './evolution-command.js';
 import { explainCommand } from './explain-command.js';
@@ -14,7 +16,7 @@ import { sanityCommand } from './sanity-command.js';
 import { isCliChild, markNoAdapter, RAW_STDERR_ENV } from './respawn.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -29,6 +31,7 @@ function program(finished: (status: number) => void): Command {
     .addCommand(pointingGameCommand(finished))
     .addCommand(sanityCommand(finished))
     .addCommand(evaluateCommand(finished))
+    .addCommand(convertCommand())
     .addHelpText(
       'after',
       [

@@ -3,15 +3,15 @@
 // anything reaches the GPU, and every problem is one line that names the file.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 import { NATIVE_MODELS } from './index.js';
 import { modelFromBytes, modelFromWeights } from './load-bytes.js';
 import type { Model } from './model.js';
 import { WeightFileError } from './safetensors.js';
 import { readWeightsFile } from './weights-file.js';
 
-/** `weights/` at the repository root (this file is src/models/load.ts). */
-export const WEIGHTS_DIR = fileURLToPath(new URL('../../weights/', import.meta.url));
+/** `weights/` at the package root: the repository's in a clone, node_modules/gradscope/weights/ when installed. */
+export const WEIGHTS_DIR = packagePath('weights/');
 
 /** Native models whose weights are made here rather than converted from a published file. */
 const MADE_HERE: Readonly<Record<string, string>> = { 'scenes-resnet': "train them with 'npm run train-demo'" };
@@ -23,10 +23,9 @@ export class MissingWeightsError extends Error {
     readonly path: string,
   ) {
     const fetchable = ['resnet50v2', 'vgg16', 'inceptionv3'].includes(model);
-    const fetch = fetchable ? `download and convert them with 'npx tsx tools/convert-weights/index.ts fetch ${model}', or ` : '';
-    const how =
-      MADE_HERE[model] ??
-      `${fetch}convert a file you have with 'npx tsx tools/convert-weights/index.ts <file> --arch ${model} --out weights/${model}.safetensors'`;
+    // fetch writes into the repository's weights/, so it is a clone's command; convert works wherever gradscope is.
+    const fetch = fetchable ? `in a clone of the repository download and convert them with 'npx tsx tools/convert-weights/index.ts fetch ${model}', or ` : '';
+    const how = MADE_HERE[model] ?? `${fetch}convert a file you have with 'npx gradscope convert <file> --arch ${model} --out ${path}'`;
     super(`no weights for '${model}' at ${path}: ${how}`);
     this.name = 'MissingWeightsError';
   }

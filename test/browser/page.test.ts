@@ -13,7 +13,7 @@ import { explain } from '../../src/methods/index.js';
 import { readImage } from '../../src/image/read-image.js';
 import { loadModel } from '../../src/models/load.js';
 import { convertWeights } from '../../tools/convert-weights/to-native.js';
-import { OnnxWriter } from '../fixtures/onnx-writer.js';
+import { writeTinyOnnxCnn } from '../fixtures/onnx-tiny-cnn.js';
 import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
 import { writeFullModelH5 } from '../fixtures/keras-h5.js';
 import { tfjs } from '../tfjs.js';
@@ -183,23 +183,8 @@ describe('the built page in Chromium', () => {
   });
 
   it('a dropped ONNX model converts in the page and explains: same low-res map as the CLI converter + Node path (1e-4 of max)', async () => {
-    // A small conv net: two convs (the second strided) → global average pool → Gemm → Softmax.
-    const w = new OnnxWriter(11);
-    w.init('W1', [8, 3, 3, 3], w.he(8 * 27, 27));
-    w.init('B1', [8], w.uniform(8, -0.1, 0.1));
-    w.init('W2', [8, 8, 3, 3], w.he(8 * 72, 72));
-    w.init('W3', [4, 8], w.he(32, 8));
-    w.init('B3', [4], w.uniform(4, -0.1, 0.1));
-    w.node('Conv', ['x', 'W1', 'B1'], ['c1'], 'conv1', { pads: [1, 1, 1, 1], kernel_shape: [3, 3] });
-    w.node('Relu', ['c1'], ['r1'], 'relu1');
-    w.node('Conv', ['r1', 'W2'], ['c2'], 'conv2', { pads: [1, 1, 1, 1], strides: [2, 2], kernel_shape: [3, 3] });
-    w.node('Relu', ['c2'], ['r2'], 'relu2');
-    w.node('GlobalAveragePool', ['r2'], ['gap'], 'gap');
-    w.node('Flatten', ['gap'], ['flat'], 'flatten');
-    w.node('Gemm', ['flat', 'W3', 'B3'], ['logits'], 'fc', { transB: 1 });
-    w.node('Softmax', ['logits'], ['probs'], 'softmax', { axis: 1 });
     const onnx = join(dir, 'tiny.onnx');
-    w.write(onnx, { opset: 13, irVersion: 8, input: { name: 'x', dims: [1, 3, 32, 32] }, outputs: [{ name: 'probs', dims: [1, 4] }] });
+    writeTinyOnnxCnn(onnx);
 
     const input = await page.$('#model-file');
     if (!input) throw new Error('no #model-file input');

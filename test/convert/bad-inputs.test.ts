@@ -227,7 +227,7 @@ describe('converter fetch without the network', () => {
     const line = r.stderr.replace(/\n$/, '');
     expect(line).not.toContain('\n');
     expect(line).toContain(`Could not download ${KERAS_IMAGENET_WEIGHTS.vgg16.url}: `);
-    expect(line).toContain('convert it with: npx tsx tools/convert-weights/index.ts <file.h5> --arch vgg16 --out weights/vgg16.safetensors');
+    expect(line).toContain('convert it with: npx gradscope convert <file.h5> --arch vgg16 --out weights/vgg16.safetensors');
     expect(existsSync(fetchDir) ? readdirSync(fetchDir) : []).toEqual([]);
   }, 120_000);
 

@@ -107,12 +107,13 @@ describe('loadModel', () => {
     const e = await failure(loadModel('vgg16', { weightsDir: dir }));
     expect(e).toBeInstanceOf(MissingWeightsError);
     expect(e.message).toBe(
-      `no weights for 'vgg16' at ${join(dir, 'vgg16.safetensors')}: download and convert them with 'npx tsx tools/convert-weights/index.ts fetch vgg16', ` +
-        `or convert a file you have with 'npx tsx tools/convert-weights/index.ts <file> --arch vgg16 --out weights/vgg16.safetensors'`,
+      `no weights for 'vgg16' at ${join(dir, 'vgg16.safetensors')}: in a clone of the repository download and convert them with ` +
+        `'npx tsx tools/convert-weights/index.ts fetch vgg16', or convert a file you have with ` +
+        `'npx gradscope convert <file> --arch vgg16 --out ${join(dir, 'vgg16.safetensors')}'`,
     );
     const n = await failure(loadModel('nsfwjs-inceptionv3', { weightsDir: dir }));
     expect(n.message).not.toContain(' fetch ');
-    expect(n.message).toContain('--arch nsfwjs-inceptionv3 --out weights/nsfwjs-inceptionv3.safetensors');
+    expect(n.message).toContain(`npx gradscope convert <file> --arch nsfwjs-inceptionv3 --out ${join(dir, 'nsfwjs-inceptionv3.safetensors')}`);
     if (Object.hasOwn(NATIVE_MODELS, 'scenes-resnet')) {
       expect((await failure(loadModel('scenes-resnet', { weightsDir: dir }))).message).toContain("train them with 'npm run train-demo'");
     }

@@ -33,7 +33,7 @@ describe('official Keras weight sources', () => {
     const e = await failure(fetchKerasWeights('vgg16', dir, { timeoutMs: 3000, idleTimeoutMs: 3000 }));
     expect(e.url).toBe(KERAS_IMAGENET_WEIGHTS.vgg16.url);
     expect(e.message).toContain(`Could not download ${KERAS_IMAGENET_WEIGHTS.vgg16.url}: `);
-    expect(e.message).toContain('npx tsx tools/convert-weights/index.ts <file.h5> --arch vgg16 --out weights/vgg16.safetensors');
+    expect(e.message).toContain('npx gradscope convert <file.h5> --arch vgg16 --out weights/vgg16.safetensors');
     expect(readdirSync(dir)).toEqual([]);
   }, 15_000);
 });

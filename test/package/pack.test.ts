@@ -1,16 +1,20 @@
 // The package as a user gets it: `npm pack` (which builds dist/), installed offline into an empty project
 // from the tarball; then the command (`npx gradscope`, every verb's --help, explain on a bundled scene)
-// and the library (examples/api/*.ts typechecked against the shipped declarations, then run).
+// and the library (examples/api/*.ts typechecked against the shipped declarations, then run); the weight converter
+// (`npx gradscope convert` on an ONNX file, then explain with the result).
 // References: the scenes are generated with a known shape (examples/scenes/star.png is a star), the
-// three ways of loading one file must give bit-identical maps, and repeated rounds must leave live GPU
-// bytes unchanged (exact).
+// three ways of loading one file must give bit-identical maps, repeated rounds must leave live GPU
+// bytes unchanged (exact), and the installed converter must write the same bytes as the clone's.
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verbNames } from '../../src/cli/program.js';
+import { main as convertInClone } from '../../tools/convert-weights/index.js';
+import { writeTinyOnnxCnn } from '../fixtures/onnx-tiny-cnn.js';
 import { installOffline, run } from './offline-project.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,6 +23,8 @@ const TSX = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
 // every verb the program defines (the packed command must have them all)
 const VERBS = verbNames();
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 let dir = '';
 let project = '';
@@ -40,14 +46,16 @@ afterAll(() => {
 });
 
 describe('the packed tarball', () => {
-  it('ships compiled JavaScript, declarations, the bundled model, its example scenes and the label files; no sources or tests', () => {
+  it('ships compiled JavaScript, declarations, the converter and its ONNX schema, the bundled model, its example scenes and the label files; no sources or tests', () => {
     const pkg = join(project, 'node_modules', 'gradscope');
-    for (const f of ['dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/models/labels/imagenet.json', 'weights/scenes-resnet.safetensors']) {
-      expect(existsSync(join(pkg, f)), f).toBe(true);
-    }
+    const shipped = ['bin/gradscope.mjs', 'dist/src/cli.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/models/labels/imagenet.json'];
+    shipped.push('dist/tools/convert-weights/index.js', 'vendor/onnx/onnx.proto', 'weights/scenes-resnet.safetensors');
+    for (const f of shipped) expect(existsSync(join(pkg, f)), f).toBe(true);
     expect(readdirSync(join(pkg, 'examples', 'scenes'))).toContain('star.png');
     // src/ holds only the label files' licence note
     expect(readdirSync(join(pkg, 'src'), { recursive: true }).filter((f) => String(f).endsWith('.ts'))).toEqual([]);
+    expect(readdirSync(join(pkg, 'dist', 'tools'))).toEqual(['convert-weights']);
+    expect(existsSync(join(pkg, 'tools'))).toBe(false);
     expect(existsSync(join(pkg, 'test'))).toBe(false);
   });
 
@@ -75,6 +83,36 @@ describe('the packed tarball', () => {
     expect(doc.label).toBe('star');
     expect(doc.weights.file).toBe(join(project, 'node_modules', 'gradscope', 'weights', 'scenes-resnet.safetensors'));
   }, 120_000);
+});
+
+describe('the weight converter in the installed package', () => {
+  it('npx gradscope convert imports an ONNX model (the same bytes as the clone converter writes); explain runs on it', async () => {
+    const onnx = join(project, 'tiny.onnx');
+    writeTinyOnnxCnn(onnx);
+    const r = run('npx', ['gradscope', 'convert', 'tiny.onnx', '--out', 'tiny.safetensors', '--preprocess', 'unit'], project);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^wrote tiny\.safetensors: imported graph, \d+ nodes/);
+    const reference = join(dir, 'clone-tiny.safetensors');
+    const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined); // its report is the same as above
+    expect(await convertInClone([onnx, '--out', reference, '--preprocess', 'unit'])).toBe(0);
+    quiet.mockRestore();
+    expect(sha256(join(project, 'tiny.safetensors'))).toBe(sha256(reference));
+
+    const e = run('npx', ['gradscope', 'explain', star, '--model', 'tiny.safetensors', '--out', 'tiny-out'], project);
+    expect(e.status, e.stderr).toBe(0);
+    expect(readdirSync(join(project, 'tiny-out')).sort()).toEqual(['star.gradcam.heatmap.png', 'star.gradcam.json', 'star.gradcam.png']);
+    const doc = JSON.parse(readFileSync(join(project, 'tiny-out', 'star.gradcam.json'), 'utf8')) as { model: string; weights: { sourceSha256: string } };
+    expect(doc.model).toBe('tiny');
+    expect(doc.weights.sourceSha256).toBe(sha256(onnx));
+  }, 120_000);
+
+  it('a file that is not ONNX: one line naming it, exit 2, nothing written', () => {
+    writeFileSync(join(project, 'broken.onnx'), 'not a protobuf');
+    const r = run('npx', ['gradscope', 'convert', 'broken.onnx', '--out', 'broken.safetensors'], project);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: broken\.onnx: not a valid ONNX model/)]);
+    expect(existsSync(join(project, 'broken.safetensors'))).toBe(false);
+  }, 60_000);
 });
 
 describe('the library, imported by name from the installed package', () => {

@@ -39,10 +39,7 @@ export class WeightDownloadError extends Error {
 }
 
 export function conversionHint(arch: string): string {
-  return (
-    'If you have the file from elsewhere, convert it with: npx tsx tools/convert-weights/index.ts ' +
-    `<file.h5> --arch ${arch} --out weights/${arch}.safetensors`
-  );
+  return `If you have the file from elsewhere, convert it with: npx gradscope convert <file.h5> --arch ${arch} --out weights/${arch}.safetensors`;
 }
 
 export interface DownloadOptions {

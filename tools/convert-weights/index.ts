@@ -1,20 +1,47 @@
 // The weight converter's command line:
-//   npx tsx tools/convert-weights/index.ts <input> --out <file.safetensors> [--arch NAME] [--preprocess MODE] [--labels FILE]
-//   npx tsx tools/convert-weights/index.ts fetch <resnet50v2|vgg16|inceptionv3>
+//   npx gradscope convert <input> --out <file.safetensors> [--arch NAME] [--preprocess MODE] [--labels FILE]
+//     (the same command as `npx tsx tools/convert-weights/index.ts <input> …` in a clone: convertCommand below)
+//   npx tsx tools/convert-weights/index.ts fetch <resnet50v2|vgg16|inceptionv3>   (in a clone only)
 // Exit status 0 when the file was written, 2 for a bad input or argument (one line on stderr, naming
 // the file; nothing written), 1 for anything unexpected (a bug: the stack follows).
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { NATIVE_MODELS } from '../../src/models/index.js';
 import { PREPROCESSING_MODES } from '../../src/models/preprocess.js';
 import { WeightFileError } from '../../src/models/safetensors.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { fetchKerasWeights, KERAS_IMAGENET_WEIGHTS, WeightDownloadError, type KerasZooName } from './fetch.js';
-import { convertWeights, UsageError, type ConversionResult, type ConvertOptions } from './to-native.js';
+import type { ConversionResult, ConvertOptions } from './to-native.js';
 
 /** The repository root: `weights/` there is where `loadModel('vgg16')` looks. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = PACKAGE_ROOT;
 export const DEFAULT_WEIGHTS_DIR = join(REPO_ROOT, 'weights');
+
+// The importers (h5wasm, protobufjs: most of a second to load) are loaded when a conversion runs, so that
+// `gradscope <any verb>`, which registers this command, does not pay for them.
+const importer = () => import('./to-native.js');
+
+/** The converter's own bad inputs (a file it cannot read, a failed download, a bad option): one line, exit 2. */
+export async function isConverterBadInput(e: unknown): Promise<boolean> {
+  if (e instanceof WeightFileError || e instanceof WeightDownloadError) return true;
+  return e instanceof (await importer()).UsageError;
+}
+
+/**
+ * What a host program does with the converter's bad inputs. The main CLI turns them into its own UsageError (so that
+ * its error handler prints one line and exits 2); this file's main() lets them through and reports them itself.
+ */
+export type BadInputHandler = (e: Error) => Error;
+
+async function settled(work: () => Promise<void>, asBadInput: BadInputHandler | undefined): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    if (asBadInput && e instanceof Error && (await isConverterBadInput(e))) throw asBadInput(e);
+    throw e;
+  }
+}
 
 const EXIT_BAD_INPUT = 2;
 
@@ -27,10 +54,11 @@ interface ConvertFlags {
   inputSize?: string;
 }
 
-function parseSize(text: string | undefined): ConvertOptions['inputSize'] {
+async function parseSize(text: string | undefined): Promise<ConvertOptions['inputSize']> {
   if (text === undefined) return undefined;
   const m = /^(\d+)x(\d+)$/.exec(text);
-  if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0) throw new UsageError(`--input-size must be HEIGHTxWIDTH (e.g. 224x224), given '${text}'`);
+  if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0)
+    throw new (await importer()).UsageError(`--input-size must be HEIGHTxWIDTH (e.g. 224x224), given '${text}'`);
   return { height: Number(m[1]), width: Number(m[2]) };
 }
 
@@ -43,8 +71,12 @@ function report(result: ConversionResult): void {
   for (const note of result.notes) console.log(`  ${note}`);
 }
 
-function convertCommand(): Command {
-  return new Command('convert-weights')
+/**
+ * The converter's command, named `name`: `convert-weights` when this file runs on its own, `convert` as a verb of
+ * the main CLI (src/cli/convert-command.ts), which passes `asBadInput`.
+ */
+export function convertCommand(name = 'convert-weights', asBadInput?: BadInputHandler): Command {
+  return new Command(name)
     .description('Convert a Keras .h5, TF.js layers model or ONNX file into a gradscope weights file (safetensors).')
     .argument('<input>', 'a Keras .h5, a TF.js model.json (or its directory) or an .onnx file')
     .requiredOption('--out <file>', 'the .safetensors file to write')
@@ -53,18 +85,23 @@ function convertCommand(): Command {
     .option('--labels <file>', 'class names: one per line, or a JSON array')
     .option('--licence <text>', 'licence to record (default: the documented one for known files, else "unknown")')
     .option('--input-size <HxW>', 'import size for a model whose height and width are left open (ONNX symbolic dims, Keras None)')
-    .action(async (input: string, flags: ConvertFlags) => {
-      const result = await convertWeights({
-        input,
-        out: flags.out,
-        arch: flags.arch,
-        preprocess: flags.preprocess,
-        labels: flags.labels,
-        licence: flags.licence,
-        inputSize: parseSize(flags.inputSize),
-      });
-      report(result);
-    });
+    .action((input: string, flags: ConvertFlags) =>
+      settled(async () => {
+        const { convertWeights } = await importer();
+        const inputSize = await parseSize(flags.inputSize);
+        report(
+          await convertWeights({
+            input,
+            out: flags.out,
+            arch: flags.arch,
+            preprocess: flags.preprocess,
+            labels: flags.labels,
+            licence: flags.licence,
+            inputSize,
+          }),
+        );
+      }, asBadInput),
+    );
 }
 
 function progressPrinter(): ((received: number, total: number | undefined) => void) | undefined {
@@ -86,6 +123,7 @@ function fetchCommand(): Command {
     .option('--dir <dir>', 'where the .h5 and the .safetensors go', DEFAULT_WEIGHTS_DIR)
     .option('--timeout <seconds>', 'give up on the download after this long')
     .action(async (arch: string, flags: { dir: string; timeout?: string }) => {
+      const { convertWeights, UsageError } = await importer();
       if (!Object.hasOwn(KERAS_IMAGENET_WEIGHTS, arch)) {
         throw new UsageError(`fetch knows ${Object.keys(KERAS_IMAGENET_WEIGHTS).join(', ')}; given '${arch}'`);
       }
@@ -112,7 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_BAD_INPUT; // commander printed the message
-    if (e instanceof WeightFileError || e instanceof WeightDownloadError || e instanceof UsageError) {
+    if (e instanceof Error && (await isConverterBadInput(e))) {
       console.error(e.message);
       return EXIT_BAD_INPUT;
     }
