@@ -15,6 +15,7 @@ import type { Tf } from './peer-tfjs.js';
 import { randomNativeModel } from './random-weights.js';
 import type { BenchRow, Suite } from './rows.js';
 import type { Step } from './timing.js';
+import { winogradRows } from './winograd.js';
 
 export interface ModelBenchCase {
   model: string;
@@ -104,6 +105,10 @@ function suiteFor(c: ModelBenchCase, tf: Tf | undefined, n: ModelPairs): Suite {
           theirsFailure,
         },
       ];
+      rows.push(
+        ...winogradRows(`${c.model} Grad-CAM at ${c.target}`, gradcam, n.pairs),
+        ...winogradRows(`${c.model} forward + backward to the input`, saliency, n.slowPairs),
+      );
       if (c.model === 'resnet50v2') {
         const nodes = evolutionNodes(model.definition, 'blocks');
         rows.push(

@@ -6,6 +6,7 @@ import { conv2d, conv2dInputGradient } from '../src/ops/conv2d.js';
 import { matmul } from '../src/ops/matmul.js';
 import type { Tf } from './peer-tfjs.js';
 import type { BenchRow, Suite } from './rows.js';
+import { winogradRows } from './winograd.js';
 
 export function randomData(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -84,6 +85,9 @@ function convRows(s: ConvShape, tf: Tf | undefined, pairs: number, tensors: { di
       warmup: 1,
       target: '≤ 1.11',
     },
+    ...(s.k === 3 && s.stride === 1
+      ? [...winogradRows(`${s.name} forward`, forward, pairs, flops), ...winogradRows(`${s.name} input gradient`, inputGradient, pairs, flops)]
+      : []),
   ];
 }
 

@@ -73,7 +73,9 @@ async function main(): Promise<void> {
     for (const gr of grads.values()) gr.dispose();
   }
   await synchronize();
-  console.log(`live GPU memory after the steps: ${(memoryStats().liveBytes / 1024).toFixed(0)} KiB (weights and input only)`);
+  console.log(
+    `live GPU memory after the steps: ${(memoryStats().liveBytes / 1024).toFixed(0)} KiB (weights with their cached filter transforms, and the input)`,
+  );
   releaseGpu();
 }
 

@@ -3,7 +3,9 @@
 // register-blocked kernel; a 1×1 stride-1 unpadded convolution without an epilogue is a plain
 // GEMM. The input gradient runs by stride phases reading the filter transposed, or, at stride 1
 // where it was measured to pay (transposedPays), as the forward kernel itself over dY and a
-// flipped, transposed filter copy.
+// flipped, transposed filter copy. Stride-1 undilated 3×3 convolutions (forward and input gradient)
+// run as Winograd F(2×2, 3×3) or F(4×4, 3×3) instead (conv2d-winograd.ts), with the transformed filter cached
+// on the weight tensor.
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 // An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
 // applied in the forward kernel's store instead of as separate passes over the output.
@@ -13,6 +15,7 @@ import { scaleChannels } from './batchnorm.js';
 import { relu } from './relu.js';
 import { gemm, gemmGrid, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
+import { winogradConv, winogradFilter, winogradTile } from './conv2d-winograd.js';
 import { CONV_ROWS, convFilterGradKernel, convForwardKernel, convInputGradKernel, flipTransposeFilterKernel, padChannelsKernel } from './wgsl/conv2d.js';
 
 export interface Conv2dOptions {
@@ -185,14 +188,26 @@ function withPaddedChannels(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor 
   const cp = Math.ceil(g.Cin / 4) * 4;
   const xp = padChannels(x, g.batch * g.H * g.W, g.Cin, cp, 1, [g.batch, g.H, g.W, cp]);
   const wp = padChannels(w, g.KH * g.KW, g.Cin, cp, g.Cout, [g.KH, g.KW, cp, g.Cout]);
-  const y = forward({ ...g, Cin: cp }, xp, wp, bias, epilogue);
+  // The padded filter is a temporary: nothing derived from it is worth caching (no Winograd).
+  const y = forward({ ...g, Cin: cp }, xp, wp, bias, epilogue, false);
   xp.dispose();
   wp.dispose();
   return y;
 }
 
-function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue): Tensor {
+/** `w` is a lasting tensor (a weight), so a Winograd transform of it may be cached with it. */
+function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, epilogue: ConvEpilogue, lasting = true): Tensor {
   if (g.Cin % 4 !== 0 && g.Cin >= 3) return withPaddedChannels(g, x, w, bias, epilogue);
+  const tile = lasting ? winogradTile(g) : undefined;
+  if (tile)
+    return winogradConv(
+      g,
+      tile,
+      x,
+      w.derived(`winograd${tile.alpha}`, () => winogradFilter(w, tile)),
+      bias,
+      epilogue,
+    );
   const y = empty([g.batch, g.OH, g.OW, g.Cout]);
   const { affine, residual } = epilogue;
   const relu = epilogue.relu ?? false;
@@ -294,10 +309,23 @@ function transposedPays(g: ConvGeometry): boolean {
 
 /** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
 function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
-  const t = transposedPays(g) ? transposedGeometry(g) : undefined;
-  if (t) {
+  const t = transposedGeometry(g);
+  const tile = t && winogradTile(t);
+  if (t && tile) {
+    // The flipped, transposed filter's transform, cached with the weight. An affine's scale is
+    // applied to dY in the input transform, not folded into the cached filter: models compute the
+    // affine afresh each run, so a per-affine cache entry would grow with every run.
+    const u = w.derived(`winograd${tile.alpha}-dx`, () => {
+      const wt = flipTransposeFilter(g, w);
+      const transformed = winogradFilter(wt, tile);
+      wt.dispose();
+      return transformed;
+    });
+    return winogradConv(t, tile, gy, u, undefined, {}, affine);
+  }
+  if (t && transposedPays(g)) {
     const wt = flipTransposeFilter(g, w, affine);
-    const dx = forward(t, gy, wt, undefined, {});
+    const dx = forward(t, gy, wt, undefined, {}, false);
     wt.dispose();
     return dx;
   }

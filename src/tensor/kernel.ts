@@ -3,6 +3,7 @@
 // goes into one command encoder and one compute pass, submitted only when something is read
 // back or uploaded, because a separate submit costs ~40 µs against ~8 µs for a dispatch.
 import { gpu } from './gpu.js';
+import { noteWrite } from './written.js';
 
 export const MAX_WORKGROUPS_PER_DIM = 65535;
 
@@ -26,7 +27,12 @@ export interface Dispatch {
   flops?: number;
 }
 
-const pipelines = new Map<string, GPUComputePipeline>();
+interface CompiledKernel {
+  pipeline: GPUComputePipeline;
+  written: number[];
+}
+
+const pipelines = new Map<string, CompiledKernel>();
 const uniforms = new Map<string, GPUBuffer>();
 const UNIFORM_CACHE_LIMIT = 8192;
 /**
@@ -56,12 +62,17 @@ function layoutFor(wgsl: string): GPUPipelineLayout {
   return device.createPipelineLayout({ bindGroupLayouts: [device.createBindGroupLayout({ entries })] });
 }
 
-function pipelineFor(wgsl: string): GPUComputePipeline {
+/** Storage bindings the kernel declares read_write, as indexes into Dispatch.bindings. */
+function writtenBindings(wgsl: string): number[] {
+  return [...wgsl.matchAll(/@binding\((\d+)\)\s*var<\s*storage\s*,\s*read_write\s*>/g)].map((m) => Number(m[1]) - 1);
+}
+
+function pipelineFor(wgsl: string): CompiledKernel {
   let p = pipelines.get(wgsl);
   if (!p) {
     const device = gpu().device;
     const module = device.createShaderModule({ code: wgsl });
-    p = device.createComputePipeline({ layout: layoutFor(wgsl), compute: { module, entryPoint: 'main' } });
+    p = { pipeline: device.createComputePipeline({ layout: layoutFor(wgsl), compute: { module, entryPoint: 'main' } }), written: writtenBindings(wgsl) };
     pipelines.set(wgsl, p);
   }
   return p;
@@ -107,7 +118,11 @@ export function dispatch(d: Dispatch): void {
     throw new Error(`dispatch of ${x}×${y}×${z} workgroups exceeds the WebGPU limit of ${MAX_WORKGROUPS_PER_DIM} per dimension`);
   }
   if (x === 0 || y === 0 || z === 0) return;
-  const pipeline = pipelineFor(d.wgsl);
+  const { pipeline, written } = pipelineFor(d.wgsl);
+  for (const i of written) {
+    const b = d.bindings[i];
+    if (b) noteWrite('buffer' in b ? b.buffer : b);
+  }
   const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniformFor(d.ints ?? [], d.floats ?? []) } }];
   d.bindings.forEach((b, i) => {
     const resource: GPUBufferBinding = 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b };
@@ -125,6 +140,7 @@ export function dispatch(d: Dispatch): void {
 
 /** Records a buffer copy in the current step. */
 export function copyBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+  noteWrite(dst);
   endPass();
   currentEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
 }

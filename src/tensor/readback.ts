@@ -8,6 +8,7 @@
 // wait can neither oversleep (a wrong estimate) nor spin (an estimate too short).
 import { gpu, throwPendingGpuError } from './gpu.js';
 import { copyBuffer, flush } from './kernel.js';
+import { sizeClass } from './memory.js';
 
 type SetImmediate = typeof globalThis.setImmediate;
 type ClearImmediate = typeof globalThis.clearImmediate;
@@ -50,14 +51,69 @@ async function politely<T>(wait: () => Promise<T>): Promise<T> {
   }
 }
 
+// Staging buffers (MAP_READ) are pooled by size class per device: an explanation reads back a
+// handful of same-sized results every run, and creating + destroying a mappable buffer per read
+// costs Dawn an allocation and a free each time. A buffer returns to the pool once unmapped, so
+// concurrent reads each take their own. The pool is bounded (STAGING_KEEP per class) and keyed by
+// device, so a released device's buffers are never handed out again.
+const STAGING_KEEP = 4;
+const stagingPools = new WeakMap<GPUDevice, Map<number, GPUBuffer[]>>();
+
+function stagingPool(device: GPUDevice): Map<number, GPUBuffer[]> {
+  let pool = stagingPools.get(device);
+  if (!pool) {
+    pool = new Map();
+    stagingPools.set(device, pool);
+  }
+  return pool;
+}
+
+function acquireStaging(device: GPUDevice, bytes: number): GPUBuffer {
+  const size = sizeClass(bytes);
+  const reused = stagingPool(device).get(size)?.pop();
+  return reused ?? device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+}
+
+function releaseStaging(device: GPUDevice, buffer: GPUBuffer): void {
+  const pool = stagingPool(device);
+  const list = pool.get(buffer.size) ?? [];
+  pool.set(buffer.size, list);
+  if (list.length < STAGING_KEEP) list.push(buffer);
+  else buffer.destroy();
+}
+
+/** Bytes of mappable staging buffers kept for reuse (bounded; reported apart from tensors' pool). */
+export function stagingStats(): { buffers: number; bytes: number } {
+  let buffers = 0,
+    bytes = 0;
+  for (const list of stagingPool(gpu().device).values()) {
+    buffers += list.length;
+    for (const b of list) bytes += b.size;
+  }
+  return { buffers, bytes };
+}
+
+/** Destroys the pooled staging buffers (trimPool's counterpart for read-back). */
+export function trimStaging(): void {
+  const pool = stagingPool(gpu().device);
+  for (const list of pool.values()) for (const b of list) b.destroy();
+  pool.clear();
+}
+
 export async function readBuffer(buffer: GPUBuffer, byteOffset: number, bytes: number): Promise<ArrayBuffer> {
-  const staging = gpu().device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const { device } = gpu();
+  const staging = acquireStaging(device, bytes);
   copyBuffer(buffer, byteOffset, staging, 0, bytes);
   flush();
-  await politely(() => staging.mapAsync(GPUMapMode.READ));
-  const copy = staging.getMappedRange().slice(0);
+  try {
+    await politely(() => staging.mapAsync(GPUMapMode.READ, 0, bytes));
+  } catch (e) {
+    staging.destroy();
+    throw e;
+  }
+  const copy = staging.getMappedRange(0, bytes).slice(0);
   staging.unmap();
-  staging.destroy();
+  releaseStaging(device, staging);
   throwPendingGpuError();
   return copy;
 }

@@ -4,7 +4,8 @@ import { gpu } from './gpu.js';
 import { acquireBuffer, releaseBuffer } from './memory.js';
 import { currentEncoder, flush } from './kernel.js';
 import { readBuffer } from './readback.js';
-import { trackInScope } from './scope.js';
+import { keep, trackInScope } from './scope.js';
+import { unwatchWrites, watchWrites } from './written.js';
 import { fmt, type Shape, sizeOf, ShapeError } from './shape.js';
 
 let nextId = 1;
@@ -18,6 +19,7 @@ export class Tensor {
   private storage: GPUBuffer | null;
   private holders = 1;
   private ownerReleased = false;
+  private derivedTensors?: Map<string, Tensor>;
 
   constructor(shape: Shape, buffer?: GPUBuffer) {
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ShapeError('tensor', 'non-negative integer dimensions', fmt(shape));
@@ -51,9 +53,36 @@ export class Tensor {
     if (this.holders <= 0) return;
     this.holders--;
     if (this.holders === 0 && this.storage) {
+      if (this.derivedTensors) unwatchWrites(this.storage);
       releaseBuffer(this.storage);
       this.storage = null;
+      this.dropDerived();
     }
+  }
+
+  private dropDerived(): void {
+    for (const t of this.derivedTensors?.values() ?? []) t.dispose();
+    this.derivedTensors = undefined;
+  }
+
+  /**
+   * A tensor computed once from this one's contents (e.g. a convolution's transformed filter),
+   * released with this tensor's storage, and dropped when anything writes this tensor in place (an
+   * optimizer step: kernel.ts reports every read_write binding and copy destination to written.ts),
+   * so it never outlives the contents it was made from. `make` runs inside the caller's scopes,
+   * but its result is kept out of them.
+   */
+  derived(key: string, make: () => Tensor): Tensor {
+    const storage = this.buffer;
+    const known = this.derivedTensors?.get(key);
+    if (known) return known;
+    const t = keep(make());
+    if (!this.derivedTensors) {
+      this.derivedTensors = new Map();
+      watchWrites(storage, () => this.dropDerived());
+    }
+    this.derivedTensors.set(key, t);
+    return t;
   }
 
   /** Drops the owner's hold; idempotent. Storage returns to the pool when no holder is left. */

@@ -4,6 +4,7 @@
 // the uploaded data itself).
 import { describe, expect, it } from 'vitest';
 import { synchronize, tensor } from '../../src/tensor/index.js';
+import { stagingStats, trimStaging } from '../../src/tensor/readback.js';
 
 describe('read-back waits', () => {
   it('swap setImmediate only while waiting, restore it after overlapping reads, and return exact data', async () => {
@@ -37,5 +38,32 @@ describe('read-back waits', () => {
     expect(beforeFired).toBe(false);
     // Immediates made now are real ones again.
     expect(await new Promise<boolean>((resolve) => setImmediate(() => resolve(true)))).toBe(true);
+  });
+
+  it('staging buffers are pooled: repeated reads reuse them, overlapping reads each get their own, values stay exact', async () => {
+    trimStaging();
+    const a = tensor([1, 2, 3, 4, 5], [5]);
+    const b = tensor([6, 7, 8, 9, 10], [5]);
+    // Two reads in flight at once need two staging buffers of the same size class.
+    const [va, vb] = await Promise.all([a.read(), b.read()]);
+    expect(Array.from(va)).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(vb)).toEqual([6, 7, 8, 9, 10]);
+    const after = stagingStats();
+    expect(after.buffers).toBe(2);
+    for (let i = 0; i < 5; i++) {
+      const [ra, rb] = await Promise.all([a.read(), b.read()]);
+      expect(Array.from(ra)).toEqual([1, 2, 3, 4, 5]);
+      expect(Array.from(rb)).toEqual([6, 7, 8, 9, 10]);
+    }
+    expect(stagingStats(), 'no staging buffer added by the repeated reads').toEqual(after);
+    // A pooled buffer larger than the read (same size class) returns only the bytes asked for.
+    const c = tensor([11, 12, 13], [3]);
+    expect(Array.from(await c.read())).toEqual([11, 12, 13]);
+    // Bounded: nine overlapping reads of one size class keep 4 buffers afterwards.
+    await Promise.all(Array.from({ length: 9 }, () => a.read()));
+    expect(stagingStats().buffers).toBe(4);
+    trimStaging();
+    expect(stagingStats()).toEqual({ buffers: 0, bytes: 0 });
+    for (const t of [a, b, c]) t.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShapeError, Tape, tensor, watch } from '../../src/tensor/index.js';
-import { matmul, setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
+import { empty, ShapeError, Tape, tensor, watch } from '../../src/tensor/index.js';
+import { gemm, matmul, setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { matmulRef } from '../reference/matmul.js';
@@ -127,6 +127,42 @@ describe('matmul operands larger than one storage binding', () => {
       });
     }
   }
+});
+
+describe('batched gemm (workgroup z picks the product)', () => {
+  afterEach(() => setMaxBindingBytesForTests(undefined));
+  // [M, K, N, binding limit]: vec4 strides in one dispatch; odd strides and a binding too small
+  // for the whole span, one product at a time.
+  const shapes: [number, number, number, number | undefined][] = [
+    [9, 8, 12, undefined],
+    [5, 7, 3, undefined],
+    [9, 8, 12, 1024],
+  ];
+  shapes.forEach(([M, K, N, limit]) => {
+    it(`3 products [${M}×${K}]·[${K}×${N}]${limit ? `, bindings of ${limit} bytes` : ''} vs float64 (rtol 1e-5, atol 1e-6·max(1, max|ref|))`, async () => {
+      setMaxBindingBytesForTests(limit);
+      const count = 3;
+      const av = randomArray(count * M * K, 1),
+        bv = randomArray(count * K * N, 2);
+      const a = tensor(av, [count * M, K]),
+        b = tensor(bv, [count * K, N]),
+        y = empty([count * M, N]);
+      gemm({
+        a: { buffer: a.buffer, rows: M, cols: K },
+        transposeA: false,
+        b: { buffer: b.buffer, rows: K, cols: N },
+        transposeB: false,
+        y: { buffer: y.buffer, rows: M, cols: N },
+        batch: { count, aStride: M * K, bStride: K * N, yStride: M * N },
+      });
+      const got = await y.read();
+      for (let i = 0; i < count; i++) {
+        const ref = matmulRef(av.subarray(i * M * K, (i + 1) * M * K), [M, K], bv.subarray(i * K * N, (i + 1) * K * N), [K, N]);
+        expectClose(got.subarray(i * M * N, (i + 1) * M * N), ref, 1e-5, 1e-6 * Math.max(1, maxAbs(ref)), `product ${i}`);
+      }
+      for (const t of [a, b, y]) t.dispose();
+    });
+  });
 });
 
 describe('matmul bad inputs', () => {

@@ -31,6 +31,11 @@ export interface MatmulVariant extends StoreVariant {
   rows: number;
   a: ALoad;
   b: BLoad;
+  /**
+   * Workgroup z selects one of several equally shaped products: Params gain aBatch, bBatch and
+   * yBatch, the float distances between consecutive matrices, added to the bases.
+   */
+  batched?: boolean;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -151,7 +156,14 @@ export function fmaSingle(rows: number): string {
  * + the old Y when accumulating). `rowIndex(r)` gives Y's row for tile row r. Params fields:
  * yStride, yBase, biasBase, accumulate.
  */
-export function store(rows: number, s: StoreVariant, mExpr: string, nExpr: string, rowIndex: (r: number) => string = (r) => `row0 + ${r}`): string {
+export function store(
+  rows: number,
+  s: StoreVariant,
+  mExpr: string,
+  nExpr: string,
+  rowIndex: (r: number) => string = (r) => `row0 + ${r}`,
+  yBase = 'p.yBase',
+): string {
   const biasVec = s.bias
     ? `  var bv = vec4<f32>(0.0);
   if (p.accumulate == 0) { bv = vec4<f32>(${range(4)
@@ -163,14 +175,14 @@ export function store(rows: number, s: StoreVariant, mExpr: string, nExpr: strin
     const m = rowIndex(r);
     if (s.yVec4) {
       return `    if (row0 + ${r} < ${mExpr}) {
-      let yi = (p.yBase + (${m}) * p.yStride) / 4 + col4;
+      let yi = (${yBase} + (${m}) * p.yStride) / 4 + col4;
       var v = acc${r} + bv;
       if (p.accumulate != 0) { v += y[yi]; }
       y[yi] = v;
     }`;
     }
     return `    if (row0 + ${r} < ${mExpr}) {
-      let yr = p.yBase + (${m}) * p.yStride + col4 * 4;
+      let yr = ${yBase} + (${m}) * p.yStride + col4 * 4;
       var v = acc${r} + bv;
 ${range(4)
   .map((j) => `      if (col4 * 4 + ${j} < ${nExpr}) { if (p.accumulate != 0) { v.${lanes[j]} += y[yr + ${j}]; } y[yr + ${j}] = v.${lanes[j]}; }`)
@@ -180,17 +192,17 @@ ${range(4)
   return [biasVec, `  if (${columnsOk}) {`, ...body, '  }'].join('\n');
 }
 
-function aSetup(v: MatmulVariant): string {
+function aSetup(v: MatmulVariant, aBase: string): string {
   const R = v.rows;
   switch (v.a) {
     case 'mk4':
       return range(R)
-        .map((r) => `  let ar${r} = (p.aBase + min(row0 + ${r}, p.M - 1) * p.aRowStride) / 4;`)
+        .map((r) => `  let ar${r} = (${aBase} + min(row0 + ${r}, p.M - 1) * p.aRowStride) / 4;`)
         .join('\n');
     case 'km4':
-      return [`  let as4 = p.aColStride / 4;`, ...range(R / 4).map((g) => `  let ag${g} = p.aBase / 4 + min(row0 / 4 + ${g}, p.M / 4 - 1);`)].join('\n');
+      return [`  let as4 = p.aColStride / 4;`, ...range(R / 4).map((g) => `  let ag${g} = ${aBase} / 4 + min(row0 / 4 + ${g}, p.M / 4 - 1);`)].join('\n');
     case 'strided':
-      return [`  let asc = p.aColStride;`, ...range(R).map((r) => `  let ar${r} = p.aBase + min(row0 + ${r}, p.M - 1) * p.aRowStride;`)].join('\n');
+      return [`  let asc = p.aColStride;`, ...range(R).map((r) => `  let ar${r} = ${aBase} + min(row0 + ${r}, p.M - 1) * p.aRowStride;`)].join('\n');
   }
 }
 
@@ -241,15 +253,22 @@ function aSingleLoad(v: MatmulVariant): string {
 
 /**
  * Params (i32, in order): M, N, K, aRowStride, aColStride, bRowStride, bColStride, yStride,
- * aBase, bBase, yBase, biasBase, accumulate, colBlocks, colGroups. Bindings: a, b, y[, bias].
+ * aBase, bBase, yBase, biasBase, accumulate, colBlocks, colGroups[, aBatch, bBatch, yBatch].
+ * Bindings: a, b, y[, bias].
  */
 export function matmulKernel(v: MatmulVariant): string {
   if (v.a === 'km4' && v.rows % 4 !== 0) throw new Error('a km4 A operand needs rows % 4 == 0');
   const kTail = v.a !== 'mk4' && v.b !== 'nk4';
+  const [aBase, bBase, yBase] = v.batched ? ['aBase', 'bBase', 'yBase'] : ['p.aBase', 'p.bBase', 'p.yBase'];
+  const bases = v.batched
+    ? `  let aBase = p.aBase + i32(wg.z) * p.aBatch;
+  let bBase = p.bBase + i32(wg.z) * p.bBatch;
+  let yBase = p.yBase + i32(wg.z) * p.yBatch;`
+    : '';
   return /* wgsl */ `
 struct Params {
   M: i32, N: i32, K: i32, aRowStride: i32, aColStride: i32, bRowStride: i32, bColStride: i32, yStride: i32,
-  aBase: i32, bBase: i32, yBase: i32, biasBase: i32, accumulate: i32, colBlocks: i32, colGroups: i32
+  aBase: i32, bBase: i32, yBase: i32, biasBase: i32, accumulate: i32, colBlocks: i32, colGroups: i32${v.batched ? ', aBatch: i32, bBatch: i32, yBatch: i32' : ''}
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<${v.a === 'strided' ? 'f32' : 'vec4<f32>'}>;
@@ -258,9 +277,10 @@ ${storeBindings(3, v)}
 ${entryPoint()}
 ${tileIndex(v.rows)}
   if (row0 >= p.M) { return; }
+${bases}
 ${columnSetup('p.N')}
-${aSetup(v)}
-${bSetup(v.b, 'p.bBase', 'p.bRowStride', 'p.bColStride')}
+${aSetup(v, aBase)}
+${bSetup(v.b, bBase, 'p.bRowStride', 'p.bColStride')}
 ${accumulators(v.rows)}
   let k4 = p.K & ~3;
   for (var k = 0; k < k4; k += 4) {
@@ -277,7 +297,7 @@ ${fmaSingle(v.rows)}
   }`
     : ''
 }
-${store(v.rows, v, 'p.M', 'p.N')}
+${store(v.rows, v, 'p.M', 'p.N', undefined, yBase)}
 }`;
 }
 
