@@ -77,8 +77,8 @@ function report(result: ConversionResult): void {
  */
 export function convertCommand(name = 'convert-weights', asBadInput?: BadInputHandler): Command {
   return new Command(name)
-    .description('Convert a Keras .h5, TF.js layers model or ONNX file into a gradscope weights file (safetensors).')
-    .argument('<input>', 'a Keras .h5, a TF.js model.json (or its directory) or an .onnx file')
+    .description('Convert a Keras .h5 or .keras, TF.js layers model or ONNX file into a gradscope weights file (safetensors).')
+    .argument('<input>', 'a Keras .h5 or Keras 3 .keras, a TF.js model.json (or its directory) or an .onnx file')
     .requiredOption('--out <file>', 'the .safetensors file to write')
     .option('--arch <name>', `map the weights onto a native definition (${Object.keys(NATIVE_MODELS).join(', ')}) instead of importing the file's own topology`)
     .option('--preprocess <mode>', `input convention (${PREPROCESSING_MODES.join(', ')}); default: the architecture's, or a known source's`)
