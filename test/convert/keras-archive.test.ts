@@ -22,7 +22,7 @@ import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
 import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
 import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
-import type { FixtureKeras3Layer } from '../fixtures/keras-h5.js';
+import { writeKeras3WeightsH5, type FixtureKeras3Layer } from '../fixtures/keras-h5.js';
 import { KERAS3_METADATA, keras3Functional, keras3Layer, keras3Tensor, writeKerasArchive } from '../fixtures/keras-archive.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-keras-archive-'));
@@ -205,6 +205,16 @@ describe('bad .keras archives: exit 2, one line naming the file, nothing written
     const file = join(dir, 'missing.keras');
     await writeArchive(file, { config: keras3Config(), weights: keras3Vars(model, ['sep']), metadata: METADATA });
     await expectRejected(file, "model.weights.h5 has no weights for layer 'sep' (SeparableConv2D): expected layers/separable_conv2d/vars/0…1");
+  });
+
+  it('a Keras 3 .weights.h5 alone (no config to name its groups): points to the .keras archive', async () => {
+    const file = join(dir, 'alone.weights.h5');
+    await writeKeras3WeightsH5(file, keras3Vars(model));
+    await expectRejected(
+      file,
+      "no 'layer_names' attribute: not a Keras weights file (this looks like a Keras 3 .weights.h5 file, which files weights by class, " +
+        'not by layer name: convert the whole model saved as .keras, model.save("m.keras"))',
+    );
   });
 
   it('a layer whose variable count its config contradicts', async () => {

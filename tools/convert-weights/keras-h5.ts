@@ -36,7 +36,9 @@ export async function readKerasH5(path: string): Promise<KerasH5Contents> {
     const layerNames = readStringListAttr(group, 'layer_names');
     if (!layerNames) {
       const hint =
-        root.get('layers') instanceof Group ? ' (this looks like a Keras 3 .weights.h5 file; save it with Keras 2 / tf.keras `save_weights("x.h5")`)' : '';
+        root.get('layers') instanceof Group
+          ? ' (this looks like a Keras 3 .weights.h5 file, which files weights by class, not by layer name: convert the whole model saved as .keras, model.save("m.keras"))'
+          : '';
       throw new WeightFileError(path, `no 'layer_names' attribute${isFullModel ? ' in model_weights' : ''}: not a Keras weights file${hint}`);
     }
     const layers: LayerWeights[] = [];
