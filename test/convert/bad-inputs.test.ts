@@ -4,14 +4,14 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vgg16Graph } from '../../src/models/vgg16.js';
 import { parameterSpecs } from '../../src/models/shapes.js';
 import { KERAS_IMAGENET_WEIGHTS } from '../../tools/convert-weights/fetch.js';
-import { main } from '../../tools/convert-weights/index.js';
 import { writeFullModelH5, writeWeightsOnlyH5, type FixtureLayer } from '../fixtures/keras-h5.js';
 import { ensureNsfwjsInception } from '../fixtures/nsfwjs-models.js';
 import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
+import { converterInProcess } from '../fixtures/converter-main.js';
 import { NATIVE_MODELS } from '../../src/models/index.js';
 
 /** The native definitions' names, as messages list them. */
@@ -21,23 +21,8 @@ const dir = mkdtempSync(join(tmpdir(), 'gradscope-bad-inputs-'));
 const outDir = join(dir, 'out');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/**
- * The command line's main() in this process, with what it prints (a spawned converter costs seconds
- * of startup; a few cases below spawn it to check the real exit status).
- */
-async function converter(args: string[]): Promise<CliResult> {
-  const out: string[] = [],
-    err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const status = await main(args);
-    return { status, stdout: out.map((l) => `${l}\n`).join(''), stderr: err.map((l) => `${l}\n`).join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+/** The command line's main() in this process (a few cases below spawn it to check the real exit status). */
+const converter = converterInProcess;
 
 /** Exit 2, one line on stderr matching `message`, and nothing written in the output directory. */
 function expectRejected(r: CliResult, message: RegExp | string): void {

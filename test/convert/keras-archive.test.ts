@@ -9,18 +9,18 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { tensor, tidy } from '../../src/tensor/index.js';
 import { loadModel } from '../../src/models/load.js';
 import { readSafetensors } from '../../src/models/safetensors-file.js';
-import { main } from '../../tools/convert-weights/index.js';
 import { readWeightSource } from '../../tools/convert-weights/read-source.js';
 import { kerasSnakeCase } from '../../tools/convert-weights/keras3-weights.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 import { tfjs } from '../tfjs.js';
-import { runConverter, type CliResult } from '../fixtures/keras-zoo-check.js';
+import { runConverter } from '../fixtures/keras-zoo-check.js';
+import { converterInProcess } from '../fixtures/converter-main.js';
 import { randomise, saveTfjs } from '../fixtures/tfjs-layers-model.js';
 import { writeKeras3WeightsH5, type FixtureKeras3Layer } from '../fixtures/keras-h5.js';
 import { KERAS3_METADATA, keras3Functional, keras3Layer, keras3Tensor, writeKerasArchive } from '../fixtures/keras-archive.js';
@@ -160,19 +160,7 @@ describe('Keras 3 .keras archive vs tfjs-layers predict (logits 1e-4 · max|ref|
 
 const outDir = join(dir, 'out');
 
-async function converter(args: string[]): Promise<CliResult> {
-  const out: string[] = [],
-    err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const status = await main(args);
-    return { status, stdout: out.join('\n'), stderr: err.map((l) => `${l}\n`).join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const converter = converterInProcess;
 
 async function expectRejected(file: string, message: string): Promise<void> {
   const r = await converter([file, '--out', join(outDir, 'x.safetensors')]);
