@@ -41,6 +41,7 @@ const EDGES: Record<string, string> = {
   'tools/convert-weights/hdf5.ts': 'opens HDF5 files on disk through h5wasm/node (a page uses web/platform/hdf5-browser.ts)',
   'tools/convert-weights/tfjs-weights-file.ts': 'reads model.json and its shard files',
   'tools/convert-weights/tfjs-layers.ts': 'reads a TF.js layers model from disk (tfjs-layers-json.ts needs no files)',
+  'tools/convert-weights/keras-archive-file.ts': 'reads a .keras archive from disk into a temporary H5 file (keras-archive.ts unzips bytes)',
   'tools/convert-weights/tfjs-graph.ts': 'reads a TF.js graph model from disk',
   'tools/convert-weights/onnx-file.ts': 'reads .onnx and .pb files',
   'tools/convert-weights/onnx-external.ts': "reads an ONNX model's external data files",
