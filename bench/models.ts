@@ -121,8 +121,8 @@ function suiteFor(c: ModelBenchCase, tf: Tf | undefined, n: ModelPairs): Suite {
             warmup: 1,
             target: '≤ 2.2',
           },
-          // One batch of 25 (the case) and the library's default batches: on lavapipe the one batch
-          // measured faster per sample (fewer dispatches and read-backs), the default needs far less memory.
+          // One batch of 25 (the case) and the library's default batches (far less memory): on lavapipe
+          // neither was reliably faster per sample across runs (README, Speed).
           ...[SMOOTHGRAD_SAMPLES, GRADIENT_DEFAULT_BATCH].map(
             (batchSize): BenchRow => ({
               name:
