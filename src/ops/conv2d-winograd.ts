@@ -5,6 +5,7 @@
 import { dispatch, empty, groupsFor, type Tensor } from '../tensor/index.js';
 import type { ConvEpilogue, ConvGeometry } from './conv2d.js';
 import { gemm, maxBindingBytes } from './matmul.js';
+import { SHARED_ROWS, sharedRowsAvailable } from './tiles.js';
 import { F2, F4, winogradFilterKernel, winogradInputKernel, winogradOutputKernel, type WinogradTile } from './wgsl/winograd.js';
 
 /** Elements along channels: vec4 groups when the count allows. */
@@ -23,26 +24,40 @@ export function setWinogradMode(m: WinogradMode): void {
 
 /**
  * The Winograd algorithm for `g`, or undefined for the direct kernels. Measured on lavapipe
- * (`npm run bench -- --only winograd`: interleaved pairs of the same step, idle-eq ratio, load
- * 5–12) on ResNet50V2's 3×3 shapes, forward / input gradient:
+ * (`npm run bench -- --only winograd`: interleaved pairs of the same step, idle-eq ratio) on
+ * ResNet50V2's 3×3 shapes, forward / input gradient, with per-lane GEMM tiles (load 5–12):
  *   F(2×2) vs direct:  56×56×64 0.66 / 0.63,  14×14×256 0.56 / 0.51,  7×7×512 0.58 / 0.50
  *   F(4×4) vs F(2×2):  56×56×64 0.68 / 0.66,  14×14×256 0.68 / 0.67,  7×7×512 0.67 / 0.64
- * Every shape won, the small maps too (the direct kernel's bounds tests and 9 taps per pixel cost
- * more than the transforms, and the α² products run as one dispatch), so 'auto' takes F(4×4)
- * wherever its operands fit a binding, else F(2×2). The prices: memory, the transformed filter
- * being α²/9 of the weight (4× for F(4×4)) and kept with it, a second one for the input gradient;
- * and accuracy, F(4×4)'s error being ~6× the direct kernel's (test/ops/conv2d-winograd.test.ts:
- * 0.9–1.3e-5 of the output's largest magnitude at K = 2304–4608, direct 1.6–2.2e-6).
+ * and with shared-row tiles (tiles.ts; load 1–3), which speed the direct kernels and the α²
+ * products alike but only when a product has rows to share:
+ *   F(2×2) vs direct:  56×56×64 0.91 / 0.91,  14×14×256 0.70 / 0.62,  7×7×512 0.54 / 0.47
+ *   F(4×4) vs F(2×2):  56×56×64 0.77 / 0.78,  14×14×256 0.73 / 0.73,  7×7×512 1.67 / 1.66
+ * F(4×4) on one 7×7 image has 4 tiles, too few rows for a shared tile (its products fall back to
+ * per-lane tiles), where F(2×2) has 16. So 'auto' takes F(4×4) where its products fill a shared
+ * tile (or where the device has no shared tiles), else F(2×2), each only where its operands fit
+ * a binding. The prices: memory, the transformed filter being α²/9 of the weight (4× for F(4×4))
+ * and kept with it, a second one for the input gradient; and accuracy, F(4×4)'s error being ~6×
+ * the direct kernel's (test/ops/conv2d-winograd.test.ts: 0.9–1.3e-5 of the output's largest
+ * magnitude at K = 2304–4608, direct 1.6–2.2e-6).
  */
 export function winogradTile(g: ConvGeometry): WinogradTile | undefined {
-  const candidates = mode === 'off' ? [] : mode === 'f2' ? [F2] : mode === 'f4' ? [F4] : [F4, F2];
-  return candidates.find((t) => winogradApplies(g, t));
+  if (mode === 'off') return undefined;
+  if (mode !== 'auto') {
+    const t = mode === 'f2' ? F2 : F4;
+    return winogradApplies(g, t) ? t : undefined;
+  }
+  const fillsSharedTile = (t: WinogradTile) => !sharedRowsAvailable() || tileCount(g, t) >= SHARED_ROWS;
+  const applicable = [F4, F2].filter((t) => winogradApplies(g, t));
+  return applicable.find(fillsSharedTile) ?? applicable[0];
 }
+
+/** Output tiles of `g` at tile size t.m: the rows of each of the α² products. */
+const tileCount = (g: ConvGeometry, t: WinogradTile) => g.batch * Math.ceil(g.OH / t.m) * Math.ceil(g.OW / t.m);
 
 /** Whether `t` can run `g`: a stride-1, undilated 3×3 whose transformed operands fit one binding each. */
 function winogradApplies(g: ConvGeometry, t: WinogradTile): boolean {
   if (g.KH !== 3 || g.KW !== 3 || g.strides[0] !== 1 || g.strides[1] !== 1 || g.dilations[0] !== 1 || g.dilations[1] !== 1) return false;
-  const tiles = g.batch * Math.ceil(g.OH / t.m) * Math.ceil(g.OW / t.m);
+  const tiles = tileCount(g, t);
   const largest = t.alpha ** 2 * Math.max(tiles * Math.max(g.Cin, g.Cout), g.Cin * g.Cout);
   return largest * 4 <= maxBindingBytes() && g.batch * Math.max(g.H * g.W * g.Cin, g.OH * g.OW * g.Cout) * 4 <= maxBindingBytes();
 }

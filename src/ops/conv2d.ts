@@ -13,10 +13,18 @@ import { dispatch, empty, fmt, groupsFor, isRecording, recordOp, ShapeError, ass
 import { sumToChannels } from './arithmetic.js';
 import { scaleChannels } from './batchnorm.js';
 import { relu } from './relu.js';
-import { gemm, gemmGrid, maxBindingBytes, windowOf, type Matrix } from './matmul.js';
+import { gemm, gemmGrid, maxBindingBytes, useSharedRows, windowOf, type Matrix } from './matmul.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
 import { winogradConv, winogradFilter, winogradTile } from './conv2d-winograd.js';
-import { CONV_ROWS, convFilterGradKernel, convForwardKernel, convInputGradKernel, flipTransposeFilterKernel, padChannelsKernel } from './wgsl/conv2d.js';
+import {
+  CONV_ROWS,
+  convRows,
+  convFilterGradKernel,
+  convForwardKernel,
+  convInputGradKernel,
+  flipTransposeFilterKernel,
+  padChannelsKernel,
+} from './wgsl/conv2d.js';
 
 export interface Conv2dOptions {
   strides?: [number, number];
@@ -137,11 +145,13 @@ interface DispatchPart {
   accumulate: boolean;
   /** GEMM columns (Cout, or Cin for the input gradient): sets the workgroup grid. */
   n: number;
+  /** The kernel runs shared-row tiles (tiles.ts). */
+  shared?: boolean;
 }
 
 /** Params in the order of the kernels' struct, and the workgroup count for `d`. */
 function convLaunch(g: ConvGeometry, d: DispatchPart): { ints: number[]; workgroups: number } {
-  const grid = gemmGrid(d.m, d.n, CONV_ROWS);
+  const grid = gemmGrid(d.m, d.n, d.shared ? convRows(d) : CONV_ROWS, d.shared);
   const ints = [
     d.m,
     d.images,
@@ -225,7 +235,9 @@ function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined
     });
     return y;
   }
+  const shared = useSharedRows(g.batch * g.OH * g.OW, g.Cout);
   const wgsl = convForwardKernel({
+    shared,
     aVec4: g.Cin % 4 === 0,
     bVec4: g.Cout % 4 === 0,
     yVec4: g.Cout % 4 === 0,
@@ -242,7 +254,7 @@ function forward(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined
     const xw = windowOf(x.buffer, n0 * xPer, n1 * xPer);
     const yw = windowOf(y.buffer, n0 * yPer, n1 * yPer);
     const m = (n1 - n0) * g.OH * g.OW;
-    const launch = convLaunch(g, { m, images: n1 - n0, xBase: xw.base, bBase: 0, yBase: yw.base, yStride: g.Cout, accumulate: false, n: g.Cout });
+    const launch = convLaunch(g, { m, images: n1 - n0, xBase: xw.base, bBase: 0, yBase: yw.base, yStride: g.Cout, accumulate: false, n: g.Cout, shared });
     // The residual has y's shape, so the same window puts it at the same base.
     const epilogueBindings = [
       ...(bias ? [whole(bias)] : []),
@@ -351,15 +363,23 @@ function pointwiseInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor 
 function phasedInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {
   const dx = empty([g.batch, g.H, g.W, g.Cin]);
   const [sh, sw] = g.strides;
-  const wgsl = convInputGradKernel({ aVec4: g.Cout % 4 === 0, bVec4: g.Cout % 4 === 0, yVec4: g.Cin % 4 === 0, bias: false, unitStride: sh === 1 && sw === 1 });
+  const shared = useSharedRows((g.batch * g.H * g.W) / (sh * sw), g.Cin);
+  const wgsl = convInputGradKernel({
+    shared,
+    aVec4: g.Cout % 4 === 0,
+    bVec4: g.Cout % 4 === 0,
+    yVec4: g.Cin % 4 === 0,
+    bias: false,
+    unitStride: sh === 1 && sw === 1,
+  });
   const dyPer = g.OH * g.OW * g.Cout,
     dxPer = g.H * g.W * g.Cin;
   for (const [n0, n1] of imageChunks(g, [dyPer, dxPer])) {
     const dyw = windowOf(gy.buffer, n0 * dyPer, n1 * dyPer);
     const dxw = windowOf(dx.buffer, n0 * dxPer, n1 * dxPer);
-    // Rows of the largest stride phase (phase 0); the others stop early.
+    // Rows of the largest stride phase (phase 0); the others' extra rows are not stored.
     const m = (n1 - n0) * Math.ceil(g.H / sh) * Math.ceil(g.W / sw);
-    const launch = convLaunch(g, { m, images: n1 - n0, xBase: dyw.base, bBase: 0, yBase: dxw.base, yStride: g.Cin, accumulate: false, n: g.Cin });
+    const launch = convLaunch(g, { m, images: n1 - n0, xBase: dyw.base, bBase: 0, yBase: dxw.base, yStride: g.Cin, accumulate: false, n: g.Cin, shared });
     const [gx, gyCount] = groupsFor(launch.workgroups, 1);
     dispatch({
       wgsl,

@@ -3,7 +3,7 @@
 // weight is 392 MiB, a binding at most 128 MiB) are processed in chunks whose every operand
 // fits one binding: chunks along K accumulate into Y, chunks along M or N write their own part.
 import { dispatch, fmt, gpu, groupsFor, recordOp, ShapeError, empty, type Tensor } from '../tensor/index.js';
-import { workgroupWidth } from './tiles.js';
+import { SHARED_ROWS, sharedRowsAvailable, sharedWidth, workgroupWidth } from './tiles.js';
 import { colGroupsFor, matmulKernel, type ALoad, type BLoad, type MatmulVariant } from './wgsl/matmul.js';
 
 /** A row-major matrix in (part of) a GPU buffer: `rows × cols` floats from float offset `offset`. */
@@ -91,8 +91,22 @@ export function gemmRowsPerInvocation(m: number): number {
   return m === 1 ? 1 : m <= 4 ? 4 : 8;
 }
 
+/**
+ * Whether a product with `m` rows and `n` columns runs on shared-row tiles (tiles.ts): when the
+ * device offers them and there are rows to share and columns for a workgroup's lanes (with fewer
+ * than 8 column groups, the per-lane tiles put idle lanes on further rows instead).
+ */
+export function useSharedRows(m: number, n: number): boolean {
+  return sharedRowsAvailable() && m > 4 && Math.ceil(n / 4) >= 8;
+}
+
 /** Workgroups for `m` rows × `n` columns at `rows` per invocation, and the Params that go with them. */
-export function gemmGrid(m: number, n: number, rows: number): { colBlocks: number; colGroups: number; workgroups: number } {
+export function gemmGrid(m: number, n: number, rows: number, shared = false): { colBlocks: number; colGroups: number; workgroups: number } {
+  if (shared) {
+    const width = sharedWidth();
+    const colBlocks = Math.ceil(Math.ceil(n / 4) / width);
+    return { colBlocks, colGroups: width, workgroups: Math.ceil(m / rows) * colBlocks };
+  }
   const colGroups = colGroupsFor(n);
   const colBlocks = Math.ceil(Math.ceil(n / 4) / colGroups);
   const rowsPerGroup = rows * (workgroupWidth() / colGroups);
@@ -113,11 +127,13 @@ function gemmDims({ a, b, y, transposeA, transposeB }: GemmArgs): { M: number; K
 /** The kernel variant (vec4 loads where layout and alignment allow) and the operands' strides. */
 function gemmVariant(args: GemmArgs, M: number, K: number, N: number, batched = false) {
   const { a, b, y, transposeA, transposeB } = args;
-  const rows = gemmRowsPerInvocation(M);
   const aligned = (m: Matrix) => (m.offset ?? 0) % 4 === 0;
+  // Shared-row tiles read A by rows: a transposed A would be read element by element (strided).
+  const shared = useSharedRows(M, N) && !(transposeA && aligned(a) && M % 4 === 0);
+  const rows = shared ? SHARED_ROWS : gemmRowsPerInvocation(M);
   const aLoad: ALoad = !aligned(a) ? 'strided' : !transposeA ? (K % 4 === 0 ? 'mk4' : 'strided') : M % 4 === 0 && rows % 4 === 0 ? 'km4' : 'strided';
   const bLoad: BLoad = !aligned(b) ? 'strided' : !transposeB ? (N % 4 === 0 ? 'kn4' : 'strided') : K % 4 === 0 ? 'nk4' : 'strided';
-  const variant: MatmulVariant = { rows, a: aLoad, b: bLoad, yVec4: N % 4 === 0 && aligned(y), bias: args.bias !== undefined, batched };
+  const variant: MatmulVariant = { rows, a: aLoad, b: bLoad, yVec4: N % 4 === 0 && aligned(y), bias: args.bias !== undefined, batched, shared };
   // Element (i, j) of a stored matrix is at i·cols + j; a transposed operand swaps the roles.
   const [aRowStride, aColStride] = transposeA ? [1, a.cols] : [a.cols, 1];
   const [bRowStride, bColStride] = transposeB ? [1, b.cols] : [b.cols, 1];
@@ -163,7 +179,7 @@ export function gemm(args: GemmArgs): void {
         const mc = m1 - m0,
           nc = n1 - n0,
           kc = k1 - k0;
-        const grid = gemmGrid(mc, nc, rows);
+        const grid = gemmGrid(mc, nc, rows, variant.shared);
         const accumulate = args.accumulate || kIndex > 0 ? 1 : 0;
         const bindings = [aw.binding, bw.binding, yw.binding];
         if (args.bias) bindings.push({ buffer: args.bias, offset: 0, size: args.bias.size });
@@ -201,7 +217,7 @@ function batchedGemm(args: GemmArgs, batch: GemmBatch): void {
   }
   const { variant, aRowStride, aColStride, bRowStride, bColStride } = gemmVariant(args, M, K, N, true);
   const [aw, bw, yw] = [a, b, y].map((m, i) => windowOf(m.buffer, spans[i][0], spans[i][1]));
-  const grid = gemmGrid(M, N, variant.rows);
+  const grid = gemmGrid(M, N, variant.rows, variant.shared);
   const [gx, gy] = groupsFor(grid.workgroups, 1);
   dispatch({
     wgsl: matmulKernel(variant),

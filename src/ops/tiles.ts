@@ -47,3 +47,44 @@ export function setWorkgroupWidthForTests(width: number | undefined): void {
   }
   override = width;
 }
+
+/**
+ * Shared-row tiles: every invocation of a workgroup takes the same SHARED_ROWS output rows (and its
+ * own 4 columns); within each group of SHARE_GROUP subgroup lanes, lane i loads the A operand of
+ * rows i, i + 8, … and subgroupBroadcast hands each value to the others. On lavapipe every storage
+ * load is scalarised per lane with a bounds test, so loading a row once per 8 lanes instead of once
+ * per lane makes the GEMM ~2.5× faster (GFLOP/s on 3136×256×256: 18 → 47; DESIGN.md, Speed).
+ * Needs the 'subgroups' feature with subgroups of at least SHARE_GROUP lanes.
+ */
+export const SHARED_ROWS = 16;
+export const SHARE_GROUP = 8;
+/** Workgroup width of the shared-row kernels on CPU adapters: one subgroup (16 measured the same). */
+const SHARED_CPU_WIDTH = 8;
+
+let sharedOverride: boolean | undefined;
+
+export function sharedRowsAvailable(): boolean {
+  if (sharedOverride !== undefined) return sharedOverride;
+  try {
+    const size = gpu().subgroupMinSize;
+    return size !== undefined && size >= SHARE_GROUP;
+  } catch {
+    return false;
+  }
+}
+
+/** The workgroup width of the shared-row kernels. */
+export function sharedWidth(): number {
+  if (override !== undefined && override >= SHARE_GROUP) return override;
+  try {
+    const g = gpu();
+    return CPU_ADAPTERS.test(g.adapterDescription) ? SHARED_CPU_WIDTH : workgroupWidth();
+  } catch {
+    return SHARED_CPU_WIDTH;
+  }
+}
+
+/** Test hook: force the shared-row kernels off (false) or back to the device's choice (undefined). */
+export function setSharedRowsForTests(on: false | undefined): void {
+  sharedOverride = on;
+}

@@ -9,6 +9,8 @@ export interface Gpu {
   readonly device: GPUDevice;
   readonly adapterDescription: string;
   readonly limits: GPUSupportedLimits;
+  /** The smallest subgroup the device may run, when it has the 'subgroups' feature (requested whenever offered). */
+  readonly subgroupMinSize?: number;
 }
 
 export class NoAdapterError extends Error {
@@ -52,6 +54,8 @@ async function acquire(): Promise<Gpu> {
   if (!adapter) throw new NoAdapterError('requestAdapter returned null');
   const l = adapter.limits;
   const device = await adapter.requestDevice({
+    // Subgroup broadcasts let the GEMM kernels load each A row once per subgroup (ops/tiles.ts).
+    requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
@@ -68,7 +72,8 @@ async function acquire(): Promise<Gpu> {
   // SwiftShader (Chromium's software adapter) leaves description and device empty; its architecture names it.
   const adapterDescription =
     [info.description || info.device || info.architecture, info.vendor && `(${info.vendor})`].filter((s) => s && s.length > 0).join(' ') || 'unknown adapter';
-  return { api: gpuApi, device, adapterDescription, limits: device.limits };
+  const subgroupMinSize = device.features.has('subgroups') ? info.subgroupMinSize : undefined;
+  return { api: gpuApi, device, adapterDescription, limits: device.limits, subgroupMinSize };
 }
 
 /** Starts (once) and returns the shared GPU device. */

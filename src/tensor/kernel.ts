@@ -46,6 +46,15 @@ let encoder: GPUCommandEncoder | undefined;
 let pass: GPUComputePassEncoder | undefined;
 let pendingFlops = 0;
 let dispatchCount = 0;
+let observer: ((d: Dispatch) => void) | undefined;
+
+/**
+ * Calls `fn` with every dispatch recorded from now on (undefined stops): bench/profile.ts replays
+ * them one by one to see where a run's GPU time goes.
+ */
+export function observeDispatches(fn: ((d: Dispatch) => void) | undefined): void {
+  observer = fn;
+}
 
 /**
  * An explicit bind-group layout read from the kernel's declarations: with layout 'auto', a
@@ -118,6 +127,7 @@ export function dispatch(d: Dispatch): void {
     throw new Error(`dispatch of ${x}×${y}×${z} workgroups exceeds the WebGPU limit of ${MAX_WORKGROUPS_PER_DIM} per dimension`);
   }
   if (x === 0 || y === 0 || z === 0) return;
+  observer?.(d);
   const { pipeline, written } = pipelineFor(d.wgsl);
   for (const i of written) {
     const b = d.bindings[i];

@@ -7,6 +7,7 @@ import { concat } from '../../src/ops/concat.js';
 import { conv2d, type Conv2dOptions } from '../../src/ops/conv2d.js';
 import { dense } from '../../src/ops/dense.js';
 import { avgPool, globalAvgPool, maxPool, type AvgPool2dOptions, type Pool2dOptions } from '../../src/ops/pool.js';
+import { sharedRowsAvailable } from '../../src/ops/tiles.js';
 
 export interface Input {
   shape: number[];
@@ -26,6 +27,8 @@ export interface OpResult {
   shape: number[];
   y: number[];
   grads: Record<string, number[]>;
+  /** Whether the browser's device ran shared-row GEMM tiles (subgroups of ≥ 8 lanes). */
+  sharedRows: boolean;
 }
 
 function run(c: OpCase, t: Record<string, Tensor>): Tensor {
@@ -66,7 +69,7 @@ async function runOpCase(c: OpCase): Promise<OpResult> {
   try {
     const y = tape.record(() => run(c, tensors));
     const { grads } = tape.backward(y, tensor(new Float32Array(c.seed.data), c.seed.shape));
-    const out: OpResult = { shape: [...y.shape], y: Array.from(await y.read()), grads: {} };
+    const out: OpResult = { shape: [...y.shape], y: Array.from(await y.read()), grads: {}, sharedRows: sharedRowsAvailable() };
     for (const [name, input] of Object.entries(c.inputs)) {
       if (!input.grad) continue;
       const g = grads.get(tensors[name]);

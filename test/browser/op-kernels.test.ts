@@ -129,6 +129,27 @@ describe('op kernels inside Chromium (WebGPU on SwiftShader) meet the Node refer
     await expectMatchesTfjs(c, got, (tf, t) => tf.add(tf.conv2d(t.x as never, t.w as never, [2, 2], pads, 'NHWC'), t.b));
   });
 
+  it('conv2d 3×3 stride 2, Cin 32 / Cout 36 (shared-row tiles where the device has subgroups of ≥ 8): y vs float64 and tfjs; dX, dW vs tf.grads', async () => {
+    const pad = { top: 1, bottom: 1, left: 1, right: 1 };
+    const c: OpCase = {
+      op: 'conv2d',
+      inputs: { x: input([1, 9, 8, 32], true), w: input([3, 3, 32, 36], true) },
+      options: { strides: [2, 2], padding: pad },
+      seed: seedFor([1, 5, 4, 36]),
+    };
+    const got = await inChromium(c);
+    console.log(`Chromium's device ${got.sharedRows ? 'ran' : 'has no subgroups of ≥ 8 lanes for'} shared-row tiles`);
+    const y64 = conv2dRef(c.inputs.x.data, c.inputs.x.shape, c.inputs.w.data, c.inputs.w.shape, { strides: [2, 2], dilations: [1, 1], pad });
+    expectClose(got.y, y64, RTOL, atolFor(y64), 'y vs float64');
+    const pads: Pads = [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ];
+    await expectMatchesTfjs(c, got, (tf, t) => tf.conv2d(t.x as never, t.w as never, [2, 2], pads, 'NHWC'));
+  });
+
   it("conv2d 'same' stride 2 on 7×8, Cin 2 / Cout 5 (scalar paths): y vs float64 and tfjs; dX, dW vs tf.grads", async () => {
     const c: OpCase = {
       op: 'conv2d',

@@ -15,6 +15,7 @@
 import {
   accumulators,
   bBinding,
+  enableFor,
   bBlockLoad,
   bSetup,
   bSingleLoad,
@@ -23,19 +24,26 @@ import {
   fmaBlock,
   fmaSingle,
   lanes,
+  ownRow,
+  ownRows,
   store,
   storeBindings,
   tileIndex,
   type BLoad,
   type StoreVariant,
+  type TileVariant,
 } from './matmul.js';
+import { SHARED_ROWS } from '../tiles.js';
 import { epilogueBindings, epilogueStore, type EpilogueVariant } from './conv-epilogue.js';
 import { flatKernelMain } from '../../tensor/flat-kernel.js';
 
 /** Output rows (pixels, or filter rows for the filter gradient) per invocation. */
 export const CONV_ROWS = 8;
 
-export interface ConvVariant extends StoreVariant {
+/** Output rows per invocation of a kernel variant (shared-row tiles take more: tiles.ts). */
+export const convRows = (t: TileVariant) => (t.shared ? SHARED_ROWS : CONV_ROWS);
+
+export interface ConvVariant extends StoreVariant, TileVariant {
   /** The gathered operand (X, or dY for the input gradient) is read as vec4 along its channels. */
   aVec4: boolean;
   /** The B operand (filter, or dY for the filter gradient) is read as vec4 along Cout. */
@@ -71,23 +79,28 @@ const inBounds = (v: string, n: string) => `u32(${v}) < u32(${n})`;
 /** `value`, or zero where row r's tap lies outside the input (unless `guarded` is false). */
 const guard = (guarded: boolean, zero: string, value: string, r: number) => (guarded ? `select(${zero}, ${value}, ok${r})` : value);
 
-/** Per tap: A rows a0..a(R-1) for channels c..c+3 (vec4 along K) from per-row starts `s_r`. */
-function gatherBlock(rows: number, vec4: boolean, src: string, guarded: boolean): string {
-  return range(rows)
+/**
+ * The rows this invocation gathers itself: all R (per-lane tiles, as a0..) or its own R/8 of the
+ * shared rows (as am0.., broadcast to the others by fmaBlock).
+ */
+const gatheredRows = (R: number, t: TileVariant) => (t.shared ? ownRows(R) : range(R));
+const gatheredName = (t: TileVariant) => (t.shared ? 'am' : 'a');
+
+/** Per tap: the gathered rows' A for channels c..c+3 (vec4 along K) from per-row starts `s_r`. */
+function gatherBlock(rows: number[], name: string, vec4: boolean, src: string, guarded: boolean): string {
+  return rows
     .map((r) =>
       vec4
-        ? `      let a${r} = ${guard(guarded, 'vec4<f32>(0.0)', `${src}[s${r} + c / 4]`, r)};`
-        : `      let a${r} = ` +
+        ? `      let ${name}${r} = ${guard(guarded, 'vec4<f32>(0.0)', `${src}[s${r} + c / 4]`, r)};`
+        : `      let ${name}${r} = ` +
           guard(guarded, 'vec4<f32>(0.0)', `vec4<f32>(${src}[s${r} + c], ${src}[s${r} + c + 1], ` + `${src}[s${r} + c + 2], ${src}[s${r} + c + 3])`, r) +
           ';',
     )
     .join('\n');
 }
 
-function gatherSingle(rows: number, src: string, guarded: boolean): string {
-  return range(rows)
-    .map((r) => `      let a${r} = ${guard(guarded, '0.0', `${src}[s${r} + c]`, r)};`)
-    .join('\n');
+function gatherSingle(rows: number[], name: string, src: string, guarded: boolean): string {
+  return rows.map((r) => `      let ${name}${r} = ${guard(guarded, '0.0', `${src}[s${r} + c]`, r)};`).join('\n');
 }
 
 /**
@@ -108,20 +121,40 @@ function consecutivePixels(rows: number, width: string, height: string, images: 
 
 /** Channel loop over `count` channels of one tap: 4-deep steps, then single steps when not vec4. */
 function channelLoop(v: ConvVariant, b: BLoad, count: string, src: string, bK: (c: string) => string, bOff: string, guarded = true): string {
+  const R = convRows(v);
+  const rows = gatheredRows(R, v);
+  const name = gatheredName(v);
   const tail = v.aVec4
     ? ''
     : `
     for (var c = c4; c < ${count}; c++) {
-${gatherSingle(CONV_ROWS, src, guarded)}
+${gatherSingle(rows, name, src, guarded)}
 ${bSingleLoad(b, bK('c'), bOff)}
-${fmaSingle(CONV_ROWS)}
+${fmaSingle(R, v)}
     }`;
   return `    let c4 = ${count} & ~3;
     for (var c = 0; c < c4; c += 4) {
-${gatherBlock(CONV_ROWS, v.aVec4, src, guarded)}
+${gatherBlock(rows, name, v.aVec4, src, guarded)}
 ${bBlockLoad(b, bK('c'), bOff)}
-${fmaBlock(CONV_ROWS)}
+${fmaBlock(R, v)}
     }${tail}`;
+}
+
+/**
+ * Shared-row tiles: the pixel of each row this lane gathers, as (n, oy, ox) in the named grid
+ * (clamped to the last row, so a row past the end reads in bounds and is not stored), emitting
+ * `perRow(g, n, oy, ox)` for each.
+ */
+function ownPixels(R: number, rowsExpr: string, width: string, height: string, perRow: (g: number, n: string, oy: string, ox: string) => string): string {
+  return ownRows(R)
+    .map(
+      (g) => `  let m${g} = min(${ownRow(g)}, ${rowsExpr} - 1);
+  let qx${g} = m${g} % ${width};
+  let qy${g} = (m${g} / ${width}) % ${height};
+  let qn${g} = m${g} / (${width} * ${height});
+${perRow(g, `qn${g}`, `qy${g}`, `qx${g}`)}`,
+    )
+    .join('\n');
 }
 
 /**
@@ -130,14 +163,13 @@ ${fmaBlock(CONV_ROWS)}
  */
 export function convForwardKernel(v: ConvVariant & EpilogueVariant): string {
   const bOp: BLoad = v.bVec4 ? 'kn4' : 'strided';
-  const R = CONV_ROWS;
-  return /* wgsl */ `${params}
+  const R = convRows(v);
+  return /* wgsl */ `${enableFor(v)}${params}
 @group(0) @binding(1) var<storage, read> x: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
 ${epilogueBindings(3, v)}
-${entryPoint()}
-${tileIndex(R)}
-  if (row0 >= p.M) { return; }
+${entryPoint(v)}
+${tileIndex(R, v)}
 ${columnSetup('p.Cout')}
 ${bSetup(bOp, 'p.bBase', 'p.Cout', '1')}
 ${v.pointwise ? pointwiseGather(R, v) : windowGather(R, v, bOp)}
@@ -148,22 +180,22 @@ ${epilogueStore(R, v, 'p.M', 'p.Cout')}
 /** The taps of a general convolution: per tap, each row's start in x, then the channel loop. */
 function windowGather(R: number, v: ConvVariant, bOp: BLoad): string {
   const guarded = !v.unpadded;
-  return `${consecutivePixels(
-    R,
-    'p.OW',
-    'p.OH',
-    'p.nImages',
-    (r) => `  let iy${r}0 = oy * p.sh - p.pt;
-  let ix${r}0 = ox * p.sw - p.pl;
-  let img${r} = p.xBase + n * p.H * p.W * p.Cin;`,
-  )}
+  const starts = (r: number | string, n: string, oy: string, ox: string) => `  let iy${r}0 = ${oy} * p.sh - p.pt;
+  let ix${r}0 = ${ox} * p.sw - p.pl;
+  let img${r} = p.xBase + ${n} * p.H * p.W * p.Cin;`;
+  const rows = gatheredRows(R, v);
+  return `${
+    v.shared
+      ? ownPixels(R, 'p.M', 'p.OW', 'p.OH', (g, n, oy, ox) => starts(g, n, oy, ox))
+      : consecutivePixels(R, 'p.OW', 'p.OH', 'p.nImages', (r) => starts(r, 'n', 'oy', 'ox'))
+  }
 ${accumulators(R)}
   for (var ky = 0; ky < p.KH; ky++) {
-${range(R)
+${rows
   .map((r) => (guarded ? `    let iy${r} = iy${r}0 + ky * p.dh;\n    let vy${r} = ${inBounds(`iy${r}`, 'p.H')};` : `    let iy${r} = iy${r}0 + ky * p.dh;`))
   .join('\n')}
     for (var kx = 0; kx < p.KW; kx++) {
-${range(R)
+${rows
   .map((r) => {
     const start = `(img${r} + (iy${r} * p.W + ix${r}) * p.Cin)${v.aVec4 ? ' / 4' : ''}`;
     return guarded
@@ -183,8 +215,9 @@ ${channelLoop(v, bOp, 'p.Cin', 'x', (c) => `wk + ${c}`, '0', guarded)}
 /** A 1×1, stride-1, unpadded convolution: output pixel m reads input pixel m, a plain GEMM row. */
 function pointwiseGather(R: number, v: ConvVariant): string {
   const bOp: BLoad = v.bVec4 ? 'kn4' : 'strided';
-  return `${range(R)
-    .map((r) => `  let s${r} = (p.xBase + min(row0 + ${r}, p.M - 1) * p.Cin)${v.aVec4 ? ' / 4' : ''};`)
+  const row = (r: number) => (v.shared ? ownRow(r) : `row0 + ${r}`);
+  return `${gatheredRows(R, v)
+    .map((r) => `  let s${r} = (p.xBase + min(${row(r)}, p.M - 1) * p.Cin)${v.aVec4 ? ' / 4' : ''};`)
     .join('\n')}
 ${accumulators(R)}
 ${channelLoop(v, bOp, 'p.Cin', 'x', (c) => c, '0', false)}`;
@@ -193,36 +226,37 @@ ${channelLoop(v, bOp, 'p.Cin', 'x', (c) => c, '0', false)}`;
 /**
  * Input gradient: bindings dy, w (read "nk" per tap: element (co, ci) of tap t at
  * (t·Cin + ci)·Cout + co), dx. Workgroup z is the stride phase; M is the row count of the
- * largest phase (phase 0), smaller phases stop early.
+ * largest phase (phase 0); in smaller phases the rows past their own count compute clamped values that are not stored.
  */
 export function convInputGradKernel(v: ConvVariant): string {
   const bOp: BLoad = v.bVec4 ? 'nk4' : 'strided';
-  const R = CONV_ROWS;
-  return /* wgsl */ `${params}
+  const R = convRows(v);
+  const rows = gatheredRows(R, v);
+  // Per gathered row: its pixel in the phase grid (i, j) and its image's start in dY.
+  const source = (r: number | string, n: string, oy: string, ox: string) => `  let i${r} = ${ox};
+  let j${r} = ${oy};
+  let img${r} = p.xBase + ${n} * p.OH * p.OW * p.Cout;`;
+  // Per stored row: where it goes in dX.
+  const target = (r: number) => `  let yrow${r} = (n * p.H + py + p.sh * oy) * p.W + px + p.sw * ox;`;
+  return /* wgsl */ `${enableFor(v)}${params}
 @group(0) @binding(1) var<storage, read> dy: array<${v.aVec4 ? 'vec4<f32>' : 'f32'}>;
 ${bBinding(2, bOp)}
 ${storeBindings(3, v)}
-${entryPoint()}
-${tileIndex(R)}
+${entryPoint(v)}
+${tileIndex(R, v)}
   let phase = i32(wg.z);
   let py = phase / p.sw;
   let px = phase % p.sw;
   let PH = (p.H - py + p.sh - 1) / p.sh;
   let PW = (p.W - px + p.sw - 1) / p.sw;
   let MP = p.nImages * PH * PW;
-  if (row0 >= MP) { return; }
 ${columnSetup('p.Cin')}
 ${bSetup(bOp, 'p.bBase', '1', 'p.Cout')}
-${consecutivePixels(
-  R,
-  'PW',
-  'PH',
-  'p.nImages',
-  (r) => `  let i${r} = ox;
-  let j${r} = oy;
-  let yrow${r} = (n * p.H + py + p.sh * oy) * p.W + px + p.sw * ox;
-  let img${r} = p.xBase + n * p.OH * p.OW * p.Cout;`,
-)}
+${
+  v.shared
+    ? ownPixels(R, 'MP', 'PW', 'PH', (g, n, oy, ox) => source(g, n, oy, ox))
+    : consecutivePixels(R, 'PW', 'PH', 'p.nImages', (r) => `${source(r, 'n', 'oy', 'ox')}\n${target(r)}`)
+}
 ${accumulators(R)}
   for (var ky = 0; ky < p.KH; ky++) {
     let ty = py + p.pt - ky * p.dh;
@@ -232,9 +266,7 @@ ${
     : `    if (((ty % p.sh) + p.sh) % p.sh != 0) { continue; }
     let oyOff = ty / p.sh;`
 }
-${range(R)
-  .map((r) => `    let oy${r} = j${r} + oyOff;\n    let vy${r} = ${inBounds(`oy${r}`, 'p.OH')};`)
-  .join('\n')}
+${rows.map((r) => `    let oy${r} = j${r} + oyOff;\n    let vy${r} = ${inBounds(`oy${r}`, 'p.OH')};`).join('\n')}
     for (var kx = 0; kx < p.KW; kx++) {
       let tx = px + p.pl - kx * p.dw;
 ${
@@ -243,7 +275,7 @@ ${
     : `      if (((tx % p.sw) + p.sw) % p.sw != 0) { continue; }
       let oxOff = tx / p.sw;`
 }
-${range(R)
+${rows
   .map(
     (r) => `    let ox${r} = i${r} + oxOff;
     let ok${r} = vy${r} && ${inBounds(`ox${r}`, 'p.OW')};
@@ -254,6 +286,7 @@ ${range(R)
 ${channelLoop(v, bOp, 'p.Cout', 'dy', (c) => c, 'tapOff')}
     }
   }
+${v.shared ? consecutivePixels(R, 'PW', 'PH', 'p.nImages', target) : ''}
 ${store(R, v, 'MP', 'p.Cin', (r) => `yrow${r}`)}
 }`;
 }
@@ -296,7 +329,6 @@ ${bBinding(2, bOp)}
 ${storeBindings(3, v)}
 ${entryPoint()}
 ${tileIndex(R)}
-  if (row0 >= p.M) { return; }
 ${columnSetup('p.Cout')}
 ${bSetup(bOp, 'p.bBase', 'p.Cout', '1')}
 ${setup}
