@@ -36,8 +36,21 @@ export interface RowResult {
 export async function runRow(row: BenchRow): Promise<RowResult> {
   trimPool();
   const before = memoryStats().liveBytes;
-  const paired = await interleave(row.ours, row.theirs, row.pairs, row.warmup);
+  // A peer that throws (tfjs-webgpu's tf.grad fails on InceptionV3 here) voids its side of the row,
+  // not the whole benchmark: ours is still timed.
+  let thrown: string | undefined;
+  const theirs =
+    row.theirs &&
+    (async () => {
+      if (thrown !== undefined || !row.theirs) return;
+      try {
+        await row.theirs();
+      } catch (e) {
+        thrown = `threw: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    });
+  const paired = await interleave(row.ours, theirs, row.pairs, row.warmup);
   const after = memoryStats();
-  const failure = row.theirsFailure?.();
+  const failure = thrown ?? row.theirsFailure?.();
   return { row, paired: failure ? { ours: paired.ours } : paired, gpuBytes: after.liveBytes + after.pooledBytes - before, theirsFailure: failure };
 }

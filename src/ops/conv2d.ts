@@ -5,7 +5,8 @@
 // where it was measured to pay (transposedPays), as the forward kernel itself over dY and a
 // flipped, transposed filter copy. Stride-1 undilated 3×3 convolutions (forward and input gradient)
 // run as Winograd F(2×2, 3×3) or F(4×4, 3×3) instead (conv2d-winograd.ts), with the transformed filter cached
-// on the weight tensor.
+// on the weight tensor. An input gradient with few channels (a first layer's) goes through its
+// columns (conv2d-columns.ts).
 // Batches whose activations exceed one storage binding run in chunks of whole images.
 // An optional epilogue (per-channel affine = a folded inference batchnorm, residual add, ReLU) is
 // applied in the forward kernel's store instead of as separate passes over the output.
@@ -16,6 +17,7 @@ import { relu } from './relu.js';
 import { gemm, gemmGrid, maxBindingBytes, useSharedRows, windowOf, type Matrix } from './matmul.js';
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
 import { winogradConv, winogradFilter, winogradTile } from './conv2d-winograd.js';
+import { columnsInputGradient, columnsPay, columnsPerImage } from './conv2d-columns.js';
 import {
   CONV_ROWS,
   convRows,
@@ -321,6 +323,12 @@ function transposedPays(g: ConvGeometry): boolean {
 
 /** dL/dx from dL/dy; with an epilogue affine, dy is the gradient after it (its scale goes into the filter copy). */
 function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor): Tensor {
+  if (columnsPay(g)) {
+    const gz = affine ? scaleChannels(gy, affine) : gy;
+    const dx = columnsInputGradient(g, gz, w, imageChunks(g, [columnsPerImage(g), g.OH * g.OW * g.Cout, g.H * g.W * g.Cin]));
+    if (gz !== gy) gz.dispose();
+    return dx;
+  }
   const t = transposedGeometry(g);
   const tile = t && winogradTile(t);
   if (t && tile) {

@@ -93,11 +93,13 @@ export function gemmRowsPerInvocation(m: number): number {
 
 /**
  * Whether a product with `m` rows and `n` columns runs on shared-row tiles (tiles.ts): when the
- * device offers them and there are rows to share and columns for a workgroup's lanes (with fewer
- * than 8 column groups, the per-lane tiles put idle lanes on further rows instead).
+ * device offers them and there are rows to share and at least 3 column groups of 4 for the lanes.
+ * Narrower, the per-lane tiles (which put the idle lanes on further rows) were faster:
+ * [12544, 64]·[64, n] on lavapipe, idle, per-lane vs shared ms: n = 4 1.25 / 1.39, 8 1.14 / 1.43,
+ * 12 1.85 / 1.39, 16 1.77 / 1.40, 32 3.59 / 1.40, 147 16.3 / 7.3.
  */
 export function useSharedRows(m: number, n: number): boolean {
-  return sharedRowsAvailable() && m > 4 && Math.ceil(n / 4) >= 8;
+  return sharedRowsAvailable() && m > 4 && Math.ceil(n / 4) >= 3;
 }
 
 /** Workgroups for `m` rows × `n` columns at `rows` per invocation, and the Params that go with them. */

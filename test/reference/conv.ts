@@ -51,3 +51,34 @@ export function conv2dRef(
   }
   return y;
 }
+
+/** dL/dx of conv2dRef (groups 1) for the output gradient `gy`: each output's gradient spread back over its window. */
+export function conv2dInputGradientRef(
+  gy: ArrayLike<number>,
+  xShape: readonly number[],
+  w: ArrayLike<number>,
+  wShape: readonly number[],
+  g: ConvRefGeometry,
+): Float64Array {
+  const [N, H, W, C] = xShape;
+  const [KH, KW, , O] = wShape;
+  const [OH, OW] = convOutputSize(xShape, wShape, g);
+  const dx = new Float64Array(N * H * W * C);
+  for (let n = 0; n < N; n++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++)
+        for (let ky = 0; ky < KH; ky++) {
+          const iy = oy * g.strides[0] - g.pad.top + ky * g.dilations[0];
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < KW; kx++) {
+            const ix = ox * g.strides[1] - g.pad.left + kx * g.dilations[1];
+            if (ix < 0 || ix >= W) continue;
+            for (let c = 0; c < C; c++) {
+              let s = 0;
+              for (let o = 0; o < O; o++) s += gy[((n * OH + oy) * OW + ox) * O + o] * w[((ky * KW + kx) * C + c) * O + o];
+              dx[((n * H + iy) * W + ix) * C + c] += s;
+            }
+          }
+        }
+  return dx;
+}
