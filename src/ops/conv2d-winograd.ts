@@ -22,6 +22,9 @@ export function setWinogradMode(m: WinogradMode): void {
   mode = m;
 }
 
+/** 'f2' or 'f4': Winograd wherever it applies, before any other choice (the columns path's too). */
+export const winogradForced = () => mode === 'f2' || mode === 'f4';
+
 /**
  * The Winograd algorithm for `g`, or undefined for the direct kernels. Measured on lavapipe
  * (`npm run bench -- --only winograd`: interleaved pairs of the same step, idle-eq ratio) on
