@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tensor, tidy } from '../src/tensor/index.js';
 import { computeLowres } from '../src/methods/index.js';
 import { loadModel } from '../src/models/load.js';
+import type { Model } from '../src/models/index.js';
 import { convertWeights } from '../tools/convert-weights/to-native.js';
 import { ensureNsfwjsModel } from '../test/fixtures/nsfwjs-models.js';
 import { loadTfjsLayersModel } from '../test/fixtures/tfjs-layers-reference.js';
@@ -17,15 +18,29 @@ import type { Tf } from './peer-tfjs.js';
 import type { BenchRow, Suite } from './rows.js';
 import type { Step } from './timing.js';
 
+/** nsfwjs' MobileNetV2 converted as a user would, and its TF.js model.json (the peer's input). */
+export async function nsfwjsMobilenet(): Promise<{ model: Model; modelJson: string; dispose(): void }> {
+  const modelJson = ensureNsfwjsModel('nsfwjs-mobilenet-v2');
+  const dir = mkdtempSync(join(tmpdir(), 'gradscope-bench-mobilenet-'));
+  const out = join(dir, 'nsfwjs-mobilenet-v2.safetensors');
+  await convertWeights({ input: modelJson, out });
+  const model = await loadModel(out);
+  return {
+    model,
+    modelJson,
+    dispose: () => {
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export function mobilenetSuite(tf: Tf | undefined, pairs: number): Suite {
   return {
     name: 'mobilenetv2',
     build: async () => {
-      const modelJson = ensureNsfwjsModel('nsfwjs-mobilenet-v2');
-      const dir = mkdtempSync(join(tmpdir(), 'gradscope-bench-mobilenet-'));
-      const out = join(dir, 'nsfwjs-mobilenet-v2.safetensors');
-      await convertWeights({ input: modelJson, out });
-      const model = await loadModel(out);
+      const loaded = await nsfwjsMobilenet();
+      const { model, modelJson } = loaded;
       const target = model.definition.defaultTarget;
       const x = tensor(randomImage(224), [1, 224, 224, 3]);
       const peer = tf ? await loadTfjsLayersModel(modelJson, tf) : undefined;
@@ -63,12 +78,11 @@ export function mobilenetSuite(tf: Tf | undefined, pairs: number): Suite {
       return {
         rows,
         dispose: () => {
-          model.dispose();
+          loaded.dispose();
           x.dispose();
           peer?.dispose();
           tx?.dispose();
           errors?.stop();
-          rmSync(dir, { recursive: true, force: true });
         },
       };
     },

@@ -3,10 +3,11 @@
 // repeated in one submit, timing each alone; prints the time per calling op (the first stack
 // frame outside src/tensor) and the largest dispatches. The replay reads zeros, so only the kernels'
 // costs are seen, not the encoding or read-backs between them (compare the total with the bench's row).
-import { computeLowres, type MethodName } from '../src/methods/index.js';
+import { computeLowres, isMethodName } from '../src/methods/index.js';
 import { dispatch, flush, gpu, initGpu, observeDispatches, synchronize, tensor, type Dispatch } from '../src/tensor/index.js';
 import { randomImage, MODEL_CASES } from './models.js';
 import { randomNativeModel } from './random-weights.js';
+import { nsfwjsMobilenet } from './mobilenet.js';
 
 /** Each dispatch is repeated until a timed batch takes at least this long (the wait's polling costs ~1 ms). */
 const BATCH_MS = 20;
@@ -26,12 +27,15 @@ function callSite(): string {
 
 async function main(): Promise<void> {
   const [modelName = 'resnet50v2', method = 'gradcam'] = process.argv.slice(2);
-  const c = MODEL_CASES.find((m) => m.model === modelName);
-  if (!c) throw new Error(`model '${modelName}' is not one of ${MODEL_CASES.map((m) => m.model).join(', ')}`);
+  const names = [...MODEL_CASES.map((m) => m.model), 'mobilenetv2'];
+  if (!names.includes(modelName)) throw new Error(`model '${modelName}' is not one of ${names.join(', ')}`);
+  if (!isMethodName(method)) throw new Error(`method '${method}' is not one of the registry's`);
   await initGpu();
-  const model = randomNativeModel(c.model);
-  const x = tensor(randomImage(c.size), [1, c.size, c.size, 3]);
-  const run = () => computeLowres(model, x, { method: method as MethodName, node: method === 'gradcam' ? c.target : undefined });
+  const c = MODEL_CASES.find((m) => m.model === modelName);
+  const model = c ? randomNativeModel(c.model) : (await nsfwjsMobilenet()).model;
+  const size = c?.size ?? 224;
+  const x = tensor(randomImage(size), [1, size, size, 3]);
+  const run = () => computeLowres(model, x, { method, node: method === 'gradcam' ? (c?.target ?? model.definition.defaultTarget) : undefined });
   await run();
   const recorded: Recorded[] = [];
   observeDispatches((d) => {
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
     each.push({ site: r.site, ms, groups: r.d.workgroups.join('×') });
   }
   const total = [...bySite.values()].reduce((a, b) => a + b.ms, 0);
-  console.log(`${c.model} ${method}: ${recorded.length} dispatches, replayed total ${total.toFixed(1)} ms (one run's wall ${wall.toFixed(1)} ms)`);
+  console.log(`${modelName} ${method}: ${recorded.length} dispatches, replayed total ${total.toFixed(1)} ms (one run's wall ${wall.toFixed(1)} ms)`);
   for (const [site, s] of [...bySite].sort((a, b) => b[1].ms - a[1].ms)) {
     console.log(`${s.ms.toFixed(1).padStart(8)} ms ${((100 * s.ms) / total).toFixed(1).padStart(5)} %  ${String(s.count).padStart(4)}×  ${site}`);
   }
