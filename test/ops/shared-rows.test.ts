@@ -10,7 +10,7 @@ import { gpu, observeDispatches, Tape, tensor, watch, type Tensor } from '../../
 import { conv2d, convGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
 import { columnsPay } from '../../src/ops/conv2d-columns.js';
 import { setWinogradMode } from '../../src/ops/conv2d-winograd.js';
-import { gemmTensor } from '../../src/ops/matmul.js';
+import { gemmTensor, setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { SHARE_GROUP, setSharedRowsForTests, sharedRowsAvailable } from '../../src/ops/tiles.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
 
@@ -152,6 +152,37 @@ describe.each([
       expectClose(await y.read(), ref.y, RTOL, atolFor(ref.y), 'y');
       expectClose(await result.grads.get(x)!.read(), ref.dx, RTOL, atolFor(ref.dx), 'dX');
       tape.dispose();
+    });
+  }
+
+  for (const [s, cin] of [
+    [1, 32],
+    [2, 32],
+    [1, 3],
+  ] as const) {
+    it(`conv 3×3 stride ${s}, batch 3, Cin ${cin} / Cout 36, 20×20 in one-image chunks (60 kB bindings): y and dX`, async () => {
+      setSharedRowsForTests(override);
+      setWinogradMode('off');
+      // The filter fits; two images' activations (or columns) do not.
+      setMaxBindingBytesForTests(60_000);
+      try {
+        const xs = [3, 20, 20, cin],
+          ws = [3, 3, cin, 36];
+        const xv = randomArray(3 * 20 * 20 * cin, 14),
+          wv = randomArray(9 * cin * 36, 15);
+        const probe = convRef(xv, xs, wv, ws, new Float32Array(0), s, 1);
+        const gyv = randomArray(probe.y.length, 16);
+        const ref = convRef(xv, xs, wv, ws, gyv, s, 1);
+        const x = watch(tensor(xv, xs));
+        const tape = new Tape();
+        const y = tape.record(() => conv2d(x, tensor(wv, ws), { strides: [s, s], padding: { top: 1, bottom: 1, left: 1, right: 1 } }));
+        const { grads } = tape.backward(y, tensor(gyv, ref.yShape));
+        expectClose(await y.read(), ref.y, RTOL, atolFor(ref.y), 'y');
+        expectClose(await grads.get(x)!.read(), ref.dx, RTOL, atolFor(ref.dx), 'dX');
+        tape.dispose();
+      } finally {
+        setMaxBindingBytesForTests(undefined);
+      }
     });
   }
 
