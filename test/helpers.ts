@@ -1,6 +1,6 @@
 // Test utilities: seeded random data and tolerance checks that say where they fail.
 import { expect } from 'vitest';
-import { memoryStats, synchronize, Tape, tensor, watch, withOverrides, type Tensor } from '../src/tensor/index.js';
+import { memoryStats, observeDispatches, synchronize, Tape, tensor, watch, withOverrides, type Tensor } from '../src/tensor/index.js';
 
 /** mulberry32: small, seeded, good enough for test data. */
 export function rng(seed: number): () => number {
@@ -78,4 +78,17 @@ export async function valueAndGradient(data: Float32Array, shape: number[], f: (
   const out = { shape: [...y.shape], value: await y.read(), seed, grad: await grads.get(x)!.read(), overridden };
   tape.dispose();
   return out;
+}
+
+/** Runs `fn` and says whether any kernel it dispatched contains `text` (which path an op took). */
+export function dispatchedKernel<T>(text: string, fn: () => T): { result: T; ran: boolean } {
+  let ran = false;
+  observeDispatches((d) => {
+    if (d.wgsl.includes(text)) ran = true;
+  });
+  try {
+    return { result: fn(), ran };
+  } finally {
+    observeDispatches(undefined);
+  }
 }

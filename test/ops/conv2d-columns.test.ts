@@ -4,12 +4,12 @@
 // on dY — against the float64 definition (test/reference/conv.ts), and the paths it replaces
 // (forced off). Tolerance: rtol 1e-4, atol 1e-5·max(1, max|ref|).
 import { afterEach, describe, expect, it } from 'vitest';
-import { observeDispatches, Tape, tensor, watch } from '../../src/tensor/index.js';
+import { Tape, tensor, watch } from '../../src/tensor/index.js';
 import { conv2d, convGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
 import { columnsPay } from '../../src/ops/conv2d-columns.js';
 import { setSharedRowsForTests } from '../../src/ops/tiles.js';
-import { conv2dInputGradientRef, convOutputSize, type ConvRefGeometry } from '../../test/reference/conv.js';
-import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { conv2dInputGradientRef, convOutputSize, type ConvRefGeometry } from '../reference/conv.js';
+import { dispatchedKernel, expectClose, maxAbs, randomArray } from '../helpers.js';
 
 const RTOL = 1e-4;
 const atolFor = (ref: ArrayLike<number>) => 1e-5 * Math.max(1, maxAbs(ref));
@@ -45,12 +45,8 @@ describe('conv2d input gradient through the columns vs the float64 definition (r
         const w = tensor(wv, c.ws);
         const tape = new Tape();
         const y = tape.record(() => conv2d(x, w, c.opts));
-        let columns = false;
-        observeDispatches((d) => {
-          if (d.wgsl.includes('var<storage, read> cols')) columns = true;
-        });
-        const { grads } = tape.backward(y, tensor(gyv, y.shape));
-        observeDispatches(undefined);
+        const { result, ran: columns } = dispatchedKernel('var<storage, read> cols', () => tape.backward(y, tensor(gyv, y.shape)));
+        const { grads } = result;
         expect(columns).toBe(path === 'columns');
         const dx = conv2dInputGradientRef(gyv, c.xs, wv, c.ws, ref);
         expectClose(await grads.get(x)!.read(), dx, RTOL, atolFor(dx), 'dX');

@@ -6,28 +6,21 @@
 // columns on both sides of the 12 from which shared tiles are used. Each test also checks which kernels ran.
 // Tolerance: rtol 1e-4, atol 1e-5·max(1, max|ref|) (float32 sums of at most a few hundred products in [-1, 1]).
 import { afterEach, describe, expect, it } from 'vitest';
-import { gpu, observeDispatches, Tape, tensor, watch, type Tensor } from '../../src/tensor/index.js';
+import { gpu, Tape, tensor, watch, type Tensor } from '../../src/tensor/index.js';
 import { conv2d, convGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
 import { columnsPay } from '../../src/ops/conv2d-columns.js';
 import { setWinogradMode } from '../../src/ops/conv2d-winograd.js';
 import { gemmTensor, setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { SHARE_GROUP, setSharedRowsForTests, sharedRowsAvailable } from '../../src/ops/tiles.js';
-import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { dispatchedKernel, expectClose, maxAbs, randomArray } from '../helpers.js';
 
 const RTOL = 1e-4;
 const atolFor = (ref: ArrayLike<number>) => 1e-5 * Math.max(1, maxAbs(ref));
 
 /** Runs `fn` and says whether any of its kernels broadcast across a subgroup. */
 function broadcasts<T>(fn: () => T): { result: T; shared: boolean } {
-  let shared = false;
-  observeDispatches((d) => {
-    if (d.wgsl.includes('subgroupBroadcast')) shared = true;
-  });
-  try {
-    return { result: fn(), shared };
-  } finally {
-    observeDispatches(undefined);
-  }
+  const { result, ran } = dispatchedKernel('subgroupBroadcast', fn);
+  return { result, shared: ran };
 }
 
 function matmulRef(a: Float32Array, b: Float32Array, M: number, K: number, N: number, bias?: Float32Array): Float64Array {
