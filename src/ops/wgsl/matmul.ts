@@ -1,9 +1,13 @@
 // Register-blocked GEMM kernels, the fastest shape measured on lavapipe (see DESIGN.md "Speed"):
-// no shared memory and no barriers; each invocation accumulates ROWS output rows × 4 columns
+// no workgroup memory and no barriers; each invocation accumulates ROWS output rows × 4 columns
 // in vec4 registers and the K loop advances 4 at a time with fma. Invocations next to each other
-// in a workgroup take adjacent column groups of the same rows, so one SIMD batch of lavapipe
-// lanes reads the same A values; when N is small (fewer column groups than the workgroup width, tiles.ts) the remaining
-// lanes take further rows instead of idling (`colGroups` in Params, a runtime value).
+// in a workgroup take adjacent column groups of the same rows. Two tilings:
+//   - shared-row tiles (TileVariant.shared; tiles.ts says when): all lanes share the rows, each
+//     A row is loaded by one lane of 8 and broadcast across the subgroup (lavapipe scalarises
+//     every load per lane, so this is what made the GEMM 2.5× faster);
+//   - per-lane tiles (any device): each invocation loads its own rows' A; when N is small (fewer
+//     column groups than the workgroup width) the remaining lanes take further rows instead of
+//     idling (`colGroups` in Params, a runtime value).
 //
 // The pieces below (B-operand loads, accumulators, the store) are shared with the implicit-GEMM
 // convolution kernels in conv2d.ts, which differ only in how they gather the A operand.
