@@ -18,15 +18,7 @@ import { gemm, gemmGrid, maxBindingBytes, useSharedRows, windowOf, type Matrix }
 import { checkPadding, NO_PADDING, samePadding, windowOutputSize, type Padding } from './padding.js';
 import { winogradConv, winogradFilter, winogradForced, winogradTile } from './conv2d-winograd.js';
 import { columnsInputGradient, columnsPay, columnsPerImage } from './conv2d-columns.js';
-import {
-  CONV_ROWS,
-  convRows,
-  convFilterGradKernel,
-  convForwardKernel,
-  convInputGradKernel,
-  flipTransposeFilterKernel,
-  padChannelsKernel,
-} from './wgsl/conv2d.js';
+import { convRows, convFilterGradKernel, convForwardKernel, convInputGradKernel, flipTransposeFilterKernel, padChannelsKernel } from './wgsl/conv2d.js';
 
 export interface Conv2dOptions {
   strides?: [number, number];
@@ -153,7 +145,7 @@ interface DispatchPart {
 
 /** Params in the order of the kernels' struct, and the workgroup count for `d`. */
 function convLaunch(g: ConvGeometry, d: DispatchPart): { ints: number[]; workgroups: number } {
-  const grid = gemmGrid(d.m, d.n, d.shared ? convRows(d) : CONV_ROWS, d.shared);
+  const grid = gemmGrid(d.m, d.n, convRows(d), d.shared);
   const ints = [
     d.m,
     d.images,
@@ -332,10 +324,7 @@ function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor):
   // Measured (lavapipe, dX alone): VGG16's first layer 20 ms by Winograd, 9.5 through the columns;
   // ResNet50V2's stem 24 by phases, 14 through the columns; InceptionV3's 6.3 by phases, 5.5.
   if (columnsPay(g) && !forcedWinograd(g)) {
-    const gz = affine ? scaleChannels(gy, affine) : gy;
-    const dx = columnsInputGradient(g, gz, w, imageChunks(g, [columnsPerImage(g), g.OH * g.OW * g.Cout, g.H * g.W * g.Cin]));
-    if (gz !== gy) gz.dispose();
-    return dx;
+    return withScaledDy(gy, affine, (gz) => columnsInputGradient(g, gz, w, imageChunks(g, [columnsPerImage(g), g.OH * g.OW * g.Cout, g.H * g.W * g.Cin])));
   }
   const t = transposedGeometry(g);
   const tile = t && winogradTile(t);
@@ -357,10 +346,15 @@ function inputGradient(g: ConvGeometry, gy: Tensor, w: Tensor, affine?: Tensor):
     wt.dispose();
     return dx;
   }
+  return withScaledDy(gy, affine, (gz) => (isPointwise(g) ? pointwiseInputGradient(g, gz, w) : phasedInputGradient(g, gz, w)));
+}
+
+/** `dx(gz)` for gz = dY scaled by the affine's scale (a copy released after), for kernels that cannot scale dY themselves. */
+function withScaledDy(gy: Tensor, affine: Tensor | undefined, dx: (gz: Tensor) => Tensor): Tensor {
   const gz = affine ? scaleChannels(gy, affine) : gy;
-  const dx = isPointwise(g) ? pointwiseInputGradient(g, gz, w) : phasedInputGradient(g, gz, w);
+  const result = dx(gz);
   if (gz !== gy) gz.dispose();
-  return dx;
+  return result;
 }
 
 function pointwiseInputGradient(g: ConvGeometry, gy: Tensor, w: Tensor): Tensor {

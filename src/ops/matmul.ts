@@ -130,10 +130,12 @@ function gemmDims({ a, b, y, transposeA, transposeB }: GemmArgs): { M: number; K
 function gemmVariant(args: GemmArgs, M: number, K: number, N: number, batched = false) {
   const { a, b, y, transposeA, transposeB } = args;
   const aligned = (m: Matrix) => (m.offset ?? 0) % 4 === 0;
-  // Shared-row tiles read A by rows: a transposed A would be read element by element (strided).
-  const shared = useSharedRows(M, N) && !(transposeA && aligned(a) && M % 4 === 0);
+  // A stored [K, M] read as vec4 along M: the per-lane tiles' load; shared-row tiles read A by
+  // rows, so such an A keeps the per-lane tiles rather than being read element by element.
+  const km4 = transposeA && aligned(a) && M % 4 === 0;
+  const shared = useSharedRows(M, N) && !km4;
   const rows = shared ? SHARED_ROWS : gemmRowsPerInvocation(M);
-  const aLoad: ALoad = !aligned(a) ? 'strided' : !transposeA ? (K % 4 === 0 ? 'mk4' : 'strided') : M % 4 === 0 && rows % 4 === 0 ? 'km4' : 'strided';
+  const aLoad: ALoad = !aligned(a) ? 'strided' : !transposeA ? (K % 4 === 0 ? 'mk4' : 'strided') : km4 && rows % 4 === 0 ? 'km4' : 'strided';
   const bLoad: BLoad = !aligned(b) ? 'strided' : !transposeB ? (N % 4 === 0 ? 'kn4' : 'strided') : K % 4 === 0 ? 'nk4' : 'strided';
   const variant: MatmulVariant = { rows, a: aLoad, b: bLoad, yVec4: N % 4 === 0 && aligned(y), bias: args.bias !== undefined, batched, shared };
   // Element (i, j) of a stored matrix is at i·cols + j; a transposed operand swaps the roles.

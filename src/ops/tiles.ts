@@ -18,9 +18,12 @@ export interface WidthLimits {
   maxComputeInvocationsPerWorkgroup: number;
 }
 
-/** A power of two ≥ 4 (the column-group split needs one) within the device's limits. */
-export function widthFor(adapterDescription: string, limits: WidthLimits): number {
-  const wanted = CPU_ADAPTERS.test(adapterDescription) ? CPU_WIDTH : GPU_WIDTH;
+/**
+ * A power of two ≥ 4 (the column-group split needs one) within the device's limits: `cpuWidth` on a
+ * CPU adapter, GPU_WIDTH on any other.
+ */
+export function widthFor(adapterDescription: string, limits: WidthLimits, cpuWidth = CPU_WIDTH): number {
+  const wanted = CPU_ADAPTERS.test(adapterDescription) ? cpuWidth : GPU_WIDTH;
   const cap = Math.min(limits.maxComputeWorkgroupSizeX, limits.maxComputeInvocationsPerWorkgroup);
   let w = 4;
   while (w * 2 <= Math.min(wanted, cap)) w *= 2;
@@ -29,15 +32,19 @@ export function widthFor(adapterDescription: string, limits: WidthLimits): numbe
 
 let override: number | undefined;
 
-/** The width for the current device (CPU_WIDTH before one exists: WGSL text built without a device). */
-export function workgroupWidth(): number {
-  if (override !== undefined) return override;
+/** widthFor the current device (`cpuWidth` before one exists: WGSL text built without a device). */
+function deviceWidth(cpuWidth: number): number {
   try {
     const g = gpu();
-    return widthFor(g.adapterDescription, g.limits);
+    return widthFor(g.adapterDescription, g.limits, cpuWidth);
   } catch {
-    return CPU_WIDTH;
+    return cpuWidth;
   }
+}
+
+/** The width of the per-lane tiles for the current device. */
+export function workgroupWidth(): number {
+  return override ?? deviceWidth(CPU_WIDTH);
 }
 
 /** Test hook: run the kernels at `width` (undefined restores the adapter's choice). */
@@ -73,15 +80,9 @@ export function sharedRowsAvailable(): boolean {
   }
 }
 
-/** The workgroup width of the shared-row kernels. */
+/** The workgroup width of the shared-row kernels (a test width below SHARE_GROUP cannot hold their rows' loaders). */
 export function sharedWidth(): number {
-  if (override !== undefined && override >= SHARE_GROUP) return override;
-  try {
-    const g = gpu();
-    return CPU_ADAPTERS.test(g.adapterDescription) ? SHARED_CPU_WIDTH : workgroupWidth();
-  } catch {
-    return SHARED_CPU_WIDTH;
-  }
+  return override !== undefined && override >= SHARE_GROUP ? override : deviceWidth(SHARED_CPU_WIDTH);
 }
 
 /** Test hook: force the shared-row kernels off (false) or back to the device's choice (undefined). */

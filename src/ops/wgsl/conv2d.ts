@@ -38,7 +38,7 @@ import { epilogueBindings, epilogueStore, type EpilogueVariant } from './conv-ep
 import { flatKernelMain } from '../../tensor/flat-kernel.js';
 
 /** Output rows (pixels, or filter rows for the filter gradient) per invocation. */
-export const CONV_ROWS = 8;
+const CONV_ROWS = 8;
 
 /** Output rows per invocation of a kernel variant (shared-row tiles take more: tiles.ts). */
 export const convRows = (t: TileVariant) => (t.shared ? SHARED_ROWS : CONV_ROWS);
