@@ -1,5 +1,5 @@
 // Winograd F(2×2, 3×3) and F(4×4, 3×3) (src/ops/conv2d-winograd.ts), each forced on: forward (with every epilogue part)
-// and input gradient against float64 references written plainly here and in test/reference/conv.ts;
+// and input gradient against the float64 references in test/reference/conv.ts;
 // a ResNet50V2-shaped bottleneck (forward and backward to the input) against the direct kernels;
 // the transformed-filter cache (released with its weight, never reused for a new weight in a
 // recycled buffer); steady memory.
@@ -19,7 +19,7 @@ import { SgdMomentum } from '../../src/train/optimizer.js';
 import { setWinogradMode, winogradRuns } from '../../src/ops/conv2d-winograd.js';
 import { samePadding } from '../../src/ops/padding.js';
 import { expectClose, expectSteadyMemory, maxAbs, randomArray } from '../helpers.js';
-import { conv2dRef, convOutputSize, type ConvRefGeometry } from '../reference/conv.js';
+import { conv2dInputGradientRef, conv2dRef, convOutputSize, type ConvRefGeometry } from '../reference/conv.js';
 
 afterEach(() => setWinogradMode('auto'));
 
@@ -30,31 +30,6 @@ const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 function geometry(x: readonly number[], padding: 'same' | 'valid'): ConvRefGeometry {
   const pad = padding === 'same' ? samePadding(x[1], x[2], 3, 3, 1, 1, 1, 1) : { top: 0, bottom: 0, left: 0, right: 0 };
   return { strides: [1, 1], dilations: [1, 1], pad };
-}
-
-/** float64 dX of a stride-1 undilated convolution: dX[n, iy, ix, c] = Σ dY[n, oy, ox, o]·W[ky, kx, c, o], iy = oy − pt + ky. */
-function inputGradientRef(gy: ArrayLike<number>, xShape: readonly number[], w: ArrayLike<number>, wShape: readonly number[], g: ConvRefGeometry): Float64Array {
-  const [N, H, W, C] = xShape;
-  const [KH, KW, , O] = wShape;
-  const [OH, OW] = convOutputSize(xShape, wShape, g);
-  const dx = new Float64Array(prod(xShape));
-  for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
-      for (let ox = 0; ox < OW; ox++)
-        for (let ky = 0; ky < KH; ky++) {
-          const iy = oy - g.pad.top + ky;
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < KW; kx++) {
-            const ix = ox - g.pad.left + kx;
-            if (ix < 0 || ix >= W) continue;
-            for (let c = 0; c < C; c++) {
-              let s = 0;
-              for (let o = 0; o < O; o++) s += gy[((n * OH + oy) * OW + ox) * O + o] * w[((ky * KW + kx) * C + c) * O + o];
-              dx[((n * H + iy) * W + ix) * C + c] += s;
-            }
-          }
-        }
-  return dx;
 }
 
 interface Case {
@@ -95,7 +70,7 @@ describe.each(ALGORITHMS)('conv2d by Winograd $name', ({ mode: algorithm, bound 
       expect(winogradRuns() - before, 'Winograd ran for the forward and the input gradient').toBe(2);
       const yRef = conv2dRef(xv, c.x, wv, wShape, g);
       expectClose(await y.read(), yRef, RTOL, atolFor(yRef), 'y vs float64');
-      const dxRef = inputGradientRef(gyv, c.x, wv, wShape, g);
+      const dxRef = conv2dInputGradientRef(gyv, c.x, wv, wShape, g);
       expectClose(await dx.read(), dxRef, RTOL, atolFor(dxRef), 'dX vs float64');
       for (const t of [x, w, gy, y, dx]) t.dispose();
     });
@@ -232,7 +207,7 @@ describe('the transformed-filter cache', () => {
       const dx = conv2dInputGradient(xs, w, gy, { padding: 'same' });
       const yRef = conv2dRef(xv, xs, wv, wShape, g);
       expectClose(await y.read(), yRef, RTOL, atolFor(yRef), `y ${what}`);
-      const dxRef = inputGradientRef(gyv, xs, wv, wShape, g);
+      const dxRef = conv2dInputGradientRef(gyv, xs, wv, wShape, g);
       expectClose(await dx.read(), dxRef, RTOL, atolFor(dxRef), `dX ${what}`);
       y.dispose();
       dx.dispose();

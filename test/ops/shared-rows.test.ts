@@ -1,5 +1,5 @@
 // Shared-row GEMM tiles (src/ops/tiles.ts: rows loaded once per 8 subgroup lanes and broadcast)
-// against the per-lane tiles' fallback, both checked against float64 loops written plainly here:
+// against the per-lane tiles' fallback, both checked against the float64 references of test/reference:
 // matmul (vec4 and element-wise A, a K tail, transposed operands, bias), the direct convolution
 // forward (padded, unpadded, pointwise, strided, with an epilogue) and its input gradient (stride
 // 1 and the stride-2 phases). Shapes are chosen so that rows do not fill whole 16-row tiles, with
@@ -13,6 +13,8 @@ import { setWinogradMode } from '../../src/ops/conv2d-winograd.js';
 import { gemmTensor, setMaxBindingBytesForTests } from '../../src/ops/matmul.js';
 import { SHARE_GROUP, setSharedRowsForTests, sharedRowsAvailable } from '../../src/ops/tiles.js';
 import { dispatchedKernel, expectClose, maxAbs, randomArray } from '../helpers.js';
+import { symmetricConvRef } from '../reference/conv.js';
+import { denseRef } from '../reference/matmul.js';
 
 const RTOL = 1e-4;
 const atolFor = (ref: ArrayLike<number>) => 1e-5 * Math.max(1, maxAbs(ref));
@@ -23,46 +25,11 @@ function broadcasts<T>(fn: () => T): { result: T; shared: boolean } {
   return { result, shared: ran };
 }
 
-function matmulRef(a: Float32Array, b: Float32Array, M: number, K: number, N: number, bias?: Float32Array): Float64Array {
-  const y = new Float64Array(M * N);
-  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) y[i * N + j] += a[i * K + k] * b[k * N + j];
-  if (bias) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) y[i * N + j] += bias[j];
-  return y;
-}
-
 const transpose = (m: Float32Array, rows: number, cols: number) => {
   const t = new Float32Array(m.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
   return t;
 };
-
-/** y and dX of a convolution (stride s, padding p on each side, dilation d), in float64. */
-function convRef(x: Float32Array, xs: number[], w: Float32Array, ws: number[], gy: Float32Array, s: number, p: number, d = 1) {
-  const [N, H, W, C] = xs,
-    [KH, KW, , O] = ws;
-  const OH = Math.floor((H + 2 * p - d * (KH - 1) - 1) / s) + 1,
-    OW = Math.floor((W + 2 * p - d * (KW - 1) - 1) / s) + 1;
-  const y = new Float64Array(N * OH * OW * O),
-    dx = new Float64Array(x.length);
-  for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
-      for (let ox = 0; ox < OW; ox++)
-        for (let ky = 0; ky < KH; ky++)
-          for (let kx = 0; kx < KW; kx++) {
-            const iy = oy * s + ky * d - p,
-              ix = ox * s + kx * d - p;
-            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-            for (let c = 0; c < C; c++)
-              for (let o = 0; o < O; o++) {
-                const xi = ((n * H + iy) * W + ix) * C + c,
-                  wi = ((ky * KW + kx) * C + c) * O + o,
-                  yi = ((n * OH + oy) * OW + ox) * O + o;
-                y[yi] += x[xi] * w[wi];
-                if (gy.length) dx[xi] += gy[yi] * w[wi];
-              }
-          }
-  return { y, dx, yShape: [N, OH, OW, O] };
-}
 
 describe('shared-row tiles on this adapter', () => {
   it('are offered exactly when the device runs subgroups of at least 8 lanes (lavapipe: 8)', () => {
@@ -93,7 +60,7 @@ describe.each([
       const a = randomArray(M * K, 1),
         b = randomArray(K * N, 2),
         bias = how.includes('bias') ? randomArray(N, 3) : undefined;
-      const ref = matmulRef(a, b, M, K, N, bias);
+      const ref = denseRef(a, [M, K], b, [K, N], bias);
       const transposed = how.includes('transposed');
       const { result: y, shared } = broadcasts(() =>
         transposed
@@ -127,9 +94,9 @@ describe.each([
           5,
         );
       const d = c.d ?? 1;
-      const probe = convRef(xv, c.xs, wv, c.ws, new Float32Array(0), c.s, c.p, d);
+      const probe = symmetricConvRef(xv, c.xs, wv, c.ws, new Float32Array(0), c.s, c.p, d);
       const gyv = randomArray(probe.y.length, 6);
-      const ref = convRef(xv, c.xs, wv, c.ws, gyv, c.s, c.p, d);
+      const ref = symmetricConvRef(xv, c.xs, wv, c.ws, gyv, c.s, c.p, d);
       const x = watch(tensor(xv, c.xs));
       const w = tensor(wv, c.ws);
       const tape = new Tape();
@@ -163,9 +130,9 @@ describe.each([
           ws = [3, 3, cin, 36];
         const xv = randomArray(3 * 20 * 20 * cin, 14),
           wv = randomArray(9 * cin * 36, 15);
-        const probe = convRef(xv, xs, wv, ws, new Float32Array(0), s, 1);
+        const probe = symmetricConvRef(xv, xs, wv, ws, new Float32Array(0), s, 1);
         const gyv = randomArray(probe.y.length, 16);
-        const ref = convRef(xv, xs, wv, ws, gyv, s, 1);
+        const ref = symmetricConvRef(xv, xs, wv, ws, gyv, s, 1);
         const x = watch(tensor(xv, xs));
         const tape = new Tape();
         const y = tape.record(() => conv2d(x, tensor(wv, ws), { strides: [s, s], padding: { top: 1, bottom: 1, left: 1, right: 1 } }));
@@ -190,7 +157,7 @@ describe.each([
       center = randomArray(36, 10),
       scale = randomArray(36, 11, 0.5, 1.5),
       offset = randomArray(36, 12);
-    const plain = convRef(xv, xs, wv, ws, new Float32Array(0), 1, 1);
+    const plain = symmetricConvRef(xv, xs, wv, ws, new Float32Array(0), 1, 1);
     const rv = randomArray(plain.y.length, 13);
     const ref = plain.y.map((v, i) => {
       const o = i % 36;

@@ -1,5 +1,5 @@
 // The GEMM and convolution kernels at the extreme workgroup widths tiles.ts may choose (4 and 64 lanes; a
-// real GPU gets 64, lavapipe 16), checked against float64 loops written plainly here. Tolerance:
+// real GPU gets 64, lavapipe 16), checked against float64 loops (here and test/reference/conv.ts). Tolerance:
 // rtol 1e-4, atol 1e-5·max(1, max|ref|) (float32 sums of at most a few hundred products in [-1, 1]).
 import { afterEach, describe, expect, it } from 'vitest';
 import { Tape, tensor, watch } from '../../src/tensor/index.js';
@@ -7,39 +7,10 @@ import { conv2d } from '../../src/ops/conv2d.js';
 import { matmul } from '../../src/ops/matmul.js';
 import { CPU_WIDTH, setWorkgroupWidthForTests, widthFor } from '../../src/ops/tiles.js';
 import { expectClose, maxAbs, randomArray } from '../helpers.js';
+import { symmetricConvRef } from '../reference/conv.js';
 
 const RTOL = 1e-4;
 const atolFor = (ref: ArrayLike<number>) => 1e-5 * Math.max(1, maxAbs(ref));
-
-/** y, dX and dW of a convolution with stride s and padding p on each side, in float64. */
-function convRef(x: Float32Array, xs: number[], w: Float32Array, ws: number[], gy: Float32Array, s: number, p: number) {
-  const [N, H, W, C] = xs,
-    [KH, KW, , O] = ws;
-  const OH = Math.floor((H + 2 * p - KH) / s) + 1,
-    OW = Math.floor((W + 2 * p - KW) / s) + 1;
-  const y = new Float64Array(N * OH * OW * O),
-    dx = new Float64Array(x.length),
-    dw = new Float64Array(w.length);
-  for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
-      for (let ox = 0; ox < OW; ox++)
-        for (let ky = 0; ky < KH; ky++)
-          for (let kx = 0; kx < KW; kx++) {
-            const iy = oy * s + ky - p,
-              ix = ox * s + kx - p;
-            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-            for (let c = 0; c < C; c++)
-              for (let o = 0; o < O; o++) {
-                const xi = ((n * H + iy) * W + ix) * C + c,
-                  wi = ((ky * KW + kx) * C + c) * O + o,
-                  yi = ((n * OH + oy) * OW + ox) * O + o;
-                y[yi] += x[xi] * w[wi];
-                dx[xi] += gy[yi] * w[wi];
-                dw[wi] += gy[yi] * x[xi];
-              }
-          }
-  return { y, dx, dw, yShape: [N, OH, OW, O] };
-}
 
 describe('workgroup width from the adapter', () => {
   it('lavapipe gets the measured 16; another adapter 64; both clamped to the limits as a power of two', () => {
@@ -80,9 +51,9 @@ describe.each([4, 64])('kernels at workgroup width %i (vs float64, rtol 1e-4, at
           ws.reduce((m, v) => m * v),
           4,
         );
-      const probe = convRef(xv, xs, wv, ws, new Float32Array(0), s, p);
+      const probe = symmetricConvRef(xv, xs, wv, ws, new Float32Array(0), s, p);
       const gyv = randomArray(probe.y.length, 5);
-      const ref = convRef(xv, xs, wv, ws, gyv, s, p);
+      const ref = symmetricConvRef(xv, xs, wv, ws, gyv, s, p);
       const x = watch(tensor(xv, xs));
       const w = tensor(wv, ws);
       w.requiresGrad = true;
